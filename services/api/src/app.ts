@@ -1,0 +1,81 @@
+/**
+ * Builds the API: ecosystem plugins, then the app's plugins (auth, metrics), then the routes.
+ * `server.ts`-style listen and close belong to the caller (the CLI, a test with `app.inject`).
+ */
+import { randomUUID } from "node:crypto";
+import cookie from "@fastify/cookie";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { ApiDeps } from "./context.js";
+import { installErrorHandlers } from "./errors.js";
+import { authPlugin } from "./plugins/auth.plugin.js";
+import { metricsPlugin } from "./plugins/metrics.plugin.js";
+import { authRoutes } from "./routes/auth.routes.js";
+import { cameraRoutes } from "./routes/cameras.routes.js";
+import { healthRoutes } from "./routes/health.routes.js";
+import { stationRoutes } from "./routes/stations.routes.js";
+import { userRoutes } from "./routes/users.routes.js";
+import { workshopRoutes } from "./routes/workshops.routes.js";
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * Two validators: bodies are checked as sent (a string is not a number, unknown fields are refused);
+ * query strings and path parameters are text by nature, so they are coerced to the schema's types.
+ */
+function makeAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: coerce ? "array" : false,
+    strict: false,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    trustProxy: deps.config.TRUST_PROXY,
+    bodyLimit: 1024 * 1024,
+  });
+
+  const bodyAjv = makeAjv(false);
+  const textAjv = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object),
+  );
+
+  installErrorHandlers(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Mingfang (明坊) API",
+        description: "Remote video supervision of high-risk food workshops — Zhangqiu market supervision bureau",
+        version: "0.1.0",
+      },
+      components: {
+        securitySchemes: { session: { type: "apiKey", in: "cookie", name: "mingfang_session" } },
+      },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, deps);
+
+  await app.register(healthRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(stationRoutes, deps);
+  await app.register(workshopRoutes, deps);
+  await app.register(cameraRoutes, deps);
+  await app.register(userRoutes, deps);
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { Config, Db, Keyring, Logger, Redis } from "@mingfang/core";
+
+/** What the API is handed by whoever starts it (the CLI, a test). */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  pingDb: (timeoutMs?: number) => Promise<boolean>;
+  redis: Redis;
+  keyring: Keyring;
+  logger: Logger;
+}

@@ -1,0 +1,192 @@
+import {
+  CameraCreateBody,
+  CameraListQuery,
+  type CameraUpdateBody,
+  CameraUpdateBody as CameraUpdateSchema,
+  CameraView,
+  type CamerasTable,
+  ErrorBody,
+  encrypt,
+  IdParams,
+  listScope,
+  maskCameraUrl,
+  Page,
+} from "@mingfang/core";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Updateable } from "kysely";
+import { Type } from "typebox";
+import type { ApiDeps } from "../context.js";
+import { badRequest, notFound } from "../errors.js";
+import { can, currentUser } from "../plugins/auth.plugin.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
+import { CameraRepository } from "../repositories/camera.repository.js";
+import { WorkshopRepository } from "../repositories/workshop.repository.js";
+import { cameraView } from "../views.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** A camera URL must parse and name a host; anything else is refused with the field named. */
+export function checkCameraUrl(url: string, field: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw badRequest(field, `body: '${field}' is not a valid URL`);
+  }
+  if (!["rtsp:", "rtsps:", "rtmp:", "http:", "https:"].includes(u.protocol)) {
+    throw badRequest(field, `body: '${field}' must use rtsp, rtsps, rtmp, http or https`);
+  }
+  if (!u.hostname) throw badRequest(field, `body: '${field}' has no host`);
+  if (u.port && (Number(u.port) < 1 || Number(u.port) > 65535)) throw badRequest(field, `body: '${field}' has a bad port`);
+}
+
+export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, keyring }) => {
+  const repo = new CameraRepository(db);
+  const workshops = new WorkshopRepository(db);
+  const audit = new AuditRepository(db);
+
+  function columns(b: CameraUpdateBody): Updateable<CamerasTable> {
+    const out: Updateable<CamerasTable> = {};
+    if (b.name !== undefined) out.name = b.name;
+    if (b.area !== undefined) out.area = b.area;
+    if (b.sourceUrl !== undefined) {
+      checkCameraUrl(b.sourceUrl, "sourceUrl");
+      out.source_url_enc = encrypt(keyring.credentials, b.sourceUrl);
+      out.source_url_masked = maskCameraUrl(b.sourceUrl);
+    }
+    if (b.onvifUrl !== undefined) {
+      checkCameraUrl(b.onvifUrl, "onvifUrl");
+      out.onvif_url = b.onvifUrl;
+    }
+    if (b.onvifUsername !== undefined) out.onvif_username = b.onvifUsername;
+    if (b.onvifPassword !== undefined) out.onvif_password_enc = encrypt(keyring.credentials, b.onvifPassword, "onvif");
+    if (b.detectProfile !== undefined) out.detect_profile = b.detectProfile;
+    if (b.recordProfile !== undefined) out.record_profile = b.recordProfile;
+    if (b.zones !== undefined) out.zones = JSON.stringify(b.zones);
+    if (b.public !== undefined) out.public = b.public;
+    if (b.enabled !== undefined) out.enabled = b.enabled;
+    return out;
+  }
+
+  async function load(id: number) {
+    const c = await repo.find(id);
+    if (!c) throw notFound("camera");
+    return c;
+  }
+
+  app.get(
+    "/api/cameras",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cameras"],
+        summary: "Cameras the user may see (filters: stationId, workshopId, pilot, demoSite, area)",
+        querystring: CameraListQuery,
+        response: { 200: Page(CameraView), ...errors },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      can(user, "camera.read", "camera");
+      const { items, total } = await repo.list(req.query, listScope(user, "camera.read"));
+      return { items: items.map(cameraView), total, page: req.query.page, pageSize: req.query.pageSize };
+    },
+  );
+
+  app.get(
+    "/api/cameras/:id",
+    { preHandler: app.authenticate, schema: { tags: ["cameras"], params: IdParams, response: { 200: CameraView, ...errors } } },
+    async (req) => {
+      const c = await load(req.params.id);
+      can(currentUser(req), "camera.read", "camera", { stationId: c.station_id });
+      return cameraView(c);
+    },
+  );
+
+  app.post(
+    "/api/cameras",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cameras"],
+        summary: "Register a camera; credentials in the URL are encrypted at rest and never returned",
+        body: CameraCreateBody,
+        response: { 201: CameraView, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      const stationId = await workshops.stationOf(req.body.workshopId);
+      if (stationId === undefined) throw notFound("workshop");
+      can(user, "workshop.read", "workshop", { stationId });
+      can(user, "camera.create", "workshop", { stationId });
+      const { workshopId, ...rest } = req.body;
+      const cols = columns(rest);
+      const id = await repo.create({ ...cols, workshop_id: workshopId, name: req.body.name, area: req.body.area });
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "camera.create",
+        targetType: "camera",
+        targetId: id,
+        stationId,
+        ip: req.ip,
+        detail: { workshopId, name: req.body.name, area: req.body.area },
+      });
+      return reply.status(201).send(cameraView(await load(id)));
+    },
+  );
+
+  app.patch(
+    "/api/cameras/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["cameras"], params: IdParams, body: CameraUpdateSchema, response: { 200: CameraView, ...errors } },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      const body = req.body as CameraUpdateBody;
+      const c = await load(req.params.id);
+      can(user, "camera.update", "camera", { stationId: c.station_id });
+      await repo.update(c.id, columns(body));
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "camera.update",
+        targetType: "camera",
+        targetId: c.id,
+        stationId: c.station_id,
+        ip: req.ip,
+        // Field names only: never the values (they may hold credentials).
+        detail: { fields: Object.keys(body) },
+      });
+      return cameraView(await load(c.id));
+    },
+  );
+
+  app.delete(
+    "/api/cameras/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["cameras"], params: IdParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      const c = await load(req.params.id);
+      can(user, "camera.read", "camera", { stationId: c.station_id });
+      can(user, "camera.delete", "camera", { stationId: c.station_id });
+      await repo.delete(c.id);
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "camera.delete",
+        targetType: "camera",
+        targetId: c.id,
+        stationId: c.station_id,
+        ip: req.ip,
+        detail: { name: c.name },
+      });
+      return reply.status(204).send(null);
+    },
+  );
+};

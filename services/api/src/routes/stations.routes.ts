@@ -1,0 +1,53 @@
+import { ErrorBody, IdParams, StationView } from "@mingfang/core";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { ApiDeps } from "../context.js";
+import { notFound } from "../errors.js";
+import { can, currentUser } from "../plugins/auth.plugin.js";
+import { stationView } from "../views.js";
+
+export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
+  const query = () =>
+    db
+      .selectFrom("stations as s")
+      .selectAll("s")
+      .select((eb) =>
+        eb
+          .selectFrom("workshops as w")
+          .whereRef("w.station_id", "=", "s.id")
+          .where("w.pilot", "=", true)
+          .select(eb.fn.countAll<string>().as("n"))
+          .as("pilot_workshops"),
+      )
+      .orderBy("s.id");
+
+  app.get(
+    "/api/stations",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["stations"],
+        summary: "The 18 supervision stations with their 2022 targets (Annex 1)",
+        response: { 200: Type.Object({ items: Type.Array(StationView) }), 401: ErrorBody },
+      },
+    },
+    async (req) => {
+      can(currentUser(req), "station.read", "station");
+      return { items: (await query().execute()).map(stationView) };
+    },
+  );
+
+  app.get(
+    "/api/stations/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["stations"], params: IdParams, response: { 200: StationView, 401: ErrorBody, 404: ErrorBody } },
+    },
+    async (req) => {
+      can(currentUser(req), "station.read", "station");
+      const s = await query().where("s.id", "=", req.params.id).executeTakeFirst();
+      if (!s) throw notFound("station");
+      return stationView(s);
+    },
+  );
+};

@@ -1,0 +1,178 @@
+import {
+  ErrorBody,
+  IdParams,
+  listScope,
+  Page,
+  WorkshopCreateBody,
+  type WorkshopUpdateBody,
+  WorkshopListQuery,
+  WorkshopUpdateBody as WorkshopUpdateSchema,
+  WorkshopView,
+  type WorkshopUpdate,
+} from "@mingfang/core";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { ApiDeps } from "../context.js";
+import { badRequest, notFound } from "../errors.js";
+import { can, currentUser } from "../plugins/auth.plugin.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
+import { WorkshopRepository } from "../repositories/workshop.repository.js";
+import { workshopView } from "../views.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export function workshopColumns(b: WorkshopUpdateBody): WorkshopUpdate {
+  const out: WorkshopUpdate = {};
+  if (b.stationId !== undefined) out.station_id = b.stationId;
+  if (b.name !== undefined) out.name = b.name;
+  if (b.licenceNo !== undefined) out.licence_no = b.licenceNo;
+  if (b.address !== undefined) out.address = b.address;
+  if (b.category !== undefined) out.category = b.category;
+  if (b.riskLevel !== undefined) out.risk_level = b.riskLevel;
+  if (b.coldChain !== undefined) out.cold_chain = b.coldChain;
+  if (b.demoSite !== undefined) out.demo_site = b.demoSite;
+  if (b.pilot !== undefined) out.pilot = b.pilot;
+  if (b.operatorName !== undefined) out.operator_name = b.operatorName;
+  if (b.phone !== undefined) out.phone = b.phone;
+  if (b.employees !== undefined) out.employees = b.employees;
+  if (b.workingHours !== undefined) out.working_hours = b.workingHours === null ? null : JSON.stringify(b.workingHours);
+  return out;
+}
+
+export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
+  const repo = new WorkshopRepository(db);
+  const audit = new AuditRepository(db);
+
+  async function stationExists(id: number): Promise<boolean> {
+    return !!(await db.selectFrom("stations").select("id").where("id", "=", id).executeTakeFirst());
+  }
+
+  async function load(id: number) {
+    const w = await repo.find(id);
+    if (!w) throw notFound("workshop");
+    return w;
+  }
+
+  app.get(
+    "/api/workshops",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["workshops"],
+        summary: "Workshops the user may see (filters: stationId, pilot, demoSite, coldChain, riskLevel, q)",
+        querystring: WorkshopListQuery,
+        response: { 200: Page(WorkshopView), ...errors },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      can(user, "workshop.read", "workshop");
+      const { items, total } = await repo.list(req.query, listScope(user, "workshop.read"));
+      return { items: items.map(workshopView), total, page: req.query.page, pageSize: req.query.pageSize };
+    },
+  );
+
+  app.get(
+    "/api/workshops/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["workshops"], params: IdParams, response: { 200: WorkshopView, ...errors } },
+    },
+    async (req) => {
+      const w = await load(req.params.id);
+      can(currentUser(req), "workshop.read", "workshop", { stationId: w.station_id });
+      return workshopView(w);
+    },
+  );
+
+  app.post(
+    "/api/workshops",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["workshops"], body: WorkshopCreateBody, response: { 201: WorkshopView, ...errors } },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      can(user, "workshop.create", "station", { stationId: req.body.stationId });
+      if (!(await stationExists(req.body.stationId))) throw badRequest("stationId", "body: no such station");
+      const cols = workshopColumns(req.body);
+      const id = await repo.create({
+        ...(cols as Required<Pick<WorkshopUpdate, "station_id" | "name" | "licence_no" | "address" | "category" | "risk_level">>),
+        ...cols,
+      } as Parameters<WorkshopRepository["create"]>[0]);
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "workshop.create",
+        targetType: "workshop",
+        targetId: id,
+        stationId: req.body.stationId,
+        ip: req.ip,
+        detail: { name: req.body.name, licenceNo: req.body.licenceNo },
+      });
+      return reply.status(201).send(workshopView(await load(id)));
+    },
+  );
+
+  app.patch(
+    "/api/workshops/:id",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["workshops"],
+        params: IdParams,
+        body: WorkshopUpdateSchema,
+        response: { 200: WorkshopView, ...errors },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      const body = req.body as WorkshopUpdateBody;
+      const w = await load(req.params.id);
+      can(user, "workshop.update", "workshop", { stationId: w.station_id });
+      if (body.stationId !== undefined && body.stationId !== w.station_id) {
+        // Moving a workshop is a change in both stations: the user must be allowed in the target too.
+        can(user, "workshop.update", "station", { stationId: body.stationId });
+        if (!(await stationExists(body.stationId))) throw badRequest("stationId", "body: no such station");
+      }
+      await repo.update(w.id, workshopColumns(body));
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "workshop.update",
+        targetType: "workshop",
+        targetId: w.id,
+        stationId: w.station_id,
+        ip: req.ip,
+        detail: { fields: Object.keys(body) },
+      });
+      return workshopView(await load(w.id));
+    },
+  );
+
+  app.delete(
+    "/api/workshops/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["workshops"], params: IdParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      const w = await load(req.params.id);
+      can(user, "workshop.read", "workshop", { stationId: w.station_id });
+      can(user, "workshop.delete", "workshop", { stationId: w.station_id });
+      await repo.delete(w.id);
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "workshop.delete",
+        targetType: "workshop",
+        targetId: w.id,
+        stationId: w.station_id,
+        ip: req.ip,
+        detail: { name: w.name },
+      });
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,259 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type Config,
+  ConfigError,
+  createLogger,
+  demoUsers,
+  hashPassword,
+  type Logger,
+  loadConfig,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  roleNeedsStation,
+  type Role,
+  seedDemoUsers,
+  seedReferenceData,
+} from "@mingfang/core";
+import { openInfra, parseRoles, startPlatform } from "./platform.js";
+
+type Opts = Record<string, string | boolean | undefined>;
+
+function fail(msg: string): never {
+  process.stderr.write(`mingfang: ${msg}\n`);
+  process.exit(1);
+}
+
+function config(overrides: Record<string, string | undefined> = {}): Config {
+  try {
+    return loadConfig({ ...process.env, ...overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+async function readPassword(prompt: string): Promise<string> {
+  let pw: string;
+  if (process.stdin.isTTY) {
+    process.stderr.write(prompt);
+    process.stdin.setRawMode(true);
+    pw = await new Promise<string>((resolve) => {
+      let buf = "";
+      const onData = (d: Buffer) => {
+        for (const ch of d.toString("utf8")) {
+          if (ch === "\r" || ch === "\n") {
+            process.stdin.off("data", onData);
+            process.stdin.setRawMode(false);
+            process.stdin.pause();
+            process.stderr.write("\n");
+            resolve(buf);
+            return;
+          }
+          if (ch === "\u0003") process.exit(130);
+          if (ch === "\u007f") buf = buf.slice(0, -1);
+          else buf += ch;
+        }
+      };
+      process.stdin.on("data", onData);
+      process.stdin.resume();
+    });
+  } else {
+    pw = readFileSync(0, "utf8").replace(/\r?\n$/, "");
+  }
+  if (pw.length < PASSWORD_MIN || pw.length > PASSWORD_MAX) {
+    fail(`the password must have ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+  }
+  return pw;
+}
+
+function onSignals(stop: () => Promise<void>, log: Logger): void {
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    count++;
+    if (count > 1) {
+      log.warn("second signal: exiting at once");
+      process.exit(130);
+    }
+    log.info({ signal: sig }, "stopping");
+    stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, "stop failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+export async function run(cmd: string, o: Opts): Promise<void> {
+  try {
+    await dispatch(cmd, o);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+async function dispatch(cmd: string, o: Opts): Promise<void> {
+  switch (cmd) {
+    case "serve": {
+      const cfg = config();
+      const log = createLogger({ level: cfg.LOG_LEVEL });
+      const roles = parseRoles(String(o.roles));
+      const p = await startPlatform(cfg, log, roles);
+      onSignals(p.stop, log);
+      if (p.adminPassword) {
+        process.stdout.write(`\nFirst admin created: admin / ${p.adminPassword}\n(printed once; change it after signing in)\n\n`);
+      }
+      log.info({ url: p.url, roles }, "mingfang is serving");
+      return;
+    }
+    case "demo":
+      return demo(o);
+    case "migrate": {
+      const cfg = config();
+      const log = createLogger({ level: cfg.LOG_LEVEL });
+      const infra = await openInfra(cfg, log, { redis: false });
+      await infra.close();
+      process.stdout.write("migrations: up to date\n");
+      return;
+    }
+    case "seed": {
+      const cfg = config();
+      const log = createLogger({ level: cfg.LOG_LEVEL });
+      const infra = await openInfra(cfg, log, { redis: false });
+      try {
+        const r = await seedReferenceData(infra.database.db, {
+          credentialsKey: infra.keyring.credentials,
+          progress: (m) => process.stdout.write(`seed: ${m}\n`),
+        });
+        process.stdout.write(`seed: ${r.stations} stations, ${r.workshops} pilot workshops, ${r.cameras} cameras\n`);
+        if (o.demoUsers) {
+          const n = await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
+          process.stdout.write(`seed: ${n} demo users created\n`);
+        }
+      } finally {
+        await infra.close();
+      }
+      return;
+    }
+    case "user-add": {
+      const cfg = config();
+      const log = createLogger({ level: "warn" });
+      const role = String(o.role) as Role;
+      if (roleNeedsStation(role) && !o.station) fail(`--station is required for role ${role}`);
+      if (!roleNeedsStation(role) && o.station) fail(`role ${role} has no station`);
+      const password = await readPassword("Password: ");
+      const infra = await openInfra(cfg, log, { redis: false });
+      try {
+        const db = infra.database.db;
+        let stationId: number | null = null;
+        if (o.station) {
+          const s = await db.selectFrom("stations").select("id").where("code", "=", String(o.station)).executeTakeFirst();
+          if (!s) fail(`no station with code '${o.station}' (run 'mingfang seed' first?)`);
+          stationId = s.id;
+        }
+        const username = String(o.username).toLowerCase();
+        if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) fail("username: 3–64 of a-z 0-9 . _ -");
+        const exists = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst();
+        if (exists) fail(`user '${username}' already exists`);
+        await db
+          .insertInto("users")
+          .values({
+            username,
+            display_name: String(o.displayName ?? username),
+            password_hash: await hashPassword(password),
+            role,
+            station_id: stationId,
+          })
+          .execute();
+        await db
+          .insertInto("audit_log")
+          .values({ actor_id: null, actor_username: "cli", action: "user.create", target_type: "user", target_id: username, station_id: stationId })
+          .execute();
+        process.stdout.write(`user '${username}' created (${role})\n`);
+      } finally {
+        await infra.close();
+      }
+      return;
+    }
+    case "user-passwd": {
+      const cfg = config();
+      const log = createLogger({ level: "warn" });
+      const password = await readPassword("New password: ");
+      const infra = await openInfra(cfg, log, { redis: false });
+      try {
+        const db = infra.database.db;
+        const username = String(o.username).toLowerCase();
+        const u = await db
+          .updateTable("users")
+          .set({ password_hash: await hashPassword(password), password_changed_at: new Date() })
+          .where("username", "=", username)
+          .returning("id")
+          .executeTakeFirst();
+        if (!u) fail(`no user '${username}'`);
+        await db.deleteFrom("sessions").where("user_id", "=", u.id).execute();
+        await db
+          .insertInto("audit_log")
+          .values({ actor_id: null, actor_username: "cli", action: "user.password_changed", target_type: "user", target_id: String(u.id) })
+          .execute();
+        process.stdout.write(`password of '${username}' changed; their sessions ended\n`);
+      } finally {
+        await infra.close();
+      }
+      return;
+    }
+    default:
+      fail(`unknown command ${cmd}`);
+  }
+}
+
+async function demo(o: Opts): Promise<void> {
+  const overrides: Record<string, string | undefined> = {};
+  if (o.port) overrides.PORT = String(o.port);
+  if (o.dataDir) overrides.DATA_DIR = String(o.dataDir);
+  const cfg = config(overrides);
+  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const started = Date.now();
+  const p = await startPlatform(cfg, log, ["api", "ingest", "analytics"]);
+  onSignals(p.stop, log);
+  const db = p.infra.database.db;
+  await seedReferenceData(db, {
+    credentialsKey: p.infra.keyring.credentials,
+    progress: (m) => log.info(`seed: ${m}`),
+  });
+  await seedDemoUsers(db, cfg.MINGFANG_DEMO_PASSWORD);
+  const pwFile = path.join(p.infra.dataDir, "admin-password.txt");
+  if (p.adminPassword) writeFileSync(pwFile, `${p.adminPassword}\n`, { mode: 0o600 });
+  const users = demoUsers();
+  const base = p.url ?? `http://localhost:${cfg.PORT}`;
+  const lines = [
+    "",
+    "  明坊 Mingfang demo is running",
+    "",
+    `  API             ${base}/api`,
+    `  API docs        ${base}/api/docs`,
+    `  Health          ${base}/healthz   ${base}/readyz   ${base}/metrics`,
+    `  Data            ${p.infra.dataDir} (embedded ${p.infra.database.kind}, private Redis ${p.infra.redisUrl})`,
+    "",
+    "  Users",
+    p.adminPassword
+      ? `    admin                       bureau_admin      password: ${p.adminPassword}  (printed once; also in ${pwFile})`
+      : cfg.MINGFANG_ADMIN_PASSWORD
+        ? "    admin                       bureau_admin      password: MINGFANG_ADMIN_PASSWORD"
+        : `    admin                       bureau_admin      password: as printed at first start (${pwFile})`,
+    `    <station>.staff             station_staff     password: ${cfg.MINGFANG_DEMO_PASSWORD}`,
+    `    <station>.duty              duty_officer      password: ${cfg.MINGFANG_DEMO_PASSWORD}`,
+    `    brigade                     brigade_officer   password: ${cfg.MINGFANG_DEMO_PASSWORD}`,
+    `    stations: ${users
+      .filter((u) => u.role === "duty_officer")
+      .map((u) => u.stationCode)
+      .join(", ")}`,
+    "    e.g. mingshui.duty, shuangshan.staff",
+    "",
+    `  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`,
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * `mingfang`: the one command of the platform — demo, serve, migrate, seed, user add|passwd.
+ */
+import { Command, Option } from "commander";
+import { run } from "./commands.js";
+
+const program = new Command()
+  .name("mingfang")
+  .description("Mingfang (明坊) — remote video supervision of high-risk food workshops")
+  .showHelpAfterError();
+
+program
+  .command("demo")
+  .description("start the whole platform on embedded defaults with the seeded pilot workshops and demo users")
+  .option("--port <port>", "HTTP port (default: PORT or 8080)")
+  .option("--data-dir <dir>", "data directory (default: DATA_DIR or ./data)")
+  .action((o) => run("demo", o));
+
+program
+  .command("serve")
+  .description("run the platform's roles in this process")
+  .option("--roles <roles>", "comma-separated subset of api,ingest,analytics", "api,ingest,analytics")
+  .action((o) => run("serve", o));
+
+program
+  .command("migrate")
+  .description("apply the database migrations and exit")
+  .action(() => run("migrate", {}));
+
+program
+  .command("seed")
+  .description("load the 18 stations of Annex 1 and the 42 pilot workshops (idempotent)")
+  .option("--demo-users", "also create the demo users with MINGFANG_DEMO_PASSWORD")
+  .action((o) => run("seed", o));
+
+const user = program.command("user").description("manage users");
+user
+  .command("add <username>")
+  .description("create a user; the password is read from standard input")
+  .addOption(
+    new Option("--role <role>", "role")
+      .choices(["bureau_admin", "station_staff", "duty_officer", "brigade_officer"])
+      .makeOptionMandatory(),
+  )
+  .option("--station <code>", "station code (pinyin, e.g. mingshui) for station roles")
+  .option("--display-name <name>", "display name")
+  .action((username, o) => run("user-add", { ...o, username }));
+user
+  .command("passwd <username>")
+  .description("set a user's password (read from standard input) and end their sessions")
+  .action((username) => run("user-passwd", { username }));
+
+await program.parseAsync(process.argv);

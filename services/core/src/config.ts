@@ -1,0 +1,180 @@
+/**
+ * Configuration: read from the environment (and an optional JSON file named by MINGFANG_CONFIG),
+ * validated against one TypeBox schema at boot. A bad or missing value stops the process with the
+ * key's name and what was expected.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type Static, Type } from "typebox";
+import { Value } from "typebox/value";
+
+export const ConfigSchema = Type.Object(
+  {
+    PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "HTTP port of the API." }),
+    HOST: Type.String({ default: "0.0.0.0", minLength: 1, description: "Address the HTTP server binds." }),
+    DATA_DIR: Type.String({
+      default: "./data",
+      minLength: 1,
+      description: "Where the embedded database, the private Redis, media and the generated secret live.",
+    }),
+    DATABASE_URL: Type.Optional(
+      Type.String({
+        pattern: "^postgres(ql)?://",
+        description: "PostgreSQL URL; unset → embedded PGlite under DATA_DIR/pglite.",
+      }),
+    ),
+    REDIS_URL: Type.Optional(
+      Type.String({
+        pattern: "^rediss?://",
+        description: "Redis URL; unset → a private redis-server child under DATA_DIR/redis.",
+      }),
+    ),
+    MINGFANG_SECRET: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description: "Signing and encryption key (≥32 chars); unset → generated into DATA_DIR/secret.key.",
+      }),
+    ),
+    MINGFANG_ADMIN_PASSWORD: Type.Optional(
+      Type.String({
+        minLength: 8,
+        maxLength: 200,
+        description: "The first admin's password; unset → random, printed once.",
+      }),
+    ),
+    MINGFANG_DEMO_PASSWORD: Type.String({
+      default: "mingfang-demo",
+      minLength: 8,
+      maxLength: 200,
+      description: "Password of the demo users (station staff, duty officers, brigade).",
+    }),
+    SESSION_TTL_HOURS: Type.Number({
+      default: 12,
+      exclusiveMinimum: 0,
+      maximum: 720,
+      description: "A session expires this many hours after sign-in.",
+    }),
+    SESSION_IDLE_MINUTES: Type.Number({
+      default: 120,
+      exclusiveMinimum: 0,
+      maximum: 43200,
+      description: "A session expires after this many minutes without a request.",
+    }),
+    LOGIN_MAX_FAILURES_PER_USER: Type.Integer({
+      default: 5,
+      minimum: 1,
+      description: "Failed sign-ins for one user name within the window before it is locked.",
+    }),
+    LOGIN_MAX_FAILURES_PER_IP: Type.Integer({
+      default: 20,
+      minimum: 1,
+      description: "Failed sign-ins from one address within the window before it is locked.",
+    }),
+    LOGIN_WINDOW_MINUTES: Type.Integer({
+      default: 15,
+      minimum: 1,
+      description: "Window (and lock-out duration) for the sign-in limits.",
+    }),
+    COOKIE_SECURE: Type.Boolean({
+      default: false,
+      description: "Mark the session cookie Secure (set true behind HTTPS).",
+    }),
+    TRUST_PROXY: Type.Boolean({
+      default: false,
+      description: "Trust X-Forwarded-For (set true behind a reverse proxy).",
+    }),
+    LOG_LEVEL: Type.Union(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+      { default: "info", description: "pino log level." },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const KEYS = Object.keys(ConfigSchema.properties) as (keyof Config)[];
+
+function describe(key: string): string {
+  const s = (ConfigSchema.properties as unknown as Record<string, Record<string, unknown>>)[key];
+  if (!s) return "";
+  const parts: string[] = [];
+  if (s.type) parts.push(String(s.type));
+  if (s.anyOf) parts.push((s.anyOf as { const: string }[]).map((x) => x.const).join("|"));
+  if (s.minimum !== undefined) parts.push(`>= ${s.minimum}`);
+  if (s.exclusiveMinimum !== undefined) parts.push(`> ${s.exclusiveMinimum}`);
+  if (s.maximum !== undefined) parts.push(`<= ${s.maximum}`);
+  if (s.minLength !== undefined) parts.push(`at least ${s.minLength} characters`);
+  if (s.pattern) parts.push(`matching ${s.pattern}`);
+  return parts.join(", ");
+}
+
+/**
+ * Build the configuration from `env` (process.env by default). A JSON file named by MINGFANG_CONFIG
+ * supplies values the environment does not set. Empty strings count as unset.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const file = env.MINGFANG_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path.resolve(file), "utf8"));
+    } catch (err) {
+      throw new ConfigError([`MINGFANG_CONFIG: cannot read JSON file ${file}: ${(err as Error).message}`]);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError([`MINGFANG_CONFIG: ${file} must hold a JSON object`]);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(KEYS as string[]).includes(k)) throw new ConfigError([`${k} (in ${file}): unknown key`]);
+      raw[k] = v;
+    }
+  }
+  for (const k of KEYS) {
+    const v = env[k];
+    if (v !== undefined && v !== "") raw[k] = v;
+  }
+  const withDefaults = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
+  const converted = Value.Convert(ConfigSchema, withDefaults) as Record<string, unknown>;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ConfigSchema, converted)) {
+    const key = e.instancePath.replace(/^\//, "").split("/")[0] ?? "";
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    const got = converted[key];
+    problems.push(`${key}: expected ${describe(key)} (${e.message}); got ${JSON.stringify(redactValue(key, got))}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return converted as Config;
+}
+
+function redactValue(key: string, v: unknown): unknown {
+  if (/SECRET|PASSWORD/.test(key)) return "***";
+  if (/URL/.test(key) && typeof v === "string") return v.replace(/\/\/[^@/]*@/, "//***@");
+  return v;
+}
+
+/** Table rows for the README: key, default, description. */
+export function configReference(): { key: string; default: string; description: string }[] {
+  return KEYS.map((k) => {
+    const s = (ConfigSchema.properties as unknown as Record<string, { default?: unknown; description?: string }>)[k]!;
+    return {
+      key: k,
+      default: s.default === undefined ? "" : String(s.default),
+      description: s.description ?? "",
+    };
+  });
+}
+
+export function resolveDataDir(config: Config): string {
+  return path.resolve(config.DATA_DIR);
+}

@@ -1,0 +1,86 @@
+/**
+ * Opens the database: PostgreSQL through `pg` when a URL is given, else embedded PGlite (real
+ * PostgreSQL in WASM) under DATA_DIR. The only module that knows which one it is.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect, sql } from "kysely";
+import { KyselyPGlite } from "kysely-pglite";
+import pg from "pg";
+import * as m0001 from "./migrations/0001-initial.js";
+import type { Database } from "./schema.js";
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: "postgres" | "pglite";
+  /** `select 1` with a timeout; resolves false instead of throwing. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// bigint (int8, e.g. events.seq and counts) as string, never as a lossy number.
+pg.types.setTypeParser(20, (v) => v);
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+    pool.on("error", () => {
+      // An idle client lost its connection (database restarted); the pool replaces it. /readyz reports it.
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", ping: (t) => ping(db, t), close: () => db.destroy() };
+  }
+  const dir = path.join(opts.dataDir, "pglite");
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = new Kysely<Database>({ dialect: new KyselyPGlite(client).dialect });
+  return {
+    db,
+    kind: "pglite",
+    ping: (t) => ping(db, t),
+    close: async () => {
+      await db.destroy();
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      sql`select 1`.execute(db).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const MIGRATIONS: Record<string, Migration> = {
+  "0001-initial": m0001,
+};
+
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: "mingfang_migrations",
+    migrationLockTableName: "mingfang_migrations_lock",
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error");
+    throw new Error(
+      `migration ${failed?.migrationName ?? "?"} failed: ${(result.error as Error).message ?? result.error}`,
+    );
+  }
+  return result;
+}

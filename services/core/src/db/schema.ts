@@ -1,0 +1,193 @@
+/** Kysely table types. The migrations in ./migrations are the source of truth for the DDL. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type GeneratedJson<T> = ColumnType<T, string | undefined, string>;
+
+export const ROLES = ["bureau_admin", "station_staff", "duty_officer", "brigade_officer"] as const;
+export type Role = (typeof ROLES)[number];
+export const RISK_LEVELS = ["high", "medium", "low"] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+export interface WorkingHoursJson {
+  start: string;
+  end: string;
+  days?: number[];
+}
+
+export interface StationsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  pinyin: string;
+  target_demonstration_workshops: number;
+  target_upgraded_to_enterprises: number;
+  target_video_supervision_pilots: number;
+  target_industry_association_activities: number;
+  created_at: GeneratedTimestamp;
+}
+
+export interface WorkshopsTable {
+  id: Generated<number>;
+  station_id: number;
+  name: string;
+  licence_no: string;
+  address: string;
+  category: string;
+  risk_level: RiskLevel;
+  cold_chain: boolean;
+  demo_site: boolean;
+  pilot: boolean;
+  operator_name: string | null;
+  phone: string | null;
+  employees: number | null;
+  working_hours: Json<WorkingHoursJson | null> | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface CamerasTable {
+  id: Generated<number>;
+  workshop_id: number;
+  name: string;
+  area: string;
+  /** AES-256-GCM sealed source URL (with credentials); never leaves the server. */
+  source_url_enc: string | null;
+  /** Display form, credentials masked: rtsp://***@host/path. */
+  source_url_masked: string | null;
+  onvif_url: string | null;
+  onvif_username: string | null;
+  onvif_password_enc: string | null;
+  detect_profile: string | null;
+  record_profile: string | null;
+  zones: GeneratedJson<unknown[]>;
+  schedule: Json<unknown> | null;
+  public: Generated<boolean>;
+  enabled: Generated<boolean>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: Role;
+  station_id: number | null;
+  disabled: Generated<boolean>;
+  password_changed_at: GeneratedTimestamp;
+  created_at: GeneratedTimestamp;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token; the token itself is never stored. */
+  id: string;
+  user_id: number;
+  created_at: GeneratedTimestamp;
+  expires_at: Timestamp;
+  last_seen_at: GeneratedTimestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  camera_id: number;
+  workshop_id: number;
+  station_id: number;
+  type: string;
+  confidence: number;
+  boxes: GeneratedJson<unknown[]>;
+  grade: number;
+  status: string;
+  captured_at: Timestamp;
+  evidence_path: string | null;
+  evidence_sha256: string | null;
+  acknowledged_by: number | null;
+  acknowledged_at: Timestamp | null;
+  ack_note: string | null;
+  escalated_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface CasesTable {
+  id: string;
+  code: string;
+  station_id: number;
+  workshop_id: number | null;
+  title: string;
+  description: string | null;
+  state: string;
+  assigned_brigade: Generated<boolean>;
+  deadline: Timestamp | null;
+  outcome: string | null;
+  opened_by: number | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface CaseAlertsTable {
+  case_id: string;
+  alert_id: string;
+}
+
+export interface CaseEventsTable {
+  id: Generated<number>;
+  case_id: string;
+  at: GeneratedTimestamp;
+  actor_id: number | null;
+  kind: string;
+  from_state: string | null;
+  to_state: string | null;
+  note: string | null;
+  data: Json<unknown> | null;
+}
+
+export interface EventsTable {
+  seq: Generated<string>;
+  kind: string;
+  station_id: number | null;
+  payload: Json<unknown>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: GeneratedTimestamp;
+  actor_id: number | null;
+  actor_username: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  station_id: number | null;
+  ip: string | null;
+  detail: Json<unknown> | null;
+}
+
+export interface Database {
+  stations: StationsTable;
+  workshops: WorkshopsTable;
+  cameras: CamerasTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  alerts: AlertsTable;
+  cases: CasesTable;
+  case_alerts: CaseAlertsTable;
+  case_events: CaseEventsTable;
+  events: EventsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Station = Selectable<StationsTable>;
+export type Workshop = Selectable<WorkshopsTable>;
+export type NewWorkshop = Insertable<WorkshopsTable>;
+export type WorkshopUpdate = Updateable<WorkshopsTable>;
+export type Camera = Selectable<CamerasTable>;
+export type NewCamera = Insertable<CamerasTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;

@@ -1,0 +1,12 @@
+export * from "./auth/password.js";
+export * from "./config.js";
+export * from "./contracts/rest.js";
+export * from "./crypto.js";
+export * from "./db/database.js";
+export * from "./db/schema.js";
+export * from "./logger.js";
+export * from "./policy/rbac.js";
+export * from "./process/tethered.js";
+export * from "./redis/client.js";
+export { findFreePort, type PrivateRedis, startPrivateRedis } from "./redis/private-redis.js";
+export * from "./seed/seed.js";
