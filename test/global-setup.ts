@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { findFreePort, startPrivateRedis } from "../services/core/src/redis/private-redis.js";
 import { spawnTethered, type TetheredProcess } from "../services/core/src/process/tethered.js";
+import { findFreePort, startPrivateRedis } from "../services/core/src/redis/private-redis.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEST_DATA = join(ROOT, ".test-data");
@@ -35,15 +35,22 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes `.test-data/redis-<pid>` directories of runs that are gone (their Redis died with them). */
-function removeStaleRedisDirs(): void {
-  if (!existsSync(TEST_DATA)) return;
-  for (const entry of readdirSync(TEST_DATA)) {
-    const m = /^redis-(\d+)$/.exec(entry);
-    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
-      rmSync(join(TEST_DATA, entry), { recursive: true, force: true });
+/**
+ * Removes data directories of runs that are gone (killed before their teardown; their servers, being
+ * tethered, died with them): `.test-data/redis-<pid>` and `<tmp>/mingfang-pg-<pid>-*`.
+ */
+function removeStaleDirs(): void {
+  const sweep = (dir: string, pattern: RegExp) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir)) {
+      const m = pattern.exec(entry);
+      if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+        rmSync(join(dir, entry), { recursive: true, force: true });
+      }
     }
-  }
+  };
+  sweep(TEST_DATA, /^redis-(\d+)$/);
+  sweep(tmpdir(), /^mingfang-pg-(\d+)-/);
 }
 
 async function canConnect(url: string, timeoutMs = 3000): Promise<string | undefined> {
@@ -102,8 +109,9 @@ interface PrivateCluster {
 async function startPrivateCluster(bin: string): Promise<PrivateCluster> {
   const isRoot = process.getuid?.() === 0;
   const user = isRoot ? postgresUser() : undefined;
-  if (isRoot && !user) throw new Error("running as root but there is no `postgres` user to run PostgreSQL as");
-  const dir = mkdtempSync(join(tmpdir(), "mingfang-pg-"));
+  if (isRoot && !user)
+    throw new Error("running as root but there is no `postgres` user to run PostgreSQL as");
+  const dir = mkdtempSync(join(tmpdir(), `mingfang-pg-${process.pid}-`));
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, "data");
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
@@ -160,7 +168,9 @@ async function startPrivateCluster(bin: string): Promise<PrivateCluster> {
       await new Promise((r) => setTimeout(r, 200));
     }
     if (lastError) {
-      throw new Error(`private PostgreSQL did not start (${lastError}); its last output:\n${tail.join("\n")}`);
+      throw new Error(
+        `private PostgreSQL did not start (${lastError}); its last output:\n${tail.join("\n")}`,
+      );
     }
     const running = proc;
     return {
@@ -208,7 +218,7 @@ async function findPostgres(): Promise<{ url: string | null; stop?: () => Promis
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  removeStaleRedisDirs();
+  removeStaleDirs();
   const redisDir = join(TEST_DATA, `redis-${process.pid}`);
   rmSync(redisDir, { recursive: true, force: true });
   const redis = await startPrivateRedis({ dir: redisDir });

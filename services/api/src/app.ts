@@ -58,7 +58,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: "Mingfang (明坊) API",
-        description: "Remote video supervision of high-risk food workshops — Zhangqiu market supervision bureau",
+        description:
+          "Remote video supervision of high-risk food workshops — Zhangqiu market supervision bureau",
         version: "0.1.0",
       },
       components: {

@@ -60,49 +60,64 @@ const PG_UNIQUE = "23505";
 const PG_FK = "23503";
 
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError & { validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof HttpError) {
-      return reply.status(err.statusCode).send({
-        error: err.code,
-        message: err.message,
-        ...(err.field ? { field: err.field } : {}),
-      });
-    }
-    if (err.validation) {
-      const { field, message } = describeValidation(err.validation as AjvError[], err.validationContext ?? "request");
-      return reply.status(400).send({ error: "validation_failed", message, field });
-    }
-    const pgCode = (err as { code?: string }).code;
-    if (pgCode === PG_UNIQUE) {
-      const detail = (err as { constraint?: string }).constraint ?? "";
+  app.setErrorHandler(
+    (err: FastifyError & { validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      if (err instanceof HttpError) {
+        return reply.status(err.statusCode).send({
+          error: err.code,
+          message: err.message,
+          ...(err.field ? { field: err.field } : {}),
+        });
+      }
+      if (err.validation) {
+        const { field, message } = describeValidation(
+          err.validation as AjvError[],
+          err.validationContext ?? "request",
+        );
+        return reply.status(400).send({ error: "validation_failed", message, field });
+      }
+      const pgCode = (err as { code?: string }).code;
+      if (pgCode === PG_UNIQUE) {
+        const detail = (err as { constraint?: string }).constraint ?? "";
+        return reply
+          .status(409)
+          .send({
+            error: "conflict",
+            message: `already exists (${detail.replace(/_key$/, "") || "unique value"})`,
+          });
+      }
+      if (pgCode === PG_FK) {
+        return reply
+          .status(409)
+          .send({
+            error: "conflict",
+            message: "still referenced by other records, or refers to a missing record",
+          });
+      }
+      const status = err.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        const code =
+          status === 413
+            ? "payload_too_large"
+            : status === 415
+              ? "unsupported_media_type"
+              : err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError
+                ? "invalid_json"
+                : status === 429
+                  ? "too_many_requests"
+                  : "bad_request";
+        return reply.status(status).send({ error: code, message: err.message.replace(/^FST_\w+: /, "") });
+      }
+      req.log.error({ err, reqId: req.id }, "request failed");
       return reply
-        .status(409)
-        .send({ error: "conflict", message: `already exists (${detail.replace(/_key$/, "") || "unique value"})` });
-    }
-    if (pgCode === PG_FK) {
-      return reply
-        .status(409)
-        .send({ error: "conflict", message: "still referenced by other records, or refers to a missing record" });
-    }
-    const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const code =
-        status === 413
-          ? "payload_too_large"
-          : status === 415
-            ? "unsupported_media_type"
-            : err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError
-              ? "invalid_json"
-              : status === 429
-                ? "too_many_requests"
-                : "bad_request";
-      return reply.status(status).send({ error: code, message: err.message.replace(/^FST_\w+: /, "") });
-    }
-    req.log.error({ err, reqId: req.id }, "request failed");
-    return reply.status(500).send({ error: "internal", message: "Internal server error", requestId: String(req.id) });
-  });
+        .status(500)
+        .send({ error: "internal", message: "Internal server error", requestId: String(req.id) });
+    },
+  );
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
+    reply
+      .status(404)
+      .send({ error: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]}` });
   });
 }

@@ -10,8 +10,8 @@ import {
   loadConfig,
   PASSWORD_MAX,
   PASSWORD_MIN,
-  roleNeedsStation,
   type Role,
+  roleNeedsStation,
   seedDemoUsers,
   seedReferenceData,
 } from "@mingfang/core";
@@ -104,7 +104,9 @@ async function dispatch(cmd: string, o: Opts): Promise<void> {
       const p = await startPlatform(cfg, log, roles);
       onSignals(p.stop, log);
       if (p.adminPassword) {
-        process.stdout.write(`\nFirst admin created: admin / ${p.adminPassword}\n(printed once; change it after signing in)\n\n`);
+        process.stdout.write(
+          `\nFirst admin created: admin / ${p.adminPassword}\n(printed once; change it after signing in)\n\n`,
+        );
       }
       log.info({ url: p.url, roles }, "mingfang is serving");
       return;
@@ -128,7 +130,9 @@ async function dispatch(cmd: string, o: Opts): Promise<void> {
           credentialsKey: infra.keyring.credentials,
           progress: (m) => process.stdout.write(`seed: ${m}\n`),
         });
-        process.stdout.write(`seed: ${r.stations} stations, ${r.workshops} pilot workshops, ${r.cameras} cameras\n`);
+        process.stdout.write(
+          `seed: ${r.stations} stations, ${r.workshops} pilot workshops, ${r.cameras} cameras\n`,
+        );
         if (o.demoUsers) {
           const n = await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
           process.stdout.write(`seed: ${n} demo users created\n`);
@@ -150,13 +154,21 @@ async function dispatch(cmd: string, o: Opts): Promise<void> {
         const db = infra.database.db;
         let stationId: number | null = null;
         if (o.station) {
-          const s = await db.selectFrom("stations").select("id").where("code", "=", String(o.station)).executeTakeFirst();
+          const s = await db
+            .selectFrom("stations")
+            .select("id")
+            .where("code", "=", String(o.station))
+            .executeTakeFirst();
           if (!s) fail(`no station with code '${o.station}' (run 'mingfang seed' first?)`);
           stationId = s.id;
         }
         const username = String(o.username).toLowerCase();
         if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) fail("username: 3–64 of a-z 0-9 . _ -");
-        const exists = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst();
+        const exists = await db
+          .selectFrom("users")
+          .select("id")
+          .where("username", "=", username)
+          .executeTakeFirst();
         if (exists) fail(`user '${username}' already exists`);
         await db
           .insertInto("users")
@@ -170,7 +182,14 @@ async function dispatch(cmd: string, o: Opts): Promise<void> {
           .execute();
         await db
           .insertInto("audit_log")
-          .values({ actor_id: null, actor_username: "cli", action: "user.create", target_type: "user", target_id: username, station_id: stationId })
+          .values({
+            actor_id: null,
+            actor_username: "cli",
+            action: "user.create",
+            target_type: "user",
+            target_id: username,
+            station_id: stationId,
+          })
           .execute();
         process.stdout.write(`user '${username}' created (${role})\n`);
       } finally {
@@ -196,7 +215,13 @@ async function dispatch(cmd: string, o: Opts): Promise<void> {
         await db.deleteFrom("sessions").where("user_id", "=", u.id).execute();
         await db
           .insertInto("audit_log")
-          .values({ actor_id: null, actor_username: "cli", action: "user.password_changed", target_type: "user", target_id: String(u.id) })
+          .values({
+            actor_id: null,
+            actor_username: "cli",
+            action: "user.password_changed",
+            target_type: "user",
+            target_id: String(u.id),
+          })
           .execute();
         process.stdout.write(`password of '${username}' changed; their sessions ended\n`);
       } finally {

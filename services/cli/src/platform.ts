@@ -34,7 +34,9 @@ export function parseRoles(s: string): RoleName[] {
   if (roles.length === 0) throw new Error("--roles: give at least one of api, ingest, analytics");
   for (const r of roles) {
     if (!(ROLE_NAMES as readonly string[]).includes(r)) {
-      throw new Error(`--roles: unknown role '${r}' (expected a comma-separated subset of api,ingest,analytics)`);
+      throw new Error(
+        `--roles: unknown role '${r}' (expected a comma-separated subset of api,ingest,analytics)`,
+      );
     }
   }
   return [...new Set(roles)] as RoleName[];
@@ -51,7 +53,11 @@ export interface Infra {
   close(): Promise<void>;
 }
 
-export async function openInfra(config: Config, logger: Logger, opts: { redis?: boolean } = {}): Promise<Infra> {
+export async function openInfra(
+  config: Config,
+  logger: Logger,
+  opts: { redis?: boolean } = {},
+): Promise<Infra> {
   const dataDir = resolveDataDir(config);
   mkdirSync(dataDir, { recursive: true });
   const { secret, generated } = loadOrCreateSecret(config.MINGFANG_SECRET, dataDir);
@@ -62,7 +68,10 @@ export async function openInfra(config: Config, logger: Logger, opts: { redis?: 
     let privateRedis: PrivateRedis | undefined;
     let redisUrl = config.REDIS_URL;
     if (opts.redis !== false && !redisUrl) {
-      privateRedis = await startPrivateRedis({ dir: path.join(dataDir, "redis"), logger: logger.child({ component: "redis" }) });
+      privateRedis = await startPrivateRedis({
+        dir: path.join(dataDir, "redis"),
+        logger: logger.child({ component: "redis" }),
+      });
       closers.unshift(() => privateRedis!.stop());
       redisUrl = privateRedis.url;
       logger.info({ url: redisUrl }, "private redis-server started");
@@ -80,7 +89,8 @@ export async function openInfra(config: Config, logger: Logger, opts: { redis?: 
     closers.unshift(() => database.close());
     logger.info({ kind: database.kind }, "database opened");
     const migrations = await migrateToLatest(database.db);
-    const applied = migrations.results?.filter((r) => r.status === "Success").map((r) => r.migrationName) ?? [];
+    const applied =
+      migrations.results?.filter((r) => r.status === "Success").map((r) => r.migrationName) ?? [];
     if (applied.length) logger.info({ applied }, "migrations applied");
     return {
       dataDir,

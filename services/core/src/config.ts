@@ -151,7 +151,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!key || seen.has(key)) continue;
     seen.add(key);
     const got = converted[key];
-    problems.push(`${key}: expected ${describe(key)} (${e.message}); got ${JSON.stringify(redactValue(key, got))}`);
+    problems.push(
+      `${key}: expected ${describe(key)} (${e.message}); got ${JSON.stringify(redactValue(key, got))}`,
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   return converted as Config;
@@ -166,7 +168,9 @@ function redactValue(key: string, v: unknown): unknown {
 /** Table rows for the README: key, default, description. */
 export function configReference(): { key: string; default: string; description: string }[] {
   return KEYS.map((k) => {
-    const s = (ConfigSchema.properties as unknown as Record<string, { default?: unknown; description?: string }>)[k]!;
+    const s = (
+      ConfigSchema.properties as unknown as Record<string, { default?: unknown; description?: string }>
+    )[k]!;
     return {
       key: k,
       default: s.default === undefined ? "" : String(s.default),

@@ -57,9 +57,12 @@ export function encrypt(key: Buffer, plaintext: string, aad = "camera"): string 
   const c = createCipheriv("aes-256-gcm", key, iv);
   c.setAAD(Buffer.from(aad));
   const ct = Buffer.concat([c.update(plaintext, "utf8"), c.final()]);
-  return [VERSION, iv.toString("base64url"), c.getAuthTag().toString("base64url"), ct.toString("base64url")].join(
-    ".",
-  );
+  return [
+    VERSION,
+    iv.toString("base64url"),
+    c.getAuthTag().toString("base64url"),
+    ct.toString("base64url"),
+  ].join(".");
 }
 
 export function decrypt(key: Buffer, sealed: string, aad = "camera"): string {

@@ -24,10 +24,7 @@ export const metricsPlugin = fp(
     app.addHook("onResponse", async (req, reply) => {
       const route = req.routeOptions.url ?? "unmatched";
       if (route === "/metrics") return;
-      http.observe(
-        { method: req.method, route, status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      http.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
     app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
       reply.type(registry.contentType);

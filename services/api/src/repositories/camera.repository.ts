@@ -1,6 +1,5 @@
-import type { CameraListQuery, Db, ListScope, NewCamera } from "@mingfang/core";
+import type { CameraListQuery, CamerasTable, Db, ListScope, NewCamera } from "@mingfang/core";
 import type { Updateable } from "kysely";
-import type { CamerasTable } from "@mingfang/core";
 import { applyStationScope } from "./workshop.repository.js";
 
 export class CameraRepository {

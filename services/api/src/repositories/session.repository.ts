@@ -56,7 +56,11 @@ export class SessionRepository {
   }
 
   async touch(sessionId: string): Promise<void> {
-    await this.db.updateTable("sessions").set({ last_seen_at: new Date() }).where("id", "=", sessionId).execute();
+    await this.db
+      .updateTable("sessions")
+      .set({ last_seen_at: new Date() })
+      .where("id", "=", sessionId)
+      .execute();
   }
 
   async delete(sessionId: string): Promise<void> {

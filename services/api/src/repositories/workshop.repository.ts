@@ -1,6 +1,5 @@
-import type { Db, ListScope, NewWorkshop, WorkshopListQuery, WorkshopUpdate } from "@mingfang/core";
+import type { Database, Db, ListScope, NewWorkshop, WorkshopListQuery, WorkshopUpdate } from "@mingfang/core";
 import { type SelectQueryBuilder, sql } from "kysely";
-import type { Database } from "@mingfang/core";
 
 export function applyStationScope<DB, TB extends keyof DB, O>(
   q: SelectQueryBuilder<DB, TB, O>,
@@ -38,7 +37,13 @@ export class WorkshopRepository {
     if (f.demoSite !== undefined) q = q.where("w.demo_site", "=", f.demoSite);
     if (f.coldChain !== undefined) q = q.where("w.cold_chain", "=", f.coldChain);
     if (f.riskLevel !== undefined) q = q.where("w.risk_level", "=", f.riskLevel);
-    if (f.q) q = q.where((eb) => eb.or([eb("w.name", "ilike", `%${escapeLike(f.q!)}%`), eb("w.licence_no", "ilike", `%${escapeLike(f.q!)}%`)]));
+    if (f.q)
+      q = q.where((eb) =>
+        eb.or([
+          eb("w.name", "ilike", `%${escapeLike(f.q!)}%`),
+          eb("w.licence_no", "ilike", `%${escapeLike(f.q!)}%`),
+        ]),
+      );
     const { total } = await q.select(({ fn }) => fn.countAll<string>().as("total")).executeTakeFirstOrThrow();
     const ids = (
       await q
@@ -60,7 +65,11 @@ export class WorkshopRepository {
   }
 
   async stationOf(id: number): Promise<number | undefined> {
-    const r = await this.db.selectFrom("workshops").select("station_id").where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("workshops")
+      .select("station_id")
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r?.station_id;
   }
 

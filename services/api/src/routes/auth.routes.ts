@@ -1,5 +1,5 @@
-import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { HttpError } from "../errors.js";
@@ -35,7 +35,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       const username = req.body.username.trim().toLowerCase();
       const locked = await limiter.lockedFor(username, req.ip);
       if (locked > 0) {
-        await audit.record({ actorId: null, actorUsername: username, action: "auth.login_locked", ip: req.ip });
+        await audit.record({
+          actorId: null,
+          actorUsername: username,
+          action: "auth.login_locked",
+          ip: req.ip,
+        });
         reply.header("retry-after", String(locked));
         throw new HttpError(429, "too_many_attempts", "Too many failed sign-ins; try again later");
       }
@@ -44,7 +49,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), req.body.password);
       if (!user || !ok || user.disabled) {
         await limiter.fail(username, req.ip);
-        await audit.record({ actorId: null, actorUsername: username, action: "auth.login_failed", ip: req.ip });
+        await audit.record({
+          actorId: null,
+          actorUsername: username,
+          action: "auth.login_failed",
+          ip: req.ip,
+        });
         throw new HttpError(401, "invalid_credentials", INVALID);
       }
       await limiter.succeed(username);
@@ -119,7 +129,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       await app.sessions.deleteForUser(me.id);
       const token = await app.sessions.create(me.id, ttlMs, req.ip, req.headers["user-agent"] ?? null);
       app.setSessionCookie(reply, token);
-      await audit.record({ actorId: me.id, actorUsername: me.username, action: "user.password_changed", targetType: "user", targetId: me.id, ip: req.ip });
+      await audit.record({
+        actorId: me.id,
+        actorUsername: me.username,
+        action: "user.password_changed",
+        targetType: "user",
+        targetId: me.id,
+        ip: req.ip,
+      });
       return reply.status(204).send(null);
     },
   );

@@ -1,10 +1,11 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CameraCreateBody,
   CameraListQuery,
+  type CamerasTable,
   type CameraUpdateBody,
   CameraUpdateBody as CameraUpdateSchema,
   CameraView,
-  type CamerasTable,
   ErrorBody,
   encrypt,
   IdParams,
@@ -12,7 +13,6 @@ import {
   maskCameraUrl,
   Page,
 } from "@mingfang/core";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Updateable } from "kysely";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
@@ -37,7 +37,8 @@ export function checkCameraUrl(url: string, field: string): void {
     throw badRequest(field, `body: '${field}' must use rtsp, rtsps, rtmp, http or https`);
   }
   if (!u.hostname) throw badRequest(field, `body: '${field}' has no host`);
-  if (u.port && (Number(u.port) < 1 || Number(u.port) > 65535)) throw badRequest(field, `body: '${field}' has a bad port`);
+  if (u.port && (Number(u.port) < 1 || Number(u.port) > 65535))
+    throw badRequest(field, `body: '${field}' has a bad port`);
 }
 
 export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, keyring }) => {
@@ -59,7 +60,8 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       out.onvif_url = b.onvifUrl;
     }
     if (b.onvifUsername !== undefined) out.onvif_username = b.onvifUsername;
-    if (b.onvifPassword !== undefined) out.onvif_password_enc = encrypt(keyring.credentials, b.onvifPassword, "onvif");
+    if (b.onvifPassword !== undefined)
+      out.onvif_password_enc = encrypt(keyring.credentials, b.onvifPassword, "onvif");
     if (b.detectProfile !== undefined) out.detect_profile = b.detectProfile;
     if (b.recordProfile !== undefined) out.record_profile = b.recordProfile;
     if (b.zones !== undefined) out.zones = JSON.stringify(b.zones);
@@ -95,7 +97,10 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
 
   app.get(
     "/api/cameras/:id",
-    { preHandler: app.authenticate, schema: { tags: ["cameras"], params: IdParams, response: { 200: CameraView, ...errors } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["cameras"], params: IdParams, response: { 200: CameraView, ...errors } },
+    },
     async (req) => {
       const c = await load(req.params.id);
       can(currentUser(req), "camera.read", "camera", { stationId: c.station_id });
@@ -122,7 +127,12 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       can(user, "camera.create", "workshop", { stationId });
       const { workshopId, ...rest } = req.body;
       const cols = columns(rest);
-      const id = await repo.create({ ...cols, workshop_id: workshopId, name: req.body.name, area: req.body.area });
+      const id = await repo.create({
+        ...cols,
+        workshop_id: workshopId,
+        name: req.body.name,
+        area: req.body.area,
+      });
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,
@@ -141,7 +151,12 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
     "/api/cameras/:id",
     {
       preHandler: app.authenticate,
-      schema: { tags: ["cameras"], params: IdParams, body: CameraUpdateSchema, response: { 200: CameraView, ...errors } },
+      schema: {
+        tags: ["cameras"],
+        params: IdParams,
+        body: CameraUpdateSchema,
+        response: { 200: CameraView, ...errors },
+      },
     },
     async (req) => {
       const user = currentUser(req);

@@ -1,5 +1,5 @@
-import { pingRedis } from "@mingfang/core";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { pingRedis } from "@mingfang/core";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 

@@ -1,5 +1,5 @@
-import { ErrorBody, IdParams, StationView } from "@mingfang/core";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { ErrorBody, IdParams, StationView } from "@mingfang/core";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { notFound } from "../errors.js";
@@ -41,7 +41,11 @@ export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     "/api/stations/:id",
     {
       preHandler: app.authenticate,
-      schema: { tags: ["stations"], params: IdParams, response: { 200: StationView, 401: ErrorBody, 404: ErrorBody } },
+      schema: {
+        tags: ["stations"],
+        params: IdParams,
+        response: { 200: StationView, 401: ErrorBody, 404: ErrorBody },
+      },
     },
     async (req) => {
       can(currentUser(req), "station.read", "station");

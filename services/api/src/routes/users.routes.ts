@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
   hashPassword,
@@ -9,7 +10,6 @@ import {
   UserUpdateBody,
   UserView,
 } from "@mingfang/core";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
@@ -90,7 +90,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
 
   app.patch(
     "/api/users/:id",
-    { schema: { tags: ["users"], params: IdParams, body: UserUpdateBody, response: { 200: UserView, ...errors } } },
+    {
+      schema: {
+        tags: ["users"],
+        params: IdParams,
+        body: UserUpdateBody,
+        response: { 200: UserView, ...errors },
+      },
+    },
     async (req) => {
       const me = currentUser(req);
       const u = await users.findById(req.params.id);
@@ -112,7 +119,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
         station_id: stationId,
       });
       // A new password, a new role or a disabled account ends the user's sessions.
-      if (b.password !== undefined || b.disabled === true || b.role !== undefined || b.stationId !== undefined) {
+      if (
+        b.password !== undefined ||
+        b.disabled === true ||
+        b.role !== undefined ||
+        b.stationId !== undefined
+      ) {
         await app.sessions.deleteForUser(u.id);
       }
       await audit.record({

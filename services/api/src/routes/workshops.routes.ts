@@ -1,16 +1,16 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
   IdParams,
   listScope,
   Page,
   WorkshopCreateBody,
-  type WorkshopUpdateBody,
   WorkshopListQuery,
+  type WorkshopUpdate,
+  type WorkshopUpdateBody,
   WorkshopUpdateBody as WorkshopUpdateSchema,
   WorkshopView,
-  type WorkshopUpdate,
 } from "@mingfang/core";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
@@ -35,7 +35,8 @@ export function workshopColumns(b: WorkshopUpdateBody): WorkshopUpdate {
   if (b.operatorName !== undefined) out.operator_name = b.operatorName;
   if (b.phone !== undefined) out.phone = b.phone;
   if (b.employees !== undefined) out.employees = b.employees;
-  if (b.workingHours !== undefined) out.working_hours = b.workingHours === null ? null : JSON.stringify(b.workingHours);
+  if (b.workingHours !== undefined)
+    out.working_hours = b.workingHours === null ? null : JSON.stringify(b.workingHours);
   return out;
 }
 
@@ -97,7 +98,9 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       if (!(await stationExists(req.body.stationId))) throw badRequest("stationId", "body: no such station");
       const cols = workshopColumns(req.body);
       const id = await repo.create({
-        ...(cols as Required<Pick<WorkshopUpdate, "station_id" | "name" | "licence_no" | "address" | "category" | "risk_level">>),
+        ...(cols as Required<
+          Pick<WorkshopUpdate, "station_id" | "name" | "licence_no" | "address" | "category" | "risk_level">
+        >),
         ...cols,
       } as Parameters<WorkshopRepository["create"]>[0]);
       await audit.record({

@@ -3,7 +3,7 @@
  * OpenAPI document is generated from them, and the console takes its types from them.
  */
 import { type Static, type TSchema, Type } from "typebox";
-import { RISK_LEVELS, ROLES } from "../db/schema.js";
+import type { RISK_LEVELS, ROLES } from "../db/schema.js";
 
 const strict = { additionalProperties: false } as const;
 
@@ -27,7 +27,11 @@ export const RoleSchema = Type.Union([
   Type.Literal("duty_officer"),
   Type.Literal("brigade_officer"),
 ]);
-export const RiskLevelSchema = Type.Union([Type.Literal("high"), Type.Literal("medium"), Type.Literal("low")]);
+export const RiskLevelSchema = Type.Union([
+  Type.Literal("high"),
+  Type.Literal("medium"),
+  Type.Literal("low"),
+]);
 // The schemas above must list exactly the roles and risk levels of the data model.
 const _roles: readonly (typeof ROLES)[number][] = [] as Static<typeof RoleSchema>[];
 const _risks: readonly (typeof RISK_LEVELS)[number][] = [] as Static<typeof RiskLevelSchema>[];
@@ -96,7 +100,10 @@ export const UserUpdateBody = Type.Object(
 );
 export type UserUpdateBody = Static<typeof UserUpdateBody>;
 
-export const UserListQuery = Type.Object({ ...Pagination, stationId: Type.Optional(Id), role: Type.Optional(RoleSchema) }, strict);
+export const UserListQuery = Type.Object(
+  { ...Pagination, stationId: Type.Optional(Id), role: Type.Optional(RoleSchema) },
+  strict,
+);
 
 // ---- stations ----
 
@@ -166,7 +173,9 @@ export const WorkshopCreateBody = Type.Object(
 export type WorkshopCreateBody = Static<typeof WorkshopCreateBody>;
 
 export const WorkshopUpdateBody = Type.Object(
-  Object.fromEntries(Object.entries(WorkshopCreateBody.properties).map(([k, v]) => [k, Type.Optional(v as TSchema)])),
+  Object.fromEntries(
+    Object.entries(WorkshopCreateBody.properties).map(([k, v]) => [k, Type.Optional(v as TSchema)]),
+  ),
   { ...strict, minProperties: 1 },
 );
 export type WorkshopUpdateBody = Partial<WorkshopCreateBody>;
@@ -198,10 +207,13 @@ export const Zone = Type.Object(
   {
     name: Text(64),
     checks: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 16 }),
-    points: Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), {
-      minItems: 3,
-      maxItems: 64,
-    }),
+    points: Type.Array(
+      Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]),
+      {
+        minItems: 3,
+        maxItems: 64,
+      },
+    ),
   },
   strict,
 );

@@ -24,7 +24,12 @@ export interface DatabaseHandle {
 // bigint (int8, e.g. events.seq and counts) as string, never as a lossy number.
 pg.types.setTypeParser(20, (v) => v);
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  /** PGlite location; default DATA_DIR/pglite. `memory://` for a throw-away database. */
+  pgliteDir?: string;
+}): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {
@@ -33,8 +38,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", ping: (t) => ping(db, t), close: () => db.destroy() };
   }
-  const dir = path.join(opts.dataDir, "pglite");
-  mkdirSync(dir, { recursive: true });
+  const dir = opts.pgliteDir ?? path.join(opts.dataDir, "pglite");
+  if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = new Kysely<Database>({ dialect: new KyselyPGlite(client).dialect });
   return {

@@ -98,7 +98,11 @@ export function authorize(p: Principal, action: Action, resource?: ResourceScope
 }
 
 /** The filter a list must apply: all rows, the rows of these stations, brigade rows, or nothing. */
-export type ListScope = { kind: "all" } | { kind: "stations"; ids: number[] } | { kind: "brigade" } | { kind: "none" };
+export type ListScope =
+  | { kind: "all" }
+  | { kind: "stations"; ids: number[] }
+  | { kind: "brigade" }
+  | { kind: "none" };
 
 export function listScope(p: Principal, action: Action): ListScope {
   const r = reach(p, action);

@@ -156,13 +156,17 @@ setInterval(() => {}, 1000);
 
   it("passes cwd and env, and gives the command no stdin", async () => {
     const lines: string[] = [];
-    const p = spawnTethered("sh", ["-c", 'pwd; echo "$FOO"; cat; echo done'], {
-      cwd: work,
-      env: { ...process.env, FOO: "bar" },
-      logLine: (_s, line) => lines.push(line),
-    });
+    const p = spawnTethered(
+      "sh",
+      ["-c", 'pwd; echo "$FOO"; echo "${MINGFANG_TETHER_SCRIPT-unset}"; cat; echo done'],
+      {
+        cwd: work,
+        env: { ...process.env, FOO: "bar" },
+        logLine: (_s, line) => lines.push(line),
+      },
+    );
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(lines).toEqual([work, "bar", "done"]);
+    expect(lines).toEqual([work, "bar", "unset", "done"]);
   });
 
   it("reports a missing command as exit code 127", async () => {

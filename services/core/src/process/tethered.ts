@@ -56,6 +56,7 @@ export interface TetheredProcess {
 // watcher reads the pipe from Node through fd 4. The watcher sleeps with `read -t` on a pipe it holds both
 // ends of, so that killing it never orphans an external `sleep`.
 const WRAPPER = `
+unset MINGFANG_TETHER_SCRIPT
 sig=$1; ticks=$2; shift 2
 exec 4<&0
 ( trap - INT QUIT; exec "$@" ) </dev/null 3>&- 4<&- &
@@ -131,10 +132,19 @@ export function spawnTethered(command: string, args: string[], opts: TetheredOpt
 
   const child: ChildProcess = spawn(
     "/bin/bash",
-    ["-c", WRAPPER, "tethered", stopSignal.replace(/^SIG/, ""), String(orphanTicks), command, ...args],
+    // The script travels in the environment so that `ps` shows a short line: bash -c eval… <command>.
+    [
+      "-c",
+      'eval "$MINGFANG_TETHER_SCRIPT"',
+      "tethered",
+      stopSignal.replace(/^SIG/, ""),
+      String(orphanTicks),
+      command,
+      ...args,
+    ],
     {
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
+      env: { ...(opts.env ?? process.env), MINGFANG_TETHER_SCRIPT: WRAPPER },
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       // Own session: terminal signals (Ctrl-C) go to Node only; Node stops its children deliberately.
       detached: true,

@@ -3,8 +3,9 @@
  * workshops and their cameras, the first admin and the demo users. Idempotent: running it twice changes
  * nothing (rows are matched by station code, licence number, camera name and username).
  */
-import { readFileSync } from "node:fs";
+
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hashPassword } from "../auth/password.js";
 import { encrypt, maskCameraUrl } from "../crypto.js";
 import type { Db } from "../db/database.js";
@@ -120,11 +121,13 @@ export async function seedReferenceData(db: Db, opts: SeedOptions): Promise<Seed
         .executeTakeFirst();
       const workshopId =
         ws?.id ??
-        (await trx
-          .selectFrom("workshops")
-          .select("id")
-          .where("licence_no", "=", w.licenceNo)
-          .executeTakeFirstOrThrow()).id;
+        (
+          await trx
+            .selectFrom("workshops")
+            .select("id")
+            .where("licence_no", "=", w.licenceNo)
+            .executeTakeFirstOrThrow()
+        ).id;
       for (const [i, c] of w.cameras.entries()) {
         const exists = await trx
           .selectFrom("cameras")
@@ -195,8 +198,18 @@ export function demoUsers(annex = readAnnex1()): DemoUser[] {
   const out: DemoUser[] = [];
   for (const s of annex) {
     const code = stationCode(s.pinyin);
-    out.push({ username: `${code}.staff`, displayName: `${s.name}监管员`, role: "station_staff", stationCode: code });
-    out.push({ username: `${code}.duty`, displayName: `${s.name}值班员`, role: "duty_officer", stationCode: code });
+    out.push({
+      username: `${code}.staff`,
+      displayName: `${s.name}监管员`,
+      role: "station_staff",
+      stationCode: code,
+    });
+    out.push({
+      username: `${code}.duty`,
+      displayName: `${s.name}值班员`,
+      role: "duty_officer",
+      stationCode: code,
+    });
   }
   out.push({ username: "brigade", displayName: "执法大队", role: "brigade_officer", stationCode: null });
   return out;

@@ -109,7 +109,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex("alerts_station_created_idx").on("alerts").columns(["station_id", "created_at"]).execute();
+  await db.schema
+    .createIndex("alerts_station_created_idx")
+    .on("alerts")
+    .columns(["station_id", "created_at"])
+    .execute();
   await db.schema.createIndex("alerts_workshop_idx").on("alerts").column("workshop_id").execute();
 
   await db.schema

@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, configReference, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(8080);
+    expect(c.DATA_DIR).toBe("./data");
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.REDIS_URL).toBeUndefined();
+    expect(c.MINGFANG_DEMO_PASSWORD).toBe("mingfang-demo");
+  });
+
+  it("converts environment strings to the schema's types", () => {
+    const c = loadConfig({ PORT: "9090", COOKIE_SECURE: "true", SESSION_TTL_HOURS: "1.5" });
+    expect(c.PORT).toBe(9090);
+    expect(c.COOKIE_SECURE).toBe(true);
+    expect(c.SESSION_TTL_HOURS).toBe(1.5);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+    [{ MINGFANG_SECRET: "short" }, "MINGFANG_SECRET"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ MINGFANG_ADMIN_PASSWORD: "1234" }, "MINGFANG_ADMIN_PASSWORD"],
+  ])("names the bad key and what was expected: %o", (env, key) => {
+    let err: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toContain(`${key}: expected`);
+  });
+
+  it("never echoes a secret in its error", () => {
+    expect(() => loadConfig({ MINGFANG_SECRET: "tiny-secret" })).toThrow(/MINGFANG_SECRET.*got "\*\*\*"/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:hunter2@h/db" })).not.toThrow(/hunter2/);
+  });
+
+  it("reads an optional JSON file and lets the environment win", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mf-config-"));
+    const file = path.join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ PORT: 7000, LOG_LEVEL: "warn" }));
+    const c = loadConfig({ MINGFANG_CONFIG: file, LOG_LEVEL: "error" });
+    expect(c.PORT).toBe(7000);
+    expect(c.LOG_LEVEL).toBe("error");
+    writeFileSync(file, JSON.stringify({ PORTT: 1 }));
+    expect(() => loadConfig({ MINGFANG_CONFIG: file })).toThrow(/PORTT.*unknown key/);
+    expect(() => loadConfig({ MINGFANG_CONFIG: path.join(dir, "missing.json") })).toThrow(/MINGFANG_CONFIG/);
+  });
+
+  it("documents every key", () => {
+    for (const row of configReference()) expect(row.description.length).toBeGreaterThan(10);
+  });
+});
