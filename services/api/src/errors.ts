@@ -79,20 +79,16 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const pgCode = (err as { code?: string }).code;
       if (pgCode === PG_UNIQUE) {
         const detail = (err as { constraint?: string }).constraint ?? "";
-        return reply
-          .status(409)
-          .send({
-            error: "conflict",
-            message: `already exists (${detail.replace(/_key$/, "") || "unique value"})`,
-          });
+        return reply.status(409).send({
+          error: "conflict",
+          message: `already exists (${detail.replace(/_key$/, "") || "unique value"})`,
+        });
       }
       if (pgCode === PG_FK) {
-        return reply
-          .status(409)
-          .send({
-            error: "conflict",
-            message: "still referenced by other records, or refers to a missing record",
-          });
+        return reply.status(409).send({
+          error: "conflict",
+          message: "still referenced by other records, or refers to a missing record",
+        });
       }
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
