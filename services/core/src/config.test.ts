@@ -62,3 +62,11 @@ describe("loadConfig", () => {
     for (const row of configReference()) expect(row.description.length).toBeGreaterThan(10);
   });
 });
+
+describe("README", () => {
+  it("documents every configuration key in its table", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    for (const row of configReference()) expect(readme).toContain(`| \`${row.key}\` |`);
+  });
+});
