@@ -3,7 +3,7 @@
  * the user, an absolute expiry and an idle expiry. Sign-out and password changes delete sessions.
  */
 import { type Action, authorize, type Decision, type Principal, type ResourceScope } from "@mingfang/core";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { ApiDeps } from "../context.js";
 import { forbidden, HttpError, notFound, unauthorized } from "../errors.js";

@@ -158,6 +158,7 @@ setInterval(() => {}, 1000);
     const lines: string[] = [];
     const p = spawnTethered(
       "sh",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       ["-c", 'pwd; echo "$FOO"; echo "${MINGFANG_TETHER_SCRIPT-unset}"; cat; echo done'],
       {
         cwd: work,
