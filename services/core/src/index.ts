@@ -1,5 +1,7 @@
 export * from "./auth/password.js";
 export * from "./config.js";
+export * from "./contracts/events.js";
+export * from "./contracts/queues.js";
 export * from "./contracts/rest.js";
 export * from "./crypto.js";
 export * from "./db/database.js";

@@ -1,0 +1,48 @@
+/**
+ * WebSocket `/ws` and Redis pub/sub event contracts. Server → client events carry a monotonically
+ * increasing `seq` (the `events` table); a client that reconnects sends the last `seq` it saw.
+ */
+import { type Static, Type } from "typebox";
+
+export const EVENT_KINDS = [
+  "alert.created",
+  "alert.updated",
+  "case.created",
+  "case.updated",
+  "camera.status",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const CAMERA_STATES = ["idle", "connecting", "live", "backoff", "stalled", "stopped"] as const;
+export type CameraState = (typeof CAMERA_STATES)[number];
+
+/** What the ingest publishes about a camera (Redis key `mingfang:camera:<id>:status`, channel `mingfang:camera-status`). */
+export const CameraStatus = Type.Object(
+  {
+    cameraId: Type.Integer(),
+    /** online: live; offline: cannot connect; stalled: connected but no data. */
+    status: Type.Union([
+      Type.Literal("online"),
+      Type.Literal("offline"),
+      Type.Literal("stalled"),
+      Type.Literal("disabled"),
+    ]),
+    state: Type.String(),
+    fps: Type.Union([Type.Number(), Type.Null()]),
+    bitrateKbps: Type.Union([Type.Number(), Type.Null()]),
+    lastFrameAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    since: Type.String({ format: "date-time" }),
+    restarts: Type.Integer({ minimum: 0 }),
+    updatedAt: Type.String({ format: "date-time" }),
+  },
+  { additionalProperties: false },
+);
+export type CameraStatus = Static<typeof CameraStatus>;
+
+export const REDIS_KEYS = {
+  cameraStatus: (id: number) => `mingfang:camera:${id}:status`,
+  cameraStatusChannel: "mingfang:camera-status",
+  /** The API's event fan-out between API processes. */
+  eventsChannel: "mingfang:events",
+} as const;

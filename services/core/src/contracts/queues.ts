@@ -1,0 +1,96 @@
+/**
+ * Queue contracts (ARCHITECTURE.md "Contracts"): names and payloads, as TypeBox schemas. Producers and
+ * consumers import these; nothing else names a queue.
+ *
+ * Binary payloads (JPEG) travel base64-encoded in the job data: BullMQ stores job data as JSON.
+ */
+import { type Static, Type } from "typebox";
+
+export const QUEUES = {
+  /** Sampled frames for analysis: at most one waiting job per camera (job id `cam-<id>`; newest wins). */
+  frames: "frames",
+  /** Alerts from the analytics worker to the API. */
+  alerts: "alerts",
+  /** Delayed jobs: escalate an alert not acknowledged in time. */
+  escalations: "escalations",
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** The BullMQ key prefix of every queue of the platform. */
+export const QUEUE_PREFIX = "mingfang";
+
+/**
+ * Violation types. The set is data: a model's class map plus the rules decide which ones can fire.
+ * `camera_offline` is raised by the API itself (camera health as compliance).
+ */
+export const VIOLATION_TYPES = [
+  "no_hat",
+  "no_gloves",
+  "unclean_area",
+  "no_mask",
+  "smoking",
+  "phone_use",
+  "rodent",
+  "uncovered_bin",
+  "no_work_clothes",
+  "camera_offline",
+] as const;
+export type ViolationType = (typeof VIOLATION_TYPES)[number];
+export const ViolationTypeSchema = Type.Union(VIOLATION_TYPES.map((v) => Type.Literal(v)) as never);
+
+export const Box = Type.Object(
+  {
+    /** Normalised to the frame: 0..1 from the top-left corner. */
+    x: Type.Number({ minimum: 0, maximum: 1 }),
+    y: Type.Number({ minimum: 0, maximum: 1 }),
+    w: Type.Number({ minimum: 0, maximum: 1 }),
+    h: Type.Number({ minimum: 0, maximum: 1 }),
+    label: Type.String({ maxLength: 64 }),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type Box = Static<typeof Box>;
+
+export const FrameJob = Type.Object(
+  {
+    cameraId: Type.Integer({ minimum: 1 }),
+    /** ISO 8601 capture time. */
+    capturedAt: Type.String({ format: "date-time" }),
+    /** JPEG, base64. */
+    jpeg: Type.String({ minLength: 4 }),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    /** Keyframe-only sampling or fps filter: for diagnostics. */
+    source: Type.Optional(Type.Union([Type.Literal("keyframe"), Type.Literal("fps")])),
+  },
+  { additionalProperties: false },
+);
+export type FrameJob = Static<typeof FrameJob>;
+
+export const AlertJob = Type.Object(
+  {
+    /** Unique id (UUID) chosen by the producer: intake is idempotent on it. */
+    id: Type.String({ format: "uuid" }),
+    cameraId: Type.Integer({ minimum: 1 }),
+    type: Type.String({ minLength: 1, maxLength: 32, description: "A violation type (VIOLATION_TYPES)." }),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    boxes: Type.Array(Box, { maxItems: 100 }),
+    capturedAt: Type.String({ format: "date-time" }),
+    /** Evidence JPEG (boxes and labels drawn), base64; absent for alerts without a frame (camera_offline). */
+    evidenceJpeg: Type.Optional(Type.String()),
+    /** SHA-256 (hex) of the evidence JPEG bytes, checked on intake. */
+    evidenceSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /** Which model and rule produced it, for the record and for retraining. */
+    model: Type.Optional(Type.String({ maxLength: 128 })),
+    zone: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type AlertJob = Static<typeof AlertJob>;
+
+export const EscalationJob = Type.Object(
+  { alertId: Type.String({ format: "uuid" }), grade: Type.Integer({ minimum: 1, maximum: 3 }) },
+  { additionalProperties: false },
+);
+export type EscalationJob = Static<typeof EscalationJob>;
