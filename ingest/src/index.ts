@@ -1,0 +1,1 @@
+// Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
