@@ -12,3 +12,6 @@ export * from "./process/tethered.js";
 export * from "./redis/client.js";
 export { findFreePort, type PrivateRedis, startPrivateRedis } from "./redis/private-redis.js";
 export * from "./seed/seed.js";
+export * from "./domain/alert-grade.js";
+export * from "./domain/alert-lifecycle.js";
+export * from "./domain/working-hours.js";
