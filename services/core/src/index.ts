@@ -15,3 +15,4 @@ export * from "./seed/seed.js";
 export * from "./domain/alert-grade.js";
 export * from "./domain/alert-lifecycle.js";
 export * from "./domain/working-hours.js";
+export * from "./media-token.js";

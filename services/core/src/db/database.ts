@@ -9,6 +9,7 @@ import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDial
 import { KyselyPGlite } from "kysely-pglite";
 import pg from "pg";
 import * as m0001 from "./migrations/0001-initial.js";
+import * as m0004 from "./migrations/0004-ingest.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -71,6 +72,7 @@ async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
 
 export const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": m0001,
+  "0004-ingest": m0004,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
@@ -79,6 +81,9 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: "mingfang_migrations",
     migrationLockTableName: "mingfang_migrations_lock",
+    // Migrations are numbered per capability and independent of each other; a data directory made while
+    // a later-numbered one landed first must still take the earlier one.
+    allowUnorderedMigrations: true,
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {

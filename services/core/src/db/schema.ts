@@ -57,6 +57,10 @@ export interface CamerasTable {
   source_url_enc: string | null;
   /** Display form, credentials masked: rtsp://***@host/path. */
   source_url_masked: string | null;
+  /** Sub-stream for analysis, sealed like the main URL; null → the main stream is analysed. */
+  sub_url_enc: string | null;
+  sub_url_masked: string | null;
+  analyse: Generated<boolean>;
   onvif_url: string | null;
   onvif_username: string | null;
   onvif_password_enc: string | null;
@@ -112,6 +116,16 @@ export interface AlertsTable {
   escalated_at: Timestamp | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
+  // 0002-alerts
+  area: string | null;
+  model: string | null;
+  zone: string | null;
+  repeat_count: Generated<number>;
+  last_seen_at: Timestamp | null;
+  escalation_due_at: Timestamp | null;
+  closed_by: number | null;
+  closed_at: Timestamp | null;
+  close_note: string | null;
 }
 
 export interface CasesTable {
@@ -129,6 +143,31 @@ export interface CasesTable {
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   closed_at: Timestamp | null;
+  // 0003-cases: the due and done time of each step; `deadline` is the one running now.
+  source: Generated<string>;
+  dispatch_due_at: Timestamp | null;
+  dispatched_at: Timestamp | null;
+  on_site_due_at: Timestamp | null;
+  on_site_at: Timestamp | null;
+  rectification_due_at: Timestamp | null;
+  rectification_ordered_at: Timestamp | null;
+  rectified_at: Timestamp | null;
+  reviewed_at: Timestamp | null;
+  brigade_assigned_at: Timestamp | null;
+}
+
+/** 0003-cases: photos attached to a case, stored under DATA_DIR/media (path relative to it). */
+export interface CaseAttachmentsTable {
+  id: string;
+  case_id: string;
+  kind: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  path: string;
+  file_name: string | null;
+  uploaded_by: number | null;
+  created_at: GeneratedTimestamp;
 }
 
 export interface CaseAlertsTable {
@@ -179,6 +218,7 @@ export interface Database {
   cases: CasesTable;
   case_alerts: CaseAlertsTable;
   case_events: CaseEventsTable;
+  case_attachments: CaseAttachmentsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
 }

@@ -22,6 +22,8 @@ export interface TetheredOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives every output line of the command, without the line terminator. */
   logLine?: (stream: TetheredStream, line: string) => void;
+  /** Receives stdout as raw chunks instead (binary output such as a JPEG stream); logLine then sees only stderr. */
+  onStdout?: (chunk: Buffer) => void;
   /** Signal used by stop() and when the parent dies. Default SIGTERM (PostgreSQL wants SIGINT). */
   stopSignal?: NodeJS.Signals;
   /** Grace period before SIGKILL when the parent died without stopping the child. Default 5000 ms. */
@@ -112,6 +114,16 @@ function readLines(stream: Readable | null, onLine: (line: string) => void): Pro
   });
 }
 
+function readRaw(stream: Readable | null, onChunk: (chunk: Buffer) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.on("data", (c: Buffer) => onChunk(c));
+    stream.on("close", () => resolve());
+    stream.on("end", () => resolve());
+    stream.on("error", () => resolve());
+  });
+}
+
 function isGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -176,7 +188,9 @@ export function spawnTethered(command: string, args: string[], opts: TetheredOpt
   });
 
   const drained = Promise.all([
-    readLines(child.stdout, (line) => logLine("stdout", line)),
+    opts.onStdout
+      ? readRaw(child.stdout, opts.onStdout)
+      : readLines(child.stdout, (line) => logLine("stdout", line)),
     readLines(child.stderr, (line) => logLine("stderr", line)),
   ]);
 

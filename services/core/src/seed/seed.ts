@@ -51,6 +51,11 @@ export function readPilotWorkshops(): PilotWorkshop[] {
   return j.workshops as PilotWorkshop[];
 }
 
+/** The simulator's name for a seeded camera: `<workshop key>-<camera number>`, e.g. `mingshui-01-1`. */
+export function simulatorKey(workshopKey: string, cameraIndex: number): string {
+  return `${workshopKey}-${cameraIndex + 1}`;
+}
+
 export function stationCode(pinyin: string): string {
   return pinyin.toLowerCase();
 }
@@ -137,8 +142,11 @@ export async function seedReferenceData(db: Db, opts: SeedOptions): Promise<Seed
           .executeTakeFirst();
         cameraCount++;
         if (exists) continue;
-        // Each simulated camera has its own credentials, sealed like a real camera's.
-        const url = `${base.replace("://", `://admin:${randomBytes(6).toString("hex")}@`)}/${w.key}/${i + 1}/main`;
+        // Each simulated camera has its own credentials, sealed like a real camera's. The simulator serves
+        // /<key>/main and /<key>/sub with key <workshop key>-<camera number>.
+        const root = `${base.replace("://", `://admin:${randomBytes(6).toString("hex")}@`)}/${simulatorKey(w.key, i)}`;
+        const url = `${root}/main`;
+        const sub = `${root}/sub`;
         await trx
           .insertInto("cameras")
           .values({
@@ -147,6 +155,8 @@ export async function seedReferenceData(db: Db, opts: SeedOptions): Promise<Seed
             area: c.area,
             source_url_enc: encrypt(opts.credentialsKey, url),
             source_url_masked: maskCameraUrl(url),
+            sub_url_enc: encrypt(opts.credentialsKey, sub),
+            sub_url_masked: maskCameraUrl(sub),
             public: c.public,
             detect_profile: "sub",
             record_profile: "main",

@@ -1,0 +1,297 @@
+/**
+ * One owner per camera: it holds the camera's two ffmpeg processes (live HLS from the main stream, frame
+ * sampling from the sub-stream), their timers and the camera's status, and it reports to its parent.
+ * Two lean processes rather than one with two outputs: cheaper here (ARCHITECTURE.md), and a failing
+ * sub-stream never takes the live view down.
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { type CameraStatus, type Logger, spawnTethered } from "@mingfang/core";
+import {
+  buildLiveArgs,
+  buildProbeArgs,
+  buildSamplerArgs,
+  type ProbeResult,
+  parseProbe,
+  parseProgressBlock,
+  samplingMode,
+} from "./ffmpeg-args.js";
+import { JpegSplitter, jpegSize } from "./jpeg-splitter.js";
+import { ProcessSupervisor } from "./process-supervisor.js";
+import type { FrameSink, StatusSink } from "./sinks.js";
+import {
+  type BackoffPolicy,
+  cameraStatusOf,
+  DEFAULT_BACKOFF,
+  type SupervisorState,
+} from "./supervisor-state.js";
+
+export interface CameraSpec {
+  id: number;
+  /** Main stream, with credentials (decrypted; never logged). */
+  mainUrl: string;
+  /** Sub-stream for analysis; the main stream when absent. */
+  subUrl: string | null;
+  /** Analyse frames from this camera. */
+  analyse: boolean;
+}
+
+export interface IngestSettings {
+  ffmpeg: string;
+  ffprobe: string;
+  /** Root of the HLS output: <mediaDir>/hls/<cameraId>/index.m3u8. */
+  mediaDir: string;
+  segmentSeconds: number;
+  playlistSize: number;
+  /** Seconds without output before a process is restarted. */
+  stallSeconds: number;
+  /** Socket timeout given to ffmpeg. */
+  ioTimeoutSeconds: number;
+  /** Analysed frames per second per camera. */
+  analysisFps: number;
+  /** The GOP the cameras are assumed to have: keyframe-only sampling when 1/GOP ≥ analysisFps. */
+  assumedGopSeconds: number;
+  analysisWidth: number;
+  backoff: BackoffPolicy;
+  /** Publish the status at least this often (heartbeat), ms. */
+  heartbeatMs: number;
+}
+
+export const DEFAULT_INGEST_SETTINGS: Omit<IngestSettings, "mediaDir"> = {
+  ffmpeg: "ffmpeg",
+  ffprobe: "ffprobe",
+  segmentSeconds: 1,
+  playlistSize: 6,
+  stallSeconds: 10,
+  ioTimeoutSeconds: 5,
+  analysisFps: 0.5,
+  assumedGopSeconds: 2,
+  analysisWidth: 640,
+  backoff: DEFAULT_BACKOFF,
+  heartbeatMs: 10_000,
+};
+
+function secretsOf(...urls: (string | null)[]): string[] {
+  const out: string[] = [];
+  for (const u of urls) {
+    if (!u) continue;
+    try {
+      const p = new URL(u);
+      if (p.password) out.push(decodeURIComponent(p.password), p.password);
+      if (p.username && p.username.length >= 3) out.push(decodeURIComponent(p.username));
+    } catch {
+      // Not a URL: nothing to scrub beyond the generic masking.
+    }
+  }
+  return out;
+}
+
+export class CameraOwner {
+  readonly live: ProcessSupervisor;
+  readonly sampler: ProcessSupervisor | undefined;
+  private spec: CameraSpec;
+  private probe: ProbeResult | null = null;
+  private fps: number | null = null;
+  private bitrateKbps: number | null = null;
+  private lastFrameAt: number | null = null;
+  private lastForwarded = 0;
+  private progressLines: string[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly hlsDir: string;
+  private readonly log: Logger;
+  private lastPublished = "";
+
+  constructor(
+    spec: CameraSpec,
+    private readonly settings: IngestSettings,
+    private readonly frames: FrameSink,
+    private readonly status: StatusSink,
+    logger: Logger,
+  ) {
+    this.spec = spec;
+    this.log = logger.child({ cameraId: spec.id });
+    this.hlsDir = path.join(settings.mediaDir, "hls", String(spec.id));
+    const secrets = () => secretsOf(this.spec.mainUrl, this.spec.subUrl);
+    this.live = new ProcessSupervisor({
+      name: "live",
+      command: settings.ffmpeg,
+      args: () => this.liveArgs(),
+      stallSeconds: settings.stallSeconds,
+      backoff: settings.backoff,
+      logger: this.log,
+      secrets,
+      isProgress: (line) => line.startsWith("out_time_us=") || line.startsWith("frame="),
+      onStdoutLine: (line) => this.onProgress(line),
+      onChange: () => this.publish(),
+    });
+    if (spec.analyse) {
+      const splitter = () => new JpegSplitter((jpeg) => this.onFrame(jpeg));
+      let current = splitter();
+      this.sampler = new ProcessSupervisor({
+        name: "sampler",
+        command: settings.ffmpeg,
+        args: () => {
+          current = splitter();
+          return this.samplerArgs();
+        },
+        // Keyframe sampling yields a frame per GOP: allow a few GOPs of silence.
+        stallSeconds: Math.max(
+          settings.stallSeconds,
+          settings.assumedGopSeconds * 3,
+          3 / settings.analysisFps,
+        ),
+        backoff: settings.backoff,
+        logger: this.log,
+        secrets,
+        onStdout: (chunk) => current.push(chunk),
+      });
+    }
+  }
+
+  get id(): number {
+    return this.spec.id;
+  }
+
+  start(): void {
+    mkdirSync(this.hlsDir, { recursive: true });
+    this.live.start();
+    this.sampler?.start();
+    this.heartbeat = setInterval(() => this.publish(true), this.settings.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** A new configuration reaches this camera only: its processes restart with the new arguments. */
+  reconfigure(spec: CameraSpec): void {
+    const urlChanged = spec.mainUrl !== this.spec.mainUrl || spec.subUrl !== this.spec.subUrl;
+    this.spec = spec;
+    if (urlChanged) this.probe = null;
+    this.live.reconfigure();
+    this.sampler?.reconfigure();
+  }
+
+  async stop(opts: { removeMedia?: boolean } = {}): Promise<void> {
+    clearInterval(this.heartbeat);
+    await Promise.all([this.live.stop(), this.sampler?.stop()]);
+    await this.publish(true);
+    if (opts.removeMedia) rmSync(this.hlsDir, { recursive: true, force: true });
+  }
+
+  pids(): number[] {
+    return [this.live.pid, this.sampler?.pid].filter((p): p is number => p !== undefined);
+  }
+
+  snapshotStatus(): CameraStatus {
+    const s: SupervisorState = this.live.current;
+    const now = new Date();
+    return {
+      cameraId: this.spec.id,
+      status: cameraStatusOf(s),
+      state: s.phase,
+      fps: s.phase === "live" ? this.fps : null,
+      bitrateKbps: s.phase === "live" ? this.bitrateKbps : null,
+      lastFrameAt: this.lastFrameAt ? new Date(this.lastFrameAt).toISOString() : null,
+      lastError: s.lastError,
+      since: new Date(s.since).toISOString(),
+      restarts: s.restarts + (this.sampler?.current.restarts ?? 0),
+      updatedAt: now.toISOString(),
+    };
+  }
+
+  private async publish(force = false): Promise<void> {
+    const st = this.snapshotStatus();
+    const key = `${st.status}|${st.state}|${st.lastError}`;
+    if (!force && key === this.lastPublished) return;
+    this.lastPublished = key;
+    if (st.status !== "online" && st.lastError)
+      this.log.info({ status: st.status, error: st.lastError }, "camera status");
+    else this.log.info({ status: st.status }, "camera status");
+    await this.status.publish(st).catch((err) => this.log.warn({ err }, "status publish failed"));
+  }
+
+  private async runProbe(): Promise<ProbeResult> {
+    if (this.probe) return this.probe;
+    const args = buildProbeArgs({ url: this.spec.mainUrl, timeoutSeconds: this.settings.ioTimeoutSeconds });
+    let out = "";
+    let err = "";
+    const p = spawnTethered(this.settings.ffprobe, args, {
+      logLine: (stream, line) => {
+        if (stream === "stdout") out += `${line}\n`;
+        else err = line;
+      },
+    });
+    const timer = setTimeout(() => void p.stop(1000), (this.settings.ioTimeoutSeconds + 5) * 1000);
+    const { code } = await p.exited;
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(err || `ffprobe exited with ${code}`);
+    const r = parseProbe(out);
+    if (!r.codec) throw new Error("no video stream");
+    this.probe = r;
+    return r;
+  }
+
+  private async liveArgs(): Promise<string[]> {
+    const probe = await this.runProbe();
+    mkdirSync(this.hlsDir, { recursive: true });
+    this.cleanStaleSegments();
+    return buildLiveArgs({
+      url: this.spec.mainUrl,
+      timeoutSeconds: this.settings.ioTimeoutSeconds,
+      hlsDir: this.hlsDir,
+      segmentSeconds: this.settings.segmentSeconds,
+      listSize: this.settings.playlistSize,
+      codec: probe.codec,
+      transcode: {
+        width: Math.min(probe.width ?? 1280, 1280),
+        fps: Math.min(Math.round(probe.fps ?? 10), 15),
+      },
+    });
+  }
+
+  private samplerArgs(): string[] {
+    return buildSamplerArgs({
+      url: this.spec.subUrl ?? this.spec.mainUrl,
+      timeoutSeconds: this.settings.ioTimeoutSeconds,
+      fps: this.settings.analysisFps,
+      keyframeFps: 1 / this.settings.assumedGopSeconds,
+      width: this.settings.analysisWidth,
+      quality: 5,
+    });
+  }
+
+  /** Segments of an earlier process: a restart starts a new sequence, the old files would linger. */
+  private cleanStaleSegments(): void {
+    try {
+      for (const f of readdirSync(this.hlsDir)) {
+        if (f.endsWith(".ts") || f.endsWith(".tmp")) rmSync(path.join(this.hlsDir, f), { force: true });
+      }
+    } catch {
+      // Nothing there yet.
+    }
+  }
+
+  private onProgress(line: string): void {
+    this.progressLines.push(line);
+    if (!line.startsWith("progress=")) return;
+    const b = parseProgressBlock(this.progressLines);
+    this.progressLines = [];
+    if (b.fps !== null) this.fps = b.fps;
+    if (b.bitrateKbps !== null) this.bitrateKbps = b.bitrateKbps;
+  }
+
+  private onFrame(jpeg: Buffer): void {
+    const now = Date.now();
+    this.lastFrameAt = now;
+    // Keyframe sampling may yield more frames than wanted: keep `analysisFps` a second.
+    if (now - this.lastForwarded < 1000 / this.settings.analysisFps - 50) return;
+    this.lastForwarded = now;
+    const size = jpegSize(jpeg);
+    if (!size) {
+      this.log.warn("sampler produced an unreadable JPEG; dropped");
+      return;
+    }
+    const source = samplingMode(this.settings.analysisFps, 1 / this.settings.assumedGopSeconds);
+    this.frames
+      .push(this.spec.id, jpeg, size.width, size.height, source)
+      .catch((err) => this.log.warn({ err }, "frame enqueue failed"));
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildLiveArgs,
+  buildProbeArgs,
+  buildSamplerArgs,
+  inputArgs,
+  needsTranscode,
+  parseProbe,
+  parseProgressBlock,
+  samplingMode,
+  scrubLine,
+} from "./ffmpeg-args.js";
+
+const url = "rtsp://admin:pw123@127.0.0.1:8554/cam-1/main";
+
+describe("ffmpeg arguments", () => {
+  it("pulls RTSP over TCP with a socket timeout, other protocols with rw_timeout", () => {
+    expect(inputArgs({ url, timeoutSeconds: 5 })).toEqual([
+      "-rtsp_transport",
+      "tcp",
+      "-timeout",
+      "5000000",
+      "-i",
+      url,
+    ]);
+    expect(inputArgs({ url: "rtmp://127.0.0.1/live/k", timeoutSeconds: 2 })).toEqual([
+      "-rw_timeout",
+      "2000000",
+      "-i",
+      "rtmp://127.0.0.1/live/k",
+    ]);
+  });
+
+  it("copies H.264 into HLS with a rolling, self-cleaning playlist", () => {
+    const a = buildLiveArgs({
+      url,
+      timeoutSeconds: 5,
+      hlsDir: "/m/hls/1",
+      segmentSeconds: 1,
+      listSize: 6,
+      codec: "h264",
+    });
+    const s = a.join(" ");
+    expect(s).toContain("-c:v copy");
+    expect(s).not.toContain("libx264");
+    expect(s).toContain("-f hls -hls_time 1 -hls_list_size 6");
+    expect(s).toContain("delete_segments");
+    expect(s).toContain("-hls_start_number_source epoch");
+    expect(a.at(-1)).toBe("/m/hls/1/index.m3u8");
+    expect(a).toContain("-progress");
+    expect(a.indexOf("-i")).toBeLessThan(a.indexOf("-f"));
+  });
+
+  it.each(["hevc", "mjpeg", null])("transcodes %s to H.264", (codec) => {
+    expect(needsTranscode(codec)).toBe(true);
+    const s = buildLiveArgs({
+      url,
+      timeoutSeconds: 5,
+      hlsDir: "/x",
+      segmentSeconds: 2,
+      listSize: 4,
+      codec,
+      transcode: { width: 640, fps: 15 },
+    }).join(" ");
+    expect(s).toContain("-c:v libx264 -preset ultrafast");
+    expect(s).toContain("scale=640:-2,fps=15");
+    expect(s).toContain("-g 30");
+  });
+
+  it("publishes to RTMP as well when asked", () => {
+    const a = buildLiveArgs({
+      url,
+      timeoutSeconds: 5,
+      hlsDir: "/x",
+      segmentSeconds: 1,
+      listSize: 6,
+      codec: "h264",
+      rtmpUrl: "rtmp://127.0.0.1:1935/live/cam-1?sign=abc",
+    });
+    expect(a.slice(-3)).toEqual(["-f", "flv", "rtmp://127.0.0.1:1935/live/cam-1?sign=abc"]);
+  });
+
+  it("decodes keyframes only when they come often enough, else an fps filter", () => {
+    expect(samplingMode(0.5, 0.5)).toBe("keyframe");
+    expect(samplingMode(2, 0.5)).toBe("fps");
+    expect(samplingMode(0.5, null)).toBe("fps");
+    const kf = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 0.5, keyframeFps: 1, width: 640, quality: 5 });
+    expect(kf.slice(0, kf.indexOf("-i"))).toContain("-skip_frame");
+    expect(kf.join(" ")).toContain("-vf scale=640:-2");
+    expect(kf.slice(-3)).toEqual(["-f", "image2pipe", "pipe:1"]);
+    const fps = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 2, keyframeFps: 1, width: 320, quality: 3 });
+    expect(fps).not.toContain("-skip_frame");
+    expect(fps.join(" ")).toContain("-vf fps=2,scale=320:-2");
+  });
+
+  it("probes the first video stream and reads its answer", () => {
+    const a = buildProbeArgs({ url, timeoutSeconds: 5 });
+    expect(a.at(-1)).toBe(url);
+    expect(a).toContain("-rtsp_transport");
+    expect(a.filter((x) => x === "-i")).toHaveLength(0);
+    expect(
+      parseProbe('{"streams":[{"codec_name":"h264","width":768,"height":576,"avg_frame_rate":"10/1"}]}'),
+    ).toEqual({ codec: "h264", width: 768, height: 576, fps: 10 });
+    expect(parseProbe('{"streams":[]}').codec).toBeNull();
+  });
+
+  it("parses a -progress block", () => {
+    const b = parseProgressBlock([
+      "frame=250",
+      "fps=10.01",
+      "bitrate= 812.3kbits/s",
+      "out_time_us=25000000",
+      "progress=continue",
+    ]);
+    expect(b).toEqual({ frame: 250, fps: 10.01, bitrateKbps: 812.3, outTimeUs: 25000000, end: false });
+    expect(parseProgressBlock(["bitrate=N/A", "progress=end"])).toMatchObject({
+      bitrateKbps: null,
+      end: true,
+    });
+  });
+
+  it("scrubs URLs and known secrets from ffmpeg's lines", () => {
+    const line = `[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized (${url}) pw123`;
+    const clean = scrubLine(line, ["pw123"]);
+    expect(clean).not.toContain("pw123");
+    expect(clean).toContain("rtsp://***@127.0.0.1:8554/cam-1/main");
+  });
+});

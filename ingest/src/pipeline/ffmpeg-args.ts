@@ -1,0 +1,222 @@
+/**
+ * ffmpeg argument lists as data: plain functions, unit-tested without ffmpeg (as immich's utils/media.ts
+ * and Frigate's ffmpeg_presets). The supervisor only runs what these return.
+ */
+
+export interface InputOptions {
+  url: string;
+  /** Socket I/O timeout: an input that sends nothing for this long makes ffmpeg exit. */
+  timeoutSeconds: number;
+}
+
+/** Input options per protocol: RTSP over TCP with a socket timeout; rw_timeout for the others. */
+export function inputArgs({ url, timeoutSeconds }: InputOptions): string[] {
+  const us = String(Math.round(timeoutSeconds * 1_000_000));
+  const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
+  if (scheme === "rtsp" || scheme === "rtsps") {
+    return ["-rtsp_transport", "tcp", "-timeout", us, "-i", url];
+  }
+  return ["-rw_timeout", us, "-i", url];
+}
+
+const COMMON = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+
+/** Codecs a browser plays through hls.js without re-encoding. */
+export function needsTranscode(codec: string | null | undefined): boolean {
+  return codec !== "h264";
+}
+
+export interface LiveArgs extends InputOptions {
+  /** Folder of index.m3u8 and its segments. */
+  hlsDir: string;
+  segmentSeconds: number;
+  /** Segments in the rolling playlist; older ones are deleted. */
+  listSize: number;
+  /** The camera's video codec as probed; anything but H.264 is transcoded. */
+  codec: string | null;
+  /** When transcoding: output width (height follows), frame rate. */
+  transcode?: { width: number; fps: number };
+  /** Also publish the stream to this RTMP URL (node-media-server) for FLV live view. */
+  rtmpUrl?: string;
+}
+
+/**
+ * RTSP → HLS, `-c copy` when the camera sends H.264. Segment numbers come from the wall clock so that a
+ * restarted process never reuses a name a player has cached. Progress goes to stdout (key=value blocks)
+ * for the supervisor's stall watchdog and the status' fps and bitrate.
+ */
+export function buildLiveArgs(a: LiveArgs): string[] {
+  const video = needsTranscode(a.codec)
+    ? [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-vf",
+        `scale=${a.transcode?.width ?? 1280}:-2,fps=${a.transcode?.fps ?? 10}`,
+        "-g",
+        String(Math.max(1, Math.round((a.transcode?.fps ?? 10) * a.segmentSeconds))),
+        "-pix_fmt",
+        "yuv420p",
+      ]
+    : ["-c:v", "copy"];
+  const hls = [
+    "-map",
+    "0:v:0",
+    ...video,
+    "-an",
+    "-f",
+    "hls",
+    "-hls_time",
+    String(a.segmentSeconds),
+    "-hls_list_size",
+    String(a.listSize),
+    "-hls_delete_threshold",
+    "2",
+    "-hls_flags",
+    "delete_segments+independent_segments+program_date_time+temp_file",
+    "-hls_start_number_source",
+    "epoch",
+    "-hls_segment_filename",
+    `${a.hlsDir}/seg-%d.ts`,
+    `${a.hlsDir}/index.m3u8`,
+  ];
+  const rtmp = a.rtmpUrl ? ["-map", "0:v:0", ...video, "-an", "-f", "flv", a.rtmpUrl] : [];
+  return [
+    ...COMMON,
+    "-progress",
+    "pipe:1",
+    "-nostats",
+    "-fflags",
+    "+genpts",
+    ...inputArgs(a),
+    ...hls,
+    ...rtmp,
+  ];
+}
+
+export interface SamplerArgs extends InputOptions {
+  /** Analysed frames per second wanted. */
+  fps: number;
+  /** The stream's keyframe rate (1 / GOP seconds), when known. */
+  keyframeFps: number | null;
+  /** Output width for analysis (height follows). */
+  width: number;
+  /** JPEG quality, ffmpeg's 2 (best) .. 31. */
+  quality: number;
+}
+
+/**
+ * Decode keyframes only (`-skip_frame nokey`) when the keyframes come at least as often as the analysis
+ * wants frames: a third cheaper than a full decode. Otherwise decode everything and keep `fps` frames a
+ * second. Frames go to stdout as a stream of JPEGs.
+ */
+export function samplingMode(fps: number, keyframeFps: number | null): "keyframe" | "fps" {
+  return keyframeFps !== null && keyframeFps >= fps ? "keyframe" : "fps";
+}
+
+export function buildSamplerArgs(a: SamplerArgs): string[] {
+  const mode = samplingMode(a.fps, a.keyframeFps);
+  const filters = mode === "fps" ? [`fps=${a.fps}`, `scale=${a.width}:-2`] : [`scale=${a.width}:-2`];
+  return [
+    ...COMMON,
+    ...(mode === "keyframe" ? ["-skip_frame", "nokey"] : []),
+    ...inputArgs(a),
+    "-map",
+    "0:v:0",
+    "-an",
+    "-vf",
+    filters.join(","),
+    ...(mode === "keyframe" ? ["-fps_mode", "passthrough"] : []),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    String(a.quality),
+    "-f",
+    "image2pipe",
+    "pipe:1",
+  ];
+}
+
+/** ffprobe: the first video stream's codec, size and frame rate, as JSON. */
+export function buildProbeArgs(a: InputOptions): string[] {
+  const input = inputArgs(a);
+  return [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    ...input.slice(0, -2),
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=codec_name,width,height,avg_frame_rate,r_frame_rate",
+    "-of",
+    "json",
+    a.url,
+  ];
+}
+
+export interface ProbeResult {
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+}
+
+export function parseProbe(json: string): ProbeResult {
+  const j = JSON.parse(json) as { streams?: Record<string, unknown>[] };
+  const s = j.streams?.[0];
+  if (!s) return { codec: null, width: null, height: null, fps: null };
+  const rate = (v: unknown) => {
+    const [n, d] = String(v ?? "")
+      .split("/")
+      .map(Number);
+    return n && d ? n / d : null;
+  };
+  return {
+    codec: typeof s.codec_name === "string" ? s.codec_name : null,
+    width: typeof s.width === "number" ? s.width : null,
+    height: typeof s.height === "number" ? s.height : null,
+    fps: rate(s.avg_frame_rate) ?? rate(s.r_frame_rate),
+  };
+}
+
+/** ffmpeg's `-progress` output: key=value lines, a block ending with `progress=continue|end`. */
+export interface ProgressBlock {
+  frame: number | null;
+  fps: number | null;
+  bitrateKbps: number | null;
+  outTimeUs: number | null;
+  end: boolean;
+}
+
+export function parseProgressBlock(lines: string[]): ProgressBlock {
+  const kv = new Map<string, string>();
+  for (const l of lines) {
+    const i = l.indexOf("=");
+    if (i > 0) kv.set(l.slice(0, i).trim(), l.slice(i + 1).trim());
+  }
+  const num = (k: string) => {
+    const v = Number.parseFloat(kv.get(k) ?? "");
+    return Number.isFinite(v) ? v : null;
+  };
+  const br = /^([\d.]+)kbits\/s$/.exec(kv.get("bitrate") ?? "");
+  return {
+    frame: num("frame"),
+    fps: num("fps"),
+    bitrateKbps: br ? Number(br[1]) : null,
+    outTimeUs: num("out_time_us") ?? num("out_time_ms"),
+    end: kv.get("progress") === "end",
+  };
+}
+
+/** Remove the camera's URL and credentials from a line ffmpeg printed, before it reaches a log. */
+export function scrubLine(line: string, secrets: string[]): string {
+  let out = line.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
+  for (const s of secrets) {
+    if (s.length >= 3) out = out.split(s).join("***");
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The ingest role: one CameraOwner per enabled camera. It reads the cameras (read-only) and follows
+ * configuration changes announced by the API on Redis, touching only the camera that changed.
+ */
+import path from "node:path";
+import { type Db, decrypt, type Keyring, type Logger, type Redis } from "@mingfang/core";
+import {
+  CameraOwner,
+  type CameraSpec,
+  DEFAULT_INGEST_SETTINGS,
+  type IngestSettings,
+} from "./camera-owner.js";
+import { type FrameSink, QueueFrameSink, RedisStatusSink, type StatusSink } from "./sinks.js";
+
+/** Channel on which the API announces a camera's creation, change or deletion: payload `{"cameraId":N}`. */
+export const CAMERA_CONFIG_CHANNEL = "mingfang:camera-config";
+
+export interface IngestOptions {
+  db: Db;
+  keyring: Keyring;
+  /** Commands (status, snapshot, queue). */
+  redis: Redis;
+  /** Creates further connections (BullMQ, the subscriber). */
+  connect: () => Redis;
+  logger: Logger;
+  dataDir: string;
+  settings?: Partial<IngestSettings>;
+  /** Only these cameras (the demo's --cameras N); default all enabled. */
+  cameraIds?: number[];
+  frames?: FrameSink;
+  status?: StatusSink;
+}
+
+export class IngestService {
+  private readonly owners = new Map<number, CameraOwner>();
+  private readonly settings: IngestSettings;
+  private readonly frames: FrameSink;
+  private readonly status: StatusSink;
+  private readonly log: Logger;
+  private subscriber: Redis | undefined;
+  private queueConnection: Redis | undefined;
+  private stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: IngestOptions) {
+    this.log = o.logger.child({ component: "ingest" });
+    this.settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir: path.join(o.dataDir, "media"), ...o.settings };
+    if (o.frames) this.frames = o.frames;
+    else {
+      this.queueConnection = o.connect();
+      this.frames = new QueueFrameSink(o.redis, this.queueConnection);
+    }
+    this.status = o.status ?? new RedisStatusSink(o.redis);
+  }
+
+  async start(): Promise<void> {
+    const ids = await this.cameraIds();
+    for (const id of ids) await this.sync(id);
+    this.subscriber = this.o.connect();
+    this.subscriber.on("message", (_channel, message) => {
+      let id: number | undefined;
+      try {
+        id = Number((JSON.parse(message) as { cameraId?: unknown }).cameraId);
+      } catch {
+        return;
+      }
+      if (!Number.isInteger(id) || id <= 0) return;
+      if (this.o.cameraIds && !this.o.cameraIds.includes(id)) return;
+      // One change at a time, in order.
+      this.chain = this.chain
+        .then(() => this.sync(id!))
+        .catch((err) => this.log.error({ err }, "camera sync failed"));
+    });
+    await this.subscriber.subscribe(CAMERA_CONFIG_CHANNEL);
+    this.log.info({ cameras: this.owners.size }, "ingest started");
+  }
+
+  owner(id: number): CameraOwner | undefined {
+    return this.owners.get(id);
+  }
+
+  get cameraCount(): number {
+    return this.owners.size;
+  }
+
+  /** Every ffmpeg pid the ingest owns now. */
+  pids(): number[] {
+    return [...this.owners.values()].flatMap((o) => o.pids());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.subscriber) {
+      this.subscriber.disconnect();
+      this.subscriber = undefined;
+    }
+    await this.chain.catch(() => {});
+    await Promise.all([...this.owners.values()].map((o) => o.stop()));
+    this.owners.clear();
+    await this.frames.close().catch(() => {});
+    this.queueConnection?.disconnect();
+  }
+
+  private async cameraIds(): Promise<number[]> {
+    if (this.o.cameraIds) return this.o.cameraIds;
+    const rows = await this.o.db
+      .selectFrom("cameras")
+      .select("id")
+      .where("enabled", "=", true)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Bring one camera's owner in line with its row: start, restart with new settings, or stop. */
+  private async sync(id: number): Promise<void> {
+    if (this.stopped) return;
+    const row = await this.o.db
+      .selectFrom("cameras")
+      .select(["id", "enabled", "source_url_enc", "sub_url_enc", "analyse"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    const existing = this.owners.get(id);
+    if (!row || !row.enabled || !row.source_url_enc) {
+      if (existing) {
+        this.owners.delete(id);
+        await existing.stop({ removeMedia: !row });
+        this.log.info({ cameraId: id }, row ? "camera disabled: stopped" : "camera deleted: stopped");
+      }
+      return;
+    }
+    let spec: CameraSpec;
+    try {
+      spec = {
+        id,
+        mainUrl: decrypt(this.o.keyring.credentials, row.source_url_enc),
+        subUrl: row.sub_url_enc ? decrypt(this.o.keyring.credentials, row.sub_url_enc) : null,
+        analyse: row.analyse,
+      };
+    } catch {
+      this.log.error({ cameraId: id }, "cannot decrypt the camera's URL (was MINGFANG_SECRET changed?)");
+      return;
+    }
+    if (existing) {
+      existing.reconfigure(spec);
+      return;
+    }
+    const owner = new CameraOwner(spec, this.settings, this.frames, this.status, this.log);
+    this.owners.set(id, owner);
+    owner.start();
+  }
+}
