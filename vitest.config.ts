@@ -9,11 +9,12 @@ export default defineConfig({
     alias: [
       { find: /^@mingfang\/core$/, replacement: src("./services/core/src/index.ts") },
       { find: /^@mingfang\/api$/, replacement: src("./services/api/src/index.ts") },
+      { find: /^@mingfang\/analytics$/, replacement: src("./analytics/src/index.ts") },
       { find: /^@mingfang\/ingest$/, replacement: src("./ingest/src/index.ts") },
     ],
   },
   test: {
-    include: ["services/*/src/**/*.test.ts", "ingest/src/**/*.test.ts", "test/**/*.test.ts", "deploy/**/*.test.ts"],
+    include: ["services/*/src/**/*.test.ts", "ingest/src/**/*.test.ts", "analytics/src/**/*.test.ts", "test/**/*.test.ts", "deploy/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
