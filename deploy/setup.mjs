@@ -14,8 +14,28 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Debian packages per purpose: the one place to add ffmpeg, gstreamer, chromium, … */
 export const DEBIAN_PACKAGES = {
-  demo: ["redis-server"],
-  test: ["redis-server", "postgresql"],
+  // ffmpeg … gstreamer1.0-plugins-good: the camera simulator (clips from OpenCV's sample footage, GStreamer RTSP server).
+  demo: [
+    "redis-server",
+    "ffmpeg",
+    "opencv-doc",
+    "python3-gi",
+    "gstreamer1.0-rtsp",
+    "gir1.2-gst-rtsp-server-1.0",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
+  ],
+  test: [
+    "redis-server",
+    "postgresql",
+    "ffmpeg",
+    "opencv-doc",
+    "python3-gi",
+    "gstreamer1.0-rtsp",
+    "gir1.2-gst-rtsp-server-1.0",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
+  ],
 };
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
