@@ -16,3 +16,6 @@ export * from "./domain/alert-grade.js";
 export * from "./domain/alert-lifecycle.js";
 export * from "./domain/working-hours.js";
 export * from "./media-token.js";
+export * from "./domain/case-state.js";
+export * from "./domain/risk-score.js";
+export * from "./contracts/cases.js";

@@ -10,6 +10,7 @@ import { KyselyPGlite } from "kysely-pglite";
 import pg from "pg";
 import * as m0001 from "./migrations/0001-initial.js";
 import * as m0002 from "./migrations/0002-alerts.js";
+import * as m0003 from "./migrations/0003-cases.js";
 import * as m0004 from "./migrations/0004-ingest.js";
 import type { Database } from "./schema.js";
 
@@ -74,6 +75,7 @@ async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
 export const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": m0001,
   "0002-alerts": m0002,
+  "0003-cases": m0003,
   "0004-ingest": m0004,
 };
 
