@@ -7,8 +7,10 @@ export interface Letterbox {
   /** Model input size. */
   inputWidth: number;
   inputHeight: number;
-  /** Scale from frame pixels to input pixels. */
+  /** Scale from frame pixels to input pixels (letterbox: the same on both axes). */
   scale: number;
+  scaleX: number;
+  scaleY: number;
   /** Size of the resized frame inside the input. */
   width: number;
   height: number;
@@ -34,10 +36,34 @@ export function letterbox(
     inputWidth,
     inputHeight,
     scale,
+    scaleX: width / frameWidth,
+    scaleY: height / frameHeight,
     width,
     height,
     padX: Math.floor((inputWidth - width) / 2),
     padY: Math.floor((inputHeight - height) / 2),
+  };
+}
+
+/** Stretches the frame over the whole input (models trained without letterboxing, e.g. CenterNet here). */
+export function stretch(
+  frameWidth: number,
+  frameHeight: number,
+  inputWidth: number,
+  inputHeight: number = inputWidth,
+): Letterbox {
+  if (!(frameWidth > 0 && frameHeight > 0))
+    throw new RangeError(`bad frame size ${frameWidth}x${frameHeight}`);
+  return {
+    inputWidth,
+    inputHeight,
+    scale: Math.min(inputWidth / frameWidth, inputHeight / frameHeight),
+    scaleX: inputWidth / frameWidth,
+    scaleY: inputHeight / frameHeight,
+    width: inputWidth,
+    height: inputHeight,
+    padX: 0,
+    padY: 0,
   };
 }
 
@@ -51,18 +77,18 @@ export interface Rect {
 
 /** Maps a box from model-input pixels back to frame pixels, clamped to the frame. */
 export function unletterboxRect(lb: Letterbox, r: Rect, frameWidth: number, frameHeight: number): Rect {
-  const fx = (x: number) => clamp((x - lb.padX) / lb.scale, 0, frameWidth);
-  const fy = (y: number) => clamp((y - lb.padY) / lb.scale, 0, frameHeight);
+  const fx = (x: number) => clamp((x - lb.padX) / lb.scaleX, 0, frameWidth);
+  const fy = (y: number) => clamp((y - lb.padY) / lb.scaleY, 0, frameHeight);
   return { x1: fx(r.x1), y1: fy(r.y1), x2: fx(r.x2), y2: fy(r.y2) };
 }
 
 /** Maps a box from frame pixels into model-input pixels (the forward transform). */
 export function letterboxRect(lb: Letterbox, r: Rect): Rect {
   return {
-    x1: r.x1 * lb.scale + lb.padX,
-    y1: r.y1 * lb.scale + lb.padY,
-    x2: r.x2 * lb.scale + lb.padX,
-    y2: r.y2 * lb.scale + lb.padY,
+    x1: r.x1 * lb.scaleX + lb.padX,
+    y1: r.y1 * lb.scaleY + lb.padY,
+    x2: r.x2 * lb.scaleX + lb.padX,
+    y2: r.y2 * lb.scaleY + lb.padY,
   };
 }
 

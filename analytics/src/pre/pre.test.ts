@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cropRegion, expandRect, letterbox, letterboxRect, unletterboxRect } from "./letterbox.js";
+import { cropRegion, expandRect, letterbox, letterboxRect, stretch, unletterboxRect } from "./letterbox.js";
 import { packHwc, packHwcToNchw } from "./tensor.js";
 
 describe("letterbox", () => {
@@ -37,6 +37,15 @@ describe("letterbox", () => {
     expect(unletterboxRect(lb, { x1: -10, y1: 0, x2: 700, y2: 640 }, 768, 576)).toEqual({
       x1: 0,
       y1: 0,
+      x2: 768,
+      y2: 576,
+    });
+  });
+  it("stretches for models trained without letterboxing, and inverts that too", () => {
+    const lb = stretch(768, 576, 512);
+    expect(unletterboxRect(lb, { x1: 256, y1: 256, x2: 512, y2: 512 }, 768, 576)).toEqual({
+      x1: 384,
+      y1: 288,
       x2: 768,
       y2: 576,
     });
