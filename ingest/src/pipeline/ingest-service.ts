@@ -3,7 +3,7 @@
  * configuration changes announced by the API on Redis, touching only the camera that changed.
  */
 import path from "node:path";
-import { type Db, decrypt, type Keyring, type Logger, type Redis } from "@mingfang/core";
+import { type Db, decrypt, type Keyring, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
 import {
   CameraOwner,
   type CameraSpec,
@@ -13,7 +13,7 @@ import {
 import { type FrameSink, QueueFrameSink, RedisStatusSink, type StatusSink } from "./sinks.js";
 
 /** Channel on which the API announces a camera's creation, change or deletion: payload `{"cameraId":N}`. */
-export const CAMERA_CONFIG_CHANNEL = "mingfang:camera-config";
+export const CAMERA_CONFIG_CHANNEL = REDIS_KEYS.cameraConfigChannel;
 
 export interface IngestOptions {
   db: Db;

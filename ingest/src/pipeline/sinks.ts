@@ -30,7 +30,7 @@ export interface StatusSink {
 
 export const SNAPSHOT_TTL_SECONDS = 60;
 export const STATUS_TTL_SECONDS = 45;
-export const snapshotKey = (cameraId: number) => `mingfang:camera:${cameraId}:snapshot`;
+export const snapshotKey = REDIS_KEYS.cameraSnapshot;
 
 export class QueueFrameSink implements FrameSink {
   private readonly queue: Queue<FrameJob>;

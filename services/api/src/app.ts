@@ -10,12 +10,13 @@ import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ApiDeps } from "./context.js";
-import { installErrorHandlers } from "./errors.js";
+import { badRequest, installErrorHandlers } from "./errors.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
 import { authRoutes } from "./routes/auth.routes.js";
 import { cameraRoutes } from "./routes/cameras.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { mediaRoutes } from "./routes/media.routes.js";
 import { stationRoutes } from "./routes/stations.routes.js";
 import { userRoutes } from "./routes/users.routes.js";
 import { workshopRoutes } from "./routes/workshops.routes.js";
@@ -38,6 +39,17 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
+/** Path (`zones.0.name` style) of the first string holding a NUL character, which PostgreSQL text cannot store. */
+function findNul(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = findNul(v, path ? `${path}.${k}` : k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
@@ -53,6 +65,24 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   installErrorHandlers(app);
+  // The API speaks JSON only: a text/plain body is an unsupported media type (415), not a string body.
+  app.removeContentTypeParser("text/plain");
+  // A NUL character would fail in the database (500): once the schema has passed, refuse it as a 400
+  // naming the field.
+  app.addHook("preHandler", async (req) => {
+    const parts = [
+      ["params", req.params],
+      ["querystring", req.query],
+      ["body", req.body],
+    ] as const;
+    for (const [part, value] of parts) {
+      const path = findNul(value, "");
+      if (path !== undefined) {
+        const field = path || part;
+        throw badRequest(field, `${part}: '${field}' must not contain NUL characters`);
+      }
+    }
+  });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -77,6 +107,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(stationRoutes, deps);
   await app.register(workshopRoutes, deps);
   await app.register(cameraRoutes, deps);
+  await app.register(mediaRoutes, deps);
   await app.register(userRoutes, deps);
   return app;
 }

@@ -97,7 +97,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
             ? "payload_too_large"
             : status === 415
               ? "unsupported_media_type"
-              : err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError
+              : err.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+                  err.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+                  err instanceof SyntaxError
                 ? "invalid_json"
                 : status === 429
                   ? "too_many_requests"

@@ -82,7 +82,7 @@ const ROUTES: RouteCase[] = [
     expect: {
       bureau_admin: [200, 200],
       station_staff: [200, 404],
-      duty_officer: [403, 403],
+      duty_officer: [403, 404],
       brigade_officer: [403, 403],
     },
   },
@@ -135,7 +135,7 @@ const ROUTES: RouteCase[] = [
     expect: {
       bureau_admin: [200, 200],
       station_staff: [200, 404],
-      duty_officer: [403, 403],
+      duty_officer: [403, 404],
       brigade_officer: [403, 403],
     },
   },

@@ -77,6 +77,8 @@ export function cameraView(c: Camera & { station_id: number }): CameraView {
     name: c.name,
     area: c.area,
     sourceUrl: c.source_url_masked,
+    subUrl: c.sub_url_masked,
+    analyse: c.analyse,
     onvifUrl: c.onvif_url,
     onvifUsername: c.onvif_username,
     hasOnvifPassword: c.onvif_password_enc !== null,

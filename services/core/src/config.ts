@@ -83,6 +83,65 @@ export const ConfigSchema = Type.Object(
       default: false,
       description: "Trust X-Forwarded-For (set true behind a reverse proxy).",
     }),
+    MEDIA_TOKEN_TTL_SECONDS: Type.Integer({
+      default: 300,
+      minimum: 10,
+      maximum: 86400,
+      description: "Lifetime of the signed tokens on private media URLs (live HLS, snapshots).",
+    }),
+    CASE_DISPATCH_HOURS: Type.Number({
+      default: 2,
+      exclusiveMinimum: 0,
+      maximum: 720,
+      description: "A new case must be dispatched within this many hours (its dispatch deadline).",
+    }),
+    CASE_ONSITE_HOURS: Type.Number({
+      default: 24,
+      exclusiveMinimum: 0,
+      maximum: 720,
+      description: "A dispatched case must be checked in on site within this many hours.",
+    }),
+    CASE_PHOTO_MAX_MB: Type.Number({
+      default: 10,
+      exclusiveMinimum: 0,
+      maximum: 100,
+      description: "Largest photo (JPEG or PNG) that may be attached to a case, in MiB.",
+    }),
+    OUTBOUND_WEBHOOK_URL: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        description: "POST new alerts and case changes here (HMAC-signed); unset → no webhook.",
+      }),
+    ),
+    OUTBOUND_WEBHOOK_SECRET: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          "HMAC-SHA256 key of the webhook signature (≥16 chars); required with OUTBOUND_WEBHOOK_URL.",
+      }),
+    ),
+    OUTBOUND_MQTT_URL: Type.Optional(
+      Type.String({
+        pattern: "^(mqtts?|wss?)://",
+        description: "MQTT broker to publish new alerts and case changes to; unset → no MQTT.",
+      }),
+    ),
+    OUTBOUND_MQTT_TOPIC_PREFIX: Type.String({
+      default: "mingfang",
+      pattern: "^[^#+]+$",
+      description: "Topic root: <prefix>/<station code>/alerts and <prefix>/<station code>/cases.",
+    }),
+    OUTBOUND_MAX_ATTEMPTS: Type.Integer({
+      default: 8,
+      minimum: 1,
+      maximum: 50,
+      description: "Deliveries of one outbound message tried before it is given up (logged).",
+    }),
+    OUTBOUND_BACKOFF_MS: Type.Integer({
+      default: 2000,
+      minimum: 10,
+      description: "First retry delay of an outbound delivery; doubles on each further attempt.",
+    }),
     LOG_LEVEL: Type.Union(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
       { default: "info", description: "pino log level." },

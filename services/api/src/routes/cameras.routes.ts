@@ -12,6 +12,7 @@ import {
   listScope,
   maskCameraUrl,
   Page,
+  REDIS_KEYS,
 } from "@mingfang/core";
 import type { Updateable } from "kysely";
 import { Type } from "typebox";
@@ -41,7 +42,15 @@ export function checkCameraUrl(url: string, field: string): void {
     throw badRequest(field, `body: '${field}' has a bad port`);
 }
 
-export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, keyring }) => {
+export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
+  app,
+  { db, keyring, redis, logger },
+) => {
+  /** Tell the ingest that one camera changed: only that camera's pipeline restarts. */
+  const announce = (cameraId: number) =>
+    redis
+      .publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId }))
+      .catch((err) => logger.warn({ err, cameraId }, "camera change not announced to the ingest"));
   const repo = new CameraRepository(db);
   const workshops = new WorkshopRepository(db);
   const audit = new AuditRepository(db);
@@ -55,6 +64,17 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       out.source_url_enc = encrypt(keyring.credentials, b.sourceUrl);
       out.source_url_masked = maskCameraUrl(b.sourceUrl);
     }
+    if (b.subUrl !== undefined) {
+      if (b.subUrl === null) {
+        out.sub_url_enc = null;
+        out.sub_url_masked = null;
+      } else {
+        checkCameraUrl(b.subUrl, "subUrl");
+        out.sub_url_enc = encrypt(keyring.credentials, b.subUrl);
+        out.sub_url_masked = maskCameraUrl(b.subUrl);
+      }
+    }
+    if (b.analyse !== undefined) out.analyse = b.analyse;
     if (b.onvifUrl !== undefined) {
       checkCameraUrl(b.onvifUrl, "onvifUrl");
       out.onvif_url = b.onvifUrl;
@@ -162,8 +182,11 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       const user = currentUser(req);
       const body = req.body as CameraUpdateBody;
       const c = await load(req.params.id);
+      // Read first: a role that may not update sees another station's camera as missing (404, not 403).
+      can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.update", "camera", { stationId: c.station_id });
       await repo.update(c.id, columns(body));
+      await announce(c.id);
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,
@@ -191,6 +214,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.delete", "camera", { stationId: c.station_id });
       await repo.delete(c.id);
+      await announce(c.id);
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,

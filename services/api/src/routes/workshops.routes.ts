@@ -132,6 +132,8 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       const user = currentUser(req);
       const body = req.body as WorkshopUpdateBody;
       const w = await load(req.params.id);
+      // Read first: a role that may not update sees another station's workshop as missing (404, not 403).
+      can(user, "workshop.read", "workshop", { stationId: w.station_id });
       can(user, "workshop.update", "workshop", { stationId: w.station_id });
       if (body.stationId !== undefined && body.stationId !== w.station_id) {
         // Moving a workshop is a change in both stations: the user must be allowed in the target too.

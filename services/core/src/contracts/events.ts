@@ -45,4 +45,8 @@ export const REDIS_KEYS = {
   cameraStatusChannel: "mingfang:camera-status",
   /** The API's event fan-out between API processes. */
   eventsChannel: "mingfang:events",
+  /** The API announces a camera's creation, change or deletion to the ingest: payload `{"cameraId":N}`. */
+  cameraConfigChannel: "mingfang:camera-config",
+  /** The latest analysed frame of a camera (JPEG bytes), written by the ingest. */
+  cameraSnapshot: (id: number) => `mingfang:camera:${id}:snapshot`,
 } as const;

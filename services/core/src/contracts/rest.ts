@@ -227,6 +227,8 @@ export const CameraView = Type.Object({
   sourceUrl: Type.Union([Type.String(), Type.Null()], {
     description: "Masked display form: rtsp://***@host/path. The real URL never leaves the server.",
   }),
+  subUrl: Type.Union([Type.String(), Type.Null()], { description: "Masked sub-stream URL (analysis)." }),
+  analyse: Type.Boolean({ description: "Frames of this camera are analysed." }),
   onvifUrl: Type.Union([Type.String(), Type.Null()]),
   onvifUsername: Type.Union([Type.String(), Type.Null()]),
   hasOnvifPassword: Type.Boolean(),
@@ -246,6 +248,8 @@ export const CameraCreateBody = Type.Object(
     name: Text(64),
     area: Text(32),
     sourceUrl: Type.Optional(CameraUrl),
+    subUrl: Type.Optional(Type.Union([CameraUrl, Type.Null()])),
+    analyse: Type.Optional(Type.Boolean()),
     onvifUrl: Type.Optional(Type.String({ maxLength: 500, pattern: "^https?://[^\\s@]+$" })),
     onvifUsername: Type.Optional(Text(64)),
     onvifPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
