@@ -1,0 +1,285 @@
+// The models that `npm run models:build` converts from the TF.js graphs shipped in @vladmandic/human, with
+// what their cards say. One place, read by the build script (models/tools/build.mjs) and the parity test.
+
+/** COCO-80 labels in the order of CenterNet's heatmap channels (as @vladmandic/human's object/labels.ts). */
+export const COCO_LABELS = [
+  "person",
+  "bicycle",
+  "car",
+  "motorcycle",
+  "airplane",
+  "bus",
+  "train",
+  "truck",
+  "boat",
+  "traffic light",
+  "fire hydrant",
+  "stop sign",
+  "parking meter",
+  "bench",
+  "bird",
+  "cat",
+  "dog",
+  "horse",
+  "sheep",
+  "cow",
+  "elephant",
+  "bear",
+  "zebra",
+  "giraffe",
+  "backpack",
+  "umbrella",
+  "handbag",
+  "tie",
+  "suitcase",
+  "frisbee",
+  "skis",
+  "snowboard",
+  "sports ball",
+  "kite",
+  "baseball bat",
+  "baseball glove",
+  "skateboard",
+  "surfboard",
+  "tennis racket",
+  "bottle",
+  "wine glass",
+  "cup",
+  "fork",
+  "knife",
+  "spoon",
+  "bowl",
+  "banana",
+  "apple",
+  "sandwich",
+  "orange",
+  "broccoli",
+  "carrot",
+  "hot dog",
+  "pizza",
+  "donut",
+  "cake",
+  "chair",
+  "couch",
+  "potted plant",
+  "bed",
+  "dining table",
+  "toilet",
+  "tv",
+  "laptop",
+  "mouse",
+  "remote",
+  "keyboard",
+  "cell phone",
+  "microwave",
+  "oven",
+  "toaster",
+  "sink",
+  "refrigerator",
+  "book",
+  "clock",
+  "vase",
+  "scissors",
+  "teddy bear",
+  "hair drier",
+  "toothbrush",
+];
+
+/** MoveNet's 17 COCO keypoints, in output order. */
+export const MOVENET_KEYPOINTS = [
+  "nose",
+  "left_eye",
+  "right_eye",
+  "left_ear",
+  "right_ear",
+  "left_shoulder",
+  "right_shoulder",
+  "left_elbow",
+  "right_elbow",
+  "left_wrist",
+  "right_wrist",
+  "left_hip",
+  "right_hip",
+  "left_knee",
+  "right_knee",
+  "left_ankle",
+  "right_ankle",
+];
+
+export const BLAZEFACE_LANDMARKS = ["right_eye", "left_eye", "nose", "mouth", "right_ear", "left_ear"];
+
+/**
+ * Each entry: `tfjs` graph name in @vladmandic/human/models, input size, how the ONNX input (NCHW RGB 0..1)
+ * maps onto the graph's input (`preprocess`, reproduced in the parity reference), the tensors exposed.
+ */
+export const CONVERTED = [
+  {
+    name: "centernet",
+    tfjs: "centernet",
+    task: "detector",
+    size: 512,
+    preprocess: "x255",
+    tfjsInputDtype: "float32",
+    letterbox: false,
+    outputs: [
+      { tf: "tower_0/keypoints", name: "heatmap", shape: [1, 80, 128, 128], layout: "centernet" },
+      { tf: "tower_0/wh", name: "wh", shape: [1, 4, 128, 128], layout: "centernet" },
+      { tf: "tower_0/detections", name: "detections", shape: [1, 100, 6], layout: "centernet" },
+    ],
+    classes: COCO_LABELS,
+    thresholds: { score: 0.3, iou: 0.4 },
+    source:
+      "npm @vladmandic/human@3.3.6 models/centernet.json (MB3-CenterNet, github.com/610265158/mobilenetv3_centernet, trained on COCO 2017)",
+    licence:
+      "Packaged under MIT by @vladmandic/human; the upstream model repository states NO licence (all rights reserved by default) — see README.md, Risks",
+    accuracy: {
+      set: "vtest.avi (opencv-doc) frames 1, 5, 9 of `measure-people.mjs --frames 12`, hand-checked: 18 pedestrians",
+      threshold: 0.3,
+      truePositives: 17,
+      falseNegatives: 1,
+      falsePositives: 6,
+      precision: 0.74,
+      recall: 0.94,
+      note: "all false positives are static objects (rock, sign, cone); not field accuracy",
+    },
+  },
+  {
+    name: "blazeface",
+    tfjs: "blazeface",
+    task: "detector",
+    size: 256,
+    preprocess: "pm1",
+    tfjsInputDtype: "float32",
+    letterbox: true,
+    post: "blazeface",
+    outputs: [
+      { name: "boxes", shape: [1, 896, 4], layout: "blazeface" },
+      { name: "scores", shape: [1, 896], layout: "blazeface" },
+      { name: "landmarks", shape: [1, 896, 6, 2], layout: "blazeface" },
+    ],
+    classes: ["face"],
+    thresholds: { score: 0.5, iou: 0.3 },
+    source:
+      "npm @vladmandic/human@3.3.6 models/blazeface.json (MediaPipe BlazeFace, back-camera 256x256 variant)",
+    licence: "Apache-2.0 (MediaPipe / TF Hub); packaged under MIT by @vladmandic/human",
+    accuracy: {
+      set: "head regions of 91 CenterNet persons in 12 vtest.avi frames (measure-people.mjs --frames 12)",
+      faceFoundRate: 0.044,
+      note: "surveillance views show few frontal faces; MoveNet located 74% of the same heads",
+    },
+  },
+  {
+    name: "movenet-lightning",
+    tfjs: "movenet-lightning",
+    task: "keypoints",
+    size: 192,
+    preprocess: "x255round",
+    tfjsInputDtype: "int32",
+    letterbox: true,
+    outputs: [{ tf: "Identity", name: "keypoints", shape: [1, 1, 17, 3], layout: "movenet" }],
+    classes: MOVENET_KEYPOINTS,
+    thresholds: { score: 0.3, iou: 0 },
+    source:
+      "npm @vladmandic/human@3.3.6 models/movenet-lightning.json (Google MoveNet SinglePose Lightning v4, TF Hub)",
+    licence: "Apache-2.0 (TF Hub MoveNet); packaged under MIT by @vladmandic/human",
+    accuracy: {
+      set: "91 CenterNet persons in 12 vtest.avi frames (measure-people.mjs --frames 12)",
+      headLocatedRate: 0.736,
+      wristLocatedRate: 0.626,
+      keypointScore: 0.3,
+      note: "rate of persons with any face keypoint / any wrist at score >= 0.3; positions checked by eye on 3 frames",
+    },
+  },
+];
+
+/** The ONNX input for the fixed test pattern `seed`: NCHW RGB 0..1 in steps of 1/255 (so uint8 pixels). */
+export function fixedPixels(size, seed) {
+  const px = new Uint8Array(size * size * 3); // NHWC
+  let s = seed >>> 0 || 1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      for (let c = 0; c < 3; c++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        // smooth blobs plus noise: something with structure, like a photo, not only noise
+        const v =
+          128 +
+          90 * Math.sin((x * (c + 1)) / 23 + seed) * Math.cos((y * (3 - c)) / 31) +
+          ((s >>> 24) % 40) -
+          20;
+        px[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+  }
+  return px;
+}
+
+/** NCHW float32 0..1 from NHWC uint8. */
+export function toNchw(px, size) {
+  const out = new Float32Array(3 * size * size);
+  for (let i = 0; i < size * size; i++)
+    for (let c = 0; c < 3; c++) out[c * size * size + i] = px[i * 3 + c] / 255;
+  return out;
+}
+
+/** The graph's own input for the same pixels, computed in float32 exactly as the ONNX preprocessing does. */
+export function tfjsInput(px, preprocess) {
+  const f = Math.fround;
+  if (preprocess === "x255round") return Int32Array.from(px);
+  const out = new Float32Array(px.length);
+  for (let i = 0; i < px.length; i++) {
+    const x = f(px[i] / 255);
+    out[i] = preprocess === "x255" ? f(x * 255) : f(f(x * 2) - 1);
+  }
+  return out;
+}
+
+/** NHWC [1,H,W,C] → NCHW. */
+export function nhwcToNchw(data, [, h, w, c]) {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = data[(y * w + x) * c + k];
+  return out;
+}
+
+/** BlazeFace decoding exactly as @vladmandic/human's face/blazeface.ts (anchors from facemeshutil.ts). */
+export function decodeBlazefaceReference(heads, size) {
+  const sorted = Object.values(heads).sort((a, b) => a.data.length - b.data.length);
+  // sorted: cls384, cls512, reg384, reg512 → rows [cls, reg...] for the 512 anchors then the 384
+  const rows = [];
+  for (const [cls, reg] of [
+    [sorted[1], sorted[3]],
+    [sorted[0], sorted[2]],
+  ]) {
+    const n = cls.shape[1];
+    for (let i = 0; i < n; i++) rows.push([cls.data[i], ...reg.data.slice(i * 16, i * 16 + 16)]);
+  }
+  const anchors = [];
+  for (const [stride, num] of [
+    [size / 16, 2],
+    [size / 8, 6],
+  ]) {
+    const grid = Math.floor((size + stride - 1) / stride);
+    for (let gy = 0; gy < grid; gy++)
+      for (let gx = 0; gx < grid; gx++)
+        for (let k = 0; k < num; k++) anchors.push([stride * (gx + 0.5), stride * (gy + 0.5)]);
+  }
+  const boxes = new Float32Array(rows.length * 4);
+  const scores = new Float32Array(rows.length);
+  const landmarks = new Float32Array(rows.length * 12);
+  rows.forEach((r, i) => {
+    const [ax, ay] = anchors[i];
+    const cx = r[1] + ax;
+    const cy = r[2] + ay;
+    boxes.set(
+      [(cx - r[3] / 2) / size, (cy - r[4] / 2) / size, (cx + r[3] / 2) / size, (cy + r[4] / 2) / size],
+      i * 4,
+    );
+    scores[i] = 1 / (1 + Math.exp(-r[0]));
+    for (let k = 0; k < 6; k++) {
+      landmarks[i * 12 + k * 2] = (r[5 + k * 2] + ax) / size;
+      landmarks[i * 12 + k * 2 + 1] = (r[6 + k * 2] + ay) / size;
+    }
+  });
+  return { boxes, scores, landmarks };
+}

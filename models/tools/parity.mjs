@@ -1,0 +1,86 @@
+// Parity of a converted model with its TF.js original: the same fixed pixels through both, outputs compared.
+import ort from "onnxruntime-node";
+import { decodeBlazefaceReference, fixedPixels, nhwcToNchw, tfjsInput, toNchw } from "./catalogue.mjs";
+import { loadTfjsModel, runTfjs } from "./tfjs-reference.mjs";
+
+/** One thread, no spinning: the settings the worker uses on this 2-core machine. */
+export const SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+};
+
+export function openSession(file) {
+  return ort.InferenceSession.create(file, SESSION_OPTIONS);
+}
+
+export async function runOnnx(session, input, size) {
+  const result = await session.run({ image: new ort.Tensor("float32", input, [1, 3, size, size]) });
+  const out = {};
+  for (const [k, v] of Object.entries(result)) out[k] = { data: Float32Array.from(v.data), shape: v.dims };
+  return out;
+}
+
+/** The original's outputs for the pixels, in the ONNX model's output names and layouts (NCHW). */
+export async function referenceOutputs(entry, px, model) {
+  const tfModel = model ?? (await loadTfjsModel(entry.tfjs));
+  const shape = [1, entry.size, entry.size, 3];
+  const input = tfjsInput(px, entry.preprocess);
+  if (entry.post === "blazeface") {
+    const heads = await runTfjs(tfModel, input, shape, [
+      "Identity",
+      "Identity_1",
+      "Identity_2",
+      "Identity_3",
+    ]);
+    return decodeBlazefaceReference(heads, entry.size);
+  }
+  const names = entry.outputs.map((o) => o.tf);
+  const raw = await runTfjs(tfModel, input, shape, names, entry.tfjsInputDtype);
+  const out = {};
+  for (const o of entry.outputs) {
+    const r = raw[o.tf];
+    out[o.name] =
+      r.shape.length === 4 && o.shape[1] !== r.shape[1]
+        ? nhwcToNchw(r.data, r.shape)
+        : Float32Array.from(r.data);
+  }
+  return out;
+}
+
+/**
+ * Largest difference between reference and converted outputs, per output. Coordinates in pixels (CenterNet's
+ * wh and detections) are compared relative to their magnitude: |a-b| / max(1, |b|).
+ */
+export function compareOutputs(reference, converted) {
+  const diffs = {};
+  for (const [name, ref] of Object.entries(reference)) {
+    const got = converted[name]?.data;
+    if (!got) throw new Error(`converted model has no output ${name}`);
+    if (got.length !== ref.length)
+      throw new Error(`${name}: ${got.length} values, reference has ${ref.length}`);
+    let max = 0;
+    for (let i = 0; i < ref.length; i++) {
+      const d = Math.abs(got[i] - ref[i]) / Math.max(1, Math.abs(ref[i]));
+      if (!(d <= max)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+    }
+    diffs[name] = max;
+  }
+  return diffs;
+}
+
+/** Runs both on `seeds` fixed patterns; returns the worst difference per output. */
+export async function measureParity(entry, onnxFile, seeds = [1, 2]) {
+  const session = await openSession(onnxFile);
+  const tfModel = await loadTfjsModel(entry.tfjs);
+  const worst = {};
+  for (const seed of seeds) {
+    const px = fixedPixels(entry.size, seed);
+    const ref = await referenceOutputs(entry, px, tfModel);
+    const got = await runOnnx(session, toNchw(px, entry.size), entry.size);
+    for (const [k, v] of Object.entries(compareOutputs(ref, got))) worst[k] = Math.max(worst[k] ?? 0, v);
+  }
+  await session.release();
+  tfModel.dispose();
+  return worst;
+}
