@@ -1,0 +1,180 @@
+/**
+ * One frame's analysis, stateless (it runs inside an inference thread): decode → grey thumbnail →
+ * motion → (if armed) persons → keypoints → hand and head crops → classifiers; custom YOLO detectors;
+ * the detail thumbnail for the clean-baseline check. What is remembered between frames (previous
+ * thumbnail, persistence, baselines) lives in the rules engine on the main thread and comes in the plan.
+ */
+
+import type { Classifier, Detector, KeypointModel } from "../models/detector.registry.js";
+import { crop, decodeJpeg, greyThumbnail, type RawImage } from "../models/image.adapter.js";
+import { cropRegion, expandRect, type Rect } from "../pre/letterbox.js";
+import { hasMotion, type MotionOptions } from "../rules/motion.js";
+import { handRegions, headRegion } from "./parts.js";
+
+export interface Box extends Rect {
+  score: number;
+  label: string;
+}
+export interface Part extends Box {
+  /** Index into `persons`. */
+  person: number;
+  /** Probability of the violating class (bare hand, uncovered head). */
+  violation: number;
+}
+
+export interface FrameModels {
+  person?: Detector;
+  pose?: KeypointModel;
+  glove?: Classifier;
+  headcover?: Classifier;
+  /** User detectors with their class maps (class name → violation type or null). */
+  custom: Map<string, { detector: Detector; classMap: Record<string, string | null> }>;
+}
+
+export interface FramePlan {
+  thumb: { width: number; height: number };
+  prevThumb?: Uint8Array;
+  motion: MotionOptions;
+  /** Run the person pipeline: always, only when something moved, or not at all. */
+  people: "always" | "if-motion" | "never";
+  hands: boolean;
+  heads: boolean;
+  maxPersons: number;
+  custom: { name: string; when: "always" | "if-motion" }[];
+  /** Grey thumbnail for the clean-baseline comparison. */
+  detail?: { width: number; height: number };
+}
+
+export interface FrameObservation {
+  width: number;
+  height: number;
+  thumb: Uint8Array;
+  motion: boolean;
+  detail?: Uint8Array;
+  /** Whether the person pipeline ran (else persons is empty because nothing was looked at). */
+  peopleRan: boolean;
+  persons: Box[];
+  hands: Part[];
+  heads: Part[];
+  custom: Record<string, (Box & { violation: string | null })[]>;
+  ms: Record<string, number>;
+}
+
+/** The index of the class that means "violation" in a two-class classifier. */
+export function violationClass(classes: readonly string[], kind: "glove" | "headcover"): number {
+  const re =
+    kind === "glove" ? /bare|no[_ -]?glove|ungloved|hand$/i : /bare|no[_ -]?(hat|cover|cap)|uncovered|hair$/i;
+  const i = classes.findIndex((c) => re.test(c));
+  if (i < 0)
+    throw new Error(`classifier classes [${classes.join(", ")}] name no violating class for ${kind}`);
+  return i;
+}
+
+async function timed<T>(ms: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    ms[key] = (ms[key] ?? 0) + performance.now() - t;
+  }
+}
+
+export async function analyseFrame(
+  jpeg: Uint8Array,
+  plan: FramePlan,
+  models: FrameModels,
+): Promise<FrameObservation> {
+  const ms: Record<string, number> = {};
+  const img = await timed(ms, "decode", () => decodeJpeg(jpeg));
+  const thumb = await timed(ms, "thumb", () => greyThumbnail(img, plan.thumb.width, plan.thumb.height));
+  const motion = hasMotion(plan.prevThumb, thumb, plan.motion);
+  const obs: FrameObservation = {
+    width: img.width,
+    height: img.height,
+    thumb,
+    motion,
+    peopleRan: false,
+    persons: [],
+    hands: [],
+    heads: [],
+    custom: {},
+    ms,
+  };
+  if (plan.detail) {
+    const d = plan.detail;
+    obs.detail = await timed(ms, "thumb", () => greyThumbnail(img, d.width, d.height));
+  }
+  const runPeople = plan.people === "always" || (plan.people === "if-motion" && motion);
+  if (runPeople && models.person) await people(img, plan, models, obs);
+  for (const c of plan.custom) {
+    if (c.when === "if-motion" && !motion) continue;
+    const m = models.custom.get(c.name);
+    if (!m) continue;
+    const dets = await timed(ms, c.name, () => m.detector.detect(img));
+    obs.custom[c.name] = dets.map((d) => {
+      const label = m.detector.card.classes[d.classId] ?? String(d.classId);
+      return {
+        x1: d.x1,
+        y1: d.y1,
+        x2: d.x2,
+        y2: d.y2,
+        score: d.score,
+        label,
+        violation: m.classMap[label] ?? null,
+      };
+    });
+  }
+  return obs;
+}
+
+async function people(
+  img: RawImage,
+  plan: FramePlan,
+  models: FrameModels,
+  obs: FrameObservation,
+): Promise<void> {
+  const { ms } = obs;
+  const person = models.person as Detector;
+  const personClass = Math.max(0, person.card.classes.indexOf("person"));
+  const dets = await timed(ms, person.name, () => person.detect(img));
+  obs.peopleRan = true;
+  obs.persons = dets
+    .filter((d) => d.classId === personClass)
+    .sort((a, b) => (b.x2 - b.x1) * (b.y2 - b.y1) - (a.x2 - a.x1) * (a.y2 - a.y1))
+    .slice(0, plan.maxPersons)
+    .map((d) => ({ x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2, score: d.score, label: "person" }));
+  if (!plan.hands && !plan.heads) return;
+  const gloveIdx = models.glove ? violationClass(models.glove.card.classes, "glove") : -1;
+  const headIdx = models.headcover ? violationClass(models.headcover.card.classes, "headcover") : -1;
+  for (let i = 0; i < obs.persons.length; i++) {
+    const p = obs.persons[i] as Box;
+    if (p.x2 - p.x1 < 8 || p.y2 - p.y1 < 16) continue;
+    let kps: { name: string; x: number; y: number; score: number }[] = [];
+    if (models.pose) {
+      const pose = models.pose;
+      const region = cropRegion(expandRect(p, 1.15, img.width, img.height), img.width, img.height);
+      const personImg = await crop(img, region);
+      const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
+      kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));
+    }
+    if (plan.hands && models.glove) {
+      const glove = models.glove;
+      for (const h of handRegions(p, kps, img.width, img.height)) {
+        const probs = await timed(ms, glove.name, async () =>
+          glove.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
+        );
+        const v = probs[gloveIdx] ?? 0;
+        obs.hands.push({ ...h.box, person: i, violation: v, score: v, label: `${h.side}_hand` });
+      }
+    }
+    if (plan.heads && models.headcover) {
+      const hc = models.headcover;
+      const h = headRegion(p, kps, img.width, img.height);
+      const probs = await timed(ms, hc.name, async () =>
+        hc.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
+      );
+      const v = probs[headIdx] ?? 0;
+      obs.heads.push({ ...h.box, person: i, violation: v, score: v, label: "head" });
+    }
+  }
+}

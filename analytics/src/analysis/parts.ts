@@ -1,0 +1,82 @@
+/**
+ * Where the hands and the head of a person are, from body keypoints (MoveNet's 17 COCO points) — pure
+ * geometry. Hands: beyond each visible wrist along the forearm. Head: around the visible face points,
+ * raised a little so a cap or hairnet lies inside. No keypoints: the top of the person box is the head.
+ */
+import { clamp, type Rect } from "../pre/letterbox.js";
+
+export interface Pt {
+  name: string;
+  x: number;
+  y: number;
+  score: number;
+}
+
+const MIN_KP = 0.25;
+
+function find(kps: readonly Pt[], name: string): Pt | undefined {
+  const k = kps.find((p) => p.name === name);
+  return k && k.score >= MIN_KP ? k : undefined;
+}
+
+function square(cx: number, cy: number, side: number, w: number, h: number): Rect {
+  const s = side / 2;
+  return {
+    x1: clamp(cx - s, 0, w),
+    y1: clamp(cy - s, 0, h),
+    x2: clamp(cx + s, 0, w),
+    y2: clamp(cy + s, 0, h),
+  };
+}
+
+export function handRegions(
+  person: Rect,
+  kps: readonly Pt[],
+  frameW: number,
+  frameH: number,
+): { side: "left" | "right"; box: Rect; score: number }[] {
+  const ph = person.y2 - person.y1;
+  const out: { side: "left" | "right"; box: Rect; score: number }[] = [];
+  for (const side of ["left", "right"] as const) {
+    const wrist = find(kps, `${side}_wrist`);
+    if (!wrist) continue;
+    const elbow = find(kps, `${side}_elbow`);
+    const dx = elbow ? wrist.x - elbow.x : 0;
+    const dy = elbow ? wrist.y - elbow.y : 0;
+    const forearm = Math.hypot(dx, dy);
+    const cx = wrist.x + 0.4 * dx;
+    const cy = wrist.y + 0.4 * dy;
+    const size = Math.max(forearm * 0.9, ph * 0.13, 16);
+    const box = square(cx, cy, size, frameW, frameH);
+    if (box.x2 - box.x1 < 4 || box.y2 - box.y1 < 4) continue;
+    out.push({ side, box, score: wrist.score });
+  }
+  return out;
+}
+
+export function headRegion(
+  person: Rect,
+  kps: readonly Pt[],
+  frameW: number,
+  frameH: number,
+): { box: Rect; fromKeypoints: boolean } {
+  const face = ["nose", "left_eye", "right_eye", "left_ear", "right_ear"]
+    .map((n) => find(kps, n))
+    .filter((p): p is Pt => !!p);
+  const pw = person.x2 - person.x1;
+  const ph = person.y2 - person.y1;
+  if (face.length >= 2) {
+    const xs = face.map((p) => p.x);
+    const ys = face.map((p) => p.y);
+    const cx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const cy = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const spread = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+    const side = Math.max(spread * 2.4, ph * 0.16, 16);
+    return { box: square(cx, cy - side * 0.2, side, frameW, frameH), fromKeypoints: true };
+  }
+  const side = Math.max(Math.min(pw * 0.6, ph * 0.2), 16);
+  return {
+    box: square((person.x1 + person.x2) / 2, person.y1 + side * 0.5, side, frameW, frameH),
+    fromKeypoints: false,
+  };
+}

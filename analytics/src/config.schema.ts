@@ -1,0 +1,260 @@
+/**
+ * Analytics configuration, one TypeBox schema (Frigate style): every field has a default and a
+ * description; unknown keys are rejected; `defaults` are deep-merged into each camera's overrides.
+ * A camera's zones come from the API's `cameras.zones` column (and its working hours from
+ * `cameras.schedule`); the rest of a camera's rules from `cameras.analytics` (migration 0005) or from
+ * this file's `cameras` section.
+ */
+import { type Static, type TSchema, Type } from "typebox";
+import { Value } from "typebox/value";
+
+const Num = (def: number, description: string, min = 0, max?: number) =>
+  Type.Number({ default: def, description, minimum: min, ...(max !== undefined ? { maximum: max } : {}) });
+
+export const ScheduleSchema = Type.Object(
+  {
+    days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { description: "ISO weekdays, 1 = Monday." }),
+    hours: Type.Array(
+      Type.Object(
+        {
+          from: Type.String({ pattern: "^\\d{1,2}:\\d{2}$" }),
+          to: Type.String({ pattern: "^\\d{1,2}:\\d{2}$" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    timezone: Type.Optional(Type.String({ description: "IANA time zone (default Asia/Shanghai)." })),
+  },
+  { additionalProperties: false },
+);
+
+export const ZoneSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    /** Normalised [x, y] vertices. */
+    points: Type.Array(
+      Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]),
+      {
+        minItems: 3,
+      },
+    ),
+  },
+  { additionalProperties: true },
+);
+
+const Source = Type.Union(
+  [
+    Type.Object({ type: Type.Literal("default") }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal("yolo"),
+        model: Type.String({
+          minLength: 1,
+          description: "A model in `models` whose classMap names this check's type.",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    default: { type: "default" },
+    description: "What finds the violation: the default method, or a detector's class map.",
+  },
+);
+
+const checkFields = (threshold: number, motionGated: boolean) => ({
+  enabled: Type.Boolean({ default: true, description: "Run this check on this camera." }),
+  zones: Type.Array(Type.String(), {
+    default: [],
+    description: "Names of the camera zones it applies to; empty: the whole frame.",
+  }),
+  schedule: Type.Union([ScheduleSchema, Type.Null()], {
+    default: null,
+    description: "When the check is armed; null: the camera's working hours (or always, if it has none).",
+  }),
+  threshold: Num(threshold, "Score at or above which a frame counts as a violation.", 0, 1),
+  persistence: Type.Object(
+    {
+      k: Type.Integer({ default: 2, minimum: 1, description: "Violation frames needed…" }),
+      n: Type.Integer({ default: 3, minimum: 1, description: "…among the last n analysed frames." }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  cooldownS: Num(300, "No second alert of this check on this camera within this many seconds."),
+  motionGated: Type.Boolean({ default: motionGated, description: "Skip the models when nothing moved." }),
+  source: Source,
+});
+
+export const PeopleCheckSchema = (threshold: number) =>
+  Type.Object(checkFields(threshold, true), { additionalProperties: false, default: {} });
+
+export const UncleanCheckSchema = Type.Object(
+  {
+    ...checkFields(0.5, false),
+    intervalS: Num(60, "Evaluate at most this often (seconds); also when nothing moves."),
+    baseline: Type.Object(
+      {
+        samples: Type.Integer({
+          default: 5,
+          minimum: 1,
+          maximum: 50,
+          description: "Clean samples the baseline learns from.",
+        }),
+        pixelThreshold: Num(1.0, "Normalised difference (robust standard deviations) for a pixel to differ."),
+        areaThreshold: Num(0.08, "Share of a zone's visible pixels that must differ.", 0, 1),
+        width: Type.Integer({
+          default: 160,
+          minimum: 16,
+          maximum: 640,
+          description: "Thumbnail width for the comparison.",
+        }),
+        height: Type.Integer({ default: 120, minimum: 16, maximum: 480, description: "Thumbnail height." }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const CameraRulesSchema = Type.Object(
+  {
+    zones: Type.Array(ZoneSchema, { default: [], description: "Polygons (normalised); from cameras.zones." }),
+    schedule: Type.Union([ScheduleSchema, Type.Null()], {
+      default: null,
+      description: "Working hours; null: always.",
+    }),
+    motion: Type.Object(
+      {
+        pixelThreshold: Num(25, "Grey-level change (after brightness normalisation) for a pixel to count."),
+        areaThreshold: Num(0.005, "Share of changed pixels that counts as motion.", 0, 1),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    maxPersons: Type.Integer({
+      default: 6,
+      minimum: 1,
+      maximum: 50,
+      description: "Persons examined per frame (largest first).",
+    }),
+    checks: Type.Object(
+      {
+        no_gloves: PeopleCheckSchema(0.6),
+        no_hat: PeopleCheckSchema(0.6),
+        unclean_area: UncleanCheckSchema,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type CameraRules = Static<typeof CameraRulesSchema>;
+export type CheckName = keyof CameraRules["checks"];
+export const CHECKS: readonly CheckName[] = ["no_gloves", "no_hat", "unclean_area"];
+
+export const ModelEntrySchema = Type.Object(
+  {
+    path: Type.String({ minLength: 1, description: "ONNX file, relative to modelsDir." }),
+    card: Type.Optional(Type.String({ description: "Card file (default: card.json beside the model)." })),
+    type: Type.Optional(
+      Type.String({ description: "Override the type: yolov5, yolov8, yolo11, centernet, …" }),
+    ),
+    classes: Type.Optional(
+      Type.Array(Type.String(), { description: "Class names of a card-less YOLO export." }),
+    ),
+    inputSize: Type.Optional(Type.Integer({ minimum: 32 })),
+    score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    iou: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    classMap: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
+        description: "Class name → violation type (no_hat, no_gloves, unclean_area, …) or null (compliant).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ModelConfig = Static<typeof ModelEntrySchema>;
+
+export const AnalyticsConfigSchema = Type.Object(
+  {
+    modelsDir: Type.String({
+      default: "models",
+      description: "Where model files live (relative: to the working directory).",
+    }),
+    models: Type.Record(Type.String(), ModelEntrySchema, {
+      default: {
+        person: { path: "centernet/centernet.onnx" },
+        pose: { path: "movenet-lightning/movenet-lightning.onnx" },
+        glove: { path: "glove/glove.onnx" },
+        headcover: { path: "head-covering/head-covering.onnx" },
+      },
+      description: "Models by name. person, pose, glove and headcover are the default checks' models.",
+    }),
+    concurrency: Type.Integer({
+      default: 1,
+      minimum: 1,
+      maximum: 16,
+      description: "Frames analysed at once (one inference thread each).",
+    }),
+    maxFrameAgeS: Num(10, "Frames older than this when picked up are dropped (newest wins)."),
+    thumbnail: Type.Object(
+      { width: Type.Integer({ default: 64, minimum: 8 }), height: Type.Integer({ default: 48, minimum: 8 }) },
+      { additionalProperties: false, default: {}, description: "Motion-gating thumbnail size." },
+    ),
+    defaults: CameraRulesSchema,
+    cameras: Type.Record(Type.String({ pattern: "^[0-9]+$" }), Type.Unknown(), {
+      default: {},
+      description: "Per-camera overrides of `defaults` (deep-merged), by camera id.",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AnalyticsConfig = Static<typeof AnalyticsConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function check<T>(schema: TSchema, value: unknown, where: string): T {
+  if (!Value.Check(schema, value)) {
+    const e = [...Value.Errors(schema, value)][0];
+    throw new ConfigError(`${where}${e?.instancePath ?? ""}: ${e?.message ?? "invalid"}`);
+  }
+  return value as T;
+}
+
+/** Validates analytics configuration and fills defaults; names the bad key. */
+export function parseAnalyticsConfig(input: unknown = {}): AnalyticsConfig {
+  const withDefaults = Value.Default(AnalyticsConfigSchema, structuredClone(input ?? {}));
+  const cfg = check<AnalyticsConfig>(AnalyticsConfigSchema, withDefaults, "analytics");
+  resolveCameraRules(cfg.defaults, {}, "analytics.defaults");
+  for (const [id, o] of Object.entries(cfg.cameras))
+    resolveCameraRules(cfg.defaults, o, `analytics.cameras.${id}`);
+  return cfg;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key; arrays and scalars of `over` replace. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = v === undefined ? out[k] : deepMerge(out[k], v);
+  return out as T;
+}
+
+/** A camera's effective rules: defaults deep-merged with its overrides, validated. */
+export function resolveCameraRules(defaults: CameraRules, overrides: unknown, where = "camera"): CameraRules {
+  const merged = Value.Default(CameraRulesSchema, deepMerge(structuredClone(defaults), overrides ?? {}));
+  const rules = check<CameraRules>(CameraRulesSchema, merged, where);
+  const names = new Set(rules.zones.map((z) => z.name));
+  for (const c of CHECKS) {
+    const chk = rules.checks[c];
+    if (chk.persistence.k > chk.persistence.n)
+      throw new ConfigError(`${where}.checks.${c}.persistence: k must be <= n`);
+    for (const z of chk.zones)
+      if (!names.has(z)) throw new ConfigError(`${where}.checks.${c}.zones: no zone named '${z}'`);
+  }
+  return rules;
+}

@@ -1,0 +1,77 @@
+/**
+ * Evidence: the frame with the violation's boxes and Chinese labels drawn (an SVG overlay composited by
+ * sharp; text in Noto Sans CJK from Debian's fonts-noto-cjk), as JPEG, with its SHA-256.
+ */
+import { createHash } from "node:crypto";
+import sharp from "sharp";
+import type { Box } from "../analysis/frame.pipeline.js";
+
+/** Labels the console shows (Simplified Chinese). */
+export const LABELS_ZH: Record<string, string> = {
+  no_gloves: "未戴手套",
+  no_hat: "未戴工作帽",
+  unclean_area: "区域不洁",
+  no_mask: "未戴口罩",
+  smoking: "吸烟",
+  phone_use: "使用手机",
+  rodent: "鼠患",
+  uncovered_bin: "垃圾桶未加盖",
+  no_work_clothes: "未穿工作服",
+  person: "人员",
+};
+
+const COLOURS: Record<string, string> = { person: "#3b82f6" };
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function overlaySvg(width: number, height: number, boxes: readonly Box[], caption?: string): string {
+  const stroke = Math.max(2, Math.round(Math.min(width, height) / 200));
+  const font = Math.max(14, Math.round(Math.min(width, height) / 28));
+  const parts: string[] = [];
+  for (const b of boxes) {
+    const colour = COLOURS[b.label] ?? "#ef4444";
+    const text = `${LABELS_ZH[b.label] ?? b.label} ${Math.round(b.score * 100)}%`;
+    const x = Math.round(b.x1);
+    const y = Math.round(b.y1);
+    const w = Math.max(1, Math.round(b.x2 - b.x1));
+    const h = Math.max(1, Math.round(b.y2 - b.y1));
+    parts.push(
+      `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
+    );
+    const ty = y - font - 4 >= 0 ? y - font - 4 : y;
+    const tw = Math.round(text.length * font * 0.85) + 8;
+    parts.push(
+      `<rect x="${x}" y="${ty}" width="${tw}" height="${font + 4}" fill="${colour}" fill-opacity="0.85"/>`,
+    );
+    parts.push(`<text x="${x + 4}" y="${ty + font}" font-size="${font}" fill="#ffffff">${esc(text)}</text>`);
+  }
+  if (caption) {
+    parts.push(
+      `<rect x="0" y="${height - font - 10}" width="${width}" height="${font + 10}" fill="#000000" fill-opacity="0.55"/>`,
+    );
+    parts.push(`<text x="6" y="${height - 7}" font-size="${font}" fill="#ffffff">${esc(caption)}</text>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="Noto Sans CJK SC, Noto Sans CJK, sans-serif">${parts.join("")}</svg>`;
+}
+
+export interface Evidence {
+  jpeg: Buffer;
+  sha256: string;
+}
+
+export async function renderEvidence(
+  jpeg: Uint8Array,
+  width: number,
+  height: number,
+  boxes: readonly Box[],
+  caption?: string,
+): Promise<Evidence> {
+  const svg = overlaySvg(width, height, boxes, caption);
+  const out = await sharp(jpeg)
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .jpeg({ quality: 85, mozjpeg: false })
+    .toBuffer();
+  return { jpeg: out, sha256: createHash("sha256").update(out).digest("hex") };
+}

@@ -1,0 +1,119 @@
+/**
+ * @mingfang/analytics — the frame-analysis worker. `startAnalytics` is what `mingfang serve --roles
+ * analytics` runs: models loaded once per inference thread, a BullMQ consumer of `frames`, alerts on
+ * `alerts`, metrics on a prom-client registry.
+ */
+import type { Logger } from "@mingfang/core";
+import type { Registry } from "prom-client";
+import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
+import { type Analyser, createThreadPool } from "./worker/analyser.js";
+import { type CameraRulesSource, FrameProcessor, startFramesConsumer } from "./worker/analytics.worker.js";
+import {
+  type AnalyticsMetrics,
+  createAnalyticsRegistry,
+  registerAnalyticsMetrics,
+} from "./worker/metrics.js";
+
+export type { Box, FrameObservation, FramePlan } from "./analysis/frame.pipeline.js";
+export * from "./config.schema.js";
+export { LABELS_ZH, renderEvidence } from "./evidence/evidence.render.js";
+export { type Detector, loadModel, modelTypes, registerModelType } from "./models/detector.registry.js";
+export { RulesEngine, type Violation } from "./rules/rules.engine.js";
+export { type Analyser, createInlineAnalyser, createThreadPool } from "./worker/analyser.js";
+export {
+  type CameraRulesSource,
+  FrameProcessor,
+  failureReason,
+  startFramesConsumer,
+} from "./worker/analytics.worker.js";
+export {
+  type AnalyticsMetrics,
+  createAnalyticsRegistry,
+  registerAnalyticsMetrics,
+} from "./worker/metrics.js";
+
+export interface StartAnalyticsOptions {
+  redisUrl: string;
+  logger: Logger;
+  /** Analytics configuration (validated, defaults filled; see config.schema.ts). */
+  config?: unknown;
+  /** A camera's rule overrides (zones, schedule, checks), e.g. from the cameras table. */
+  cameraRules?: CameraRulesSource;
+  /** Register the metrics here (the API's registry); default: a registry of their own. */
+  registry?: Registry;
+  /** BullMQ prefix (default QUEUE_PREFIX). */
+  prefix?: string;
+}
+
+export interface AnalyticsHandle {
+  config: AnalyticsConfig;
+  registry: Registry;
+  metrics: AnalyticsMetrics;
+  analyser: Analyser;
+  processor: FrameProcessor;
+  stop(): Promise<void>;
+}
+
+export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
+  const config = parseAnalyticsConfig(opts.config ?? {});
+  const log = opts.logger.child({ component: "analytics" });
+  const { registry, metrics } = opts.registry
+    ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
+    : createAnalyticsRegistry();
+  const analyser = await createThreadPool(config, config.concurrency);
+  if (analyser.missing.length) {
+    log.warn({ missing: analyser.missing }, "model files absent: the checks that need them are not armed");
+  }
+  if (Object.keys(analyser.caps.broken).length) {
+    log.error({ broken: analyser.caps.broken }, "models present but unusable: frames needing them fail");
+  }
+  log.info(
+    { caps: { ...analyser.caps, custom: [...analyser.caps.custom.keys()] }, threads: config.concurrency },
+    "models loaded",
+  );
+  let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
+  try {
+    const processor: FrameProcessor = new FrameProcessor({
+      config,
+      analyser,
+      metrics,
+      logger: log,
+      ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
+      publish: async (alert) => {
+        await consumer?.alerts.add("alert", alert, {
+          jobId: alert.id,
+          attempts: 20,
+          backoff: { type: "exponential", delay: 500 },
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        });
+      },
+    });
+    consumer = await startFramesConsumer({
+      redisUrl: opts.redisUrl,
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
+      concurrency: config.concurrency,
+      processor,
+      metrics,
+      logger: log,
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      registry,
+      metrics,
+      analyser,
+      processor,
+      stop: () => {
+        stopping ??= (async () => {
+          await consumer?.stop().catch((err) => log.warn({ err }, "frames consumer stop failed"));
+          await analyser.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await analyser.close();
+    throw err;
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The three checks as data-driven rules over a frame's observations: zones, schedule, threshold,
+ * persistence (k of n analysed frames), cooldown, motion gating, and for `unclean_area` the learned clean
+ * baseline. Holds the per-camera state (previous thumbnail, persistence windows, baselines, cooldowns);
+ * pure otherwise — no I/O, time comes with the frame.
+ */
+import type { Box, FrameObservation, FramePlan } from "../analysis/frame.pipeline.js";
+import type { CameraRules, CheckName } from "../config.schema.js";
+import { expandRect } from "../pre/letterbox.js";
+import { compareToBaseline, maskBounds, medianImage } from "./baseline.js";
+import { Cooldown, KOfN } from "./persistence.js";
+import { isScheduled } from "./schedule.js";
+import { boxInZone, polygonMask, type Zone } from "./zone.js";
+
+export interface Violation {
+  type: string;
+  confidence: number;
+  /** Frame pixels, with labels. */
+  boxes: Box[];
+  zone?: string;
+  /** Which model(s) and rule produced it. */
+  model: string;
+}
+
+/** Which models exist (a check whose model is missing cannot be armed). */
+export interface Capabilities {
+  person: boolean;
+  pose: boolean;
+  glove: boolean;
+  headcover: boolean;
+  /** Custom detectors: name → the violation types its class map can produce. */
+  custom: Map<string, Set<string>>;
+  /** Models that failed to load: name → reason. */
+  broken: Record<string, string>;
+  /** Model names for the record. */
+  names: { person?: string; glove?: string; headcover?: string };
+}
+
+interface BaselineState {
+  samples: Uint8Array[];
+  valid: Uint8Array[];
+  image?: Uint8Array;
+  seen?: Uint8Array;
+  width: number;
+  height: number;
+}
+
+interface CameraState {
+  prevThumb?: Uint8Array;
+  persistence: Map<string, KOfN>;
+  baselines: Map<string, BaselineState>;
+  lastUncleanMs: number;
+  /** Capture time (ms) of the newest frame seen: older frames are superseded. */
+  newestMs: number;
+}
+
+const WHOLE_FRAME: Zone = {
+  name: "全画面",
+  points: [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ],
+};
+
+export class RulesEngine {
+  private readonly cameras = new Map<number, CameraState>();
+  private readonly cooldown = new Cooldown();
+
+  constructor(
+    private readonly caps: Capabilities,
+    private readonly thumb: { width: number; height: number },
+  ) {}
+
+  private state(cameraId: number): CameraState {
+    let s = this.cameras.get(cameraId);
+    if (!s) {
+      s = {
+        persistence: new Map(),
+        baselines: new Map(),
+        lastUncleanMs: Number.NEGATIVE_INFINITY,
+        newestMs: Number.NEGATIVE_INFINITY,
+      };
+      this.cameras.set(cameraId, s);
+    }
+    return s;
+  }
+
+  /** Records a frame's capture time; false when a newer frame of that camera was already taken (newest wins). */
+  admit(cameraId: number, capturedMs: number): boolean {
+    const s = this.state(cameraId);
+    if (capturedMs <= s.newestMs) return false;
+    s.newestMs = capturedMs;
+    return true;
+  }
+
+  /** Forget a camera's learned baselines (the operator says: this is clean now). */
+  resetBaseline(cameraId: number): void {
+    this.state(cameraId).baselines.clear();
+  }
+
+  /**
+   * The reasons why armed checks cannot run on this camera now because a model they need is broken
+   * (present but unusable); empty when none.
+   */
+  brokenFor(rules: CameraRules, at: Date): string[] {
+    const out: string[] = [];
+    const b = this.caps.broken;
+    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+      const c = rules.checks[check];
+      if (!c.enabled || !isScheduled(c.schedule ?? rules.schedule, at)) continue;
+      const needs =
+        c.source.type === "yolo"
+          ? [c.source.model]
+          : check === "no_gloves"
+            ? ["person", "pose", "glove"]
+            : check === "no_hat"
+              ? ["person", "headcover"]
+              : [];
+      for (const n of needs) if (b[n]) out.push(`${check}: ${b[n]}`);
+    }
+    return out;
+  }
+
+  /** Is the check armed now, and can it run with the models present? */
+  armed(rules: CameraRules, check: CheckName, at: Date): boolean {
+    const c = rules.checks[check];
+    if (!c.enabled) return false;
+    if (!isScheduled(c.schedule ?? rules.schedule, at)) return false;
+    if (c.source.type === "yolo") return this.caps.custom.get(c.source.model)?.has(check) ?? false;
+    if (check === "no_gloves") return this.caps.person && this.caps.pose && this.caps.glove;
+    if (check === "no_hat") return this.caps.person && this.caps.headcover;
+    return true; // unclean_area's baseline needs no model (the person detector only masks people)
+  }
+
+  plan(cameraId: number, rules: CameraRules, at: Date): FramePlan {
+    const s = this.state(cameraId);
+    const plan: FramePlan = {
+      thumb: this.thumb,
+      ...(s.prevThumb ? { prevThumb: s.prevThumb } : {}),
+      motion: rules.motion,
+      people: "never",
+      hands: false,
+      heads: false,
+      maxPersons: rules.maxPersons,
+      custom: [],
+    };
+    const need = (when: "always" | "if-motion") => {
+      if (when === "always" || plan.people === "always") plan.people = "always";
+      else plan.people = "if-motion";
+    };
+    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+      if (!this.armed(rules, check, at)) continue;
+      const c = rules.checks[check];
+      const when = c.motionGated ? "if-motion" : "always";
+      if (c.source.type === "yolo") {
+        const name = c.source.model;
+        const existing = plan.custom.find((x) => x.name === name);
+        if (!existing) plan.custom.push({ name, when });
+        else if (when === "always") existing.when = "always";
+        continue;
+      }
+      if (check === "no_gloves") {
+        plan.hands = true;
+        need(when);
+      } else if (check === "no_hat") {
+        plan.heads = true;
+        need(when);
+      } else if (at.getTime() - s.lastUncleanMs >= rules.checks.unclean_area.intervalS * 1000) {
+        const b = rules.checks.unclean_area.baseline;
+        plan.detail = { width: b.width, height: b.height };
+        if (this.caps.person) need("always"); // to mask the people out of the comparison
+      }
+    }
+    return plan;
+  }
+
+  evaluate(cameraId: number, rules: CameraRules, obs: FrameObservation, at: Date): Violation[] {
+    const s = this.state(cameraId);
+    s.prevThumb = obs.thumb;
+    const now = at.getTime();
+    const out: Violation[] = [];
+    const zonesOf = (check: CheckName): Zone[] => {
+      const names = rules.checks[check].zones;
+      return names.length ? rules.zones.filter((z) => names.includes(z.name)) : [WHOLE_FRAME];
+    };
+    const norm = (b: Box) => ({
+      x1: b.x1 / obs.width,
+      y1: b.y1 / obs.height,
+      x2: b.x2 / obs.width,
+      y2: b.y2 / obs.height,
+    });
+    const inZones = (b: Box, zones: Zone[]) => zones.find((z) => boxInZone(norm(b), z, "center"));
+
+    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+      if (!this.armed(rules, check, at)) continue;
+      const c = rules.checks[check];
+      const zones = zonesOf(check);
+      let hits: { box: Box; zone: string; score: number }[] | undefined; // undefined: not looked at this frame
+      let model = "";
+      if (c.source.type === "yolo") {
+        const dets = obs.custom[c.source.model];
+        model = c.source.model;
+        if (dets) {
+          hits = [];
+          for (const d of dets) {
+            if (d.violation !== check || d.score < c.threshold) continue;
+            const z = inZones(d, zones);
+            if (z) hits.push({ box: d, zone: z.name, score: d.score });
+          }
+        }
+      } else if (check === "no_gloves" || check === "no_hat") {
+        model = (
+          check === "no_gloves"
+            ? [this.caps.names.person, "pose", this.caps.names.glove]
+            : [this.caps.names.person, this.caps.names.headcover]
+        )
+          .filter(Boolean)
+          .join("+");
+        if (obs.peopleRan) {
+          hits = [];
+          const parts = check === "no_gloves" ? obs.hands : obs.heads;
+          for (const p of parts) {
+            if (p.violation < c.threshold) continue;
+            const z = inZones(p, zones);
+            if (z) hits.push({ box: p, zone: z.name, score: p.violation });
+          }
+        }
+      } else {
+        model = "baseline";
+        if (obs.detail) {
+          s.lastUncleanMs = now;
+          hits = this.unclean(s, rules, obs, zones);
+        }
+      }
+      if (hits === undefined) continue; // nothing looked at (no motion, not due): the window stays as it was
+      const key = check;
+      const { k, n } = c.persistence;
+      let p = s.persistence.get(key);
+      if (!p || p.k !== k || p.n !== n) {
+        p = new KOfN(k, n);
+        s.persistence.set(key, p);
+      }
+      const held = p.push(hits.length > 0);
+      if (!held || hits.length === 0) continue;
+      if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) continue;
+      const best = hits.reduce((a, b) => (b.score > a.score ? b : a));
+      const boxes: Box[] = [...hits.map((h) => ({ ...h.box, label: check, score: h.score }))];
+      if (check !== "unclean_area") {
+        // The persons the violating parts belong to, for context.
+        for (const h of hits) {
+          const pi = (h.box as { person?: number }).person;
+          const person = pi !== undefined ? obs.persons[pi] : undefined;
+          if (person && !boxes.includes(person)) boxes.push(person);
+        }
+      }
+      out.push({ type: check, confidence: best.score, boxes, zone: best.zone, model });
+    }
+    return out;
+  }
+
+  private unclean(
+    s: CameraState,
+    rules: CameraRules,
+    obs: FrameObservation,
+    zones: Zone[],
+  ): { box: Box; zone: string; score: number }[] {
+    const cfg = rules.checks.unclean_area.baseline;
+    const detail = obs.detail as Uint8Array;
+    const w = cfg.width;
+    const h = cfg.height;
+    // People are not clutter: their boxes (a little larger) are left out of learning and comparison.
+    const occluded = new Uint8Array(w * h);
+    for (const p of obs.persons) {
+      const r = expandRect(p, 1.1, obs.width, obs.height);
+      const x1 = Math.floor((r.x1 / obs.width) * w);
+      const x2 = Math.ceil((r.x2 / obs.width) * w);
+      const y1 = Math.floor((r.y1 / obs.height) * h);
+      const y2 = Math.ceil((r.y2 / obs.height) * h);
+      for (let y = Math.max(0, y1); y < Math.min(h, y2); y++)
+        for (let x = Math.max(0, x1); x < Math.min(w, x2); x++) occluded[y * w + x] = 1;
+    }
+    const visible = occluded.map((v) => 1 - v);
+    const hits: { box: Box; zone: string; score: number }[] = [];
+    for (const zone of zones) {
+      let b = s.baselines.get(zone.name);
+      if (!b || b.width !== w || b.height !== h) {
+        b = { samples: [], valid: [], width: w, height: h };
+        s.baselines.set(zone.name, b);
+      }
+      const learn = () => {
+        b.samples.push(detail);
+        b.valid.push(visible);
+        if (b.samples.length > cfg.samples) {
+          b.samples.shift();
+          b.valid.shift();
+        }
+        if (b.samples.length >= cfg.samples) {
+          const m = medianImage(b.samples, b.valid);
+          b.image = m.image;
+          b.seen = m.seen;
+        }
+      };
+      if (!b.image || !b.seen) {
+        learn();
+        continue;
+      }
+      const mask = polygonMask(zone.points, w, h);
+      const v = compareToBaseline(b.image, b.seen, detail, mask, occluded, cfg);
+      if (!v.unclean) {
+        learn(); // a clean frame refreshes the baseline (slow changes: daylight, a moved chair)
+        continue;
+      }
+      const r = maskBounds(v.diff, w, h);
+      if (!r) continue;
+      const score = Math.min(1, v.changed / cfg.areaThreshold / 2);
+      if (score < rules.checks.unclean_area.threshold) continue;
+      hits.push({
+        box: {
+          x1: (r.x1 / w) * obs.width,
+          y1: (r.y1 / h) * obs.height,
+          x2: (r.x2 / w) * obs.width,
+          y2: (r.y2 / h) * obs.height,
+          score,
+          label: "unclean_area",
+        },
+        zone: zone.name,
+        score,
+      });
+    }
+    return hits;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The worker on the real path: the run's private Redis, BullMQ, inference threads running ONNX Runtime on
+ * a YOLO-shaped model this test writes, evidence rendered by sharp. A user's own detector with a class map
+ * replaces the default no_hat check by configuration only.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AlertJob, createLogger, type FrameJob, QUEUES } from "@mingfang/core";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { Value } from "typebox/value";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type AnalyticsHandle, startAnalytics } from "../index.js";
+import { squaresJpeg } from "../testing/frames.js";
+import { yoloShapedModel } from "../testing/onnx-builder.js";
+
+const redisUrl = inject("redisUrl");
+const prefix = `t-analytics-${process.pid}-${Date.now()}`;
+const dir = mkdtempSync(path.join(tmpdir(), "mingfang-worker-"));
+writeFileSync(path.join(dir, "helmet.onnx"), yoloShapedModel());
+writeFileSync(path.join(dir, "junk.onnx"), "not a model, only text: ".repeat(20));
+
+const RED: [number, number, number] = [255, 0, 0]; // class 0 "head": an uncovered head
+const GREEN: [number, number, number] = [0, 255, 0]; // class 1 "hat"
+
+const config = {
+  modelsDir: dir,
+  concurrency: 2,
+  maxFrameAgeS: 30,
+  models: {
+    helmet: {
+      path: "helmet.onnx",
+      type: "yolov8",
+      classes: ["head", "hat", "hand"],
+      inputSize: 64,
+      score: 0.5,
+      classMap: { head: "no_hat", hat: null, hand: null },
+    },
+    broken: {
+      path: "junk.onnx",
+      type: "yolov8",
+      classes: ["litter"],
+      inputSize: 64,
+      classMap: { litter: "unclean_area" },
+    },
+  },
+  defaults: {
+    checks: {
+      no_hat: {
+        source: { type: "yolo", model: "helmet" },
+        motionGated: false,
+        persistence: { k: 2, n: 3 },
+        cooldownS: 600,
+      },
+      no_gloves: { enabled: false },
+      unclean_area: { enabled: false },
+    },
+  },
+  // Camera 9 also runs a check whose model is broken.
+  cameras: {
+    "9": { checks: { unclean_area: { enabled: true, source: { type: "yolo", model: "broken" } } } },
+  },
+};
+
+let handle: AnalyticsHandle;
+let frames: Queue;
+let alerts: Queue;
+let events: QueueEvents;
+const conns: Redis[] = [];
+const registry = new Registry();
+
+beforeAll(async () => {
+  const logger = createLogger({ level: "silent" });
+  handle = await startAnalytics({ redisUrl, logger, config, prefix, registry });
+  const conn = () => {
+    const c = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    conns.push(c);
+    return c;
+  };
+  frames = new Queue(QUEUES.frames, { connection: conn(), prefix });
+  alerts = new Queue(QUEUES.alerts, { connection: conn(), prefix });
+  events = new QueueEvents(QUEUES.frames, { connection: conn(), prefix });
+  await events.waitUntilReady();
+}, 60_000);
+
+afterAll(async () => {
+  await handle?.stop();
+  await events?.close();
+  await frames?.obliterate({ force: true }).catch(() => {});
+  await alerts?.obliterate({ force: true }).catch(() => {});
+  await frames?.close();
+  await alerts?.close();
+  for (const c of conns) c.disconnect();
+});
+
+let seq = 0;
+async function frame(
+  cameraId: number,
+  jpeg: Buffer | string,
+  extra: Partial<FrameJob> = {},
+  at = new Date(),
+) {
+  const data = {
+    cameraId,
+    capturedAt: at.toISOString(),
+    jpeg: typeof jpeg === "string" ? jpeg : jpeg.toString("base64"),
+    width: 256,
+    height: 192,
+    ...extra,
+  };
+  const job = await frames.add("frame", data, { jobId: `t-${cameraId}-${seq++}` });
+  try {
+    return { ok: true as const, value: await job.waitUntilFinished(events, 30_000) };
+  } catch (err) {
+    return { ok: false as const, reason: (err as Error).message };
+  }
+}
+
+describe("analytics worker", () => {
+  it("alerts once (persistence 2 of 3, then cooldown) with evidence for an uncovered head; none for a capped one", async () => {
+    const violating = await squaresJpeg(256, 192, [{ x: 64, y: 32, s: 64, rgb: RED }]);
+    const compliant = await squaresJpeg(256, 192, [{ x: 64, y: 32, s: 64, rgb: GREEN }]);
+    const base = Date.now() - 5000;
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(await frame(1, violating, {}, new Date(base + i * 500)));
+      results.push(await frame(2, compliant, {}, new Date(base + i * 500)));
+    }
+    expect(results.every((r) => r.ok)).toBe(true);
+    const jobs = await alerts.getJobs(["waiting", "delayed", "active", "completed", "failed"]);
+    const got = jobs.map((j) => j.data as AlertJob);
+    expect(got).toHaveLength(1);
+    const alert = got[0] as AlertJob;
+    expect(Value.Check(AlertJob, alert)).toBe(true);
+    expect(alert).toMatchObject({ cameraId: 1, type: "no_hat", model: "helmet" });
+    expect(alert.confidence).toBeGreaterThan(0.9);
+    // The red square is at 64..128 × 32..96 of 256×192: letterboxed into 64², found in one grid cell.
+    const box = alert.boxes[0];
+    expect(box?.x).toBeCloseTo(0.25, 1);
+    expect(box?.w).toBeCloseTo(0.25, 1);
+    const jpeg = Buffer.from(alert.evidenceJpeg as string, "base64");
+    expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(createHash("sha256").update(jpeg).digest("hex")).toBe(alert.evidenceSha256);
+    // The second violating frame raised it (k = 2), frames 3 and 4 were within the cooldown.
+    const analysed = (await registry.getSingleMetric("mingfang_analytics_frames_total")?.get())?.values.find(
+      (v) => v.labels.outcome === "analysed",
+    );
+    expect(analysed?.value).toBe(8);
+  });
+
+  it("fails bad input with a clear reason, counts it, and keeps working", async () => {
+    const good = await squaresJpeg(256, 192, [{ x: 0, y: 0, s: 32, rgb: GREEN }]);
+    const truncated = good.subarray(0, good.length >> 1);
+    const corrupt = Buffer.from(good);
+    corrupt.fill(0x11, 4, corrupt.length - 2);
+    const cases = [
+      { jpeg: truncated, want: /truncated/ },
+      { jpeg: corrupt, want: /corrupt JPEG/ },
+      { jpeg: "AAAA", want: /not_jpeg/ },
+      { jpeg: good, extra: { width: 0 }, want: /bad_job.*width/ },
+    ];
+    for (const c of cases) {
+      const r = await frame(3, c.jpeg, (c.extra ?? {}) as Partial<FrameJob>);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(c.want);
+    }
+    expect((await frame(3, good)).ok).toBe(true);
+    const failures =
+      (await registry.getSingleMetric("mingfang_analytics_frame_failures_total")?.get())?.values ?? [];
+    const count = (reason: string) => failures.find((v) => v.labels.reason === reason)?.value ?? 0;
+    expect([count("truncated"), count("corrupt"), count("not_jpeg"), count("bad_job")]).toEqual([1, 1, 1, 1]);
+    expect(await registry.metrics()).toContain("mingfang_analytics_frame_failures_total");
+  });
+
+  it("a model that is not ONNX fails the frames of the check that needs it, with the model's error", async () => {
+    const good = await squaresJpeg(256, 192, []);
+    const r = await frame(9, good);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.reason).toMatch(/^model: unclean_area: model broken: .*junk\.onnx is not an ONNX model/);
+    expect((await frame(1, good)).ok).toBe(true); // cameras without that check are unaffected
+  });
+});
