@@ -24,6 +24,8 @@ export const DEBIAN_PACKAGES = {
     "gir1.2-gst-rtsp-server-1.0",
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
+    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics).
+    "fonts-noto-cjk",
   ],
   test: [
     "redis-server",
@@ -35,6 +37,8 @@ export const DEBIAN_PACKAGES = {
     "gir1.2-gst-rtsp-server-1.0",
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
+    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics).
+    "fonts-noto-cjk",
   ],
 };
 

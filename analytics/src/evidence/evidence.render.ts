@@ -18,6 +18,9 @@ export const LABELS_ZH: Record<string, string> = {
   uncovered_bin: "垃圾桶未加盖",
   no_work_clothes: "未穿工作服",
   person: "人员",
+  head: "头部",
+  left_hand: "左手",
+  right_hand: "右手",
 };
 
 const COLOURS: Record<string, string> = { person: "#3b82f6" };
@@ -41,7 +44,8 @@ export function overlaySvg(width: number, height: number, boxes: readonly Box[],
       `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
     );
     const ty = y - font - 4 >= 0 ? y - font - 4 : y;
-    const tw = Math.round(text.length * font * 0.85) + 8;
+    const tw =
+      Math.round([...text].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 1 : 0.6), 0) * font) + 8;
     parts.push(
       `<rect x="${x}" y="${ty}" width="${tw}" height="${font + 4}" fill="${colour}" fill-opacity="0.85"/>`,
     );

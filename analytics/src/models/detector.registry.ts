@@ -100,6 +100,18 @@ export async function loadModel(name: string, entry: ModelEntry, modelsDir: stri
       throw new ModelError(`model ${name}: cannot read its card ${cardFile}: ${(err as Error).message}`);
     }
     card = parseCard(json, cardFile);
+    // Configuration may tighten or loosen the card's default thresholds.
+    if (entry.score !== undefined || entry.iou !== undefined) {
+      card = {
+        ...card,
+        thresholds: {
+          score: entry.score ?? card.thresholds?.score ?? 0.5,
+          ...((entry.iou ?? card.thresholds?.iou) !== undefined
+            ? { iou: (entry.iou ?? card.thresholds?.iou) as number }
+            : {}),
+        },
+      };
+    }
   }
   const type = entry.type ?? card.outputs[0]?.layout ?? "";
   const factory = FACTORIES.get(type);
