@@ -19,3 +19,4 @@ export * from "./media-token.js";
 export * from "./domain/case-state.js";
 export * from "./domain/risk-score.js";
 export * from "./contracts/cases.js";
+export * from "./domain/labels-zh.js";

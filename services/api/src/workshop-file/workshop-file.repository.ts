@@ -1,0 +1,120 @@
+/** Reads for the workshop's file (监管档案) and the alert and case ledger (台账). Read-only. */
+import type { Db, ListScope } from "@mingfang/core";
+import { sql } from "kysely";
+import { caseBase } from "../cases/case.repository.js";
+
+export interface LedgerScope {
+  /** One station, or every station (the bureau). */
+  stationIds: number[] | "all";
+  from: Date;
+  to: Date;
+}
+
+export class WorkshopFileRepository {
+  constructor(private readonly db: Db) {}
+
+  workshop(id: number) {
+    return this.db
+      .selectFrom("workshops as w")
+      .innerJoin("stations as s", "s.id", "w.station_id")
+      .selectAll("w")
+      .select("s.name as station_name")
+      .where("w.id", "=", id)
+      .executeTakeFirst();
+  }
+
+  /** Alerts of a workshop captured in [from, to), newest first, with the case they belong to. */
+  alertsOf(workshopId: number, from: Date, to: Date) {
+    return this.db
+      .selectFrom("alerts as a")
+      .leftJoin("case_alerts as ca", "ca.alert_id", "a.id")
+      .select(["a.id", "a.type", "a.grade", "a.status", "a.camera_id", "a.captured_at", "ca.case_id"])
+      .where("a.workshop_id", "=", workshopId)
+      .where("a.captured_at", ">=", from)
+      .where("a.captured_at", "<", to)
+      .orderBy("a.captured_at", "desc")
+      .execute();
+  }
+
+  /** Cases of a workshop opened in [from, to) or still open, newest first. */
+  casesOf(workshopId: number, from: Date, to: Date, scope: ListScope) {
+    let q = caseBase(this.db)
+      .where("c.workshop_id", "=", workshopId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("c.created_at", ">=", from), eb("c.created_at", "<", to)]),
+          eb("c.state", "<>", "closed"),
+        ]),
+      );
+    if (scope.kind === "brigade") q = q.where("c.assigned_brigade", "=", true);
+    if (scope.kind === "none") q = q.where(sql<boolean>`false`);
+    return q.orderBy("c.created_at", "desc").execute();
+  }
+
+  /** Every open case of a workshop with its running deadline (for the risk score). */
+  openCasesOf(workshopId: number) {
+    return this.db
+      .selectFrom("cases")
+      .select(["id", "state", "deadline"])
+      .where("workshop_id", "=", workshopId)
+      .where("state", "<>", "closed")
+      .execute();
+  }
+
+  ledgerAlerts(s: LedgerScope) {
+    let q = this.db
+      .selectFrom("alerts as a")
+      .innerJoin("cameras as cam", "cam.id", "a.camera_id")
+      .innerJoin("workshops as w", "w.id", "a.workshop_id")
+      .innerJoin("stations as s", "s.id", "a.station_id")
+      .leftJoin("users as u", "u.id", "a.acknowledged_by")
+      .leftJoin("case_alerts as ca", "ca.alert_id", "a.id")
+      .leftJoin("cases as c", "c.id", "ca.case_id")
+      .select([
+        "a.id",
+        "a.captured_at",
+        "a.type",
+        "a.grade",
+        "a.confidence",
+        "a.status",
+        "a.acknowledged_at",
+        "a.ack_note",
+        "a.escalated_at",
+        "a.station_id",
+        "s.name as station_name",
+        "w.name as workshop_name",
+        "w.licence_no",
+        "cam.name as camera_name",
+        "cam.area",
+        "u.display_name as acknowledged_by_name",
+        "c.code as case_code",
+      ])
+      .where("a.captured_at", ">=", s.from)
+      .where("a.captured_at", "<", s.to);
+    if (s.stationIds !== "all") q = q.where("a.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
+    return q.orderBy("a.station_id").orderBy("a.captured_at").orderBy("a.id").execute();
+  }
+
+  ledgerCases(s: LedgerScope) {
+    let q = caseBase(this.db)
+      .leftJoin("workshops as w2", "w2.id", "c.workshop_id")
+      .select("w2.licence_no")
+      .select((eb) =>
+        eb
+          .selectFrom("case_alerts as ca")
+          .whereRef("ca.case_id", "=", "c.id")
+          .select(eb.fn.countAll<string>().as("n"))
+          .as("alert_count"),
+      )
+      .where("c.created_at", ">=", s.from)
+      .where("c.created_at", "<", s.to);
+    if (s.stationIds !== "all") q = q.where("c.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
+    return q.orderBy("c.station_id").orderBy("c.created_at").orderBy("c.id").execute();
+  }
+
+  stations(ids: number[] | "all") {
+    let q = this.db.selectFrom("stations").select(["id", "name", "code"]).orderBy("id");
+    if (ids !== "all") q = q.where("id", "in", ids.length ? ids : [-1]);
+    return q.execute();
+  }
+}
