@@ -101,7 +101,7 @@ export const UncleanCheckSchema = Type.Object(
           description: "Clean samples the baseline learns from.",
         }),
         pixelThreshold: Num(1.0, "Normalised difference (robust standard deviations) for a pixel to differ."),
-        areaThreshold: Num(0.08, "Share of a zone's visible pixels that must differ.", 0, 1),
+        areaThreshold: Num(0.03, "Share of a zone's visible pixels that must differ.", 0, 1),
         width: Type.Integer({
           default: 160,
           minimum: 16,

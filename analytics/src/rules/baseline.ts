@@ -14,7 +14,7 @@ export interface BaselineOptions {
   areaThreshold: number;
 }
 
-export const DEFAULT_BASELINE: BaselineOptions = { samples: 5, pixelThreshold: 1.0, areaThreshold: 0.08 };
+export const DEFAULT_BASELINE: BaselineOptions = { samples: 5, pixelThreshold: 1.0, areaThreshold: 0.03 };
 
 /**
  * Robust standardisation over the pixels where mask[i] is 1 (others are left 0): minus the median,
