@@ -17,6 +17,7 @@ import { authRoutes } from "./routes/auth.routes.js";
 import { cameraRoutes } from "./routes/cameras.routes.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { mediaRoutes } from "./routes/media.routes.js";
+import { onvifRoutes } from "./routes/onvif.routes.js";
 import { stationRoutes } from "./routes/stations.routes.js";
 import { userRoutes } from "./routes/users.routes.js";
 import { workshopRoutes } from "./routes/workshops.routes.js";
@@ -107,6 +108,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(stationRoutes, deps);
   await app.register(workshopRoutes, deps);
   await app.register(cameraRoutes, deps);
+  await app.register(onvifRoutes, deps);
   await app.register(mediaRoutes, deps);
   await app.register(userRoutes, deps);
   return app;

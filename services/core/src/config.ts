@@ -142,6 +142,12 @@ export const ConfigSchema = Type.Object(
       minimum: 10,
       description: "First retry delay of an outbound delivery; doubles on each further attempt.",
     }),
+    DISCOVERY_INTERFACE: Type.String({
+      default: "127.0.0.1",
+      pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$",
+      description:
+        "IPv4 address of the interface on which WS-Discovery probes for ONVIF cameras (never another network).",
+    }),
     LOG_LEVEL: Type.Union(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
       { default: "info", description: "pino log level." },
