@@ -15,6 +15,7 @@ import {
 } from "./worker/metrics.js";
 
 export type { Box, FrameObservation, FramePlan } from "./analysis/frame.pipeline.js";
+export { type CameraRow, rulesFromCameraRow } from "./camera-rules.js";
 export * from "./config.schema.js";
 export { LABELS_ZH, renderEvidence } from "./evidence/evidence.render.js";
 export { type Detector, loadModel, modelTypes, registerModelType } from "./models/detector.registry.js";

@@ -12,6 +12,7 @@ import * as m0001 from "./migrations/0001-initial.js";
 import * as m0002 from "./migrations/0002-alerts.js";
 import * as m0003 from "./migrations/0003-cases.js";
 import * as m0004 from "./migrations/0004-ingest.js";
+import * as m0005 from "./migrations/0005-analytics.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -77,6 +78,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0002-alerts": m0002,
   "0003-cases": m0003,
   "0004-ingest": m0004,
+  "0005-analytics": m0005,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

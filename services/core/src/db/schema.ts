@@ -68,6 +68,8 @@ export interface CamerasTable {
   record_profile: string | null;
   zones: GeneratedJson<unknown[]>;
   schedule: Json<unknown> | null;
+  /** Analytics rule overrides of this camera (migration 0005), deep-merged over the defaults. */
+  analytics: Json<unknown> | null;
   public: Generated<boolean>;
   enabled: Generated<boolean>;
   created_at: GeneratedTimestamp;
