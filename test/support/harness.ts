@@ -69,7 +69,13 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  opts: { backend?: Backend; env?: Record<string, string>; seed?: boolean } = {},
+  opts: {
+    backend?: Backend;
+    env?: Record<string, string>;
+    seed?: boolean;
+    /** Alert pipeline tunables (ApiDeps.alerts). */
+    alerts?: Parameters<typeof buildApp>[0]["alerts"];
+  } = {},
 ): Promise<TestApp> {
   const backend = opts.backend ?? "pglite";
   const config = loadConfig({
@@ -95,7 +101,15 @@ export async function buildTestApp(
     await seedDemoUsers(dbh.db, DEMO_PASSWORD);
     await ensureAdmin(dbh.db, ADMIN_PASSWORD);
   }
-  const app = await buildApp({ config, db: dbh.db, pingDb: dbh.ping, redis, keyring, logger });
+  const app = await buildApp({
+    config,
+    db: dbh.db,
+    pingDb: dbh.ping,
+    redis,
+    keyring,
+    logger,
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
+  });
   await app.ready();
   const passwords: Record<string, string> = { admin: ADMIN_PASSWORD };
   return {

@@ -9,6 +9,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { alertsPlugin } from "./alerts/alerts.plugin.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
@@ -102,6 +103,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
   await app.register(metricsPlugin);
   await app.register(authPlugin, deps);
+  await app.register(alertsPlugin, deps);
 
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);

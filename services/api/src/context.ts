@@ -1,4 +1,5 @@
 import type { Config, Db, Keyring, Logger, Redis } from "@mingfang/core";
+import type { AlertsOptions } from "./alerts/alerts.options.js";
 
 /** What the API is handed by whoever starts it (the CLI, a test). */
 export interface ApiDeps {
@@ -8,4 +9,6 @@ export interface ApiDeps {
   redis: Redis;
   keyring: Keyring;
   logger: Logger;
+  /** Alert pipeline tunables (tests shorten the limits; `workers: false` runs no queue consumers). */
+  alerts?: Partial<AlertsOptions>;
 }

@@ -19,4 +19,6 @@ export * from "./media-token.js";
 export * from "./domain/case-state.js";
 export * from "./domain/risk-score.js";
 export * from "./contracts/cases.js";
+export * from "./contracts/alerts.js";
+export * from "./domain/event-visibility.js";
 export * from "./domain/labels-zh.js";

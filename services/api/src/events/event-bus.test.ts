@@ -87,7 +87,10 @@ describe.each(backends())("event bus on %s", (backend) => {
         a.transaction(async (trx) => a.publish(trx, "alert.created", i % 3, { i })),
       ),
     );
-    const top = rs.map((r) => BigInt(r.seq)).reduce((x, y) => (x > y ? x : y));
+    const top = rs
+      .map((r) => BigInt(r.seq))
+      .sort((x, y) => (x < y ? -1 : 1))
+      .at(-1);
     await waitFor(() => seenB.length - before >= 40);
     const got = seenB.slice(before);
     expect(got).toHaveLength(40);

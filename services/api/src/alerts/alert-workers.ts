@@ -1,0 +1,194 @@
+/**
+ * The BullMQ side of the alert pipeline, in the API process: the intake worker (QUEUES.alerts), the
+ * escalation worker and its delayed jobs (QUEUES.escalations), and the escalation sweep.
+ *
+ * Nothing accepted is lost:
+ * - a job is removed from Redis only when its alert is committed (or it is a duplicate);
+ * - while the database is down the intake worker stops taking jobs (rate limit) and the job goes back
+ *   to waiting without using up an attempt;
+ * - a worker killed mid-job leaves its job `active` with a lock that lapses; BullMQ's stalled-job check
+ *   (in any worker) moves it back to waiting; intake is idempotent on the alert id, so a job that was
+ *   committed but not acknowledged to Redis is a harmless duplicate;
+ * - a delayed escalation lost with Redis is caught by the sweep (alerts.escalation_due_at).
+ */
+import { type AlertJob, EscalationJob, type Logger, QUEUE_PREFIX, QUEUES, type Redis } from "@mingfang/core";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { Value } from "typebox/value";
+import type { AlertService, IntakeOutcome } from "./alert.service.js";
+import type { AlertsOptions } from "./alerts.options.js";
+
+/** The BullMQ prefix matching a connection's key prefix (tests give each app its own). */
+export function queuePrefix(redis: Redis): string {
+  return `${redis.options.keyPrefix ?? ""}${QUEUE_PREFIX}`;
+}
+
+/** A connection for BullMQ: same server, no key prefix (BullMQ refuses one), commands never give up. */
+export function queueConnection(redis: Redis): Redis {
+  return redis.duplicate({
+    keyPrefix: "",
+    lazyConnect: false,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    retryStrategy: (times: number) => Math.min(100 * times, 2000),
+  });
+}
+
+/**
+ * What a producer of alerts should use: job id = alert id (BullMQ drops a second add), retries with
+ * back-off, completed jobs kept an hour for the duplicate check, failed ones a week for inspection.
+ */
+export const ALERT_JOB_OPTIONS = {
+  attempts: 20,
+  backoff: { type: "exponential", delay: 500 },
+  removeOnComplete: { age: 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+export interface AlertWorkersDeps {
+  redis: Redis;
+  pingDb: (timeoutMs?: number) => Promise<boolean>;
+  logger: Logger;
+  options: AlertsOptions;
+}
+
+export class AlertWorkers {
+  private readonly log: Logger;
+  private readonly connections: Redis[] = [];
+  private intake: Worker<AlertJob, IntakeOutcome> | null = null;
+  private escalation: Worker | null = null;
+  private escalations: Queue | null = null;
+  private alerts: Queue | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: AlertWorkersDeps) {
+    this.log = deps.logger.child({ component: "alert-workers" });
+  }
+
+  private connection(): Redis {
+    const c = queueConnection(this.deps.redis);
+    c.on("error", (err) => this.log.debug({ err: err.message }, "queue connection error"));
+    this.connections.push(c);
+    return c;
+  }
+
+  /** The escalation queue, for scheduling; usable before `start()` and without workers. */
+  queue(): Queue {
+    if (!this.escalations) {
+      this.escalations = new Queue(QUEUES.escalations, {
+        connection: this.connection(),
+        prefix: queuePrefix(this.deps.redis),
+      });
+      this.escalations.on("error", (err) => this.log.debug({ err: err.message }, "escalation queue error"));
+    }
+    return this.escalations;
+  }
+
+  /** Puts an alert on the alerts queue (the API's own alerts: camera_offline). Idempotent on its id. */
+  async enqueue(job: AlertJob): Promise<void> {
+    if (!this.alerts) {
+      this.alerts = new Queue(QUEUES.alerts, {
+        connection: this.connection(),
+        prefix: queuePrefix(this.deps.redis),
+      });
+      this.alerts.on("error", (err) => this.log.debug({ err: err.message }, "alerts queue error"));
+    }
+    await this.alerts.add("alert", job, { jobId: job.id, ...ALERT_JOB_OPTIONS });
+  }
+
+  async scheduleEscalation(alertId: string, grade: number, delayMs: number): Promise<void> {
+    await this.queue().add("escalate", { alertId, grade } satisfies EscalationJob, {
+      jobId: `esc-${alertId}`,
+      delay: delayMs,
+      attempts: 10,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /** Starts consuming: the service is handed here (it schedules escalations through this object). */
+  start(service: AlertService): void {
+    const { options, pingDb } = this.deps;
+    const prefix = queuePrefix(this.deps.redis);
+    const common = {
+      prefix,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: 5,
+    };
+    const intake: Worker<AlertJob, IntakeOutcome> = new Worker<AlertJob, IntakeOutcome>(
+      QUEUES.alerts,
+      async (job: Job<AlertJob>) => {
+        try {
+          const r = await service.intake(job.data);
+          if (r.outcome === "rejected") {
+            this.log.warn({ jobId: job.id, alertId: r.alertId, reason: r.reason }, "alert rejected");
+            throw new UnrecoverableError(r.reason);
+          }
+          if (r.outcome !== "created") this.log.debug({ jobId: job.id, ...r }, "alert not stored");
+          return r;
+        } catch (err) {
+          if (err instanceof UnrecoverableError) throw err;
+          // The database is down: put the job back without spending an attempt and wait.
+          if (!(await pingDb(1000))) {
+            this.log.warn({ jobId: job.id }, "database unavailable; alert intake paused");
+            await intake.rateLimit(2000);
+            throw Worker.RateLimitError();
+          }
+          throw err;
+        }
+      },
+      { ...common, connection: this.connection(), concurrency: options.intakeConcurrency },
+    );
+    intake.on("error", (err) => this.log.debug({ err: err.message }, "intake worker error"));
+    intake.on("failed", (job, err) => {
+      if (job && !(err instanceof UnrecoverableError)) {
+        this.log.warn({ jobId: job.id, attempts: job.attemptsMade, err: err.message }, "alert intake failed");
+      }
+    });
+    this.intake = intake;
+
+    const escalation = new Worker(
+      QUEUES.escalations,
+      async (job: Job) => {
+        if (!Value.Check(EscalationJob, job.data)) throw new UnrecoverableError("invalid escalation job");
+        return { escalated: await service.escalate((job.data as EscalationJob).alertId) };
+      },
+      { ...common, connection: this.connection(), concurrency: 4 },
+    );
+    escalation.on("error", (err) => this.log.debug({ err: err.message }, "escalation worker error"));
+    this.escalation = escalation;
+
+    const sweep = () => {
+      if (this.closed) return;
+      service
+        .sweepEscalations()
+        .then((n) => {
+          if (n > 0) this.log.info({ escalated: n }, "escalation sweep");
+        })
+        .catch((err: Error) => this.log.debug({ err: err.message }, "escalation sweep failed"))
+        .finally(() => {
+          if (this.closed) return;
+          this.sweepTimer = setTimeout(sweep, options.sweepMs);
+          this.sweepTimer.unref();
+        });
+    };
+    this.sweepTimer = setTimeout(sweep, Math.min(options.sweepMs, 1000));
+    this.sweepTimer.unref();
+  }
+
+  /** `force`: do not wait for running jobs (they are retried after their lock lapses). */
+  async close(force = false): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await Promise.all([
+      this.intake?.close(force),
+      this.escalation?.close(force),
+      this.escalations?.close(),
+      this.alerts?.close(),
+    ]);
+    for (const c of this.connections) c.disconnect();
+    this.connections.length = 0;
+  }
+}

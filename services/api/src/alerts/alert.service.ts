@@ -1,0 +1,474 @@
+/**
+ * The alert service: intake from the queue (validated, idempotent, cooldown, evidence, grade, event),
+ * the lifecycle actions of the duty officers, escalation, and the hand-over to a case.
+ *
+ * Every state change happens in one transaction with its audit row and its event (published last, see
+ * event-bus.ts), so the log, the audit trail and the table never disagree.
+ */
+import {
+  type AlertAction,
+  AlertJob,
+  type AlertState,
+  type AlertView,
+  ackLimitMs,
+  availableAlertActions,
+  type Db,
+  gradeAlert,
+  hmacHex,
+  type Keyring,
+  type Logger,
+  safeEqualHex,
+  transitionAlert,
+} from "@mingfang/core";
+import type { Kysely, Transaction } from "kysely";
+import { Value } from "typebox/value";
+import { HttpError } from "../errors.js";
+import type { EventBus, Executor } from "../events/event-bus.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
+import { type AlertRecord, AlertRepository } from "./alert.repository.js";
+import type { AlertsOptions } from "./alerts.options.js";
+import { EvidenceError, type EvidenceStore } from "./evidence.store.js";
+
+export type IntakeOutcome =
+  | { outcome: "created"; alertId: string; seq: string }
+  | { outcome: "duplicate"; alertId: string }
+  | { outcome: "folded"; alertId: string; into: string }
+  | { outcome: "rejected"; alertId: string | null; reason: string };
+
+export interface Actor {
+  id: number | null;
+  username: string | null;
+  ip?: string | null;
+}
+const SYSTEM: Actor = { id: null, username: "system" };
+
+const MAX_EVIDENCE_BASE64 = Math.ceil((8 * 1024 * 1024 * 4) / 3);
+const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
+export function signEvidenceToken(
+  key: Buffer,
+  alertId: string,
+  ttlSeconds: number,
+  now = Date.now(),
+): string {
+  const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
+  return `${exp}.${hmacHex(key, `evidence:${alertId}:${exp}`)}`;
+}
+
+export function verifyEvidenceToken(key: Buffer, alertId: string, token: string, now = Date.now()): boolean {
+  const m = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(token);
+  if (!m) return false;
+  const exp = Number(m[1]);
+  return safeEqualHex(m[2]!, hmacHex(key, `evidence:${alertId}:${exp}`)) && exp * 1000 > now;
+}
+
+/** The event payload of an alert: enough for a console to show it without asking. */
+export function alertEventPayload(r: AlertRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    cameraId: r.camera_id,
+    cameraName: r.camera_name,
+    workshopId: r.workshop_id,
+    workshopName: r.workshop_name,
+    stationId: r.station_id,
+    type: r.type,
+    area: r.area,
+    grade: r.grade,
+    status: r.status,
+    confidence: r.confidence,
+    capturedAt: iso(r.captured_at),
+    createdAt: iso(r.created_at),
+    repeatCount: r.repeat_count,
+    escalatedAt: iso(r.escalated_at),
+    acknowledgedAt: iso(r.acknowledged_at),
+    caseId: r.case_id,
+  };
+}
+
+function iso(d: Date | string | null): string | null {
+  return d === null ? null : new Date(d).toISOString();
+}
+function isoReq(d: Date | string): string {
+  return new Date(d).toISOString();
+}
+
+export interface AlertServiceDeps {
+  db: Db;
+  bus: EventBus;
+  evidence: EvidenceStore;
+  keyring: Keyring;
+  logger: Logger;
+  options: AlertsOptions;
+  /** Schedules the escalation check of an alert (a delayed BullMQ job). */
+  scheduleEscalation: (alertId: string, grade: number, delayMs: number) => Promise<void>;
+}
+
+export class AlertService {
+  readonly repo: AlertRepository;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    this.repo = new AlertRepository(deps.db);
+    this.log = deps.logger.child({ component: "alerts" });
+  }
+
+  // ---- intake ----
+
+  /**
+   * Stores one alert from the queue. Returns what happened; throws only when a retry may help (the
+   * database or the disk failed), so BullMQ retries it.
+   */
+  async intake(data: unknown): Promise<IntakeOutcome> {
+    if (!Value.Check(AlertJob, data)) {
+      const first = [...Value.Errors(AlertJob, data)][0];
+      const id = typeof (data as { id?: unknown })?.id === "string" ? (data as { id: string }).id : null;
+      return {
+        outcome: "rejected",
+        alertId: id,
+        reason: `invalid payload: ${first?.instancePath ?? ""} ${first?.message ?? ""}`,
+      };
+    }
+    const job = data as AlertJob;
+    if (!TYPE_PATTERN.test(job.type))
+      return { outcome: "rejected", alertId: job.id, reason: `bad type '${job.type}'` };
+    if (job.evidenceJpeg && !job.evidenceSha256) {
+      return { outcome: "rejected", alertId: job.id, reason: "evidence without its SHA-256" };
+    }
+    if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64) {
+      return { outcome: "rejected", alertId: job.id, reason: "evidence larger than 8 MB" };
+    }
+    const { bus, options } = this.deps;
+    if (await this.repo.exists(job.id)) return { outcome: "duplicate", alertId: job.id };
+    const cam = await this.repo.camera(job.cameraId);
+    if (!cam) return { outcome: "rejected", alertId: job.id, reason: `unknown camera ${job.cameraId}` };
+    const capturedAt = new Date(job.capturedAt);
+
+    let evidencePath: string | null = null;
+    let evidenceSha: string | null = null;
+    if (job.evidenceJpeg) {
+      const bytes = Buffer.from(job.evidenceJpeg, "base64");
+      evidencePath = this.deps.evidence.relPath(cam.station_id, capturedAt, job.id);
+      try {
+        evidenceSha = await this.deps.evidence.write(evidencePath, bytes, job.evidenceSha256);
+      } catch (err) {
+        if (err instanceof EvidenceError && err.code === "hash_mismatch") {
+          return { outcome: "rejected", alertId: job.id, reason: err.message };
+        }
+        throw err;
+      }
+    }
+
+    const now = new Date();
+    // Scheduled before the commit: the check finds no alert if the commit fails, and a job that is
+    // lost anyway is caught by the escalation sweep (escalation_due_at).
+    const result = await bus.transaction(async (trx): Promise<IntakeOutcome> => {
+      await this.repo.lockCamera(trx, cam.id);
+      if (await this.repo.exists(job.id, trx)) return { outcome: "duplicate", alertId: job.id };
+      if (options.cooldownMinutes > 0) {
+        const open = await this.repo.openAlertFor(
+          trx,
+          cam.id,
+          job.type,
+          new Date(now.getTime() - options.cooldownMinutes * 60_000),
+        );
+        if (open) {
+          await trx
+            .updateTable("alerts")
+            .set((eb) => ({
+              repeat_count: eb("repeat_count", "+", 1),
+              last_seen_at: capturedAt,
+              updated_at: now,
+            }))
+            .where("id", "=", open.id)
+            .execute();
+          return { outcome: "folded", alertId: job.id, into: open.id };
+        }
+      }
+      const policy = options.gradePolicy;
+      const recent = await this.repo.countRecent(
+        trx,
+        cam.workshop_id,
+        job.type,
+        new Date(now.getTime() - policy.repetition.windowHours * 3600_000),
+      );
+      const grade = gradeAlert({ type: job.type, area: cam.area, recentSameType: recent }, policy);
+      const dueAt = new Date(now.getTime() + ackLimitMs(grade, policy));
+      await trx
+        .insertInto("alerts")
+        .values({
+          id: job.id,
+          camera_id: cam.id,
+          workshop_id: cam.workshop_id,
+          station_id: cam.station_id,
+          type: job.type,
+          confidence: job.confidence,
+          boxes: JSON.stringify(job.boxes),
+          grade,
+          status: "new",
+          captured_at: capturedAt,
+          evidence_path: evidencePath,
+          evidence_sha256: evidenceSha,
+          area: cam.area,
+          model: job.model ?? null,
+          zone: job.zone ?? null,
+          escalation_due_at: dueAt,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await new AuditRepository(trx as unknown as Db).record({
+        actorId: null,
+        actorUsername: SYSTEM.username,
+        action: "alert.intake",
+        targetType: "alert",
+        targetId: job.id,
+        stationId: cam.station_id,
+        detail: { cameraId: cam.id, type: job.type, grade, confidence: job.confidence },
+      });
+      const rec = (await this.repo.find(job.id, trx))!;
+      const { seq } = await bus.publish(trx, "alert.created", cam.station_id, alertEventPayload(rec));
+      return { outcome: "created", alertId: job.id, seq };
+    });
+    if (result.outcome === "created") {
+      const rec = await this.repo.find(job.id);
+      if (rec?.escalation_due_at) {
+        const delay = Math.max(0, new Date(rec.escalation_due_at).getTime() - Date.now());
+        await this.deps.scheduleEscalation(job.id, rec.grade, delay).catch((err: Error) => {
+          this.log.warn(
+            { err: err.message, alertId: job.id },
+            "escalation not scheduled; the sweep will catch it",
+          );
+        });
+      }
+    } else if (evidencePath && result.outcome === "folded") {
+      // The folded detection keeps no evidence file of its own.
+      await this.deps.evidence.remove(evidencePath).catch(() => {});
+    }
+    return result;
+  }
+
+  // ---- lifecycle ----
+
+  async act(
+    actor: Actor,
+    id: string,
+    action: Exclude<AlertAction, "open_case" | "auto_resolve">,
+    note: string | null,
+  ): Promise<AlertRecord> {
+    return this.deps.bus.transaction((trx) => this.transition(trx, actor, id, action, note, "user"));
+  }
+
+  /**
+   * Moves one alert through the lifecycle inside the caller's transaction, with its audit row and its
+   * `alert.updated` event. Throws HttpError 404 / 409 / 400.
+   */
+  async transition(
+    trx: Transaction<DbSchema>,
+    actor: Actor,
+    id: string,
+    action: AlertAction,
+    note: string | null,
+    actorKind: "user" | "system",
+    extra: { caseId?: string } = {},
+  ): Promise<AlertRecord> {
+    const row = await trx
+      .selectFrom("alerts")
+      .select(["status", "station_id"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw new HttpError(404, "not_found", "alert not found");
+    const t = transitionAlert(row.status as AlertState, action, { actor: actorKind, note });
+    if (!t.ok) {
+      if (t.reason === "note_required")
+        throw new HttpError(400, "validation_failed", "a note is required", "note");
+      throw new HttpError(409, "invalid_transition", `cannot ${action} an alert that is ${row.status}`);
+    }
+    const now = new Date();
+    const closing = t.to !== "acknowledged";
+    await trx
+      .updateTable("alerts")
+      .set({
+        status: t.to,
+        updated_at: now,
+        ...(t.acknowledges || action === "acknowledge"
+          ? {
+              acknowledged_by: actor.id,
+              acknowledged_at: now,
+              ...(action === "acknowledge" ? { ack_note: note } : {}),
+            }
+          : {}),
+        ...(closing ? { closed_by: actor.id, closed_at: now, close_note: note } : {}),
+      })
+      .where("id", "=", id)
+      .execute();
+    await new AuditRepository(trx as unknown as Db).record({
+      actorId: actor.id,
+      actorUsername: actor.username,
+      action: `alert.${action}`,
+      targetType: "alert",
+      targetId: id,
+      stationId: row.station_id,
+      ip: actor.ip ?? null,
+      detail: { from: row.status, to: t.to, ...(note ? { note } : {}), ...extra },
+    });
+    const rec = (await this.repo.find(id, trx))!;
+    await this.deps.bus.publish(trx, "alert.updated", rec.station_id, {
+      ...alertEventPayload(rec),
+      ...(extra.caseId ? { caseId: extra.caseId } : {}),
+      action,
+    });
+    return rec;
+  }
+
+  /**
+   * For the case service (issue 5b): marks alerts `case_opened` inside the caller's transaction (the
+   * one that creates the case), each with its audit row and `alert.updated` event. Opening a case from
+   * a `new` alert counts as its acknowledgement. Throws HttpError 404 (unknown alert) or 409 (closed).
+   */
+  async markCaseOpened(
+    trx: Transaction<DbSchema>,
+    actor: Actor,
+    alertIds: string[],
+    caseId: string,
+  ): Promise<AlertRecord[]> {
+    const out: AlertRecord[] = [];
+    for (const id of [...new Set(alertIds)].sort()) {
+      out.push(
+        await this.transition(trx, actor, id, "open_case", null, actor.id === null ? "system" : "user", {
+          caseId,
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** Escalates an alert still unacknowledged past its limit. Returns whether it did. */
+  async escalate(id: string): Promise<boolean> {
+    return this.deps.bus.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom("alerts")
+        .select(["status", "station_id", "escalated_at", "grade", "escalation_due_at"])
+        .where("id", "=", id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (row?.status !== "new" || row.escalated_at !== null) return false;
+      if (row.escalation_due_at && new Date(row.escalation_due_at).getTime() > Date.now() + 1000)
+        return false;
+      const now = new Date();
+      await trx
+        .updateTable("alerts")
+        .set({ escalated_at: now, updated_at: now })
+        .where("id", "=", id)
+        .execute();
+      await new AuditRepository(trx as unknown as Db).record({
+        actorId: null,
+        actorUsername: SYSTEM.username,
+        action: "alert.escalate",
+        targetType: "alert",
+        targetId: id,
+        stationId: row.station_id,
+        detail: { grade: row.grade, to: "bureau" },
+      });
+      const rec = (await this.repo.find(id, trx))!;
+      await this.deps.bus.publish(trx, "alert.updated", rec.station_id, {
+        ...alertEventPayload(rec),
+        action: "escalate",
+        escalatedTo: "bureau",
+      });
+      return true;
+    });
+  }
+
+  /** Escalates whatever is overdue (delayed jobs lost with a Redis that had no AOF, for instance). */
+  async sweepEscalations(): Promise<number> {
+    let n = 0;
+    for (const a of await this.repo.dueForEscalation(new Date())) {
+      if (await this.escalate(a.id)) n++;
+    }
+    return n;
+  }
+
+  /** The camera is back: its open camera_offline alerts are resolved by the system. */
+  async resolveCameraOffline(cameraId: number): Promise<number> {
+    const open = await this.deps.db
+      .selectFrom("alerts")
+      .select("id")
+      .where("camera_id", "=", cameraId)
+      .where("type", "=", "camera_offline")
+      .where("status", "in", ["new", "acknowledged"])
+      .execute();
+    for (const a of open) {
+      await this.deps.bus.transaction((trx) =>
+        this.transition(trx, SYSTEM, a.id, "auto_resolve", "摄像头已恢复在线", "system"),
+      );
+    }
+    return open.length;
+  }
+
+  // ---- views ----
+
+  toView(r: AlertRecord): AlertView {
+    const hasEvidence = r.evidence_path !== null;
+    return {
+      id: r.id,
+      cameraId: r.camera_id,
+      cameraName: r.camera_name,
+      workshopId: r.workshop_id,
+      workshopName: r.workshop_name,
+      stationId: r.station_id,
+      type: r.type,
+      area: r.area,
+      grade: r.grade,
+      status: r.status as AlertView["status"],
+      confidence: r.confidence,
+      boxes: (typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) as AlertView["boxes"],
+      model: r.model,
+      zone: r.zone,
+      capturedAt: isoReq(r.captured_at),
+      createdAt: isoReq(r.created_at),
+      updatedAt: isoReq(r.updated_at),
+      repeatCount: r.repeat_count,
+      lastSeenAt: iso(r.last_seen_at),
+      acknowledgedBy: r.acknowledged_by,
+      acknowledgedAt: iso(r.acknowledged_at),
+      ackNote: r.ack_note,
+      escalationDueAt: iso(r.escalation_due_at),
+      escalatedAt: iso(r.escalated_at),
+      closedBy: r.closed_by,
+      closedAt: iso(r.closed_at),
+      closeNote: r.close_note,
+      caseId: r.case_id,
+      hasEvidence,
+      evidenceUrl: hasEvidence
+        ? `/api/alerts/${r.id}/evidence?token=${signEvidenceToken(
+            this.deps.keyring.mediaToken,
+            r.id,
+            this.deps.options.evidenceTokenTtlSeconds,
+          )}`
+        : null,
+      actions: availableAlertActions(r.status as AlertState),
+    };
+  }
+
+  async readEvidence(r: AlertRecord): Promise<Buffer> {
+    if (!r.evidence_path) throw new HttpError(404, "not_found", "this alert has no evidence");
+    try {
+      return await this.deps.evidence.read(r.evidence_path, r.evidence_sha256);
+    } catch (err) {
+      if (err instanceof EvidenceError) {
+        this.log.error({ alertId: r.id, code: err.code }, "evidence check failed");
+        throw new HttpError(
+          err.code === "missing" ? 410 : 500,
+          `evidence_${err.code}`,
+          "证据文件缺失或已损坏",
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+type DbSchema = Db extends Kysely<infer D> ? D : never;
+
+export type { Executor };

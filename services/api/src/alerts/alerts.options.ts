@@ -1,0 +1,49 @@
+/**
+ * Tunables of the alert pipeline, with production defaults. Tests pass short limits through
+ * `ApiDeps.alerts`; nothing else reads them.
+ */
+import { DEFAULT_GRADE_POLICY, type GradePolicy } from "@mingfang/core";
+
+export interface AlertsOptions {
+  /** Run the intake and escalation workers and the camera-health monitor in this process. */
+  workers: boolean;
+  /** Parallel intake jobs per process. */
+  intakeConcurrency: number;
+  gradePolicy: GradePolicy;
+  /** A new alert of the same camera and type is folded into an open one younger than this. 0 = off. */
+  cooldownMinutes: number;
+  /** camera_offline after this many working minutes offline. */
+  cameraOfflineMinutes: number;
+  /** How often the camera-health monitor and the escalation sweep look. */
+  sweepMs: number;
+  /** BullMQ: a job whose worker died is retried after its lock lapses (ms). */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** WebSocket: server heartbeat period; a client silent for two periods is dropped. */
+  heartbeatMs: number;
+  /** WebSocket: bytes queued for one client before it is disconnected (it resyncs with `since`). */
+  wsMaxBufferedBytes: number;
+  /** WebSocket: the most events a reconnecting client is replayed before it is told to reload. */
+  wsMaxBacklog: number;
+  /** Lifetime of the signed evidence links handed out with alert views (s). */
+  evidenceTokenTtlSeconds: number;
+}
+
+export const DEFAULT_ALERTS_OPTIONS: AlertsOptions = {
+  workers: true,
+  intakeConcurrency: 8,
+  gradePolicy: DEFAULT_GRADE_POLICY,
+  cooldownMinutes: 10,
+  cameraOfflineMinutes: 10,
+  sweepMs: 30_000,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  heartbeatMs: 25_000,
+  wsMaxBufferedBytes: 1024 * 1024,
+  wsMaxBacklog: 10_000,
+  evidenceTokenTtlSeconds: 600,
+};
+
+export function alertsOptions(partial?: Partial<AlertsOptions>): AlertsOptions {
+  return { ...DEFAULT_ALERTS_OPTIONS, ...partial };
+}

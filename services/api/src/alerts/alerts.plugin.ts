@@ -1,0 +1,96 @@
+/**
+ * The alert pipeline inside the API: the event bus, the alert service, the WebSocket hub and `/ws`, the
+ * alert routes, and — unless `ApiDeps.alerts.workers` is false — the intake and escalation workers and
+ * the camera-health monitor. `app.close()` stops all of them (workers first, so nothing is half-done).
+ *
+ * Decorates the app with `events` (EventBus) and `alertService` (AlertService) for the other plugins
+ * (the cases of issue 5b publish through `app.events` and call `app.alertService.markCaseOpened`).
+ */
+import path from "node:path";
+import websocket from "@fastify/websocket";
+import { resolveDataDir } from "@mingfang/core";
+import fp from "fastify-plugin";
+import type { ApiDeps } from "../context.js";
+import { EventBus } from "../events/event-bus.js";
+import { wsRoutes } from "../ws/ws.routes.js";
+import { WsHub } from "../ws/ws-hub.js";
+import { AlertService } from "./alert.service.js";
+import { AlertWorkers } from "./alert-workers.js";
+import { alertsOptions } from "./alerts.options.js";
+import { alertRoutes } from "./alerts.routes.js";
+import { CameraHealthMonitor } from "./camera-health.monitor.js";
+import { EvidenceStore } from "./evidence.store.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    events: EventBus;
+    alertService: AlertService;
+    wsHub: WsHub;
+    alertWorkers: AlertWorkers;
+  }
+}
+
+export const alertsPlugin = fp<ApiDeps>(
+  async (app, deps) => {
+    const options = alertsOptions(deps.alerts);
+    const logger = deps.logger;
+    const bus = new EventBus({ db: deps.db, redis: deps.redis, logger });
+    await bus.start();
+    const evidence = new EvidenceStore(path.join(resolveDataDir(deps.config), "media"));
+    const workers = new AlertWorkers({
+      redis: deps.redis,
+      pingDb: deps.pingDb,
+      logger,
+      options,
+    });
+    const service = new AlertService({
+      db: deps.db,
+      bus,
+      evidence,
+      keyring: deps.keyring,
+      logger,
+      options,
+      scheduleEscalation: (id, grade, delay) => workers.scheduleEscalation(id, grade, delay),
+    });
+    const hub = new WsHub(bus, logger, {
+      heartbeatMs: options.heartbeatMs,
+      maxBufferedBytes: options.wsMaxBufferedBytes,
+      maxBacklog: options.wsMaxBacklog,
+    });
+    const monitor = new CameraHealthMonitor({
+      db: deps.db,
+      redis: deps.redis,
+      bus,
+      service,
+      logger,
+      thresholdMinutes: options.cameraOfflineMinutes,
+      sweepMs: options.sweepMs,
+      enqueue: (job) => workers.enqueue(job),
+    });
+    app.decorate("events", bus);
+    app.decorate("alertService", service);
+    app.decorate("wsHub", hub);
+    app.decorate("alertWorkers", workers);
+
+    await app.register(websocket, { options: { maxPayload: 4096 } });
+    await app.register(wsRoutes, { hub, idleMs: deps.config.SESSION_IDLE_MINUTES * 60_000 });
+    await app.register(alertRoutes, { service, keyring: deps.keyring });
+
+    if (options.workers) {
+      app.addHook("onReady", async () => {
+        workers.start(service);
+        await monitor.start();
+      });
+    }
+    // preClose: before the server stops taking requests and @fastify/websocket closes the sockets.
+    app.addHook("preClose", async () => {
+      await monitor.close();
+      await workers.close();
+      await hub.close();
+    });
+    app.addHook("onClose", async () => {
+      await bus.close();
+    });
+  },
+  { name: "alerts", dependencies: ["auth"] },
+);

@@ -1,0 +1,165 @@
+/**
+ * Alert REST: list and read (scoped by station), acknowledge, mark false positive, resolve, evidence.
+ * Another station's alert is a 404. Every action is audited and pushed as `alert.updated` (the service).
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  AlertAckBody,
+  AlertCloseBody,
+  AlertIdParams,
+  AlertListQuery,
+  AlertView,
+  authorize,
+  ErrorBody,
+  EvidenceQuery,
+  type Keyring,
+  listScope,
+  Page,
+} from "@mingfang/core";
+import { notFound } from "../errors.js";
+import { can, currentUser } from "../plugins/auth.plugin.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
+import type { AlertRecord } from "./alert.repository.js";
+import { type AlertService, verifyEvidenceToken } from "./alert.service.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export interface AlertRoutesOptions {
+  service: AlertService;
+  keyring: Keyring;
+}
+
+export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async (
+  app,
+  { service, keyring },
+) => {
+  const audit = new AuditRepository(service.repo.db);
+
+  async function load(id: string): Promise<AlertRecord> {
+    const a = await service.repo.find(id);
+    if (!a) throw notFound("alert");
+    return a;
+  }
+
+  app.get(
+    "/api/alerts",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["alerts"],
+        summary:
+          "Alerts the user may see, newest first (filters: station, workshop, camera, status, type, grade…)",
+        querystring: AlertListQuery,
+        response: { 200: Page(AlertView), ...errors },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      can(user, "alert.read", "alert");
+      const { items, total } = await service.repo.list(listScope(user, "alert.read"), req.query);
+      return {
+        items: items.map((a) => service.toView(a)),
+        total,
+        page: req.query.page ?? 1,
+        pageSize: req.query.pageSize ?? 50,
+      };
+    },
+  );
+
+  app.get(
+    "/api/alerts/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["alerts"], params: AlertIdParams, response: { 200: AlertView, ...errors } },
+    },
+    async (req) => {
+      const a = await load(req.params.id);
+      can(currentUser(req), "alert.read", "alert", { stationId: a.station_id });
+      return service.toView(a);
+    },
+  );
+
+  const action = (
+    path: string,
+    act: "acknowledge" | "mark_false_positive" | "resolve",
+    summary: string,
+    body: typeof AlertAckBody | typeof AlertCloseBody,
+  ) =>
+    app.post(
+      `/api/alerts/:id/${path}`,
+      {
+        preHandler: app.authenticate,
+        schema: {
+          tags: ["alerts"],
+          summary,
+          params: AlertIdParams,
+          body,
+          response: { 200: AlertView, ...errors },
+        },
+      },
+      async (req) => {
+        const user = currentUser(req);
+        const a = await load(req.params.id);
+        can(user, "alert.read", "alert", { stationId: a.station_id });
+        can(user, "alert.acknowledge", "alert", { stationId: a.station_id });
+        const note = (req.body as { note?: string }).note?.trim() || null;
+        const rec = await service.act({ id: user.id, username: user.username, ip: req.ip }, a.id, act, note);
+        return service.toView(rec);
+      },
+    );
+
+  action(
+    "acknowledge",
+    "acknowledge",
+    "Acknowledge a new alert, with a note (duty officer of its station)",
+    AlertAckBody,
+  );
+  action(
+    "false-positive",
+    "mark_false_positive",
+    "Mark an acknowledged alert a false positive",
+    AlertCloseBody,
+  );
+  action("resolve", "resolve", "Resolve an acknowledged alert (handled without a case)", AlertCloseBody);
+
+  app.get(
+    "/api/alerts/:id/evidence",
+    {
+      schema: {
+        tags: ["alerts"],
+        summary: "The evidence JPEG (session, or the signed token of the alert's evidenceUrl)",
+        params: AlertIdParams,
+        querystring: EvidenceQuery,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const token = req.query.token;
+      let allowed = false;
+      if (token) allowed = verifyEvidenceToken(keyring.mediaToken, id, token);
+      const a = await service.repo.find(id);
+      if (!allowed) {
+        const user = currentUser(req);
+        // Unknown, or another station's: the same 404.
+        if (!a || authorize(user, "alert.read", { stationId: a.station_id }) !== "allow")
+          throw notFound("alert");
+      }
+      if (!a) throw notFound("alert");
+      const bytes = await service.readEvidence(a);
+      await audit.record({
+        actorId: req.user?.id ?? null,
+        actorUsername: req.user?.username ?? (token ? "signed-link" : null),
+        action: "alert.evidence_read",
+        targetType: "alert",
+        targetId: a.id,
+        stationId: a.station_id,
+        ip: req.ip,
+      });
+      return reply
+        .header("content-type", "image/jpeg")
+        .header("cache-control", "private, max-age=300")
+        .header("x-content-sha256", a.evidence_sha256 ?? "")
+        .send(bytes);
+    },
+  );
+};

@@ -1,0 +1,193 @@
+/**
+ * Camera health as compliance: a camera offline (or stalled) for more than N working minutes of its
+ * workshop raises a `camera_offline` alert; when it is back online, its open camera_offline alerts are
+ * resolved by the system.
+ *
+ * The ingest publishes CameraStatus on Redis (key REDIS_KEYS.cameraStatus(id), channel
+ * REDIS_KEYS.cameraStatusChannel). The monitor keeps the last status of each camera, reads the keys at
+ * start, and looks every `sweepMs`. The alert goes through the alerts queue like any other, with an id
+ * derived from the camera and the time it went down: several API processes raising it at once make
+ * one alert. A camera the ingest never reported on raises nothing (the ingest may not run here).
+ * Status changes (online ↔ offline) are also published as `camera.status` events for the consoles.
+ */
+import { createHash } from "node:crypto";
+import {
+  type AlertJob,
+  CameraStatus,
+  cameraOfflineDue,
+  type Db,
+  type Logger,
+  REDIS_KEYS,
+  type Redis,
+  type WorkingHoursJson,
+} from "@mingfang/core";
+import { Value } from "typebox/value";
+import type { EventBus } from "../events/event-bus.js";
+import type { AlertService } from "./alert.service.js";
+
+/** A UUID (version 8, RFC 9562 custom) derived from a name: the same name gives the same id. */
+export function nameUuid(name: string): string {
+  const h = createHash("sha256").update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+export interface CameraHealthDeps {
+  db: Db;
+  redis: Redis;
+  bus: EventBus;
+  service: AlertService;
+  logger: Logger;
+  thresholdMinutes: number;
+  sweepMs: number;
+  /** Puts an alert on the alerts queue. */
+  enqueue: (job: AlertJob) => Promise<void>;
+  now?: () => Date;
+}
+
+interface Known {
+  status: CameraStatus["status"];
+  since: Date;
+}
+
+export class CameraHealthMonitor {
+  private readonly log: Logger;
+  private readonly known = new Map<number, Known>();
+  /** Alert ids already enqueued by this process. */
+  private readonly raised = new Set<string>();
+  private sub: Redis | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly channel: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CameraHealthDeps) {
+    this.log = deps.logger.child({ component: "camera-health" });
+    this.channel = `${deps.redis.options.keyPrefix ?? ""}${REDIS_KEYS.cameraStatusChannel}`;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    this.sub = this.deps.redis.duplicate({ lazyConnect: true });
+    this.sub.on("error", (err: Error) => this.log.debug({ err: err.message }, "status subscriber error"));
+    this.sub.on("message", (_ch: string, msg: string) => {
+      void this.onStatus(msg);
+    });
+    try {
+      await this.sub.connect();
+      await this.sub.subscribe(this.channel);
+      await this.loadSnapshot();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "camera status not available yet");
+    }
+    const tick = () => {
+      if (this.closed) return;
+      this.sweep()
+        .catch((err: Error) => this.log.debug({ err: err.message }, "camera health sweep failed"))
+        .finally(() => {
+          if (this.closed) return;
+          this.timer = setTimeout(tick, this.deps.sweepMs);
+          this.timer.unref();
+        });
+    };
+    this.timer = setTimeout(tick, Math.min(this.deps.sweepMs, 1000));
+    this.timer.unref();
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const cams = await this.deps.db.selectFrom("cameras").select("id").where("enabled", "=", true).execute();
+    if (cams.length === 0) return;
+    const values = await this.deps.redis.mget(...cams.map((c) => REDIS_KEYS.cameraStatus(c.id)));
+    for (const v of values) if (v) await this.onStatus(v, false);
+  }
+
+  /** Handles one CameraStatus message (exported behaviour for tests through Redis). */
+  private async onStatus(raw: string, live = true): Promise<void> {
+    let s: unknown;
+    try {
+      s = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!Value.Check(CameraStatus, s)) return;
+    const st = s as CameraStatus;
+    const prev = this.known.get(st.cameraId);
+    const since = new Date(st.since);
+    this.known.set(st.cameraId, { status: st.status, since });
+    if (!live || prev?.status === st.status) return;
+    try {
+      const cam = await this.deps.db
+        .selectFrom("cameras as c")
+        .innerJoin("workshops as w", "w.id", "c.workshop_id")
+        .select(["c.id", "w.station_id", "c.workshop_id"])
+        .where("c.id", "=", st.cameraId)
+        .executeTakeFirst();
+      if (!cam) return;
+      await this.deps.bus.publish(this.deps.db, "camera.status", cam.station_id, {
+        cameraId: st.cameraId,
+        workshopId: cam.workshop_id,
+        status: st.status,
+        since: st.since,
+        lastError: st.lastError,
+      });
+      if (st.status === "online" && prev) {
+        const n = await this.deps.service.resolveCameraOffline(st.cameraId);
+        if (n > 0) this.log.info({ cameraId: st.cameraId, resolved: n }, "camera back online");
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, "camera status not recorded");
+    }
+  }
+
+  /** Raises the alerts that are due. Returns how many were enqueued. */
+  async sweep(): Promise<number> {
+    const down = [...this.known.entries()].filter(
+      ([, k]) => k.status === "offline" || k.status === "stalled",
+    );
+    if (down.length === 0) return 0;
+    const rows = await this.deps.db
+      .selectFrom("cameras as c")
+      .innerJoin("workshops as w", "w.id", "c.workshop_id")
+      .select(["c.id", "c.enabled", "w.working_hours"])
+      .where(
+        "c.id",
+        "in",
+        down.map(([id]) => id),
+      )
+      .execute();
+    const now = this.now();
+    let n = 0;
+    for (const r of rows) {
+      const k = this.known.get(r.id);
+      if (!k || !r.enabled) continue;
+      const wh = (
+        typeof r.working_hours === "string" ? JSON.parse(r.working_hours) : r.working_hours
+      ) as WorkingHoursJson | null;
+      if (!cameraOfflineDue(k, wh, now, this.deps.thresholdMinutes)) continue;
+      const id = nameUuid(`camera_offline:${r.id}:${k.since.toISOString()}`);
+      if (this.raised.has(id)) continue;
+      await this.deps.enqueue({
+        id,
+        cameraId: r.id,
+        type: "camera_offline",
+        confidence: 1,
+        boxes: [],
+        capturedAt: now.toISOString(),
+        model: "camera-health",
+      });
+      this.raised.add(id);
+      n++;
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const sub = this.sub;
+    this.sub = null;
+    if (sub) await sub.quit().catch(() => sub.disconnect());
+  }
+}

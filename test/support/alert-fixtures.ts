@@ -1,0 +1,168 @@
+/**
+ * Helpers for the alert tests and the bench: a producer on the app's alerts queue, alert payloads,
+ * cameras of two stations, and a WebSocket console that records what it receives.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { AlertJob, Db, Redis } from "@mingfang/core";
+import { QUEUES } from "@mingfang/core";
+import { Queue } from "bullmq";
+import WebSocket from "ws";
+import {
+  ALERT_JOB_OPTIONS,
+  queueConnection,
+  queuePrefix,
+} from "../../services/api/src/alerts/alert-workers.js";
+
+export function alertProducer(redis: Redis): {
+  add(job: AlertJob): Promise<void>;
+  queue: Queue;
+  close(): Promise<void>;
+} {
+  const connection = queueConnection(redis);
+  const queue = new Queue(QUEUES.alerts, { connection, prefix: queuePrefix(redis) });
+  return {
+    queue,
+    add: async (job) => {
+      await queue.add("alert", job, { jobId: job.id, ...ALERT_JOB_OPTIONS });
+    },
+    close: async () => {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** A small fake JPEG: the pipeline stores bytes, it does not decode them. */
+export function fakeJpeg(seed: string): Buffer {
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+    Buffer.from(`evidence ${seed}`),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
+
+export function makeAlert(cameraId: number, over: Partial<AlertJob> & { evidence?: boolean } = {}): AlertJob {
+  const { evidence = true, ...rest } = over;
+  const id = rest.id ?? randomUUID();
+  const jpeg = fakeJpeg(id);
+  return {
+    id,
+    cameraId,
+    type: "no_hat",
+    confidence: 0.87,
+    boxes: [{ x: 0.1, y: 0.2, w: 0.3, h: 0.4, label: "head", score: 0.87 }],
+    capturedAt: new Date().toISOString(),
+    ...(evidence
+      ? {
+          evidenceJpeg: jpeg.toString("base64"),
+          evidenceSha256: createHash("sha256").update(jpeg).digest("hex"),
+        }
+      : {}),
+    model: "test-model",
+    ...rest,
+  };
+}
+
+export interface StationCamera {
+  stationId: number;
+  stationCode: string;
+  cameraId: number;
+  area: string;
+  workshopId: number;
+}
+
+/** One camera in each of two stations (the first two stations that have cameras). */
+export async function camerasOfTwoStations(db: Db): Promise<[StationCamera, StationCamera]> {
+  const rows = await db
+    .selectFrom("cameras as c")
+    .innerJoin("workshops as w", "w.id", "c.workshop_id")
+    .innerJoin("stations as s", "s.id", "w.station_id")
+    .select([
+      "s.id as stationId",
+      "s.code as stationCode",
+      "c.id as cameraId",
+      "c.area",
+      "w.id as workshopId",
+    ])
+    .orderBy("s.id")
+    .orderBy("c.id")
+    .execute();
+  const seen = new Map<number, StationCamera>();
+  for (const r of rows) if (!seen.has(r.stationId)) seen.set(r.stationId, r);
+  const two = [...seen.values()].slice(0, 2);
+  if (two.length < 2) throw new Error("the seed has fewer than two stations with cameras");
+  return two as [StationCamera, StationCamera];
+}
+
+export interface WsMessage {
+  type: string;
+  seq?: string;
+  kind?: string;
+  stationId?: number | null;
+  payload?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** A console: connects with the session cookie, records every message. */
+export class WsProbe {
+  readonly messages: WsMessage[] = [];
+  closeCode: number | null = null;
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (d) => this.messages.push(JSON.parse(String(d)) as WsMessage));
+    socket.on("close", (code) => {
+      this.closeCode = code;
+    });
+  }
+
+  static open(baseUrl: string, cookie: string, since?: string): Promise<WsProbe> {
+    const url = `${baseUrl.replace(/^http/, "ws")}/ws${since !== undefined ? `?since=${since}` : ""}`;
+    const socket = new WebSocket(url, { headers: { cookie } });
+    const probe = new WsProbe(socket);
+    return new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(probe));
+      socket.once("unexpected-response", (_req, res) =>
+        reject(new Error(`ws upgrade refused: ${res.statusCode}`)),
+      );
+      socket.once("error", reject);
+    });
+  }
+
+  events(kind?: string): WsMessage[] {
+    return this.messages.filter((m) => m.type === "event" && (kind === undefined || m.kind === kind));
+  }
+
+  /** The highest seq seen (events, heartbeats, synced, reset): what a console sends back as `since`. */
+  lastSeq(): string {
+    let top = 0n;
+    for (const m of this.messages) if (m.seq !== undefined && BigInt(m.seq) > top) top = BigInt(m.seq);
+    return top.toString();
+  }
+
+  async waitFor(pred: (p: WsProbe) => boolean, ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!pred(this)) {
+      if (Date.now() > end) throw new Error(`timed out; got ${JSON.stringify(this.messages.slice(-5))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+export async function waitUntil(
+  cond: () => Promise<boolean> | boolean,
+  ms = 15_000,
+  what = "condition",
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
