@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -166,11 +167,11 @@ describe("CameraSimulator (real GStreamer RTSP server, ffmpeg as the client)", (
   it("stall keeps the connection open with no data; resume brings the frames back", async () => {
     const r = reader(sim.rtspUrl("cam1", "sub"));
     readers.push(r.proc);
-    expect(await until(() => r.frames() > 10, 10_000)).toBe(true);
+    expect(await until(() => r.frames() > 5, 10_000)).toBe(true);
     await sim.fault("cam1", "stall");
-    await sleep(1000);
+    await sleep(800);
     const during = r.frames();
-    await sleep(2500);
+    await sleep(2000);
     expect(r.frames()).toBeLessThanOrEqual(during + 1);
     expect(r.proc.exitCode).toBeNull();
     await sim.fault("cam1", "resume");
@@ -194,12 +195,31 @@ describe("CameraSimulator (real GStreamer RTSP server, ffmpeg as the client)", (
     expect((await fetch(sim.onvifUrl("cam2"), { method: "POST", body: "<x/>" })).status).toBe(400);
   }, 40_000);
 
-  it("garbage breaks the stream of open connections", async () => {
+  it("garbage: junk bytes instead of RTSP and media; resume brings it back", async () => {
     const r = reader(sim.rtspUrl("cam3", "sub"));
     readers.push(r.proc);
     expect(await until(() => r.frames() > 5, 10_000)).toBe(true);
     await sim.fault("cam3", "garbage");
-    expect(await Promise.race([r.exited.then(() => true), sleep(10_000).then(() => false)])).toBe(true);
+    // The open connection gets no more frames (ffmpeg either gives up or reads junk).
+    await sleep(1000);
+    const during = r.frames();
+    await sleep(1500);
+    expect(r.frames()).toBeLessThanOrEqual(during + 1);
+    // A new connection is answered with junk before anything RTSP.
+    const first = await new Promise<Buffer>((resolve, reject) => {
+      const sock = connect(sim.rtspPort, "127.0.0.1", () => {
+        sock.write(`OPTIONS rtsp://127.0.0.1:${sim.rtspPort}/cam3/sub RTSP/1.0\r\nCSeq: 1\r\n\r\n`);
+      });
+      sock.once("data", (d) => {
+        resolve(d);
+        sock.destroy();
+      });
+      sock.once("error", reject);
+      setTimeout(() => reject(new Error("no answer")), 5000);
+    });
+    expect(first.subarray(0, 8).toString("latin1")).not.toBe("RTSP/1.0");
+    expect(first.length).toBeGreaterThanOrEqual(512);
+    r.proc.kill("SIGKILL");
     await sim.fault("cam3", "resume");
     expect((await ffprobe(sim.rtspUrl("cam3", "sub"))).ok).toBe(true);
     const status = await sim.status();

@@ -191,6 +191,12 @@ export class CameraSimulator {
         opts.log,
       );
       const rtspPort = this.rtsp.rtspPort;
+      const proc = this.rtsp;
+      void proc.exited.then((e) => {
+        // Unexpected: every camera is gone. Say so, for whoever is wondering why all streams stopped.
+        if (this.rtsp === proc)
+          opts.log?.(`rtsp-simulator exited unexpectedly (${e.signal ?? `code ${e.code}`})`);
+      });
       for (const [i, { spec, clip }] of chosen.entries()) {
         const device = new OnvifDevice({
           host: HOST,

@@ -14,6 +14,13 @@ export const RTSP_SIMULATOR_SCRIPT = fileURLToPath(
 /** Debian's Python: it has the `gi` bindings (python3-gi); a pyenv/venv python usually does not. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
+/** The environment without a pyenv/venv's Python settings, which would break Debian's interpreter. */
+function pythonEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ["PYTHONHOME", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONSTARTUP"]) delete env[k];
+  return env;
+}
+
 export type RtspFault = "stop" | "stall" | "garbage" | "resume";
 
 export interface RtspCameraConfig {
@@ -72,7 +79,7 @@ export class RtspServerProcess {
     const proc = spawnTethered(SYSTEM_PYTHON, [RTSP_SIMULATOR_SCRIPT], {
       // The configuration (with credentials) goes in the environment, not in argv (`ps` shows argv).
       env: {
-        ...process.env,
+        ...pythonEnv(),
         MINGFANG_RTSP_SIM_CONFIG: JSON.stringify({ ...config, controlPort: 0 }),
         PYTHONUNBUFFERED: "1",
       },
