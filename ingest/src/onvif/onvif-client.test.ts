@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraSimulator } from "../simulator/camera-simulator.js";
 import { type ClipRecipe, OPENCV_SAMPLES } from "../simulator/clip-recipes.js";
@@ -12,6 +14,8 @@ import {
   probeOnvifCamera,
   withCredentials,
 } from "./onvif-client.js";
+
+const run = promisify(execFile);
 
 const recipes: ClipRecipe[] = [
   {
@@ -119,6 +123,23 @@ describe("ONVIF client against the simulator", () => {
     expect(r.subProfile).toMatchObject({ token: "sub", width: 240, height: 180 });
     expect(r.mainProfile.streamUri).toBe(sim.rtspUrl("good", "main", { credentials: false }));
     expect(r.subProfile.streamUri).toBe(sim.rtspUrl("good", "sub", { credentials: false }));
+    // The URI plus the credentials is what the ingest pulls: it plays.
+    const { stdout } = await run(
+      "ffprobe",
+      [
+        "-v",
+        "error",
+        "-rtsp_transport",
+        "tcp",
+        "-show_entries",
+        "stream=codec_name,width,height",
+        "-of",
+        "csv=p=0",
+        withCredentials(r.subProfile.streamUri, creds.username, creds.password),
+      ],
+      { timeout: 15_000 },
+    );
+    expect(stdout.trim()).toBe("h264,240,180");
     // The snapshot is a JPEG behind the camera's credentials.
     const snap = r.mainProfile.snapshotUri ?? "";
     expect((await fetch(snap)).status).toBe(401);
