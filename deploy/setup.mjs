@@ -39,6 +39,8 @@ export const DEBIAN_PACKAGES = {
     "gstreamer1.0-plugins-good",
     // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics).
     "fonts-noto-cjk",
+    // mosquitto: the private MQTT broker the outbound-events test publishes to.
+    "mosquitto",
   ],
 };
 

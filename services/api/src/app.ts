@@ -10,8 +10,10 @@ import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/alerts.plugin.js";
+import { caseRoutes } from "./cases/case.routes.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
+import { outboundPlugin } from "./outbound/outbound.plugin.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
 import { authRoutes } from "./routes/auth.routes.js";
@@ -22,6 +24,7 @@ import { onvifRoutes } from "./routes/onvif.routes.js";
 import { stationRoutes } from "./routes/stations.routes.js";
 import { userRoutes } from "./routes/users.routes.js";
 import { workshopRoutes } from "./routes/workshops.routes.js";
+import { workshopFileRoutes } from "./workshop-file/workshop-file.routes.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -113,5 +116,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(onvifRoutes, deps);
   await app.register(mediaRoutes, deps);
   await app.register(userRoutes, deps);
+  await app.register(caseRoutes, deps);
+  await app.register(workshopFileRoutes, deps);
+  await app.register(outboundPlugin, deps);
   return app;
 }

@@ -13,6 +13,8 @@ export const QUEUES = {
   alerts: "alerts",
   /** Delayed jobs: escalate an alert not acknowledged in time. */
   escalations: "escalations",
+  /** Deliveries of outbound events (webhook, MQTT), one job per event and sink, retried with back-off. */
+  outbound: "outbound",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -1,0 +1,245 @@
+/**
+ * Rapid-response case routes: thin — validate (schema), call the service, map to a view. The service
+ * authorizes, writes the timeline, the audit log and the event in one transaction.
+ */
+import path from "node:path";
+import multipart from "@fastify/multipart";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  CaseAssignBody,
+  CaseAttachmentParams,
+  CaseAttachmentView,
+  CaseCreateBody,
+  CaseDetailView,
+  CaseIdParams,
+  CaseListQuery,
+  CaseNoteBody,
+  CaseTransitionBody,
+  CaseView,
+  ErrorBody,
+  Page,
+  resolveDataDir,
+} from "@mingfang/core";
+import type { FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { ApiDeps } from "../context.js";
+import { badRequest, HttpError } from "../errors.js";
+import { currentUser } from "../plugins/auth.plugin.js";
+import { CaseService } from "./case.service.js";
+import { attachmentView, caseEventView, caseView } from "./case.views.js";
+import { CasePhotoStore, sniffImage } from "./case-photo.store.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** Needs the alerts plugin: publishes through `app.events`, links alerts through `app.alertService`. */
+export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
+  const { db, config } = deps;
+  const maxBytes = Math.floor(config.CASE_PHOTO_MAX_MB * 1024 * 1024);
+  const service = new CaseService(
+    db,
+    app.events,
+    app.alertService,
+    new CasePhotoStore(path.join(resolveDataDir(config), "media")),
+    config,
+  );
+  // Encapsulated: only these routes accept multipart bodies.
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 5 } });
+
+  const actor = (req: FastifyRequest) => ({ user: currentUser(req), ip: req.ip });
+
+  async function detail(req: FastifyRequest, id: string) {
+    const user = currentUser(req);
+    const c = await service.load(user, id);
+    const [alertIds, events, attachments] = await Promise.all([
+      service.repo.alertIds(db, [id]),
+      service.repo.events(db, id),
+      service.repo.attachments(db, id),
+    ]);
+    return {
+      ...caseView(c, alertIds.get(id) ?? [], user, new Date()),
+      timeline: events.map(caseEventView),
+      attachments: attachments.map(attachmentView),
+    };
+  }
+
+  app.get(
+    "/api/cases",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary: "Cases the user may see (filters: state, overdue, stationId, workshopId, brigade, open)",
+        querystring: CaseListQuery,
+        response: { 200: Page(CaseView), ...errors },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      const { items, total } = await service.list(user, req.query);
+      const alertIds = await service.repo.alertIds(
+        db,
+        items.map((c) => c.id),
+      );
+      const now = new Date();
+      return {
+        items: items.map((c) => caseView(c, alertIds.get(c.id) ?? [], user, now)),
+        total,
+        page: req.query.page,
+        pageSize: req.query.pageSize,
+      };
+    },
+  );
+
+  app.post(
+    "/api/cases",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary: "Open a case from alerts of one station, or by hand (workshopId or stationId, title)",
+        body: CaseCreateBody,
+        response: { 201: CaseDetailView, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const id = await service.open(actor(req), req.body);
+      return reply.status(201).send(await detail(req, id));
+    },
+  );
+
+  app.get(
+    "/api/cases/:id",
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ["cases"], params: CaseIdParams, response: { 200: CaseDetailView, ...errors } },
+    },
+    async (req) => detail(req, req.params.id),
+  );
+
+  app.post(
+    "/api/cases/:id/transitions",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary:
+          "dispatch · check_in · order_rectification · submit_rectification · return_rectification · review · close",
+        params: CaseIdParams,
+        body: CaseTransitionBody,
+        response: { 200: CaseDetailView, ...errors },
+      },
+    },
+    async (req) => {
+      await service.transition(actor(req), req.params.id, req.body);
+      return detail(req, req.params.id);
+    },
+  );
+
+  app.post(
+    "/api/cases/:id/assignment",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary: "Hand the case to the enforcement brigade (brigade: true) or take it back",
+        params: CaseIdParams,
+        body: CaseAssignBody,
+        response: { 200: CaseDetailView, ...errors },
+      },
+    },
+    async (req) => {
+      await service.assign(actor(req), req.params.id, req.body);
+      return detail(req, req.params.id);
+    },
+  );
+
+  app.post(
+    "/api/cases/:id/notes",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        params: CaseIdParams,
+        body: CaseNoteBody,
+        response: { 200: CaseDetailView, ...errors },
+      },
+    },
+    async (req) => {
+      await service.note(actor(req), req.params.id, req.body.note);
+      return detail(req, req.params.id);
+    },
+  );
+
+  app.post(
+    "/api/cases/:id/attachments",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary: "Attach one photo (multipart field `file`; JPEG or PNG, at most CASE_PHOTO_MAX_MB)",
+        consumes: ["multipart/form-data"],
+        params: CaseIdParams,
+        querystring: Type.Object(
+          {
+            kind: Type.Union(
+              [Type.Literal("rectification"), Type.Literal("on_site"), Type.Literal("other")],
+              {
+                default: "other",
+              },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: CaseAttachmentView, ...errors, 413: ErrorBody, 415: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      if (!req.isMultipart()) throw new HttpError(415, "unsupported_media_type", "send multipart/form-data");
+      const part = await req.file();
+      if (!part) throw badRequest("file", "multipart: a file field is required");
+      let bytes: Buffer;
+      try {
+        bytes = await part.toBuffer();
+      } catch (err) {
+        if ((err as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
+          throw new HttpError(
+            413,
+            "payload_too_large",
+            `a photo may be at most ${config.CASE_PHOTO_MAX_MB} MiB`,
+          );
+        throw err;
+      }
+      const mime = sniffImage(bytes);
+      if (!mime) throw new HttpError(415, "unsupported_media_type", "only JPEG and PNG photos are accepted");
+      const attId = await service.attach(actor(req), req.params.id, {
+        bytes,
+        mime,
+        kind: req.query.kind,
+        fileName: part.filename ? part.filename.slice(0, 200) : null,
+      });
+      const att = await service.repo.findAttachment(db, req.params.id, attId);
+      return reply.status(201).send(attachmentView(att!));
+    },
+  );
+
+  app.get(
+    "/api/cases/:id/attachments/:attachmentId",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["cases"],
+        summary: "The photo's bytes (checked against its SHA-256)",
+        params: CaseAttachmentParams,
+        response: { 200: Type.Unsafe<Buffer>({ type: "string", format: "binary" }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const p = await service.readPhoto(currentUser(req), req.params.id, req.params.attachmentId);
+      return reply
+        .header("content-type", p.mime)
+        .header("cache-control", "private, max-age=3600")
+        .header("x-content-type-options", "nosniff")
+        .send(p.bytes);
+    },
+  );
+};
