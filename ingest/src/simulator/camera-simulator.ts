@@ -235,8 +235,15 @@ export class CameraSimulator {
       }
       const iface = opts.discoveryInterface ?? HOST;
       if (iface !== false) {
-        this.discovery = new WsDiscoveryResponder(iface, () => this.probeMatches());
-        await this.discovery.start();
+        const responder = new WsDiscoveryResponder(iface, () => this.probeMatches());
+        try {
+          await responder.start();
+          this.discovery = responder;
+        } catch (err) {
+          // The cameras still stream; only discovery is missing (e.g. UDP 3702 held without SO_REUSEADDR).
+          await responder.stop();
+          opts.log?.(`WS-Discovery responder not started on ${iface}: ${(err as Error).message}`);
+        }
       }
     } catch (err) {
       await this.stop();

@@ -25,6 +25,7 @@ export class WsDiscoveryResponder {
 
   async start(): Promise<void> {
     const sender = createSocket({ type: "udp4" });
+    this.sender = sender;
     await new Promise<void>((resolve, reject) => {
       sender.once("error", reject);
       sender.bind(0, this.interfaceAddress, () => resolve());
@@ -32,6 +33,7 @@ export class WsDiscoveryResponder {
     sender.on("error", () => {});
     // Bound to the group address: only multicast to the group arrives, never a unicast from elsewhere.
     const listener = createSocket({ type: "udp4", reuseAddr: true });
+    this.listener = listener;
     await new Promise<void>((resolve, reject) => {
       listener.once("error", reject);
       listener.bind(this.port, WS_DISCOVERY_GROUP, () => {
@@ -48,14 +50,23 @@ export class WsDiscoveryResponder {
         sender.send(Buffer.from(buildProbeMatches(probe.messageId, [device])), rinfo.port, rinfo.address);
       }
     });
-    this.listener = listener;
-    this.sender = sender;
   }
 
   async stop(): Promise<void> {
     const sockets = [this.listener, this.sender].filter((s): s is Socket => s !== undefined);
     this.listener = undefined;
     this.sender = undefined;
-    await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            try {
+              s.close(() => resolve());
+            } catch {
+              resolve(); // never bound, or already closed
+            }
+          }),
+      ),
+    );
   }
 }
