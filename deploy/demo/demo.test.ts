@@ -3,7 +3,7 @@
  * on Ctrl-C (SIGINT) and even when it is killed outright (SIGKILL).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -53,11 +53,32 @@ async function waitFor<T>(fn: () => T | undefined | false, ms: number, what: str
   }
 }
 
+/** A fresh data directory that shares the simulator's clip cache with the other tests (encoding is slow). */
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "mf-demo-"));
+  const cache = path.join(ROOT, ".test-data", "clips");
+  mkdirSync(cache, { recursive: true });
+  symlinkSync(cache, path.join(dir, "clips"));
+  return dir;
+}
+
+let port = 20000 + (process.pid % 20000);
+
 function startDemo(dataDir: string): { child: ChildProcess; out: () => string } {
   let out = "";
-  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const env = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    SIMULATOR_RTSP_PORT: String(++port),
+  };
   for (const k of ["DATABASE_URL", "REDIS_URL", "MINGFANG_SECRET", "MINGFANG_ADMIN_PASSWORD"]) delete env[k];
-  const child = spawn(process.execPath, [CLI, "demo"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "demo", "--cameras", "2"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (d) => {
     out += d;
   });
@@ -77,9 +98,8 @@ describe("mingfang demo", () => {
     if (running && running.exitCode === null) running.kill("SIGKILL");
   });
 
-  it("serves the 18 stations and 42 pilot workshops, and Ctrl-C leaves no process behind", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "mf-demo-"));
-    const { child, out } = startDemo(dir);
+  it("serves the 18 stations and 42 pilot workshops, plays a simulated camera, and Ctrl-C leaves no process behind", async () => {
+    const { child, out } = startDemo(dataDir());
     running = child;
     await waitFor(
       () => out().includes("Ctrl-C stops everything"),
@@ -89,7 +109,16 @@ describe("mingfang demo", () => {
     const url = /API docs\s+(http:\/\/localhost:\d+)\/api\/docs/.exec(out())![1]!;
     const kids = descendants(child.pid!);
     expect(kids.length).toBeGreaterThan(0); // the private redis-server (and its tether)
-    expect(readFileSync(`/proc/${kids.at(-1)}/cmdline`, "utf8")).toContain("redis-server");
+    const cmdlines = kids.map((k) => {
+      try {
+        return readFileSync(`/proc/${k}/cmdline`, "utf8");
+      } catch {
+        return "";
+      }
+    });
+    expect(cmdlines.some((c) => c.includes("redis-server"))).toBe(true);
+    expect(cmdlines.some((c) => c.includes("rtsp-simulator.py"))).toBe(true);
+    expect(cmdlines.some((c) => c.startsWith("ffmpeg"))).toBe(true);
 
     expect((await (await fetch(`${url}/readyz`)).json()).status).toBe("ok");
     const admin = /admin\s+bureau_admin\s+password: (\S+)/.exec(out())![1]!;
@@ -111,6 +140,35 @@ describe("mingfang demo", () => {
     });
     expect(duty.status).toBe(200);
 
+    // Two simulated cameras go live, and the first plays through a signed HLS URL.
+    const dutyCookie = duty.headers.get("set-cookie")!.split(";")[0]!;
+    const cams = await (
+      await fetch(`${url}/api/cameras?pageSize=1`, { headers: { cookie: dutyCookie } })
+    ).json();
+    const camId = cams.items[0].id as number;
+    const deadline = Date.now() + 60_000;
+    let status = "";
+    while (Date.now() < deadline && status !== "online") {
+      status = (
+        await (await fetch(`${url}/api/cameras/${camId}/status`, { headers: { cookie: dutyCookie } })).json()
+      ).status;
+      if (status !== "online") await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe("online");
+    const live = await (
+      await fetch(`${url}/api/cameras/${camId}/live`, { headers: { cookie: dutyCookie } })
+    ).json();
+    let playlist = "";
+    while (Date.now() < deadline && !playlist.includes(".ts?token=")) {
+      const r = await fetch(`${url}${live.hls}`);
+      playlist = r.status === 200 ? await r.text() : "";
+      if (!playlist.includes(".ts?token=")) await new Promise((r) => setTimeout(r, 500));
+    }
+    const seg = playlist.split("\n").find((l) => l.includes(".ts?token="))!;
+    const segRes = await fetch(`${url}/media/hls/${camId}/${seg}`);
+    expect(segRes.status).toBe(200);
+    expect((await segRes.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     expect(code).toBe(0);
@@ -118,8 +176,7 @@ describe("mingfang demo", () => {
   }, 90_000);
 
   it("leaves no process behind even when killed with SIGKILL", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "mf-demo-"));
-    const { child, out } = startDemo(dir);
+    const { child, out } = startDemo(dataDir());
     running = child;
     await waitFor(() => out().includes("Ctrl-C stops everything"), 60_000, "the demo banner");
     const kids = descendants(child.pid!);

@@ -1,7 +1,13 @@
 // Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
+
 export * from "./onvif/discovery.js";
 export * from "./onvif/onvif-client.js";
 export * from "./onvif/ws-discovery.js";
+export * from "./pipeline/camera-owner.js";
+export * from "./pipeline/ffmpeg-args.js";
+export * from "./pipeline/ingest-service.js";
+export * from "./pipeline/sinks.js";
+export * from "./pipeline/supervisor-state.js";
 export * from "./simulator/camera-simulator.js";
 export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";

@@ -4,7 +4,7 @@
  * Two lean processes rather than one with two outputs: cheaper here (ARCHITECTURE.md), and a failing
  * sub-stream never takes the live view down.
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { type CameraStatus, type Logger, spawnTethered } from "@mingfang/core";
 import {
@@ -45,6 +45,10 @@ export interface IngestSettings {
   playlistSize: number;
   /** Seconds without output before a process is restarted. */
   stallSeconds: number;
+  /** Seconds a starting process may take to its first output. */
+  connectSeconds: number;
+  /** Delay between starting one camera and the next (42 ffmpeg starts at once overload 2 cores). */
+  staggerMs: number;
   /** Socket timeout given to ffmpeg. */
   ioTimeoutSeconds: number;
   /** Analysed frames per second per camera. */
@@ -63,6 +67,8 @@ export const DEFAULT_INGEST_SETTINGS: Omit<IngestSettings, "mediaDir"> = {
   segmentSeconds: 1,
   playlistSize: 6,
   stallSeconds: 10,
+  connectSeconds: 20,
+  staggerMs: 150,
   ioTimeoutSeconds: 5,
   analysisFps: 0.5,
   assumedGopSeconds: 2,
@@ -117,6 +123,7 @@ export class CameraOwner {
       command: settings.ffmpeg,
       args: () => this.liveArgs(),
       stallSeconds: settings.stallSeconds,
+      connectSeconds: settings.connectSeconds,
       backoff: settings.backoff,
       logger: this.log,
       secrets,
@@ -140,6 +147,7 @@ export class CameraOwner {
           settings.assumedGopSeconds * 3,
           3 / settings.analysisFps,
         ),
+        connectSeconds: settings.connectSeconds,
         backoff: settings.backoff,
         logger: this.log,
         secrets,
@@ -197,7 +205,39 @@ export class CameraOwner {
     };
   }
 
+  /**
+   * ffmpeg's HLS muxer reports no bitrate when copying: measure it from the playlist instead (bytes of the
+   * listed segments over their duration). Runs with the heartbeat, not per packet.
+   */
+  private measureBitrate(): void {
+    if (this.live.current.phase !== "live") return;
+    try {
+      const lines = readFileSync(path.join(this.hlsDir, "index.m3u8"), "utf8").split("\n");
+      let seconds = 0;
+      let bytes = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const m = /^#EXTINF:([\d.]+)/.exec(lines[i]!);
+        if (!m) continue;
+        // The segment's URI is the next line that is not a tag (#EXT-X-PROGRAM-DATE-TIME may come between).
+        let j = i + 1;
+        while (j < lines.length && lines[j]!.startsWith("#")) j++;
+        const seg = lines[j];
+        if (!seg) continue;
+        try {
+          bytes += statSync(path.join(this.hlsDir, seg.trim())).size;
+          seconds += Number(m[1]);
+        } catch {
+          // Deleted meanwhile.
+        }
+      }
+      if (seconds > 0) this.bitrateKbps = Math.round((bytes * 8) / seconds / 100) / 10;
+    } catch {
+      // No playlist yet.
+    }
+  }
+
   private async publish(force = false): Promise<void> {
+    if (force) this.measureBitrate();
     const st = this.snapshotStatus();
     const key = `${st.status}|${st.state}|${st.lastError}`;
     if (!force && key === this.lastPublished) return;
@@ -276,6 +316,7 @@ export class CameraOwner {
     this.progressLines = [];
     if (b.fps !== null) this.fps = b.fps;
     if (b.bitrateKbps !== null) this.bitrateKbps = b.bitrateKbps;
+    else if (this.bitrateKbps === null) this.measureBitrate();
   }
 
   private onFrame(jpeg: Buffer): void {

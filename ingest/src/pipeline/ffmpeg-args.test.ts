@@ -86,11 +86,11 @@ describe("ffmpeg arguments", () => {
     expect(samplingMode(0.5, null)).toBe("fps");
     const kf = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 0.5, keyframeFps: 1, width: 640, quality: 5 });
     expect(kf.slice(0, kf.indexOf("-i"))).toContain("-skip_frame");
-    expect(kf.join(" ")).toContain("-vf scale=640:-2");
+    expect(kf.join(" ")).toContain("-vf scale='min(640,iw)':-2");
     expect(kf.slice(-3)).toEqual(["-f", "image2pipe", "pipe:1"]);
     const fps = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 2, keyframeFps: 1, width: 320, quality: 3 });
     expect(fps).not.toContain("-skip_frame");
-    expect(fps.join(" ")).toContain("-vf fps=2,scale=320:-2");
+    expect(fps.join(" ")).toContain("-vf fps=2,scale='min(320,iw)':-2");
   });
 
   it("probes the first video stream and reads its answer", () => {

@@ -119,7 +119,9 @@ export function samplingMode(fps: number, keyframeFps: number | null): "keyframe
 
 export function buildSamplerArgs(a: SamplerArgs): string[] {
   const mode = samplingMode(a.fps, a.keyframeFps);
-  const filters = mode === "fps" ? [`fps=${a.fps}`, `scale=${a.width}:-2`] : [`scale=${a.width}:-2`];
+  // Never upscale: a sub-stream narrower than `width` keeps its size.
+  const scale = `scale='min(${a.width},iw)':-2`;
+  const filters = mode === "fps" ? [`fps=${a.fps}`, scale] : [scale];
   return [
     ...COMMON,
     ...(mode === "keyframe" ? ["-skip_frame", "nokey"] : []),

@@ -41,9 +41,12 @@ export class IngestService {
   private queueConnection: Redis | undefined;
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
+  /** The cameras this ingest may run; undefined: every enabled camera. */
+  private readonly allowed: Set<number> | undefined;
 
   constructor(private readonly o: IngestOptions) {
     this.log = o.logger.child({ component: "ingest" });
+    this.allowed = o.cameraIds ? new Set(o.cameraIds) : undefined;
     this.settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir: path.join(o.dataDir, "media"), ...o.settings };
     if (o.frames) this.frames = o.frames;
     else {
@@ -51,6 +54,12 @@ export class IngestService {
       this.frames = new QueueFrameSink(o.redis, this.queueConnection);
     }
     this.status = o.status ?? new RedisStatusSink(o.redis);
+  }
+
+  /** Starts ingesting these cameras too (on top of `cameraIds`). */
+  async add(ids: number[]): Promise<void> {
+    if (this.allowed) for (const id of ids) this.allowed.add(id);
+    for (const id of ids) await this.sync(id);
   }
 
   async start(): Promise<void> {
@@ -65,7 +74,7 @@ export class IngestService {
         return;
       }
       if (!Number.isInteger(id) || id <= 0) return;
-      if (this.o.cameraIds && !this.o.cameraIds.includes(id)) return;
+      if (this.allowed && !this.allowed.has(id)) return;
       // One change at a time, in order.
       this.chain = this.chain
         .then(() => this.sync(id!))
@@ -102,7 +111,7 @@ export class IngestService {
   }
 
   private async cameraIds(): Promise<number[]> {
-    if (this.o.cameraIds) return this.o.cameraIds;
+    if (this.allowed) return [...this.allowed];
     const rows = await this.o.db
       .selectFrom("cameras")
       .select("id")
@@ -148,5 +157,7 @@ export class IngestService {
     const owner = new CameraOwner(spec, this.settings, this.frames, this.status, this.log);
     this.owners.set(id, owner);
     owner.start();
+    // Cameras start one after the other: a burst of ffmpeg start-ups starves the other cameras.
+    if (this.settings.staggerMs > 0) await new Promise((r) => setTimeout(r, this.settings.staggerMs));
   }
 }

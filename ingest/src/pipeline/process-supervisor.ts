@@ -19,8 +19,10 @@ export interface SupervisorOptions {
   command: string;
   /** Built afresh at each spawn (the configuration may have changed). */
   args: () => Promise<string[]> | string[];
-  /** Seconds without output before the process is considered stalled and restarted. */
+  /** Seconds without output, once live, before the process is considered stalled and restarted. */
   stallSeconds: number;
+  /** Seconds a new process may take to produce its first output (connect, probe, first GOP). */
+  connectSeconds?: number;
   backoff?: BackoffPolicy;
   logger: Logger;
   /** Strings to remove from any line the process prints (the camera URL's credentials). */
@@ -158,7 +160,11 @@ export class ProcessSupervisor {
     this.watchdog = setInterval(() => {
       if (gen !== this.generation) return;
       const silent = (Date.now() - this.lastOutput) / 1000;
-      if (silent >= this.o.stallSeconds) {
+      const limit =
+        this.state.phase === "connecting"
+          ? Math.max(this.o.stallSeconds, this.o.connectSeconds ?? 0)
+          : this.o.stallSeconds;
+      if (silent >= limit) {
         this.dispatch({ type: "stall", at: Date.now(), silentSeconds: Math.round(silent) });
       }
     }, 1000);

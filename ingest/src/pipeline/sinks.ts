@@ -41,8 +41,9 @@ export class QueueFrameSink implements FrameSink {
   constructor(
     private readonly redis: Redis,
     connection: Redis,
+    prefix: string = QUEUE_PREFIX,
   ) {
-    this.queue = new Queue<FrameJob>(QUEUES.frames, { connection, prefix: QUEUE_PREFIX });
+    this.queue = new Queue<FrameJob>(QUEUES.frames, { connection, prefix });
   }
 
   async push(

@@ -15,6 +15,7 @@ import {
   seedDemoUsers,
   seedReferenceData,
 } from "@mingfang/core";
+import { type DemoCameras, startDemoCameras } from "./demo-cameras.js";
 import { openInfra, parseRoles, startPlatform } from "./platform.js";
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -239,16 +240,28 @@ async function demo(o: Opts): Promise<void> {
   if (o.port) overrides.PORT = String(o.port);
   if (o.dataDir) overrides.DATA_DIR = String(o.dataDir);
   const cfg = config(overrides);
+  const cameraCount = Number(o.cameras ?? 42);
+  if (!Number.isInteger(cameraCount) || cameraCount < 0 || cameraCount > 200)
+    fail("--cameras: a whole number 0..200");
   const log = createLogger({ level: cfg.LOG_LEVEL });
   const started = Date.now();
-  const p = await startPlatform(cfg, log, ["api", "ingest", "analytics"]);
-  onSignals(p.stop, log);
-  const db = p.infra.database.db;
-  await seedReferenceData(db, {
-    credentialsKey: p.infra.keyring.credentials,
-    progress: (m) => log.info(`seed: ${m}`),
+  let simulated: DemoCameras | undefined;
+  const p = await startPlatform(cfg, log, ["api", "ingest", "analytics"], {
+    prepare: async (infra) => {
+      await seedReferenceData(infra.database.db, {
+        credentialsKey: infra.keyring.credentials,
+        simulatorRtspBase: `rtsp://127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}`,
+        progress: (m) => log.info(`seed: ${m}`),
+      });
+      await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
+      simulated = await startDemoCameras(infra, cfg, cameraCount, log);
+      return () => simulated!.stop();
+    },
+    cameraIds: [],
   });
-  await seedDemoUsers(db, cfg.MINGFANG_DEMO_PASSWORD);
+  onSignals(p.stop, log);
+  // The ingest starts with no camera; now that the simulator serves, hand it the demo's cameras.
+  await p.ingest?.add(simulated?.cameraIds ?? []);
   const pwFile = path.join(p.infra.dataDir, "admin-password.txt");
   if (p.adminPassword) writeFileSync(pwFile, `${p.adminPassword}\n`, { mode: 0o600 });
   const users = demoUsers();
@@ -261,6 +274,8 @@ async function demo(o: Opts): Promise<void> {
     `  API docs        ${base}/api/docs`,
     `  Health          ${base}/healthz   ${base}/readyz   ${base}/metrics`,
     `  Data            ${p.infra.dataDir} (embedded ${p.infra.database.kind}, private Redis ${p.infra.redisUrl})`,
+    `  Cameras         ${simulated?.cameraIds.length ?? 0} simulated pilot cameras (RTSP 127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}); live HLS via GET /api/cameras/:id/live`,
+    `  Public sites    ${base}/public/sites`,
     "",
     "  Users",
     p.adminPassword

@@ -15,6 +15,7 @@ program
   .description("start the whole platform on embedded defaults with the seeded pilot workshops and demo users")
   .option("--port <port>", "HTTP port (default: PORT or 8080)")
   .option("--data-dir <dir>", "data directory (default: DATA_DIR or ./data)")
+  .option("--cameras <n>", "simulated cameras to run: the first camera of the first N pilot workshops", "42")
   .action((o) => run("demo", o));
 
 program

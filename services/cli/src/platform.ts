@@ -21,6 +21,7 @@ import {
   resolveDataDir,
   startPrivateRedis,
 } from "@mingfang/core";
+import { IngestService } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
 
 export const ROLE_NAMES = ["api", "ingest", "analytics"] as const;
@@ -113,16 +114,53 @@ export async function openInfra(
 export interface Platform {
   infra: Infra;
   app?: FastifyInstance;
+  ingest?: IngestService;
   url?: string;
   adminPassword?: string;
   stop(): Promise<void>;
 }
 
-export async function startPlatform(config: Config, logger: Logger, roles: RoleName[]): Promise<Platform> {
+export interface PlatformOptions {
+  /**
+   * Runs after migrations, before the roles start (the demo seeds and starts the camera simulator here).
+   * What it returns is stopped last.
+   */
+  prepare?: (infra: Infra) => Promise<(() => Promise<void>) | undefined>;
+  /** Ingest only these cameras (the demo's --cameras N). */
+  cameraIds?: number[];
+}
+
+/** A second Redis connection as BullMQ wants it (no per-command retry limit). */
+function connector(infra: Infra, logger: Logger): () => Redis {
+  return () => {
+    const r = createRedis(infra.redisUrl, { maxRetriesPerRequest: null });
+    r.on("error", (err) => logger.debug({ err }, "redis connection error"));
+    return r;
+  };
+}
+
+export async function startPlatform(
+  config: Config,
+  logger: Logger,
+  roles: RoleName[],
+  opts: PlatformOptions = {},
+): Promise<Platform> {
   const infra = await openInfra(config, logger);
   let app: FastifyInstance | undefined;
+  let ingest: IngestService | undefined;
+  // Stopped in reverse order of starting.
+  const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of stoppers.reverse()) {
+      await s.stop().catch((err) => logger.warn({ err, role: s.name }, "stop failed"));
+    }
+    stoppers.length = 0;
+    await infra.close();
+  };
   try {
     const admin = await ensureAdmin(infra.database.db, config.MINGFANG_ADMIN_PASSWORD);
+    const prepared = await opts.prepare?.(infra);
+    if (prepared) stoppers.push({ name: "prepared", stop: prepared });
     for (const role of roles) {
       if (role === "api") {
         app = await buildApp({
@@ -133,10 +171,30 @@ export async function startPlatform(config: Config, logger: Logger, roles: RoleN
           keyring: infra.keyring,
           logger,
         });
+        const a = app;
+        stoppers.push({ name: "api", stop: () => a.close() });
         await app.listen({ port: config.PORT, host: config.HOST });
+      } else if (role === "ingest") {
+        const svc = new IngestService({
+          db: infra.database.db,
+          keyring: infra.keyring,
+          redis: infra.redis,
+          connect: connector(infra, logger),
+          logger,
+          dataDir: infra.dataDir,
+          settings: {
+            analysisFps: config.ANALYSIS_FPS,
+            segmentSeconds: config.HLS_SEGMENT_SECONDS,
+            stallSeconds: config.CAMERA_STALL_SECONDS,
+          },
+          ...(opts.cameraIds ? { cameraIds: opts.cameraIds } : {}),
+        });
+        ingest = svc;
+        stoppers.push({ name: "ingest", stop: () => svc.stop() });
+        await svc.start();
       } else {
-        // The ingest and analytics roles arrive with their issues (#3, #4); until then they are refused
-        // loudly rather than pretending to run.
+        // The analytics role arrives with its issue (#4); until then it is refused loudly rather than
+        // pretending to run.
         logger.warn({ role }, `role '${role}' is not part of this build yet; skipped`);
       }
     }
@@ -146,19 +204,16 @@ export async function startPlatform(config: Config, logger: Logger, roles: RoleN
     return {
       infra,
       ...(app ? { app } : {}),
+      ...(ingest ? { ingest } : {}),
       ...(url ? { url } : {}),
       ...(admin.generatedPassword ? { adminPassword: admin.generatedPassword } : {}),
       stop: () => {
-        stopping ??= (async () => {
-          if (app) await app.close().catch((err) => logger.warn({ err }, "api close failed"));
-          await infra.close();
-        })();
+        stopping ??= stopAll();
         return stopping;
       },
     };
   } catch (err) {
-    if (app) await app.close().catch(() => {});
-    await infra.close();
+    await stopAll();
     throw err;
   }
 }

@@ -142,6 +142,30 @@ export const ConfigSchema = Type.Object(
       minimum: 10,
       description: "First retry delay of an outbound delivery; doubles on each further attempt.",
     }),
+    ANALYSIS_FPS: Type.Number({
+      default: 0.5,
+      exclusiveMinimum: 0,
+      maximum: 10,
+      description: "Frames per second per camera sent to analysis (keyframes only when the GOP allows).",
+    }),
+    HLS_SEGMENT_SECONDS: Type.Integer({
+      default: 1,
+      minimum: 1,
+      maximum: 10,
+      description: "HLS segment length; live latency is about three segments.",
+    }),
+    CAMERA_STALL_SECONDS: Type.Integer({
+      default: 10,
+      minimum: 2,
+      maximum: 300,
+      description: "A camera process with no output for this long is restarted (and shown stalled).",
+    }),
+    SIMULATOR_RTSP_PORT: Type.Integer({
+      default: 8554,
+      minimum: 1,
+      maximum: 65535,
+      description: "Demo only: the camera simulator's RTSP port on 127.0.0.1 (the seeded cameras point there).",
+    }),
     DISCOVERY_INTERFACE: Type.String({
       default: "127.0.0.1",
       pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$",

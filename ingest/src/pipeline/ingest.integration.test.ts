@@ -1,0 +1,245 @@
+/**
+ * The pipeline against the camera simulator with real ffmpeg, real Redis and BullMQ: a camera goes live
+ * with a valid playlist, frames reach the queue at the configured rate (at most one waiting per camera),
+ * a stopped camera goes offline and comes back, a stalled one is restarted, many cameras started and
+ * stopped leave no ffmpeg behind, and no credential reaches a log line.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { type CameraStatus, createLogger, createRedis, type Redis } from "@mingfang/core";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CameraSimulator, type SimulatedCamera, simulatedCameras } from "../simulator/camera-simulator.js";
+import { CameraOwner, DEFAULT_INGEST_SETTINGS, type IngestSettings } from "./camera-owner.js";
+import { QueueFrameSink, type StatusSink } from "./sinks.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const CLIP_CACHE = path.join(ROOT, ".test-data");
+
+async function until<T>(
+  what: string,
+  ms: number,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** ffmpeg processes whose command line names this simulator's port. */
+function ffmpegsOf(port: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") continue;
+      if (/^ff(mpeg|probe)\0/.test(cmd) && cmd.includes(`:${port}/`)) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+class MemoryStatus implements StatusSink {
+  readonly history = new Map<number, CameraStatus[]>();
+  async publish(s: CameraStatus): Promise<void> {
+    this.history.set(s.cameraId, [...(this.history.get(s.cameraId) ?? []), s]);
+  }
+  last(id: number): CameraStatus | undefined {
+    return this.history.get(id)?.at(-1);
+  }
+}
+
+describe("ingest pipeline against the simulator", () => {
+  const sim = new CameraSimulator();
+  const logs: string[] = [];
+  const logger = createLogger(
+    { level: "debug" },
+    new Writable({
+      write(c, _e, cb) {
+        logs.push(String(c));
+        cb();
+      },
+    }),
+  );
+  let cams: SimulatedCamera[];
+  let redis: Redis;
+  let queueConn: Redis;
+  let mediaDir: string;
+  const prefix = `t${process.pid}x${Date.now()}`;
+  const owners: CameraOwner[] = [];
+
+  const settings = (): IngestSettings => ({
+    ...DEFAULT_INGEST_SETTINGS,
+    mediaDir,
+    analysisFps: 1,
+    assumedGopSeconds: 1,
+    stallSeconds: 6,
+    ioTimeoutSeconds: 4,
+    backoff: { initialMs: 500, maxMs: 4000 },
+    heartbeatMs: 2000,
+  });
+
+  const owner = (
+    cam: SimulatedCamera,
+    id: number,
+    status: StatusSink,
+    frames = new QueueFrameSink(redis, queueConn, prefix),
+  ) => {
+    const o = new CameraOwner(
+      { id, mainUrl: sim.rtspUrl(cam.key, "main"), subUrl: sim.rtspUrl(cam.key, "sub"), analyse: true },
+      settings(),
+      frames,
+      status,
+      logger,
+    );
+    owners.push(o);
+    return o;
+  };
+
+  beforeAll(async () => {
+    cams = simulatedCameras(20, "ingest-test-secret", "ing");
+    await sim.start({ cameras: cams, discoveryInterface: false, dataDir: CLIP_CACHE });
+    redis = createRedis(inject("redisUrl"));
+    queueConn = createRedis(inject("redisUrl"), { maxRetriesPerRequest: null });
+    mediaDir = mkdtempSync(path.join(tmpdir(), "mf-ingest-"));
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(owners.map((o) => o.stop()));
+    await sim.stop();
+    redis?.disconnect();
+    queueConn?.disconnect();
+  });
+
+  it("goes live with a valid HLS playlist whose segments decode, and reports fps and bitrate", async () => {
+    const status = new MemoryStatus();
+    const o = owner(cams[0]!, 1001, status);
+    o.start();
+    await until("online", 30_000, () => status.last(1001)?.status === "online");
+    const playlist = path.join(mediaDir, "hls", "1001", "index.m3u8");
+    await until(
+      "three segments",
+      20_000,
+      () => existsSync(playlist) && readFileSync(playlist, "utf8").split("#EXTINF").length > 3,
+    );
+    const probe = JSON.parse(
+      execFileSync("ffprobe", [
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=codec_name,width",
+        "-of",
+        "json",
+        playlist,
+      ]).toString(),
+    );
+    expect(probe.streams[0].codec_name).toBe("h264");
+    const seg = readFileSync(playlist, "utf8")
+      .split("\n")
+      .find((l) => l.endsWith(".ts"))!;
+    execFileSync("ffmpeg", ["-v", "error", "-i", path.join(mediaDir, "hls", "1001", seg), "-f", "null", "-"]);
+    // Copy, not transcode: the segment's resolution is the camera's main stream.
+    expect(probe.streams[0].width).toBeGreaterThanOrEqual(640);
+    await until(
+      "fps and bitrate",
+      15_000,
+      () => (o.snapshotStatus().fps ?? 0) > 0 && (o.snapshotStatus().bitrateKbps ?? 0) > 0,
+    );
+  }, 60_000);
+
+  it("puts frames on the queue at the configured rate, never more than one waiting per camera", async () => {
+    const q = new Queue("frames", { connection: queueConn, prefix });
+    const o = owner(cams[1]!, 1002, new MemoryStatus());
+    o.start();
+    await until("a first frame of this camera", 40_000, async () =>
+      (await q.getWaiting()).some((j) => j.data.cameraId === 1002),
+    );
+    const seen = new Set<string>();
+    const t0 = Date.now();
+    let maxWaiting = 0;
+    while (Date.now() - t0 < 8000) {
+      const jobs = await q.getWaiting();
+      const mine = jobs.filter((j) => j.data.cameraId === 1002);
+      maxWaiting = Math.max(maxWaiting, mine.length);
+      for (const j of mine) seen.add(j.id!);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    // 1 frame/s configured: about 8 in 8 s (ffmpeg start-up and sampling jitter allowed).
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+    expect(seen.size).toBeLessThanOrEqual(12);
+    expect(maxWaiting).toBe(1);
+    const job = (await q.getWaiting()).find((j) => j.data.cameraId === 1002);
+    expect(job!.data.jpeg.length).toBeGreaterThan(1000);
+    expect(Buffer.from(job!.data.jpeg, "base64").subarray(0, 2).toString("hex")).toBe("ffd8");
+    expect(job!.data.width).toBeLessThanOrEqual(640);
+    expect(job!.data.source).toBe("keyframe");
+    const snap = await redis.getBuffer("mingfang:camera:1002:snapshot");
+    expect(snap?.subarray(0, 2).toString("hex")).toBe("ffd8");
+    await q.obliterate({ force: true });
+    await q.close();
+  }, 60_000);
+
+  it("shows a stopped camera offline within 20 s and live again within 10 s of its return", async () => {
+    const status = new MemoryStatus();
+    const o = owner(cams[2]!, 1003, status);
+    o.start();
+    await until("online", 30_000, () => status.last(1003)?.status === "online");
+    await sim.fault(cams[2]!.key, "stop");
+    const stoppedAt = Date.now();
+    await until("offline", 20_000, () => status.last(1003)?.status === "offline");
+    expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+    expect(status.last(1003)?.lastError).toBeTruthy();
+    await sim.fault(cams[2]!.key, "resume");
+    const back = Date.now();
+    await until("online again", 10_000, () => status.last(1003)?.status === "online");
+    expect(Date.now() - back).toBeLessThan(10_000);
+  }, 60_000);
+
+  it("restarts a stalled camera (connection open, no data)", async () => {
+    const status = new MemoryStatus();
+    const o = owner(cams[3]!, 1004, status);
+    o.start();
+    await until("online", 30_000, () => status.last(1004)?.status === "online");
+    const restartsBefore = o.live.current.restarts;
+    await sim.fault(cams[3]!.key, "stall");
+    await until("stalled or offline", 20_000, () =>
+      ["stalled", "offline"].includes(status.last(1004)?.status ?? ""),
+    );
+    expect(o.live.current.restarts).toBeGreaterThan(restartsBefore);
+    await sim.fault(cams[3]!.key, "resume");
+    await until("online after the stall", 15_000, () => status.last(1004)?.status === "online");
+  }, 60_000);
+
+  it("leaves no ffmpeg process behind after 20 cameras are started and stopped in cycles", async () => {
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const batch = cams.map((c, i) => owner(c, 2000 + i, new MemoryStatus()));
+      for (const o of batch) o.start();
+      await until("some ffmpeg processes", 20_000, () => ffmpegsOf(sim.rtspPort).length >= 10);
+      await new Promise((r) => setTimeout(r, 1000 + cycle * 700));
+      await Promise.all(batch.map((o) => o.stop()));
+      for (const o of batch) owners.splice(owners.indexOf(o), 1);
+    }
+    // The owners of the earlier tests are still running: stop them too, then nothing may remain.
+    await Promise.all(owners.map((o) => o.stop()));
+    owners.length = 0;
+    await until("no ffmpeg left", 10_000, () => ffmpegsOf(sim.rtspPort).length === 0);
+  }, 120_000);
+
+  it("never writes a camera's credentials in a log line", () => {
+    const all = logs.join("");
+    expect(all.length).toBeGreaterThan(0);
+    for (const c of cams) expect(all).not.toContain(c.password);
+    expect(all).not.toMatch(/rtsp:\/\/admin:/);
+  });
+});
