@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -155,6 +155,17 @@ describe("clips (real ffmpeg)", () => {
     });
     expect(again.dir).toBe(setA.dir);
     expect(statSync(first).mtimeMs).toBe(mtime);
+  }, 60_000);
+
+  it("two makers at once on one cache: both get the same complete set, nothing half-made left", async () => {
+    const d = tmp();
+    const [x, y] = await Promise.all([
+      ensureClips({ dataDir: d, recipes: tiny }),
+      ensureClips({ dataDir: d, recipes: tiny }),
+    ]);
+    expect(x.dir).toBe(y.dir);
+    for (const c of x.clips) expect(probeFrames(c.main.path)).toHaveLength(c.duration * c.fps);
+    expect(readdirSync(path.join(d, "clips"))).toEqual([x.key]);
   }, 60_000);
 
   it("names the missing footage", async () => {

@@ -3,9 +3,11 @@
  * (the simulator calls it when the cache is missing).
  *
  * Cache: `DATA_DIR/clips/<key>/` where `<key>` hashes the recipes, the encoder revision and the ffmpeg
- * version; `manifest.json` is written last, so a directory without it is an interrupted run and is redone.
+ * version. A set is encoded in a private directory and renamed into place when complete, so concurrent
+ * callers never see half-made files.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -141,29 +143,44 @@ export async function ensureClips(opts: EnsureClipsOptions): Promise<ClipSet> {
     if (cached) return cached;
   }
   const key = clipCacheKey(recipes, ffmpegVersion(ffmpegPath));
-  const dir = path.join(path.resolve(opts.dataDir), "clips", key);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-
-  const jobs = recipes.flatMap((r) => (["main", "sub"] as StreamName[]).map((stream) => ({ r, stream })));
-  const total = jobs.reduce((sum, j) => sum + j.r.source.duration, 0);
-  let done = 0;
-  for (const { r, stream } of jobs) {
-    const file = clipFileName(r, stream);
-    const tmp = path.join(dir, `.${file}.part`);
-    opts.onProgress?.(done, total, file);
-    await encodeOne(ffmpegPath, buildClipEncodeArgs(r, stream, tmp), (s) =>
-      opts.onProgress?.(done + Math.min(s, r.source.duration), total, file),
-    );
-    await rename(tmp, path.join(dir, file));
-    done += r.source.duration;
-    opts.onProgress?.(done, total, file);
+  const clipsDir = path.join(path.resolve(opts.dataDir), "clips");
+  const dir = path.join(clipsDir, key);
+  // Encode into a private directory, then rename it into place: two processes making the same clips at
+  // once (test files, a demo) never see each other's half-made files; the second rename loses and uses
+  // the winner's.
+  const work = path.join(clipsDir, `.${key}.${process.pid}.${randomBytes(4).toString("hex")}`);
+  await mkdir(work, { recursive: true });
+  try {
+    const jobs = recipes.flatMap((r) => (["main", "sub"] as StreamName[]).map((stream) => ({ r, stream })));
+    const total = jobs.reduce((sum, j) => sum + j.r.source.duration, 0);
+    let done = 0;
+    for (const { r, stream } of jobs) {
+      const file = clipFileName(r, stream);
+      opts.onProgress?.(done, total, file);
+      await encodeOne(ffmpegPath, buildClipEncodeArgs(r, stream, path.join(work, file)), (s) =>
+        opts.onProgress?.(done + Math.min(s, r.source.duration), total, file),
+      );
+      done += r.source.duration;
+      opts.onProgress?.(done, total, file);
+    }
+    const set = manifestOf(key, dir, recipes);
+    await writeFile(path.join(work, "manifest.json"), `${JSON.stringify(set, null, 2)}\n`);
+    if (opts.force) await rm(dir, { recursive: true, force: true });
+    try {
+      await rename(work, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      const winner = await cachedClips(opts.dataDir, recipes, ffmpegPath);
+      if (winner) return winner;
+      // An incomplete directory from an older interrupted run: replace it.
+      await rm(dir, { recursive: true, force: true });
+      await rename(work, dir);
+    }
+    return set;
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  const set = manifestOf(key, dir, recipes);
-  const manifestTmp = path.join(dir, ".manifest.json.part");
-  await writeFile(manifestTmp, `${JSON.stringify(set, null, 2)}\n`);
-  await rename(manifestTmp, path.join(dir, "manifest.json"));
-  return set;
 }
 
 /** A terminal progress bar for `onProgress` (silent when stderr is not a terminal). */
