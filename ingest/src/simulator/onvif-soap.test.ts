@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   checkUsernameToken,
@@ -118,5 +119,28 @@ describe("ONVIF SOAP (pure)", () => {
     );
     expect(fault.status).toBe(500);
     expect(fault.body).toContain("ter:ActionFailed");
+  });
+});
+
+describe("ONVIF SOAP: any input gets an answer, never an exception", () => {
+  it("random text and mangled envelopes", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 400 }),
+        fc.constantFrom("", "GetProfiles", "GetStreamUri"),
+        (junk, op) => {
+          for (const xml of [
+            junk,
+            request(op || "X", { user: "admin" }).replace("</s:Header>", junk),
+            `<s:Body>${junk}`,
+          ]) {
+            const reply = handleSoap(xml, device, creds, {}, now);
+            expect([200, 400, 500]).toContain(reply.status);
+            expect(reply.body.startsWith("<?xml")).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
