@@ -42,6 +42,18 @@ export const DEBIAN_PACKAGES = {
     // mosquitto: the private MQTT broker the outbound-events test publishes to.
     "mosquitto",
   ],
+  // Rebuilding the committed models (`npm run models:build`, models/*/train.py); never needed by the demo,
+  // the tests or CI: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the classifiers,
+  // ffmpeg + opencv-doc give the footage the head crops come from.
+  models: [
+    "python3-onnx",
+    "python3-numpy",
+    "python3-torch",
+    "python3-torchvision",
+    "python3-opencv",
+    "ffmpeg",
+    "opencv-doc",
+  ],
 };
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));

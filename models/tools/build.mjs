@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONVERTED, fixedPixels, toNchw } from "./catalogue.mjs";
-import { measureParity, openSession, runOnnx } from "./parity.mjs";
+import { CONVERTED } from "./catalogue.mjs";
+import { measureParity, measureSpeed } from "./parity.mjs";
 import { humanModelsDir } from "./tfjs-reference.mjs";
 
 const MODELS_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -61,22 +61,6 @@ function convert(entry, out) {
   const r = spawnSync(PYTHON, [join(MODELS_DIR, "tools", "tfjs_to_onnx.py"), specFile], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`conversion of ${entry.name} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
-}
-
-/** Median ms per run, one intra-op thread, after warm-up. */
-export async function measureSpeed(file, size, runs = 20) {
-  const session = await openSession(file);
-  const input = toNchw(fixedPixels(size, 7), size);
-  for (let i = 0; i < 3; i++) await runOnnx(session, input, size);
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await runOnnx(session, input, size);
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] };
 }
 
 function card(entry, file, metrics) {

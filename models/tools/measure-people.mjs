@@ -2,12 +2,13 @@
 // Measures, on real footage with people (Debian opencv-doc's vtest.avi), what the converted models find:
 // persons (CenterNet), heads and hands located by MoveNet on each person crop, faces by BlazeFace on the
 // head region. Prints a JSON summary; with --png DIR writes annotated frames to look at; with
-// --export-heads FILE writes the head crops (uint8 N×S×S×3 + FILE.json) used to build the no_hat data.
+// --export-heads FILE writes the head crops (uint8 N×S×S×3 + FILE.json) used to build the no_hat data;
+// --images a.jpg,b.png runs on still images instead of the video.
 //   node models/tools/measure-people.mjs [--frames 20] [--png /tmp/people] [--export-heads /tmp/heads.bin]
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cropToTensor, nms, readFrames, writeAnnotatedPng } from "./image.mjs";
+import { cropToTensor, nms, readFrames, readImage, writeAnnotatedPng } from "./image.mjs";
 import { openSession, runOnnx } from "./parity.mjs";
 
 const MODELS = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -99,7 +100,10 @@ async function faceIn(img, head) {
   return Math.max(...s);
 }
 
-const frames = readFrames(VIDEO, { start: 0, step: Math.floor(790 / FRAMES), count: FRAMES });
+const IMAGES = opt("--images");
+const frames = IMAGES
+  ? IMAGES.split(",").map(readImage)
+  : readFrames(VIDEO, { start: 0, step: Math.floor(790 / FRAMES), count: FRAMES });
 const stats = {
   frames: frames.length,
   persons: 0,
@@ -149,8 +153,10 @@ for (const [fi, img] of frames.entries()) {
         crops.push(u8);
         cropMeta.push({
           frame: fi,
+          source: IMAGES ? IMAGES.split(",")[fi] : VIDEO,
           box: head.map((v) => Math.round(v)),
           person: p.box.map((v) => Math.round(v)),
+          personScore: Number(p.score.toFixed(3)),
         });
       }
     }
@@ -160,7 +166,7 @@ for (const [fi, img] of frames.entries()) {
 stats.ms.centernet = Number((stats.ms.centernet / frames.length).toFixed(1));
 stats.ms.movenet = Number((stats.ms.movenet / Math.max(1, stats.persons)).toFixed(1));
 const summary = {
-  video: "vtest.avi (opencv-doc), 768x576",
+  video: IMAGES ?? "vtest.avi (opencv-doc), 768x576",
   ...stats,
   headRateMovenet: Number((stats.headByMovenet / stats.persons).toFixed(3)),
   faceRateBlazeface: Number((stats.faceByBlazeface / stats.persons).toFixed(3)),
@@ -169,5 +175,5 @@ const summary = {
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 if (HEADS) {
   writeFileSync(HEADS, Buffer.concat(crops.map((c) => Buffer.from(c))));
-  writeFileSync(`${HEADS}.json`, JSON.stringify({ size: HEAD_SIZE, video: VIDEO, crops: cropMeta }));
+  writeFileSync(`${HEADS}.json`, JSON.stringify({ size: HEAD_SIZE, crops: cropMeta }));
 }

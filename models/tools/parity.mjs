@@ -84,3 +84,19 @@ export async function measureParity(entry, onnxFile, seeds = [1, 2]) {
   tfModel.dispose();
   return worst;
 }
+
+/** Median ms per run, one intra-op thread, after warm-up. */
+export async function measureSpeed(file, size, runs = 20) {
+  const session = await openSession(file);
+  const input = toNchw(fixedPixels(size, 7), size);
+  for (let i = 0; i < 3; i++) await runOnnx(session, input, size);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await runOnnx(session, input, size);
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] };
+}
