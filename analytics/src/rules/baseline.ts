@@ -14,7 +14,7 @@ export interface BaselineOptions {
   areaThreshold: number;
 }
 
-export const DEFAULT_BASELINE: BaselineOptions = { samples: 5, pixelThreshold: 1.0, areaThreshold: 0.03 };
+export const DEFAULT_BASELINE: BaselineOptions = { samples: 5, pixelThreshold: 1.0, areaThreshold: 0.02 };
 
 /**
  * Robust standardisation over the pixels where mask[i] is 1 (others are left 0): minus the median,
@@ -41,6 +41,26 @@ export function normalise(img: Uint8Array, mask: Uint8Array): Float32Array {
   const mad = histMedian(dev, n) * 1.4826 || 1;
   for (let i = 0; i < img.length; i++) if (mask[i]) out[i] = ((img[i] as number) - med) / mad;
   return out;
+}
+
+/** Median and median absolute deviation (unscaled) over the masked pixels. */
+export function robustStats(img: Uint8Array, mask: Uint8Array): { median: number; mad: number } {
+  const hist = new Uint32Array(256);
+  let n = 0;
+  for (let i = 0; i < img.length; i++) {
+    if (!mask[i]) continue;
+    const v = img[i] as number;
+    hist[v] = (hist[v] as number) + 1;
+    n++;
+  }
+  if (n === 0) return { median: 0, mad: 0 };
+  const median = histMedian(hist, n);
+  const dev = new Uint32Array(256);
+  for (let v = 0; v < 256; v++) {
+    const d = Math.abs(v - median);
+    dev[d] = (dev[d] as number) + (hist[v] as number);
+  }
+  return { median, mad: histMedian(dev, n) };
 }
 
 function histMedian(hist: Uint32Array, n: number): number {
@@ -74,18 +94,18 @@ export function medianImage(
 }
 
 export interface BaselineVerdict {
-  /** The share (0..1) of the zone's visible pixels that differ from the baseline. */
+  /** The share (0..1) of the zone's visible pixels that differ from the baseline, in patches. */
   changed: number;
   /** The zone's pixels that could be compared (not under a person, seen in the baseline). */
   visible: number;
   unclean: boolean;
-  /** The changed pixels (1) for drawing a box around them. */
+  /** The changed pixels (1) that form patches (after a 3×3 opening), for drawing a box around them. */
   diff: Uint8Array;
 }
 
 /**
- * Compares a thumbnail with the baseline over `zoneMask`, skipping `occluded` pixels (people) and pixels
- * the baseline never saw. Fewer than 20% of the zone visible: no verdict (not unclean).
+ * Compares a thumbnail (`width` pixels wide) with the baseline over `zoneMask`, skipping `occluded` pixels (people), pixels
+ * the baseline never saw, and pixels that clipped the way the light changed. Fewer than 20% of the zone visible: no verdict (not unclean).
  */
 export function compareToBaseline(
   baseline: Uint8Array,
@@ -94,6 +114,7 @@ export function compareToBaseline(
   zoneMask: Uint8Array,
   occluded: Uint8Array,
   opts: BaselineOptions = DEFAULT_BASELINE,
+  width = Math.round(Math.sqrt((img.length * 4) / 3)),
 ): BaselineVerdict {
   const usable = new Uint8Array(img.length);
   let zone = 0;
@@ -101,10 +122,23 @@ export function compareToBaseline(
   for (let i = 0; i < img.length; i++) {
     if (!zoneMask[i]) continue;
     zone++;
-    if (!occluded[i] && baselineSeen[i]) {
-      usable[i] = 1;
-      visible++;
-    }
+    if (!occluded[i] && baselineSeen[i]) usable[i] = 1;
+  }
+  // A pixel clipped in the frame (0–4, 251–255) where the change of light alone would clip it says only
+  // "the light changed": leave it out. The light's change is the robust linear map from the baseline's
+  // median and spread to the frame's. Clipped where the light would not clip (white paper on a grey
+  // floor) is a real change and stays.
+  const sa = robustStats(baseline, usable);
+  const sb = robustStats(img, usable);
+  const gain = sa.mad > 0 ? sb.mad / sa.mad : 1;
+  for (let i = 0; i < img.length; i++) {
+    if (!usable[i]) continue;
+    const b = img[i] as number;
+    const base = baseline[i] as number;
+    const predicted = sb.median + (base - sa.median) * gain;
+    if ((b >= 251 && predicted >= 246) || (b <= 4 && predicted <= 9) || base >= 251 || base <= 4)
+      usable[i] = 0;
+    else visible++;
   }
   const diff = new Uint8Array(img.length);
   if (zone === 0 || visible < 0.2 * zone) return { changed: 0, visible, unclean: false, diff };
@@ -118,8 +152,67 @@ export function compareToBaseline(
       changed++;
     }
   }
+  // Scattered differences (noise, lighting, compression) are specks; clutter is a patch: keep patches.
+  const opened = open3x3(diff, width, Math.floor(img.length / width));
+  changed = 0;
+  for (const v of opened) changed += v;
   const share = changed / visible;
-  return { changed: share, visible, unclean: share >= opts.areaThreshold, diff };
+  return { changed: share, visible, unclean: share >= opts.areaThreshold, diff: opened };
+}
+
+/** Morphological opening with a 3×3 square (erode, then dilate): drops specks and thin slivers. */
+export function open3x3(mask: Uint8Array, w: number, h: number): Uint8Array {
+  const pass = (src: Uint8Array, keep: (n: number) => boolean) => {
+    const out = new Uint8Array(src.length);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let n = 0;
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy >= 0 && xx >= 0 && yy < h && xx < w && src[yy * w + xx]) n++;
+          }
+        }
+        out[y * w + x] = keep(n) ? 1 : 0;
+      }
+    }
+    return out;
+  };
+  const eroded = pass(mask, (n) => n === 9);
+  return pass(eroded, (n) => n > 0).map((v, i) => v & (mask[i] as number));
+}
+
+/** Pixel count of the largest 4-connected component of a mask. */
+export function largestBlob(mask: Uint8Array, w: number, h: number): number {
+  const seen = new Uint8Array(mask.length);
+  const stack: number[] = [];
+  let best = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i] || seen[i]) continue;
+    let size = 0;
+    stack.push(i);
+    seen[i] = 1;
+    while (stack.length) {
+      const j = stack.pop() as number;
+      size++;
+      const x = j % w;
+      const y = (j - x) / w;
+      for (const k of [
+        x > 0 ? j - 1 : -1,
+        x < w - 1 ? j + 1 : -1,
+        y > 0 ? j - w : -1,
+        y < h - 1 ? j + w : -1,
+      ]) {
+        if (k >= 0 && mask[k] && !seen[k]) {
+          seen[k] = 1;
+          stack.push(k);
+        }
+      }
+    }
+    if (size > best) best = size;
+  }
+  return best;
 }
 
 /** Bounding box (pixel indices of a w×h mask) of the set pixels, or null. */

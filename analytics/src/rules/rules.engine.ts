@@ -273,7 +273,7 @@ export class RulesEngine {
     // People are not clutter: their boxes (a little larger) are left out of learning and comparison.
     const occluded = new Uint8Array(w * h);
     for (const p of obs.persons) {
-      const r = expandRect(p, 1.1, obs.width, obs.height);
+      const r = expandRect(p, 1.25, obs.width, obs.height); // limbs, shadows, a box a little short
       const x1 = Math.floor((r.x1 / obs.width) * w);
       const x2 = Math.ceil((r.x2 / obs.width) * w);
       const y1 = Math.floor((r.y1 / obs.height) * h);
@@ -307,7 +307,7 @@ export class RulesEngine {
         continue;
       }
       const mask = polygonMask(zone.points, w, h);
-      const v = compareToBaseline(b.image, b.seen, detail, mask, occluded, cfg);
+      const v = compareToBaseline(b.image, b.seen, detail, mask, occluded, cfg, w);
       if (!v.unclean) {
         learn(); // a clean frame refreshes the baseline (slow changes: daylight, a moved chair)
         continue;

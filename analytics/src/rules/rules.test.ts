@@ -148,11 +148,19 @@ describe("clean baseline", () => {
     const lit = compareToBaseline(image, seen, clean(1.4, 20), zone, none);
     expect(lit.unclean).toBe(false);
     const cluttered = clean(1.4, 20);
-    for (let y = 8; y < 18; y++) for (let x = 12; x < 24; x++) cluttered[y * w + x] = 255;
+    for (let y = 8; y < 18; y++) for (let x = 12; x < 24; x++) cluttered[y * w + x] = 40; // dark debris
     const v = compareToBaseline(image, seen, cluttered, zone, none);
     expect(v.unclean).toBe(true);
     expect(v.changed).toBeGreaterThan(DEFAULT_BASELINE.areaThreshold);
     expect(maskBounds(v.diff, w, h)).toMatchObject({ x1: 12, y1: 8 });
+  });
+  it("flags white paper on a grey floor although it clips, but not a brighter light that clips", () => {
+    const floor = (gain: number) => img(w, h, (x, y) => (150 + ((x * 7 + y * 3) % 9)) * gain);
+    const { image, seen } = medianImage([floor(1)], [all]);
+    expect(compareToBaseline(image, seen, floor(1.8), zone, none).unclean).toBe(false); // all clipped
+    const paper = floor(1);
+    for (let y = 10; y < 20; y++) for (let x = 10; x < 22; x++) paper[y * w + x] = 255;
+    expect(compareToBaseline(image, seen, paper, zone, none).unclean).toBe(true);
   });
   it("does not call a person standing in the zone clutter when the person is masked", () => {
     const { image, seen } = medianImage([clean()], [all]);
