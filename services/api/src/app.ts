@@ -13,6 +13,7 @@ import { alertsPlugin } from "./alerts/alerts.plugin.js";
 import { caseRoutes } from "./cases/case.routes.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
+import { feedbackRoutes } from "./feedback/feedback.routes.js";
 import { outboundPlugin } from "./outbound/outbound.plugin.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
@@ -118,6 +119,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, deps);
   await app.register(caseRoutes, deps);
   await app.register(workshopFileRoutes, deps);
+  await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
   return app;
 }

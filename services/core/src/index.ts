@@ -16,6 +16,7 @@ export * from "./domain/labels-zh.js";
 export * from "./domain/outbound-message.js";
 export * from "./domain/risk-score.js";
 export * from "./domain/working-hours.js";
+export * from "./domain/yolo-dataset.js";
 export * from "./logger.js";
 export * from "./media-token.js";
 export * from "./policy/rbac.js";

@@ -1,0 +1,150 @@
+/**
+ * Feedback for the models: GET /api/feedback/dataset.tar.gz — the reviewed alerts of a period as a
+ * YOLO-format dataset (core `buildYoloDataset`), streamed as a gzipped tar. Bureau administrators only.
+ *
+ * Which alerts: those with an evidence frame that a person has judged — marked a false positive, resolved,
+ * or in a closed case (a case closed as a false alarm makes its alerts false positives). Every frame is
+ * read through the evidence store, which checks its SHA-256; a frame that fails is left out and named
+ * in manifest.json under `skipped`.
+ */
+import path from "node:path";
+import { Readable } from "node:stream";
+import { createGzip } from "node:zlib";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  buildYoloDataset,
+  ErrorBody,
+  type FeedbackAlert,
+  type FeedbackBox,
+  resolveDataDir,
+} from "@mingfang/core";
+import { sql } from "kysely";
+import { Type } from "typebox";
+import { EvidenceStore } from "../alerts/evidence.store.js";
+import type { ApiDeps } from "../context.js";
+import { badRequest, forbidden } from "../errors.js";
+import { currentUser } from "../plugins/auth.plugin.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
+import { TAR_END, tarFile } from "./tar.js";
+
+const DatasetQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ format: "date-time" })),
+    to: Type.Optional(Type.String({ format: "date-time" })),
+  },
+  { additionalProperties: false },
+);
+
+const ROOT = "mingfang-dataset";
+
+export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
+  const evidence = new EvidenceStore(path.join(resolveDataDir(config), "media"));
+  const audit = new AuditRepository(db);
+
+  app.get(
+    "/api/feedback/dataset.tar.gz",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["feedback"],
+        summary:
+          "Reviewed alerts as a YOLO dataset (images/, labels/, data.yaml, manifest.json), tar.gz; bureau_admin",
+        querystring: DatasetQuery,
+        response: {
+          200: Type.Unsafe<Buffer>({ type: "string", format: "binary" }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      if (user.role !== "bureau_admin") throw forbidden("only the bureau exports training data");
+      const to = req.query.to ? new Date(req.query.to) : new Date();
+      const from = req.query.from ? new Date(req.query.from) : new Date(0);
+      if (from.getTime() >= to.getTime()) throw badRequest("from", "querystring: 'from' must be before 'to'");
+
+      const rows = await db
+        .selectFrom("alerts as a")
+        .leftJoin("case_alerts as ca", "ca.alert_id", "a.id")
+        .leftJoin("cases as c", "c.id", "ca.case_id")
+        .select([
+          "a.id",
+          "a.type",
+          "a.status",
+          "a.boxes",
+          "a.captured_at",
+          "a.camera_id",
+          "a.evidence_path",
+          "a.evidence_sha256",
+          "c.state as case_state",
+          "c.outcome as case_outcome",
+        ])
+        .select(sql<string | null>`a.model`.as("model"))
+        .where("a.evidence_path", "is not", null)
+        .where("a.captured_at", ">=", from)
+        .where("a.captured_at", "<", to)
+        .where((eb) =>
+          eb.or([eb("a.status", "in", ["false_positive", "resolved"]), eb("c.state", "=", "closed")]),
+        )
+        .orderBy("a.id")
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const alerts: FeedbackAlert[] = rows.map((r) => ({
+        id: r.id,
+        type: r.type,
+        verdict:
+          r.status === "false_positive" || r.case_outcome === "false_alarm" ? "false_positive" : "confirmed",
+        boxes: ((typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) ?? []) as FeedbackBox[],
+        capturedAt: new Date(r.captured_at).toISOString(),
+        cameraId: r.camera_id,
+        model: r.model ?? null,
+      }));
+      const ds = buildYoloDataset(alerts);
+      await audit.record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "feedback.export",
+        targetType: "dataset",
+        ip: req.ip,
+        detail: { from: from.toISOString(), to: to.toISOString(), ...ds.counts, classes: ds.classes },
+      });
+
+      const mtime = Math.floor(Date.now() / 1000);
+      async function* entries(): AsyncGenerator<Buffer> {
+        const skipped: { alertId: string; reason: string }[] = [];
+        const files = ds.files.filter((f) => f.path !== "manifest.json");
+        for (let i = 0; i < files.length; i++) {
+          const f = files[i]!;
+          if (f.alertId) {
+            const r = byId.get(f.alertId)!;
+            let bytes: Buffer;
+            try {
+              bytes = await evidence.read(r.evidence_path!, r.evidence_sha256);
+            } catch (err) {
+              skipped.push({ alertId: f.alertId, reason: (err as Error).message });
+              i += 1; // its label file follows: leave it out too
+              continue;
+            }
+            yield* tarFile(`${ROOT}/${f.path}`, bytes, mtime);
+          } else {
+            yield* tarFile(`${ROOT}/${f.path}`, Buffer.from(f.text ?? "", "utf8"), mtime);
+          }
+        }
+        const manifest = JSON.parse(ds.files.find((f) => f.path === "manifest.json")!.text!) as {
+          images: { alertId: string }[];
+        };
+        const gone = new Set(skipped.map((s) => s.alertId));
+        const out = { ...manifest, images: manifest.images.filter((m) => !gone.has(m.alertId)), skipped };
+        yield* tarFile(`${ROOT}/manifest.json`, Buffer.from(`${JSON.stringify(out, null, 2)}\n`), mtime);
+        yield TAR_END;
+      }
+      const stamp = to.toISOString().slice(0, 10);
+      return reply
+        .header("content-type", "application/gzip")
+        .header("content-disposition", `attachment; filename="mingfang-dataset-${stamp}.tar.gz"`)
+        .send(Readable.from(entries()).pipe(createGzip()) as unknown as Buffer);
+    },
+  );
+};
