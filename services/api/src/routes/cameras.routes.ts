@@ -27,15 +27,15 @@ import { cameraView } from "../views.js";
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** A camera URL must parse and name a host; anything else is refused with the field named. */
-export function checkCameraUrl(url: string, field: string): void {
+export function checkCameraUrl(url: string, field: string, schemes = ["rtsp:", "rtsps:", "rtmp:"]): void {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw badRequest(field, `body: '${field}' is not a valid URL`);
   }
-  if (!["rtsp:", "rtsps:", "rtmp:", "http:", "https:"].includes(u.protocol)) {
-    throw badRequest(field, `body: '${field}' must use rtsp, rtsps, rtmp, http or https`);
+  if (!schemes.includes(u.protocol)) {
+    throw badRequest(field, `body: '${field}' must use ${schemes.map((s) => s.slice(0, -1)).join(", ")}`);
   }
   if (!u.hostname) throw badRequest(field, `body: '${field}' has no host`);
   if (u.port && (Number(u.port) < 1 || Number(u.port) > 65535))
@@ -76,7 +76,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
     }
     if (b.analyse !== undefined) out.analyse = b.analyse;
     if (b.onvifUrl !== undefined) {
-      checkCameraUrl(b.onvifUrl, "onvifUrl");
+      checkCameraUrl(b.onvifUrl, "onvifUrl", ["http:", "https:"]);
       out.onvif_url = b.onvifUrl;
     }
     if (b.onvifUsername !== undefined) out.onvif_username = b.onvifUsername;

@@ -199,8 +199,10 @@ export type WorkshopListQuery = Static<typeof WorkshopListQuery>;
 const CameraUrl = Type.String({
   minLength: 8,
   maxLength: 500,
-  pattern: "^(rtsp|rtsps|rtmp|http|https)://[^\\s]+$",
-  description: "Stream URL, credentials allowed in the user info; stored encrypted, never returned.",
+  // Printable ASCII only: no spaces, quotes, angle brackets, backslashes or control characters.
+  pattern: "^(rtsp|rtsps|rtmp)://[!#-;=?-\\[\\]_a-z~]+$",
+  description:
+    "Stream URL (rtsp, rtsps or rtmp); credentials allowed in the user info; stored encrypted, never returned.",
 });
 
 export const Zone = Type.Object(
