@@ -12,7 +12,7 @@ import {
   makeAlert,
   type StationCamera,
 } from "../../../../test/support/alert-fixtures.js";
-import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { backends, buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 
 /** A tiny valid PNG (1×1) and a JPEG header: what matters is the magic bytes. */
 const PNG = Buffer.from(
@@ -56,7 +56,10 @@ function req(user: string, method: "GET" | "POST", url: string, payload?: unknow
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "mingfang-cases-"));
+  // On PostgreSQL when the run has one (the other case tests cover PGlite): row locks, advisory locks
+  // and the case numbering behave the same on both.
   t = await buildTestApp({
+    backend: backends().at(-1),
     env: { DATA_DIR: dataDir, CASE_PHOTO_MAX_MB: "0.01" },
     alerts: { workers: false, cooldownMinutes: 0 },
   });
