@@ -3,6 +3,7 @@
  * analytics` runs: models loaded once per inference thread, a BullMQ consumer of `frames`, alerts on
  * `alerts`, metrics on a prom-client registry.
  */
+import { fileURLToPath } from "node:url";
 import type { Logger } from "@mingfang/core";
 import type { Registry } from "prom-client";
 import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
@@ -33,6 +34,9 @@ export {
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
 
+/** The repository's models/ folder (beside analytics/), whether running from dist/ or src/. */
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
+
 export interface StartAnalyticsOptions {
   redisUrl: string;
   logger: Logger;
@@ -56,7 +60,9 @@ export interface AnalyticsHandle {
 }
 
 export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
-  const config = parseAnalyticsConfig(opts.config ?? {});
+  const raw = (opts.config ?? {}) as Record<string, unknown>;
+  // The repository's models/ folder unless the configuration names another.
+  const config = parseAnalyticsConfig({ modelsDir: DEFAULT_MODELS_DIR, ...raw });
   const log = opts.logger.child({ component: "analytics" });
   const { registry, metrics } = opts.registry
     ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }

@@ -3,8 +3,9 @@
  * The same code runs the demo (everything in one process, embedded defaults) and production
  * (any subset of roles per process, real engines by URL).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { rulesFromCameraRow, type StartAnalyticsOptions, startAnalytics } from "@mingfang/analytics";
 import { buildApp } from "@mingfang/api";
 import {
   type Config,
@@ -192,10 +193,18 @@ export async function startPlatform(
         ingest = svc;
         stoppers.push({ name: "ingest", stop: () => svc.stop() });
         await svc.start();
-      } else {
-        // The analytics role arrives with its issue (#4); until then it is refused loudly rather than
-        // pretending to run.
-        logger.warn({ role }, `role '${role}' is not part of this build yet; skipped`);
+      } else if (role === "analytics") {
+        const analytics = await startAnalytics({
+          redisUrl: infra.redisUrl,
+          logger,
+          config: analyticsConfigFile(),
+          cameraRules: cameraRulesFromDb(infra),
+          // With the api role in this process, the analytics metrics join its /metrics.
+          ...(app
+            ? { registry: (app as unknown as { metrics: StartAnalyticsOptions["registry"] }).metrics }
+            : {}),
+        });
+        stoppers.push({ name: "analytics", stop: () => analytics.stop() });
       }
     }
     const addr = app?.server.address();
@@ -216,4 +225,40 @@ export async function startPlatform(
     await stopAll();
     throw err;
   }
+}
+
+/** Analytics configuration: the JSON file named by MINGFANG_ANALYTICS_CONFIG, else the defaults. */
+function analyticsConfigFile(): unknown {
+  const file = process.env.MINGFANG_ANALYTICS_CONFIG;
+  if (!file) return undefined;
+  try {
+    return JSON.parse(readFileSync(path.resolve(file), "utf8"));
+  } catch (err) {
+    throw new Error(`MINGFANG_ANALYTICS_CONFIG: cannot read JSON file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** A camera's analytics rules from its row (zones, schedule, overrides) and its workshop's hours; 30 s cache. */
+function cameraRulesFromDb(infra: Infra): (cameraId: number) => Promise<unknown> {
+  const cache = new Map<number, { at: number; rules: unknown }>();
+  return async (cameraId) => {
+    const hit = cache.get(cameraId);
+    if (hit && Date.now() - hit.at < 30_000) return hit.rules;
+    const row = await infra.database.db
+      .selectFrom("cameras")
+      .innerJoin("workshops", "workshops.id", "cameras.workshop_id")
+      .select(["cameras.zones", "cameras.schedule", "cameras.analytics", "workshops.working_hours"])
+      .where("cameras.id", "=", cameraId)
+      .executeTakeFirst();
+    const rules = row
+      ? rulesFromCameraRow({
+          zones: row.zones,
+          schedule: row.schedule,
+          analytics: row.analytics,
+          workingHours: row.working_hours,
+        })
+      : {};
+    cache.set(cameraId, { at: Date.now(), rules });
+    return rules;
+  };
 }
