@@ -1,0 +1,280 @@
+#!/usr/bin/env node
+/**
+ * bench/ingest: CPU seconds per camera-minute and memory per camera, for N simulated cameras:
+ *   floor       bare `ffmpeg -rtsp_transport tcp -i … -c copy -f hls` per camera (no supervision, no sampling)
+ *   floor+samp  the same plus a bare keyframe-only JPEG sampler per camera, output discarded
+ *   ours-live our camera owners with analysis off (live HLS only, supervised)
+ *   ours-full our camera owners with frame sampling on (live HLS + keyframe-only JPEG sampling → BullMQ)
+ * measured in the same run against the same simulator, printed as ratios to the floor.
+ *
+ *   npm run build && node bench/ingest/run.mjs [--cameras 8,42] [--seconds 40]
+ *
+ * The simulator's own CPU is not counted (it is the cameras). Our figure counts the ffmpeg processes and
+ * this Node process (supervision, frame splitting, Redis/BullMQ writes).
+ */
+import { execSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CameraOwner,
+  CameraSimulator,
+  DEFAULT_INGEST_SETTINGS,
+  QueueFrameSink,
+  simulatedCameras,
+} from "../../ingest/dist/index.js";
+import { createLogger, createRedis, startPrivateRedis } from "../../services/core/dist/index.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const COUNTS = arg("--cameras", "8,42").split(",").map(Number);
+const SECONDS = Number(arg("--seconds", "40"));
+const WARMUP = 10;
+const TICK = Number(execSync("getconf CLK_TCK").toString()) || 100;
+
+function procStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+    return { cpu: (Number(f[11]) + Number(f[12])) / TICK, rss: rssPages * 4096 };
+  } catch {
+    return { cpu: 0, rss: 0 };
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function measure(label, n, start, stop, ownPids) {
+  await start();
+  await sleep(WARMUP * 1000);
+  const pids0 = ownPids();
+  const before = new Map(pids0.map((p) => [p, procStat(p)]));
+  const node0 = process.cpuUsage();
+  const t0 = Date.now();
+  const rssSamples = [];
+  while (Date.now() - t0 < SECONDS * 1000) {
+    await sleep(2000);
+    const pids = ownPids();
+    rssSamples.push(pids.reduce((a, p) => a + procStat(p).rss, 0));
+  }
+  const elapsed = (Date.now() - t0) / 1000;
+  const pids1 = ownPids();
+  let cpu = 0;
+  for (const p of pids1) cpu += procStat(p).cpu - (before.get(p)?.cpu ?? 0);
+  const nodeDelta = process.cpuUsage(node0);
+  const nodeCpu = label === "floor" ? 0 : (nodeDelta.user + nodeDelta.system) / 1e6;
+  await stop();
+  const cpuPerCamMin = ((cpu + nodeCpu) / n) * (60 / elapsed);
+  const rss = rssSamples.reduce((a, b) => a + b, 0) / Math.max(1, rssSamples.length);
+  return {
+    label,
+    n,
+    cpuPerCamMin,
+    pctOfCorePerCam: (cpuPerCamMin / 60) * 100,
+    memPerCamMiB: rss / n / 1048576,
+    processes: pids1.length,
+    restarts: 0,
+  };
+}
+
+async function main() {
+  const log = createLogger({ level: "warn" });
+  const work = mkdtempSync(path.join(tmpdir(), "mf-bench-ingest-"));
+  const redis = await startPrivateRedis({ dir: path.join(work, "redis") });
+  const conn = createRedis(redis.url);
+  const qconn = createRedis(redis.url, { maxRetriesPerRequest: null });
+  const max = Math.max(...COUNTS);
+  const cams = simulatedCameras(max, "bench", "b");
+  const sim = new CameraSimulator();
+  await sim.start({ cameras: cams, discoveryInterface: false, dataDir: path.join(ROOT, ".test-data") });
+  console.log(
+    `simulator: ${max} cameras on 127.0.0.1:${sim.rtspPort}; ${SECONDS} s measured after ${WARMUP} s warm-up`,
+  );
+  const rows = [];
+  for (const n of COUNTS) {
+    const subset = cams.slice(0, n);
+    // floor
+    let floorProcs = [];
+    rows.push(
+      await measure(
+        "floor",
+        n,
+        async () => {
+          floorProcs = subset.map((c, i) => {
+            const dir = mkdtempSync(path.join(work, `floor-${i}-`));
+            return spawn(
+              "ffmpeg",
+              [
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-rtsp_transport",
+                "tcp",
+                "-i",
+                sim.rtspUrl(c.key, "main"),
+                "-c",
+                "copy",
+                "-f",
+                "hls",
+                "-hls_time",
+                "1",
+                "-hls_list_size",
+                "6",
+                "-hls_flags",
+                "delete_segments",
+                path.join(dir, "index.m3u8"),
+              ],
+              { stdio: "ignore" },
+            );
+          });
+        },
+        async () => {
+          for (const p of floorProcs) p.kill("SIGTERM");
+          await sleep(1500);
+        },
+        () => floorProcs.map((p) => p.pid),
+      ),
+    );
+    // floor with sampling: the same bare HLS process plus a bare keyframe sampler per camera, output discarded
+    let floorFull = [];
+    rows.push(
+      await measure(
+        "floor+samp",
+        n,
+        async () => {
+          floorFull = subset.flatMap((c, i) => {
+            const dir = mkdtempSync(path.join(work, `floorfull-${i}-`));
+            return [
+              spawn(
+                "ffmpeg",
+                [
+                  "-hide_banner",
+                  "-loglevel",
+                  "error",
+                  "-rtsp_transport",
+                  "tcp",
+                  "-i",
+                  sim.rtspUrl(c.key, "main"),
+                  "-c",
+                  "copy",
+                  "-f",
+                  "hls",
+                  "-hls_time",
+                  "1",
+                  "-hls_list_size",
+                  "6",
+                  "-hls_flags",
+                  "delete_segments",
+                  path.join(dir, "index.m3u8"),
+                ],
+                { stdio: "ignore" },
+              ),
+              spawn(
+                "ffmpeg",
+                [
+                  "-hide_banner",
+                  "-loglevel",
+                  "error",
+                  "-skip_frame",
+                  "nokey",
+                  "-rtsp_transport",
+                  "tcp",
+                  "-i",
+                  sim.rtspUrl(c.key, "sub"),
+                  "-an",
+                  "-vf",
+                  "scale='min(640,iw)':-2",
+                  "-fps_mode",
+                  "passthrough",
+                  "-c:v",
+                  "mjpeg",
+                  "-q:v",
+                  "5",
+                  "-f",
+                  "image2pipe",
+                  "pipe:1",
+                ],
+                { stdio: "ignore" },
+              ),
+            ];
+          });
+        },
+        async () => {
+          for (const p of floorFull) p.kill("SIGTERM");
+          await sleep(1500);
+        },
+        () => floorFull.map((p) => p.pid),
+      ),
+    );
+    for (const analyse of [false, true]) {
+      let owners = [];
+      const frames = new QueueFrameSink(conn, qconn, `bench${n}${analyse}`);
+      rows.push(
+        await measure(
+          analyse ? "ours-full" : "ours-live",
+          n,
+          async () => {
+            const mediaDir = mkdtempSync(path.join(work, "ours-"));
+            const settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir };
+            owners = subset.map(
+              (c, i) =>
+                new CameraOwner(
+                  {
+                    id: i + 1,
+                    mainUrl: sim.rtspUrl(c.key, "main"),
+                    subUrl: sim.rtspUrl(c.key, "sub"),
+                    analyse,
+                  },
+                  settings,
+                  frames,
+                  { publish: async () => {} },
+                  log,
+                ),
+            );
+            for (const o of owners) {
+              o.start();
+              await sleep(settings.staggerMs);
+            }
+          },
+          async () => {
+            await Promise.all(owners.map((o) => o.stop()));
+            await frames.close();
+          },
+          () => owners.flatMap((o) => o.pids()),
+        ),
+      );
+      rows.at(-1).restarts = owners.reduce(
+        (a, o) => a + o.live.current.restarts + (o.sampler?.current.restarts ?? 0),
+        0,
+      );
+    }
+  }
+  await sim.stop();
+  conn.disconnect();
+  qconn.disconnect();
+  await redis.stop();
+  rmSync(work, { recursive: true, force: true });
+
+  console.log(
+    "\ncameras  pipeline    CPU s/camera-min  % core/camera  MiB/camera  processes  restarts  ratio to floor",
+  );
+  for (const n of COUNTS) {
+    const floor = rows.find((r) => r.n === n && r.label === "floor");
+    const floorFull = rows.find((r) => r.n === n && r.label === "floor+samp");
+    for (const r of rows.filter((x) => x.n === n)) {
+      console.log(
+        `${String(n).padStart(7)}  ${r.label.padEnd(10)}  ${r.cpuPerCamMin.toFixed(3).padStart(16)}  ${r.pctOfCorePerCam.toFixed(2).padStart(13)}  ${r.memPerCamMiB.toFixed(1).padStart(10)}  ${String(r.processes).padStart(9)}  ${String(r.restarts).padStart(8)}  ${(r.cpuPerCamMin / floor.cpuPerCamMin).toFixed(2).padStart(14)}x${r.label === "ours-full" ? `  (${(r.cpuPerCamMin / floorFull.cpuPerCamMin).toFixed(2)}x floor+samp)` : ""}`,
+      );
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
