@@ -191,7 +191,7 @@ export const AnalyticsConfigSchema = Type.Object(
         person: { path: "centernet/centernet.onnx", score: 0.45 },
         pose: { path: "movenet-lightning/movenet-lightning.onnx" },
         glove: { path: "glove-classifier/glove-classifier.onnx" },
-        headcover: { path: "head-covering/head-covering.onnx" },
+        headcover: { path: "hat-classifier/hat-classifier.onnx" },
       },
       description: "Models by name. person, pose, glove and headcover are the default checks' models.",
     }),

@@ -152,7 +152,7 @@ async function people(
     let kps: { name: string; x: number; y: number; score: number }[] = [];
     if (models.pose) {
       const pose = models.pose;
-      const region = cropRegion(expandRect(p, 1.15, img.width, img.height), img.width, img.height);
+      const region = cropRegion(expandRect(p, 1.1, img.width, img.height), img.width, img.height); // as in training
       const personImg = await crop(img, region);
       const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
       kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));

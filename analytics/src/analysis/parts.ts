@@ -1,7 +1,7 @@
 /**
  * Where the hands and the head of a person are, from body keypoints (MoveNet's 17 COCO points) — pure
  * geometry. Hands: beyond each visible wrist along the forearm. Head: around the visible face points,
- * raised a little so a cap or hairnet lies inside. No keypoints: the top of the person box is the head.
+ * raised so a cap or hairnet lies inside (the hat classifier's training crop). No keypoints: the top of the person box is the head.
  */
 import { clamp, type Rect } from "../pre/letterbox.js";
 
@@ -12,7 +12,7 @@ export interface Pt {
   score: number;
 }
 
-const MIN_KP = 0.25;
+const MIN_KP = 0.3;
 
 function find(kps: readonly Pt[], name: string): Pt | undefined {
   const k = kps.find((p) => p.name === name);
@@ -65,14 +65,15 @@ export function headRegion(
     .filter((p): p is Pt => !!p);
   const pw = person.x2 - person.x1;
   const ph = person.y2 - person.y1;
-  if (face.length >= 2) {
-    const xs = face.map((p) => p.x);
-    const ys = face.map((p) => p.y);
-    const cx = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const cy = ys.reduce((a, b) => a + b, 0) / ys.length;
-    const spread = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
-    const side = Math.max(spread * 2.4, ph * 0.16, 16);
-    return { box: square(cx, cy - side * 0.2, side, frameW, frameH), fromKeypoints: true };
+  if (face.length >= 1) {
+    const cx = face.reduce((a, p) => a + p.x, 0) / face.length;
+    const cy = face.reduce((a, p) => a + p.y, 0) / face.length;
+    // The crop rule the head-covering classifier was trained with (models/tools/measure-people.mjs,
+    // models/hat-classifier/card.json): spread = the largest distance of a face point from their centre,
+    // side = max(3.2 × spread, 0.16 × person height), 65 % of it above the centre.
+    const spread = Math.max(...face.map((p) => Math.hypot(p.x - cx, p.y - cy)));
+    const side = Math.max(spread * 3.2, ph * 0.16, 8);
+    return { box: square(cx, cy - side * 0.15, side, frameW, frameH), fromKeypoints: true };
   }
   const side = Math.max(Math.min(pw * 0.6, ph * 0.2), 16);
   return {

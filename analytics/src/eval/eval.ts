@@ -370,9 +370,52 @@ async function evalGloves(): Promise<void> {
 }
 
 async function evalHeadcover(): Promise<void> {
-  const entry = parseAnalyticsConfig({}).models.headcover;
-  if (!entry || !existsSync(path.join(MODELS, entry.path)))
+  const cfg = parseAnalyticsConfig({ modelsDir: MODELS });
+  const entry = cfg.models.headcover;
+  if (!entry || !existsSync(path.join(MODELS, entry.path))) {
     notes.push("no_hat: the head-covering model is not there yet: not evaluated");
+    return;
+  }
+  if (!existsSync(VTEST)) return;
+  // The full pipeline (CenterNet → MoveNet → head crop → hat classifier) on frames after the ones the
+  // classifier was trained on (its card: the first two thirds of the sampled frames). Every head in
+  // vtest.avi is bare; there are no real covered heads to test on, so precision cannot be measured here.
+  const set = await loadModelSet({
+    modelsDir: MODELS,
+    models: { person: cfg.models.person, pose: cfg.models.pose, headcover: entry } as never,
+  });
+  const threshold = cfg.defaults.checks.no_hat.threshold;
+  for (const t of quick ? [64, 74] : [62, 64, 66, 68, 70, 72, 74, 76, 78]) {
+    const start = performance.now();
+    const obs = await analyseFrame(
+      new Uint8Array(videoFrame(t)),
+      {
+        thumb: { width: 64, height: 48 },
+        motion: { pixelThreshold: 25, areaThreshold: 0.005 },
+        people: "always",
+        hands: false,
+        heads: true,
+        maxPersons: 8,
+        custom: [],
+      },
+      set.models,
+    );
+    const ms = performance.now() - start;
+    for (const h of obs.heads) {
+      results.push({
+        check: "no_hat",
+        set: "vtest real heads (all bare)",
+        name: `t=${t}s person ${h.person}`,
+        expected: true,
+        got: h.violation >= threshold,
+        ms: [ms / Math.max(1, obs.heads.length)],
+      });
+    }
+  }
+  notes.push(
+    "no_hat: every head in vtest.avi is bare, so only recall on real violations is measured; precision on real caps, hairnets and chef hats is not measurable with the data here (see models/hat-classifier/README.md for the synthetic test)",
+  );
+  await set.release();
 }
 
 async function personLatency(): Promise<{ persons: number[]; ms: Record<string, number[]> } | undefined> {
@@ -435,7 +478,7 @@ async function main(): Promise<void> {
       `| ${check} | ${set} | ${rs.length} | ${c.tp} | ${c.fp} | ${c.fn} | ${c.tn} | ${fmt(s.precision)} | ${fmt(s.recall)} | ${fmt(s.f1)} | ${fmt(percentile(ms, 50), 1)} | ${fmt(percentile(ms, 95), 1)} |`,
     );
   }
-  const wrong = results.filter((r) => r.expected !== r.got && r.check !== "no_gloves");
+  const wrong = results.filter((r) => r.expected !== r.got && r.check === "unclean_area");
   if (wrong.length) {
     log("\nCases the checks got wrong:");
     for (const r of wrong)
