@@ -20,7 +20,7 @@ function parityInputs(n: number, size: number): Float32Array {
   return out;
 }
 
-describe.each(["glove-classifier"])("%s", (name) => {
+describe.each(["glove-classifier", "hat-classifier"])("%s", (name) => {
   const card = JSON.parse(readFileSync(`${modelsDir}${name}/card.json`, "utf8"));
   const fixture = JSON.parse(readFileSync(`${modelsDir}${name}/parity-fixture.json`, "utf8"));
 
