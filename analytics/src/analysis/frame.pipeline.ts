@@ -9,6 +9,7 @@ import type { Classifier, Detector, KeypointModel } from "../models/detector.reg
 import { crop, decodeJpeg, greyThumbnail, type RawImage } from "../models/image.adapter.js";
 import { cropRegion, expandRect, type Rect } from "../pre/letterbox.js";
 import { hasMotion, type MotionOptions } from "../rules/motion.js";
+import { boxInPolygonFraction, type Point } from "../rules/zone.js";
 import { handRegions, headRegion } from "./parts.js";
 
 export interface Box extends Rect {
@@ -39,6 +40,13 @@ export interface FramePlan {
   people: "always" | "if-motion" | "never";
   hands: boolean;
   heads: boolean;
+  /**
+   * Only persons whose box overlaps one of these polygons (normalised) get keypoints and crops for that
+   * check; absent: every person. Keypoints cost per person: a zone around the worktop saves them for
+   * people elsewhere.
+   */
+  handZones?: Point[][];
+  headZones?: Point[][];
   maxPersons: number;
   custom: { name: string; when: "always" | "if-motion" }[];
   /** Grey thumbnail for the clean-baseline comparison. */
@@ -146,9 +154,17 @@ async function people(
   if (!plan.hands && !plan.heads) return;
   const gloveIdx = models.glove ? violationClass(models.glove.card.classes, "glove") : -1;
   const headIdx = models.headcover ? violationClass(models.headcover.card.classes, "headcover") : -1;
+  const overlaps = (p: Box, zones: Point[][] | undefined) => {
+    if (!zones) return true;
+    const n = { x1: p.x1 / img.width, y1: p.y1 / img.height, x2: p.x2 / img.width, y2: p.y2 / img.height };
+    return zones.some((z) => boxInPolygonFraction(n, z) > 0);
+  };
   for (let i = 0; i < obs.persons.length; i++) {
     const p = obs.persons[i] as Box;
     if (p.x2 - p.x1 < 8 || p.y2 - p.y1 < 16) continue;
+    const wantHands = plan.hands && !!models.glove && overlaps(p, plan.handZones);
+    const wantHeads = plan.heads && !!models.headcover && overlaps(p, plan.headZones);
+    if (!wantHands && !wantHeads) continue;
     let kps: { name: string; x: number; y: number; score: number }[] = [];
     if (models.pose) {
       const pose = models.pose;
@@ -157,7 +173,7 @@ async function people(
       const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
       kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));
     }
-    if (plan.hands && models.glove) {
+    if (wantHands && models.glove) {
       const glove = models.glove;
       for (const h of handRegions(p, kps, img.width, img.height)) {
         const probs = await timed(ms, glove.name, async () =>
@@ -167,7 +183,7 @@ async function people(
         obs.hands.push({ ...h.box, person: i, violation: v, score: v, label: `${h.side}_hand` });
       }
     }
-    if (plan.heads && models.headcover) {
+    if (wantHeads && models.headcover) {
       const hc = models.headcover;
       const h = headRegion(p, kps, img.width, img.height);
       const probs = await timed(ms, hc.name, async () =>

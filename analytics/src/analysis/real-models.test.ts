@@ -108,4 +108,34 @@ describe("default person pipeline on vtest.avi", () => {
     expect(obs.ms.person).toBeGreaterThan(0);
     expect(obs.ms.pose).toBeGreaterThan(0);
   });
+
+  it("examines only the persons near a check's zones", async () => {
+    const plan = {
+      thumb: { width: 64, height: 48 },
+      motion: { pixelThreshold: 25, areaThreshold: 0.005 },
+      people: "always" as const,
+      hands: true,
+      heads: true,
+      maxPersons: 8,
+      custom: [],
+    };
+    // The top-left corner holds only lawn and a wall in this frame: nobody there.
+    const corner: [number, number][][] = [
+      [
+        [0, 0],
+        [0.1, 0],
+        [0.1, 0.1],
+        [0, 0.1],
+      ],
+    ];
+    const obs = await analyseFrame(
+      new Uint8Array(frame),
+      { ...plan, handZones: corner, headZones: corner },
+      loaded.models,
+    );
+    expect(obs.persons.length).toBeGreaterThanOrEqual(3);
+    expect(obs.hands).toEqual([]);
+    expect(obs.heads).toEqual([]);
+    expect(obs.ms.pose).toBeUndefined();
+  });
 });

@@ -113,7 +113,18 @@ describe("rules engine", () => {
   it("gates the people checks on motion: frames not looked at leave the persistence window unchanged", () => {
     const e = new RulesEngine(caps, { width: 64, height: 48 });
     const r = rules();
-    expect(e.plan(1, r, at(0))).toMatchObject({ people: "if-motion", hands: true, heads: true });
+    const plan = e.plan(1, r, at(0));
+    expect(plan).toMatchObject({ people: "if-motion", hands: true, heads: true });
+    // Keypoints only for persons near the food-handling zone of no_gloves; no_hat has no zone: everyone.
+    expect(plan.handZones).toEqual([
+      [
+        [0, 0.5],
+        [0.5, 0.5],
+        [0.5, 1],
+        [0, 1],
+      ],
+    ]);
+    expect(plan.headZones).toBeUndefined();
     expect(e.evaluate(1, r, obs({ hands: [hand(150, 400, 0.9)] }), at(0))).toEqual([]);
     // Nothing moved: the pipeline did not run the models; no frame is counted for or against.
     expect(e.evaluate(1, r, obs({ motion: false, peopleRan: false }), at(1))).toEqual([]);

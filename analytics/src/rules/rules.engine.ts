@@ -161,11 +161,18 @@ export class RulesEngine {
         else if (when === "always") existing.when = "always";
         continue;
       }
+      const zones = c.zones.length
+        ? rules.zones
+            .filter((z) => c.zones.includes(z.name))
+            .map((z) => z.points.map((p) => [p[0], p[1]] as [number, number]))
+        : undefined;
       if (check === "no_gloves") {
         plan.hands = true;
+        if (zones) plan.handZones = zones;
         need(when);
       } else if (check === "no_hat") {
         plan.heads = true;
+        if (zones) plan.headZones = zones;
         need(when);
       } else if (at.getTime() - s.lastUncleanMs >= rules.checks.unclean_area.intervalS * 1000) {
         const b = rules.checks.unclean_area.baseline;
