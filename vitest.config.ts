@@ -14,7 +14,14 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["services/*/src/**/*.test.ts", "ingest/src/**/*.test.ts", "analytics/src/**/*.test.ts", "models/**/*.test.ts", "test/**/*.test.ts", "deploy/**/*.test.ts"],
+    include: [
+      "services/*/src/**/*.test.ts",
+      "ingest/src/**/*.test.ts",
+      "analytics/src/**/*.test.ts",
+      "models/**/*.test.ts",
+      "test/**/*.test.ts",
+      "deploy/**/*.test.ts",
+    ],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -117,7 +117,7 @@ for (const f of busy) {
   const obs = await analyseFrame(new Uint8Array(f), plan, {
     ...(await modelsOf(inline)),
   });
-  for (const [k, v] of Object.entries(obs.ms)) (stage[k] ??= []).push(v);
+  for (const [k, v] of Object.entries(obs.ms)) stage[k] = [...(stage[k] ?? []), v];
 }
 async function modelsOf() {
   // The inline analyser keeps its models private; load the same set here for the stage timings.

@@ -438,7 +438,7 @@ async function personLatency(): Promise<{ persons: number[]; ms: Record<string, 
       set.models,
     );
     out.persons.push(obs.persons.length);
-    for (const [k, v] of Object.entries(obs.ms)) (out.ms[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(obs.ms)) out.ms[k] = [...(out.ms[k] ?? []), v];
   }
   await set.release();
   return out;

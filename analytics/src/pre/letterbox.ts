@@ -93,7 +93,7 @@ export function letterboxRect(lb: Letterbox, r: Rect): Rect {
 }
 
 export function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }
 
 /** Expands a rect by a factor around its centre (and clamps it to the frame). */
