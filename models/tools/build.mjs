@@ -97,6 +97,7 @@ function readme(entry, metrics) {
   return template
     .replaceAll("{{parity}}", parityLines)
     .replaceAll("{{ms}}", metrics.speed.msMedian.toFixed(1))
+    .replaceAll("{{min}}", metrics.speed.msMin.toFixed(1))
     .replaceAll("{{p90}}", metrics.speed.msP90.toFixed(1))
     .replaceAll("{{load}}", metrics.speed.loadAverage1m.toFixed(2))
     .replaceAll("{{bytes}}", (metrics.bytes / 1e6).toFixed(1));
@@ -129,13 +130,16 @@ async function main() {
     }
     const speed = await measureSpeed(file, entry.size);
     metrics.speed = {
+      msMin: Number(speed.min.toFixed(2)),
       msMedian: Number(speed.median.toFixed(2)),
       msP90: Number(speed.p90.toFixed(2)),
       threads: 1,
       runtime: "onnxruntime-node 1.30.0 CPU",
       loadAverage1m: Number(loadavg()[0].toFixed(2)),
     };
-    progress(`${entry.name}: ${speed.median.toFixed(1)} ms per run (one thread)`);
+    progress(
+      `${entry.name}: ${speed.median.toFixed(1)} ms per run median, ${speed.min.toFixed(1)} fastest (one thread)`,
+    );
     writeFileSync(join(dir, "card.json"), `${JSON.stringify(card(entry, file, metrics), null, 2)}\n`);
     writeFileSync(join(dir, "README.md"), readme(entry, metrics));
     progress(`${entry.name}: wrote ${relative(ROOT, dir)}/{${entry.name}.onnx,card.json,README.md}`);

@@ -163,9 +163,9 @@ export const CONVERTED = [
       "npm @vladmandic/human@3.3.6 models/blazeface.json (MediaPipe BlazeFace, back-camera 256x256 variant)",
     licence: "Apache-2.0 (MediaPipe / TF Hub); packaged under MIT by @vladmandic/human",
     accuracy: {
-      set: "head regions of 91 CenterNet persons in 12 vtest.avi frames (measure-people.mjs --frames 12)",
-      faceFoundRate: 0.044,
-      note: "surveillance views show few frontal faces; MoveNet located 74% of the same heads",
+      set: "head regions of 872 CenterNet persons in 120 vtest.avi frames (measure-people.mjs --frames 120)",
+      faceFoundRate: 0.029,
+      note: "surveillance views show few frontal faces; MoveNet located 76% of the same heads",
     },
   },
   {
@@ -183,9 +183,9 @@ export const CONVERTED = [
       "npm @vladmandic/human@3.3.6 models/movenet-lightning.json (Google MoveNet SinglePose Lightning v4, TF Hub)",
     licence: "Apache-2.0 (TF Hub MoveNet); packaged under MIT by @vladmandic/human",
     accuracy: {
-      set: "91 CenterNet persons in 12 vtest.avi frames (measure-people.mjs --frames 12)",
-      headLocatedRate: 0.736,
-      wristLocatedRate: 0.626,
+      set: "872 CenterNet persons in 120 vtest.avi frames (measure-people.mjs --frames 120)",
+      headLocatedRate: 0.757,
+      wristLocatedRate: 0.615,
       keypointScore: 0.3,
       note: "rate of persons with any face keypoint / any wrist at score >= 0.3; positions checked by eye on 3 frames",
     },
