@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 
-const RUNS = { numRuns: 60 };
+const RUNS = { numRuns: 40 };
 let t: TestApp;
 let duty: string;
 let workshopId: number;
