@@ -29,6 +29,12 @@ import { CaseService } from "./case.service.js";
 import { attachmentView, caseEventView, caseView } from "./case.views.js";
 import { CasePhotoStore, sniffImage } from "./case-photo.store.js";
 
+/** The uploaded file's name, kept for the record only (the stored name is the hash): no control characters. */
+function cleanFileName(name: string | undefined): string | null {
+  const clean = [...(name ?? "")].filter((ch) => ch.charCodeAt(0) >= 32 && ch.charCodeAt(0) !== 127).join("");
+  return clean.slice(0, 200) || null;
+}
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** Needs the alerts plugin: publishes through `app.events`, links alerts through `app.alertService`. */
@@ -215,7 +221,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
         bytes,
         mime,
         kind: req.query.kind,
-        fileName: part.filename ? part.filename.slice(0, 200) : null,
+        fileName: cleanFileName(part.filename),
       });
       const att = await service.repo.findAttachment(db, req.params.id, attId);
       return reply.status(201).send(attachmentView(att!));
