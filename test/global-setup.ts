@@ -17,6 +17,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { spawnTethered, type TetheredProcess } from "../services/core/src/process/tethered.js";
 import { findFreePort, startPrivateRedis } from "../services/core/src/redis/private-redis.js";
+import { ensureClips } from "../ingest/src/simulator/clips.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEST_DATA = join(ROOT, ".test-data");
@@ -231,6 +232,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide("redisUrl", redis.url);
   project.provide("pgUrl", postgres.url);
+  // The simulator's default clips, shared by the tests that run it (under .test-data/clips): encoded once
+  // here, not inside some test's time limit.
+  const t0 = Date.now();
+  const clips = await ensureClips({ dataDir: TEST_DATA });
+  log(`[test-setup] simulator clips ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${clips.dir})`);
 
   return async () => {
     await Promise.allSettled([redis.stop(), postgres.stop?.()]);

@@ -22,6 +22,7 @@ import {
   CameraSimulator,
   DEFAULT_INGEST_SETTINGS,
   QueueFrameSink,
+  StartGate,
   simulatedCameras,
 } from "../../ingest/dist/index.js";
 import { createLogger, createRedis, startPrivateRedis } from "../../services/core/dist/index.js";
@@ -221,6 +222,8 @@ async function main() {
           async () => {
             const mediaDir = mkdtempSync(path.join(work, "ours-"));
             const settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir };
+            // As the ingest service does: a few processes starting at a time.
+            const gate = new StartGate(settings.concurrentStarts);
             owners = subset.map(
               (c, i) =>
                 new CameraOwner(
@@ -234,6 +237,7 @@ async function main() {
                   frames,
                   { publish: async () => {} },
                   log,
+                  gate,
                 ),
             );
             for (const o of owners) {

@@ -11,3 +11,4 @@ export * from "./pipeline/supervisor-state.js";
 export * from "./simulator/camera-simulator.js";
 export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";
+export * from "./pipeline/start-gate.js";

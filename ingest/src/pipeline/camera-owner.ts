@@ -19,6 +19,7 @@ import {
 import { JpegSplitter, jpegSize } from "./jpeg-splitter.js";
 import { ProcessSupervisor } from "./process-supervisor.js";
 import type { FrameSink, StatusSink } from "./sinks.js";
+import type { StartGate } from "./start-gate.js";
 import {
   type BackoffPolicy,
   cameraStatusOf,
@@ -49,6 +50,8 @@ export interface IngestSettings {
   connectSeconds: number;
   /** Delay between starting one camera and the next (42 ffmpeg starts at once overload 2 cores). */
   staggerMs: number;
+  /** Processes allowed to be starting at the same time, across all cameras. */
+  concurrentStarts: number;
   /** Socket timeout given to ffmpeg. */
   ioTimeoutSeconds: number;
   /** Analysed frames per second per camera. */
@@ -69,6 +72,7 @@ export const DEFAULT_INGEST_SETTINGS: Omit<IngestSettings, "mediaDir"> = {
   stallSeconds: 10,
   connectSeconds: 20,
   staggerMs: 150,
+  concurrentStarts: 6,
   ioTimeoutSeconds: 5,
   analysisFps: 0.5,
   assumedGopSeconds: 2,
@@ -113,6 +117,7 @@ export class CameraOwner {
     private readonly frames: FrameSink,
     private readonly status: StatusSink,
     logger: Logger,
+    gate?: StartGate,
   ) {
     this.spec = spec;
     this.log = logger.child({ cameraId: spec.id });
@@ -127,6 +132,7 @@ export class CameraOwner {
       backoff: settings.backoff,
       logger: this.log,
       secrets,
+      ...(gate ? { gate } : {}),
       isProgress: (line) => line.startsWith("out_time_us=") || line.startsWith("frame="),
       onStdoutLine: (line) => this.onProgress(line),
       onChange: () => this.publish(),
@@ -151,6 +157,7 @@ export class CameraOwner {
         backoff: settings.backoff,
         logger: this.log,
         secrets,
+        ...(gate ? { gate } : {}),
         onStdout: (chunk) => current.push(chunk),
       });
     }
@@ -259,7 +266,7 @@ export class CameraOwner {
         else err = line;
       },
     });
-    const timer = setTimeout(() => void p.stop(1000), (this.settings.ioTimeoutSeconds + 5) * 1000);
+    const timer = setTimeout(() => void p.stop(1000), (this.settings.ioTimeoutSeconds + 15) * 1000);
     const { code } = await p.exited;
     clearTimeout(timer);
     if (code !== 0) throw new Error(err || `ffprobe exited with ${code}`);

@@ -11,6 +11,7 @@ import {
   type IngestSettings,
 } from "./camera-owner.js";
 import { type FrameSink, QueueFrameSink, RedisStatusSink, type StatusSink } from "./sinks.js";
+import { StartGate } from "./start-gate.js";
 
 /** Channel on which the API announces a camera's creation, change or deletion: payload `{"cameraId":N}`. */
 export const CAMERA_CONFIG_CHANNEL = REDIS_KEYS.cameraConfigChannel;
@@ -43,11 +44,13 @@ export class IngestService {
   private chain: Promise<void> = Promise.resolve();
   /** The cameras this ingest may run; undefined: every enabled camera. */
   private readonly allowed: Set<number> | undefined;
+  private readonly gate: StartGate;
 
   constructor(private readonly o: IngestOptions) {
     this.log = o.logger.child({ component: "ingest" });
     this.allowed = o.cameraIds ? new Set(o.cameraIds) : undefined;
     this.settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir: path.join(o.dataDir, "media"), ...o.settings };
+    this.gate = new StartGate(this.settings.concurrentStarts);
     if (o.frames) this.frames = o.frames;
     else {
       this.queueConnection = o.connect();
@@ -154,7 +157,7 @@ export class IngestService {
       existing.reconfigure(spec);
       return;
     }
-    const owner = new CameraOwner(spec, this.settings, this.frames, this.status, this.log);
+    const owner = new CameraOwner(spec, this.settings, this.frames, this.status, this.log, this.gate);
     this.owners.set(id, owner);
     owner.start();
     // Cameras start one after the other: a burst of ffmpeg start-ups starves the other cameras.

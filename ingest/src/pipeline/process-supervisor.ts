@@ -4,6 +4,7 @@
  * every change. One per process; a camera owner has two (live HLS and frame sampling).
  */
 import { type Logger, spawnTethered, type TetheredProcess } from "@mingfang/core";
+import type { StartGate } from "./start-gate.js";
 import {
   type BackoffPolicy,
   DEFAULT_BACKOFF,
@@ -32,6 +33,8 @@ export interface SupervisorOptions {
   /** Line-wise stdout (e.g. progress); each line counts as output. */
   onStdoutLine?: (line: string) => void;
   onChange?: (s: SupervisorState) => void;
+  /** Shared limit on processes starting at once; the slot is held until the first output or the exit. */
+  gate?: StartGate;
   /** Decides whether a stdout line counts as progress (default: every line). */
   isProgress?: (line: string) => boolean;
 }
@@ -44,6 +47,7 @@ export class ProcessSupervisor {
   private lastOutput = 0;
   private generation = 0;
   private readonly tail: string[] = [];
+  private slot: (() => void) | undefined;
 
   constructor(private readonly o: SupervisorOptions) {
     this.state = initialState(Date.now());
@@ -94,6 +98,7 @@ export class ProcessSupervisor {
         void this.spawn();
         return;
       case "kill": {
+        this.releaseSlot();
         const p = this.proc;
         this.proc = undefined;
         this.generation++;
@@ -117,16 +122,29 @@ export class ProcessSupervisor {
 
   private async spawn(): Promise<void> {
     const gen = ++this.generation;
+    this.releaseSlot();
+    const release = this.o.gate ? await this.o.gate.acquire() : () => {};
+    if (gen !== this.generation || this.state.phase !== "connecting") {
+      release();
+      return;
+    }
+    this.slot = release;
+    // The watchdog counts from here: time spent waiting for a slot is not the camera's fault.
+    this.lastOutput = Date.now();
     let args: string[];
     try {
       args = await this.o.args();
     } catch (err) {
+      this.releaseSlot();
       if (gen === this.generation) {
         this.dispatch({ type: "exit", at: Date.now(), error: this.scrub((err as Error).message) });
       }
       return;
     }
-    if (gen !== this.generation || this.state.phase !== "connecting") return;
+    if (gen !== this.generation || this.state.phase !== "connecting") {
+      this.releaseSlot();
+      return;
+    }
     this.tail.length = 0;
     this.lastOutput = Date.now();
     let partial = "";
@@ -171,15 +189,23 @@ export class ProcessSupervisor {
     this.watchdog.unref();
     p.exited.then(({ code, signal }) => {
       if (gen !== this.generation) return;
+      this.releaseSlot();
       this.proc = undefined;
       const why = this.tail.at(-1) ?? `exited with ${signal ?? `code ${code}`}`;
       this.dispatch({ type: "exit", at: Date.now(), error: why });
     });
   }
 
+  private releaseSlot(): void {
+    const r = this.slot;
+    this.slot = undefined;
+    r?.();
+  }
+
   private output(): void {
     const now = Date.now();
     this.lastOutput = now;
+    this.releaseSlot();
     if (this.state.phase === "connecting" || now - (this.state.lastOutputAt ?? 0) > 1000) {
       this.dispatch({ type: "output", at: now });
     }
