@@ -2,7 +2,7 @@
  * A private MQTT broker for the tests: Debian's `mosquitto` on 127.0.0.1 and a free port, anonymous,
  * no persistence, tethered to this process (it cannot outlive the test run).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,7 +23,9 @@ export async function startPrivateMosquitto(): Promise<PrivateMosquitto> {
     `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`,
   );
   const lines: string[] = [];
-  const proc = spawnTethered("mosquitto", ["-c", conf], { logLine: (_s, l) => lines.push(l) });
+  // Debian installs it in /usr/sbin, which a non-root PATH may lack.
+  const bin = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
+  const proc = spawnTethered(bin, ["-c", conf], { logLine: (_s, l) => lines.push(l) });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
