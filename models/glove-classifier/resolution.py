@@ -33,9 +33,10 @@ def run(net, x):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "datasets", "gloved-hand-vs-bare-hand"))
+    p.add_argument("--dir", default=HERE, help="folder with glove-classifier.onnx and parity-fixture.json")
     args = p.parse_args()
-    net = cv2.dnn.readNetFromONNX(os.path.join(HERE, "glove-classifier.onnx"))
-    fixture = json.load(open(os.path.join(HERE, "parity-fixture.json")))
+    net = cv2.dnn.readNetFromONNX(os.path.join(args.dir, "glove-classifier.onnx"))
+    fixture = json.load(open(os.path.join(args.dir, "parity-fixture.json")))
     got = run(net, glove.parity_inputs())
     diff = float(np.abs(got - np.array(fixture["probs"])).max())
     assert diff <= 1e-4, f"OpenCV DNN differs from the PyTorch outputs by {diff}"

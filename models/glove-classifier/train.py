@@ -47,6 +47,8 @@ def parse_args():
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--lowres", type=float, default=0.0, help="share of training crops shrunk to 10-48 px and back")
+    p.add_argument("--out", default=HERE, help="folder for the ONNX file, card and metrics")
     return p.parse_args()
 
 
@@ -133,7 +135,7 @@ def square_crop(img, box, scale=1.2, jitter=None, rng=None):
     return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
 
 
-def crops_of(items, indices, rng=None, jitter=None, repeats=1):
+def crops_of(items, indices, rng=None, jitter=None, repeats=1, lowres=0.0):
     xs, ys, srcs = [], [], []
     for i in indices:
         it = items[i]
@@ -142,6 +144,9 @@ def crops_of(items, indices, rng=None, jitter=None, repeats=1):
                 c = square_crop(it["img"], box, jitter=jitter, rng=rng)
                 if c is None:
                     continue
+                if lowres and rng.random() < lowres:
+                    s = int(rng.integers(10, 49))
+                    c = cv2.resize(cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA), (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
                 xs.append(c)
                 ys.append(cls)
                 srcs.append(it["file"])
@@ -265,7 +270,7 @@ def main():
     stems_in = {k: {items[i]["stem"] for i in v} for k, v in split.items()}
     assert not (stems_in["train"] & stems_in["test"]) and not (stems_in["train"] & stems_in["val"]) and not (stems_in["val"] & stems_in["test"])
     rng = np.random.default_rng(args.seed)
-    x_tr, y_tr, _ = crops_of(items, split["train"], rng=rng, jitter=0.15, repeats=4)
+    x_tr, y_tr, _ = crops_of(items, split["train"], rng=rng, jitter=0.15, repeats=4, lowres=args.lowres)
     x_va, y_va, _ = crops_of(items, split["val"])
     x_te, y_te, _ = crops_of(items, split["test"])
     print(f"images {len(items)} in {len(groups)} photo groups; crops train {len(x_tr)} (4 jittered per box), val {len(x_va)}, test {len(x_te)}")
@@ -287,7 +292,8 @@ def main():
     size_rule_acc = round(float((sr[:, 0] == sr[:, 1]).mean()), 3)
 
     exported = Exported(net).eval()
-    onnx_path = os.path.join(HERE, "glove-classifier.onnx")
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, "glove-classifier.onnx")
     torch.onnx.export(
         exported,
         torch.zeros(1, 3, SIZE, SIZE),
@@ -300,7 +306,7 @@ def main():
     px = parity_inputs()
     with torch.no_grad():
         ref = exported(torch.from_numpy(px)).numpy()
-    json.dump({"formula": "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]", "probs": ref.round(6).tolist()}, open(os.path.join(HERE, "parity-fixture.json"), "w"), indent=1)
+    json.dump({"formula": "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]", "probs": ref.round(6).tolist()}, open(os.path.join(args.out, "parity-fixture.json"), "w"), indent=1)
 
     result = {
         "trainedOn": "gloved_hand vs bare_hand v2 (Roboflow Universe assessment-ftrxw, CC BY 4.0): all 497 images pooled, regrouped by source photo",
@@ -314,7 +320,7 @@ def main():
         "imageSizeRuleAccuracyOnProvidedTestSplit": size_rule_acc,
         "trainSeconds": round(time.time() - t0, 1),
     }
-    json.dump(result, open(os.path.join(HERE, "metrics.json"), "w"), indent=2)
+    json.dump(result, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
     card = {
         "name": "glove-classifier",
         "task": "classifier",
@@ -341,8 +347,8 @@ def main():
             },
         },
     }
-    json.dump(card, open(os.path.join(HERE, "card.json"), "w"), indent=2)
-    open(os.path.join(HERE, "card.json"), "a").write("\n")
+    json.dump(card, open(os.path.join(args.out, "card.json"), "w"), indent=2)
+    open(os.path.join(args.out, "card.json"), "a").write("\n")
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) in {time.time() - t0:.0f} s")
 
 
