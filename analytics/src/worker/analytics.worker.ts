@@ -104,6 +104,19 @@ export class FrameProcessor {
     const obs = await this.deps.analyser.analyse(new Uint8Array(jpeg), plan);
     for (const [model, ms] of Object.entries(obs.ms)) metrics.modelSeconds.observe({ model }, ms / 1000);
     const violations = this.engine.evaluate(job.cameraId, rules, obs, at);
+    this.deps.logger.debug(
+      {
+        cameraId: job.cameraId,
+        size: `${obs.width}x${obs.height}`,
+        motion: obs.motion,
+        persons: obs.persons.length,
+        hands: obs.hands.map((h) => Number(h.violation.toFixed(2))),
+        heads: obs.heads.map((h) => Number(h.violation.toFixed(2))),
+        plan: { people: plan.people, hands: plan.hands, heads: plan.heads, detail: !!plan.detail },
+        violations: violations.map((v) => v.type),
+      },
+      "frame analysed",
+    );
     const ids: string[] = [];
     const broken = this.engine.brokenFor(rules, at);
     for (const v of violations) {

@@ -1,0 +1,100 @@
+/**
+ * The default configuration end to end on the real path: startAnalytics with the repository's models
+ * (CenterNet, MoveNet, glove and hat classifiers) in an inference thread, frames through BullMQ on the
+ * run's Redis. Real footage with bare heads (vtest.avi) raises no_hat with evidence; an empty workshop
+ * raises nothing.
+ */
+import { execFileSync } from "node:child_process";
+import { AlertJob, createLogger, QUEUES } from "@mingfang/core";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { Value } from "typebox/value";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type AnalyticsHandle, startAnalytics } from "../index.js";
+import { workshopScene } from "../testing/scenes.js";
+
+const redisUrl = inject("redisUrl");
+const prefix = `t-default-${process.pid}-${Date.now()}`;
+const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+let handle: AnalyticsHandle;
+let frames: Queue;
+let alerts: Queue;
+let events: QueueEvents;
+const conns: Redis[] = [];
+
+beforeAll(async () => {
+  handle = await startAnalytics({ redisUrl, logger: createLogger({ level: "silent" }), prefix });
+  const conn = () => {
+    const c = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    conns.push(c);
+    return c;
+  };
+  frames = new Queue(QUEUES.frames, { connection: conn(), prefix });
+  alerts = new Queue(QUEUES.alerts, { connection: conn(), prefix });
+  events = new QueueEvents(QUEUES.frames, { connection: conn(), prefix });
+  await events.waitUntilReady();
+}, 60_000);
+
+afterAll(async () => {
+  await handle?.stop();
+  await events?.close();
+  await frames?.obliterate({ force: true }).catch(() => {});
+  await alerts?.obliterate({ force: true }).catch(() => {});
+  await frames?.close();
+  await alerts?.close();
+  for (const c of conns) c.disconnect();
+});
+
+describe("default checks on real footage", () => {
+  it("flags bare heads in vtest.avi with evidence, and nothing in an empty workshop", async () => {
+    expect(handle.analyser.caps).toMatchObject({ person: true, pose: true, glove: true, headcover: true });
+    const street = [20, 20.5, 21].map((t) =>
+      execFileSync("ffmpeg", [
+        "-loglevel",
+        "error",
+        "-ss",
+        String(t),
+        "-i",
+        VTEST,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-f",
+        "image2pipe",
+        "-vcodec",
+        "mjpeg",
+        "-",
+      ]),
+    );
+    const empty = await workshopScene();
+    const base = Date.now() - 3000;
+    for (let i = 0; i < 3; i++) {
+      for (const [cameraId, jpeg] of [
+        [1, street[i]],
+        [2, empty],
+      ] as const) {
+        const job = await frames.add("frame", {
+          cameraId,
+          capturedAt: new Date(base + i * 500).toISOString(),
+          jpeg: (jpeg as Buffer).toString("base64"),
+          width: 768,
+          height: 576,
+        });
+        await job.waitUntilFinished(events, 40_000);
+      }
+    }
+    const got = (await alerts.getJobs(["waiting", "delayed", "active", "completed", "failed"])).map(
+      (j) => j.data as AlertJob,
+    );
+    expect(got.every((a) => Value.Check(AlertJob, a))).toBe(true);
+    expect(got.filter((a) => a.cameraId === 2)).toEqual([]);
+    const street1 = got.filter((a) => a.cameraId === 1);
+    expect(street1.map((a) => a.type)).toContain("no_hat");
+    const hat = street1.find((a) => a.type === "no_hat") as AlertJob;
+    expect(hat.model).toBe("person+headcover");
+    expect(hat.boxes.some((b) => b.label === "no_hat")).toBe(true);
+    expect(hat.boxes.some((b) => b.label === "person")).toBe(true);
+    expect(hat.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
+  }, 60_000);
+});
