@@ -48,6 +48,30 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
     new CasePhotoStore(path.join(resolveDataDir(config), "media")),
     config,
   );
+  // Deadlines that pass are announced (timeline, audit, case.updated) by a sweep in every process that
+  // runs the alert workers; the sweep is safe to run in several at once.
+  const sweepMs = deps.alerts?.sweepMs ?? 30_000;
+  if (deps.alerts?.workers !== false) {
+    let timer: NodeJS.Timeout | null = null;
+    let running: Promise<unknown> | null = null;
+    app.addHook("onReady", async () => {
+      timer = setInterval(() => {
+        if (running) return;
+        running = service
+          .sweepOverdue()
+          .catch((err: Error) => app.log.warn({ err: err.message }, "overdue sweep failed"))
+          .finally(() => {
+            running = null;
+          });
+      }, sweepMs);
+      timer.unref();
+    });
+    app.addHook("preClose", async () => {
+      if (timer) clearInterval(timer);
+      await running;
+    });
+  }
+
   // Encapsulated: only these routes accept multipart bodies.
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 5 } });
 

@@ -25,7 +25,7 @@ import {
   transitionAlert,
   violationLabel,
 } from "@mingfang/core";
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../errors.js";
 import { can, enforce } from "../plugins/auth.plugin.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
@@ -442,6 +442,78 @@ export class CaseService {
     const a = await this.repo.findAttachment(this.db, id, attachmentId);
     if (!a) throw notFound("attachment");
     return { mime: a.mime, bytes: await this.photos.read(a.path, a.sha256) };
+  }
+
+  /**
+   * Announces every deadline that has passed since the last sweep: one `overdue` timeline row, one audit
+   * row (system) and one `case.updated` event with `overdue: true` per case and deadline, so consoles and
+   * outbound subscribers learn of it without polling. Safe with several API processes (row locks, SKIP
+   * LOCKED, and the timeline row is the marker). Returns how many it announced.
+   */
+  async sweepOverdue(limit = 100): Promise<number> {
+    const now = this.now();
+    const due = await this.db
+      .selectFrom("cases")
+      .select(["id"])
+      .where("state", "<>", "closed")
+      .where("deadline", "<", now)
+      .orderBy("deadline")
+      .limit(limit)
+      .execute();
+    let n = 0;
+    for (const { id } of due) {
+      const done = await this.bus.transaction(async (trx) => {
+        const row = await trx
+          .selectFrom("cases")
+          .select(["id", "deadline", "state"])
+          .where("id", "=", id)
+          .forUpdate()
+          .skipLocked()
+          .executeTakeFirst();
+        if (
+          !row ||
+          row.state === "closed" ||
+          !row.deadline ||
+          new Date(row.deadline).getTime() >= now.getTime()
+        )
+          return false;
+        const dueAt = new Date(row.deadline).toISOString();
+        const seen = await trx
+          .selectFrom("case_events")
+          .select("id")
+          .where("case_id", "=", id)
+          .where("kind", "=", "overdue")
+          .where(sql<boolean>`data->>'dueAt' = ${dueAt}`)
+          .executeTakeFirst();
+        if (seen) return false;
+        const c = (await this.repo.find(trx, id))!;
+        const which = c.state === "open" ? "dispatch" : c.state === "dispatched" ? "onSite" : "rectification";
+        await this.repo.addEvent(trx, {
+          caseId: id,
+          actorId: null,
+          kind: "overdue",
+          data: { deadline: which, dueAt },
+        });
+        await new AuditRepository(trx as unknown as Db).record({
+          actorId: null,
+          actorUsername: "system",
+          action: "case.overdue",
+          targetType: "case",
+          targetId: id,
+          stationId: c.station_id,
+          detail: { code: c.code, deadline: which, dueAt },
+        });
+        await this.bus.publish(trx, "case.updated", c.station_id, {
+          ...this.eventPayload(c),
+          overdue: true,
+          overdueDeadline: which,
+          transition: "overdue",
+        });
+        return true;
+      });
+      if (done) n++;
+    }
+    return n;
   }
 
   /** Loads for a change: 404 when unseen, 403 when the role may not change cases. Row-locked. */

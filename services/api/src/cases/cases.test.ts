@@ -13,6 +13,8 @@ import {
   type StationCamera,
 } from "../../../../test/support/alert-fixtures.js";
 import { backends, buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { CaseService } from "./case.service.js";
+import { CasePhotoStore } from "./case-photo.store.js";
 
 /** A tiny valid PNG (1×1) and a JPEG header: what matters is the magic bytes. */
 const PNG = Buffer.from(
@@ -380,6 +382,32 @@ describe("scope, the brigade and overdue", () => {
     expect(found.deadlines.dispatch.status).toBe("overdue");
     r = await req(duty, "GET", `/api/cases?overdue=false&pageSize=200`);
     expect(r.json().items.map((x: { id: string }) => x.id)).not.toContain(c.id);
+    // The sweep announces it once: timeline, audit (system) and a case.updated event with overdue.
+    const sweeper = new CaseService(
+      t.db,
+      t.app.events,
+      t.app.alertService,
+      new CasePhotoStore(path.join(dataDir, "media")),
+      t.config,
+    );
+    expect(await sweeper.sweepOverdue()).toBeGreaterThanOrEqual(1);
+    expect(await sweeper.sweepOverdue()).toBe(0);
+    const timeline = (await req(duty, "GET", `/api/cases/${c.id}`)).json().timeline;
+    expect(timeline.filter((e: { kind: string }) => e.kind === "overdue")).toHaveLength(1);
+    expect(timeline.find((e: { kind: string }) => e.kind === "overdue").data.deadline).toBe("dispatch");
+    const overdueAudit = await t.db
+      .selectFrom("audit_log")
+      .select(["actor_username"])
+      .where("target_id", "=", c.id)
+      .where("action", "=", "case.overdue")
+      .execute();
+    expect(overdueAudit).toEqual([{ actor_username: "system" }]);
+    const announced = (
+      await t.db.selectFrom("events").select("payload").where("kind", "=", "case.updated").execute()
+    )
+      .map((e) => (typeof e.payload === "string" ? JSON.parse(e.payload) : e.payload))
+      .filter((p) => p.id === c.id && p.overdue === true);
+    expect(announced).toHaveLength(1);
     // Dispatched late: no longer overdue, but the dispatch deadline shows it was late.
     r = await req(duty, "POST", `/api/cases/${c.id}/transitions`, { transition: "dispatch" });
     expect(r.json().overdue).toBe(false);
