@@ -4,11 +4,12 @@
  * `alerts`, metrics on a prom-client registry.
  */
 import { fileURLToPath } from "node:url";
-import type { Logger } from "@mingfang/core";
+import { createRedis, type Logger, QUEUE_PREFIX } from "@mingfang/core";
 import type { Registry } from "prom-client";
 import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
 import { type Analyser, createThreadPool } from "./worker/analyser.js";
 import { type CameraRulesSource, FrameProcessor, startFramesConsumer } from "./worker/analytics.worker.js";
+import { redisBaselineStore } from "./worker/baseline.store.js";
 import {
   type AnalyticsMetrics,
   createAnalyticsRegistry,
@@ -79,6 +80,8 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
     "models loaded",
   );
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
+  const baselineRedis = createRedis(opts.redisUrl);
+  baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,
@@ -86,6 +89,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       metrics,
       logger: log,
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
+      baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       publish: async (alert) => {
         await consumer?.alerts.add("alert", alert, {
           jobId: alert.id,
@@ -115,12 +119,14 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
         stopping ??= (async () => {
           await consumer?.stop().catch((err) => log.warn({ err }, "frames consumer stop failed"));
           await analyser.close();
+          baselineRedis.disconnect();
         })();
         return stopping;
       },
     };
   } catch (err) {
     await analyser.close();
+    baselineRedis.disconnect();
     throw err;
   }
 }

@@ -36,6 +36,14 @@ export interface Capabilities {
   names: { person?: string; glove?: string; headcover?: string };
 }
 
+/** A zone's learned baseline: the samples it is the median of (what a store keeps across restarts). */
+export interface BaselineSnapshot {
+  width: number;
+  height: number;
+  samples: Uint8Array[];
+  valid: Uint8Array[];
+}
+
 interface BaselineState {
   samples: Uint8Array[];
   valid: Uint8Array[];
@@ -52,6 +60,8 @@ interface CameraState {
   lastUncleanMs: number;
   /** Capture time (ms) of the newest frame seen: older frames are superseded. */
   newestMs: number;
+  /** Baselines changed since the last snapshot was taken. */
+  baselinesDirty: boolean;
 }
 
 const WHOLE_FRAME: Zone = {
@@ -81,6 +91,7 @@ export class RulesEngine {
         baselines: new Map(),
         lastUncleanMs: Number.NEGATIVE_INFINITY,
         newestMs: Number.NEGATIVE_INFINITY,
+        baselinesDirty: false,
       };
       this.cameras.set(cameraId, s);
     }
@@ -97,7 +108,44 @@ export class RulesEngine {
 
   /** Forget a camera's learned baselines (the operator says: this is clean now). */
   resetBaseline(cameraId: number): void {
-    this.state(cameraId).baselines.clear();
+    const s = this.state(cameraId);
+    s.baselines.clear();
+    s.baselinesDirty = true;
+  }
+
+  /** The camera's baselines if they changed since the last call (for a store), else undefined. */
+  takeBaselineChanges(cameraId: number): Record<string, BaselineSnapshot> | undefined {
+    const s = this.state(cameraId);
+    if (!s.baselinesDirty) return undefined;
+    s.baselinesDirty = false;
+    const out: Record<string, BaselineSnapshot> = {};
+    for (const [zone, b] of s.baselines)
+      out[zone] = { width: b.width, height: b.height, samples: [...b.samples], valid: [...b.valid] };
+    return out;
+  }
+
+  /** Restores baselines kept across a restart (before the camera's first frame is evaluated). */
+  restoreBaselines(cameraId: number, snapshot: Record<string, BaselineSnapshot>): void {
+    const s = this.state(cameraId);
+    for (const [zone, b] of Object.entries(snapshot)) {
+      const n = b.width * b.height;
+      if (
+        !b.samples.length ||
+        b.samples.length !== b.valid.length ||
+        b.samples.some((x) => x.length !== n) ||
+        b.valid.some((x) => x.length !== n)
+      )
+        continue;
+      const m = medianImage(b.samples, b.valid);
+      s.baselines.set(zone, {
+        samples: [...b.samples],
+        valid: [...b.valid],
+        width: b.width,
+        height: b.height,
+        image: m.image,
+        seen: m.seen,
+      });
+    }
   }
 
   /**
@@ -297,6 +345,7 @@ export class RulesEngine {
         s.baselines.set(zone.name, b);
       }
       const learn = () => {
+        s.baselinesDirty = true;
         b.samples.push(detail);
         b.valid.push(visible);
         if (b.samples.length > cfg.samples) {
@@ -309,7 +358,7 @@ export class RulesEngine {
           b.seen = m.seen;
         }
       };
-      if (!b.image || !b.seen) {
+      if (!b.image || !b.seen || b.samples.length < cfg.samples) {
         learn();
         continue;
       }

@@ -27,6 +27,7 @@ import { BadInputError } from "../models/image.adapter.js";
 import { OutputShapeError } from "../post/yolo.decoder.js";
 import { RulesEngine, type Violation } from "../rules/rules.engine.js";
 import type { Analyser } from "./analyser.js";
+import type { BaselineStore } from "./baseline.store.js";
 import type { AnalyticsMetrics } from "./metrics.js";
 
 /** Where a camera's rules come from (the database in the platform, a map in tests). */
@@ -53,6 +54,8 @@ export interface FrameProcessorDeps {
   /** Overrides per camera (deep-merged over config.defaults and config.cameras[id]). */
   cameraRules?: CameraRulesSource;
   publish(alert: AlertJob): Promise<void>;
+  /** Where learned clean baselines survive a restart (Redis in the platform); absent: memory only. */
+  baselines?: BaselineStore;
   now?: () => number;
 }
 
@@ -60,6 +63,8 @@ export interface FrameProcessorDeps {
 export class FrameProcessor {
   readonly engine: RulesEngine;
   private readonly now: () => number;
+  /** Cameras whose stored baselines were loaded (or found absent). */
+  private readonly restored = new Set<number>();
 
   constructor(private readonly deps: FrameProcessorDeps) {
     this.engine = new RulesEngine(deps.analyser.caps, deps.config.thumbnail);
@@ -99,11 +104,33 @@ export class FrameProcessor {
     const jpeg = Buffer.from(job.jpeg, "base64");
     if (jpeg.length === 0) throw new BadInputError("empty frame (0 bytes after base64)", "empty");
     const rules = await this.rulesFor(job.cameraId);
+    if (this.deps.baselines && !this.restored.has(job.cameraId)) {
+      this.restored.add(job.cameraId);
+      const kept = await this.deps.baselines.load(job.cameraId).catch((err) => {
+        this.deps.logger.warn(
+          { cameraId: job.cameraId, err: (err as Error).message },
+          "baseline load failed: learning again",
+        );
+        return undefined;
+      });
+      if (kept) this.engine.restoreBaselines(job.cameraId, kept);
+    }
     const at = new Date(captured);
     const plan = this.engine.plan(job.cameraId, rules, at);
     const obs = await this.deps.analyser.analyse(new Uint8Array(jpeg), plan);
     for (const [model, ms] of Object.entries(obs.ms)) metrics.modelSeconds.observe({ model }, ms / 1000);
     const violations = this.engine.evaluate(job.cameraId, rules, obs, at);
+    const changed = this.deps.baselines ? this.engine.takeBaselineChanges(job.cameraId) : undefined;
+    if (changed) {
+      await this.deps.baselines
+        ?.save(job.cameraId, changed)
+        .catch((err) =>
+          this.deps.logger.warn(
+            { cameraId: job.cameraId, err: (err as Error).message },
+            "baseline save failed",
+          ),
+        );
+    }
     this.deps.logger.debug(
       {
         cameraId: job.cameraId,

@@ -3,13 +3,14 @@
  * is learned from clean frames under varying light, a brighter clean frame is not a violation, clutter
  * on the floor is — and it is found even though nothing moves between the cluttered frames.
  */
-import { AlertJob, createLogger } from "@mingfang/core";
+import { AlertJob, createLogger, createRedis } from "@mingfang/core";
 import { Value } from "typebox/value";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { parseAnalyticsConfig } from "../config.schema.js";
 import { CLUTTER, workshopScene } from "../testing/scenes.js";
 import { createInlineAnalyser } from "./analyser.js";
 import { FrameProcessor } from "./analytics.worker.js";
+import { redisBaselineStore } from "./baseline.store.js";
 import { createAnalyticsRegistry } from "./metrics.js";
 
 const config = parseAnalyticsConfig({
@@ -87,5 +88,58 @@ describe("unclean_area", () => {
     expect(b?.x).toBeLessThan(150 / 640 + 0.03);
     expect((b?.x ?? 0) + (b?.w ?? 0)).toBeGreaterThan(350 / 640 - 0.03);
     expect(b?.y).toBeGreaterThan(0.55);
+  });
+
+  it("keeps the learned baseline in Redis across a restart: a worker restarted on a messy zone still sees the mess", async () => {
+    const redis = createRedis(inject("redisUrl"));
+    closers.push(async () => {
+      redis.disconnect();
+    });
+    const store = redisBaselineStore(redis, `t-baseline-${process.pid}-${Date.now()}`);
+    const analyser = await createInlineAnalyser(config);
+    closers.push(() => analyser.close());
+    const make = (alerts: AlertJob[]) =>
+      new FrameProcessor({
+        config,
+        analyser,
+        metrics: createAnalyticsRegistry().metrics,
+        logger: createLogger({ level: "silent" }),
+        baselines: store,
+        publish: async (a) => {
+          alerts.push(a);
+        },
+      });
+    let t = 0;
+    const base = Date.now() - 9000;
+    const frame = (jpeg: Buffer) => ({
+      cameraId: 6,
+      capturedAt: new Date(base + 500 * t++).toISOString(),
+      jpeg: jpeg.toString("base64"),
+      width: 640,
+      height: 480,
+    });
+    const first: AlertJob[] = [];
+    const before = make(first);
+    for (const b of [0.9, 1.0, 1.1]) await before.process(frame(await workshopScene({ brightness: b })));
+    expect(first).toEqual([]);
+    // "Restart": a new processor (empty memory) sees only the messy zone.
+    const after: AlertJob[] = [];
+    const restarted = make(after);
+    const messy = await workshopScene({ clutter: CLUTTER });
+    await restarted.process(frame(messy));
+    await restarted.process(frame(messy));
+    expect(after.map((a) => a.type)).toEqual(["unclean_area"]);
+    // Without the store it would have learned the mess as clean.
+    const forgetful = new FrameProcessor({
+      config,
+      analyser,
+      metrics: createAnalyticsRegistry().metrics,
+      logger: createLogger({ level: "silent" }),
+      publish: async (a) => {
+        after.push(a);
+      },
+    });
+    for (let i = 0; i < 5; i++) await forgetful.process({ ...frame(messy), cameraId: 7 });
+    expect(after).toHaveLength(1);
   });
 });
