@@ -264,7 +264,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       },
     },
     async (req, reply) => {
-      const p = await service.readPhoto(currentUser(req), req.params.id, req.params.attachmentId);
+      const p = await service.readPhoto(actor(req), req.params.id, req.params.attachmentId);
       return reply
         .header("content-type", p.mime)
         .header("cache-control", "private, max-age=3600")

@@ -437,11 +437,23 @@ export class CaseService {
     return attId;
   }
 
-  async readPhoto(user: Principal, id: string, attachmentId: string) {
-    await this.load(user, id);
+  /** A photo's bytes, checked against its SHA-256; the read is audited like an evidence read. */
+  async readPhoto(actor: Actor, id: string, attachmentId: string) {
+    const c = await this.load(actor.user, id);
     const a = await this.repo.findAttachment(this.db, id, attachmentId);
     if (!a) throw notFound("attachment");
-    return { mime: a.mime, bytes: await this.photos.read(a.path, a.sha256) };
+    const bytes = await this.photos.read(a.path, a.sha256);
+    await new AuditRepository(this.db).record({
+      actorId: actor.user.id,
+      actorUsername: actor.user.username,
+      action: "case.photo_read",
+      targetType: "case",
+      targetId: c.id,
+      stationId: c.station_id,
+      ip: actor.ip,
+      detail: { code: c.code, attachmentId },
+    });
+    return { mime: a.mime, bytes };
   }
 
   /**

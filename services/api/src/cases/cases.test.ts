@@ -284,6 +284,7 @@ describe("driving a case to closed", () => {
       "case.check_in",
       "case.order_rectification",
       "case.attach",
+      "case.photo_read",
       "case.submit_rectification",
       "case.review",
       "case.close",
