@@ -85,8 +85,19 @@ const checkFields = (threshold: number, motionGated: boolean) => ({
   source: Source,
 });
 
-export const PeopleCheckSchema = (threshold: number) =>
-  Type.Object(checkFields(threshold, true), { additionalProperties: false, default: {} });
+export const PeopleCheckSchema = (threshold: number, minCropPx: number) =>
+  Type.Object(
+    {
+      ...checkFields(threshold, true),
+      minCropPx: Type.Integer({
+        default: minCropPx,
+        minimum: 0,
+        description:
+          "Hands (heads) whose crop is smaller than this many pixels are not classified (unknown, not compliant): the glove classifier is blind below ~32 px (models/glove-classifier/README.md).",
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  );
 
 export const UncleanCheckSchema = Type.Object(
   {
@@ -143,8 +154,8 @@ export const CameraRulesSchema = Type.Object(
     }),
     checks: Type.Object(
       {
-        no_gloves: PeopleCheckSchema(0.6),
-        no_hat: PeopleCheckSchema(0.6),
+        no_gloves: PeopleCheckSchema(0.6, 32),
+        no_hat: PeopleCheckSchema(0.6, 0),
         unclean_area: UncleanCheckSchema,
       },
       { additionalProperties: false, default: {} },

@@ -47,6 +47,9 @@ export interface FramePlan {
    */
   handZones?: Point[][];
   headZones?: Point[][];
+  /** Crops smaller than this (pixels, the longer side) are not classified: counted as unknown. */
+  minHandPx?: number;
+  minHeadPx?: number;
   maxPersons: number;
   custom: { name: string; when: "always" | "if-motion" }[];
   /** Grey thumbnail for the clean-baseline comparison. */
@@ -64,6 +67,8 @@ export interface FrameObservation {
   persons: Box[];
   hands: Part[];
   heads: Part[];
+  /** Hands and heads found but too small to classify (not counted either way). */
+  unknownParts: number;
   custom: Record<string, (Box & { violation: string | null })[]>;
   ms: Record<string, number>;
 }
@@ -105,6 +110,7 @@ export async function analyseFrame(
     persons: [],
     hands: [],
     heads: [],
+    unknownParts: 0,
     custom: {},
     ms,
   };
@@ -176,6 +182,10 @@ async function people(
     if (wantHands && models.glove) {
       const glove = models.glove;
       for (const h of handRegions(p, kps, img.width, img.height)) {
+        if (Math.max(h.box.x2 - h.box.x1, h.box.y2 - h.box.y1) < (plan.minHandPx ?? 0)) {
+          obs.unknownParts++;
+          continue;
+        }
         const probs = await timed(ms, glove.name, async () =>
           glove.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
         );
@@ -186,6 +196,10 @@ async function people(
     if (wantHeads && models.headcover) {
       const hc = models.headcover;
       const h = headRegion(p, kps, img.width, img.height);
+      if (Math.max(h.box.x2 - h.box.x1, h.box.y2 - h.box.y1) < (plan.minHeadPx ?? 0)) {
+        obs.unknownParts++;
+        continue;
+      }
       const probs = await timed(ms, hc.name, async () =>
         hc.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
       );

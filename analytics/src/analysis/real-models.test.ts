@@ -138,4 +138,23 @@ describe("default person pipeline on vtest.avi", () => {
     expect(obs.heads).toEqual([]);
     expect(obs.ms.pose).toBeUndefined();
   });
+
+  it("leaves hands too small for the glove classifier unknown instead of calling them gloved", async () => {
+    const plan = {
+      thumb: { width: 64, height: 48 },
+      motion: { pixelThreshold: 25, areaThreshold: 0.005 },
+      people: "always" as const,
+      hands: true,
+      heads: false,
+      maxPersons: 8,
+      custom: [],
+    };
+    const all = await analyseFrame(new Uint8Array(frame), plan, loaded.models);
+    const gated = await analyseFrame(new Uint8Array(frame), { ...plan, minHandPx: 32 }, loaded.models);
+    // vtest.avi's pedestrians are ~40×80 px: their hand crops are ~15 px.
+    expect(all.hands.length).toBeGreaterThan(0);
+    expect(gated.hands.filter((h) => h.x2 - h.x1 < 32 && h.y2 - h.y1 < 32)).toEqual([]);
+    expect(gated.unknownParts).toBe(all.hands.length - gated.hands.length);
+    expect(gated.unknownParts).toBeGreaterThan(0);
+  });
 });

@@ -74,6 +74,7 @@ function obs(parts: {
     persons: [person],
     hands: parts.hands ?? [],
     heads: parts.heads ?? [],
+    unknownParts: 0,
     custom: {},
     ms: {},
   };
@@ -114,7 +115,13 @@ describe("rules engine", () => {
     const e = new RulesEngine(caps, { width: 64, height: 48 });
     const r = rules();
     const plan = e.plan(1, r, at(0));
-    expect(plan).toMatchObject({ people: "if-motion", hands: true, heads: true });
+    expect(plan).toMatchObject({
+      people: "if-motion",
+      hands: true,
+      heads: true,
+      minHandPx: 32,
+      minHeadPx: 0,
+    });
     // Keypoints only for persons near the food-handling zone of no_gloves; no_hat has no zone: everyone.
     expect(plan.handZones).toEqual([
       [

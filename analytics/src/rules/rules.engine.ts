@@ -216,10 +216,12 @@ export class RulesEngine {
         : undefined;
       if (check === "no_gloves") {
         plan.hands = true;
+        plan.minHandPx = rules.checks.no_gloves.minCropPx;
         if (zones) plan.handZones = zones;
         need(when);
       } else if (check === "no_hat") {
         plan.heads = true;
+        plan.minHeadPx = rules.checks.no_hat.minCropPx;
         if (zones) plan.headZones = zones;
         need(when);
       } else if (at.getTime() - s.lastUncleanMs >= rules.checks.unclean_area.intervalS * 1000) {

@@ -139,6 +139,7 @@ export class FrameProcessor {
         persons: obs.persons.length,
         hands: obs.hands.map((h) => Number(h.violation.toFixed(2))),
         heads: obs.heads.map((h) => Number(h.violation.toFixed(2))),
+        unknownParts: obs.unknownParts,
         plan: { people: plan.people, hands: plan.hands, heads: plan.heads, detail: !!plan.detail },
         violations: violations.map((v) => v.type),
       },
