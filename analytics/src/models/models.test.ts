@@ -9,6 +9,7 @@ import { BadInputError, decodeJpeg } from "./image.adapter.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "mingfang-models-"));
 writeFileSync(path.join(dir, "yolo.onnx"), yoloShapedModel());
+writeFileSync(path.join(dir, "yolo5.onnx"), yoloShapedModel(64, 16, "yolov5"));
 writeFileSync(path.join(dir, "cls.onnx"), meanColourClassifier());
 writeFileSync(path.join(dir, "junk.onnx"), "this is not a model at all, just text ".repeat(10));
 writeFileSync(
@@ -82,6 +83,21 @@ describe("model registry and sessions (real ONNX Runtime)", () => {
     expect(dets[0]?.x2).toBeCloseTo(64, 0);
     expect(dets[0]?.y1).toBeCloseTo(0, 0);
     expect(dets[0]?.y2).toBeCloseTo(32, 0);
+  });
+
+  it("runs a YOLOv5 export ([1, A, 5 + C], objectness × class score)", async () => {
+    const m = (await loadModel(
+      "v5",
+      { path: "yolo5.onnx", type: "yolov5", classes: ["head", "hat", "glove"], inputSize: 64, score: 0.5 },
+      dir,
+    )) as Detector;
+    loaded.push(m);
+    const img = await decodeJpeg(await frameJpeg(128, 64, [{ x: 32, y: 0, s: 32, rgb: [0, 255, 0] }]));
+    const dets = await m.detect(img);
+    expect(dets).toHaveLength(1);
+    expect(dets[0]?.classId).toBe(1);
+    expect(dets[0]?.score).toBeGreaterThan(0.9);
+    expect(dets[0]?.x1).toBeCloseTo(32, 0);
   });
 
   it("classifies with a card", async () => {

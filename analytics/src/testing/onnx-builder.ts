@@ -82,9 +82,9 @@ export class OnnxGraph {
  * A YOLOv8-shaped detector on a `size`² input: the image is average-pooled into a grid of `cell`² cells;
  * each cell is one anchor whose box is the cell and whose class scores are the mean R, G, B of the cell
  * (so classes.length must be 3). Paint a red square on black: a class-0 detection there. Output
- * `[1, 4 + 3, (size / cell)²]`, the Ultralytics layout.
+ * `[1, 4 + 3, (size / cell)²]`, the Ultralytics layout; or YOLOv5's `[1, A, 5 + 3]` with an objectness.
  */
-export function yoloShapedModel(size = 64, cell = 16): Uint8Array {
+export function yoloShapedModel(size = 64, cell = 16, layout: "yolov8" | "yolov5" = "yolov8"): Uint8Array {
   const g = new OnnxGraph();
   const grid = size / cell;
   const anchors = grid * grid;
@@ -100,6 +100,15 @@ export function yoloShapedModel(size = 64, cell = 16): Uint8Array {
   }
   const pooled = g.node("AveragePool", ["images"], { kernel_shape: [cell, cell], strides: [cell, cell] });
   const scores = g.node("Reshape", [pooled, g.constant([3], [1, 3, anchors], "int64")]);
+  if (layout === "yolov5") {
+    // [1, A, 5 + C]: boxes, objectness (the brightest channel of the cell), class scores.
+    const obj = g.node("ReduceMax", [scores], { axes: [1], keepdims: 1 });
+    const rows = g.node("Concat", [g.constant([1, 4, anchors], boxes), obj, scores], { axis: 1 });
+    g.node("Transpose", [rows], { perm: [0, 2, 1] }, "output0");
+    return g.encode({ name: "images", dims: [1, 3, size, size] }, [
+      { name: "output0", dims: [1, anchors, 8] },
+    ]);
+  }
   g.node("Concat", [g.constant([1, 4, anchors], boxes), scores], { axis: 1 }, "output0");
   return g.encode({ name: "images", dims: [1, 3, size, size] }, [{ name: "output0", dims: [1, 7, anchors] }]);
 }
