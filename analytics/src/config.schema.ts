@@ -93,7 +93,7 @@ export const PeopleCheckSchema = (threshold: number, minCropPx: number) =>
         default: minCropPx,
         minimum: 0,
         description:
-          "Hands (heads) whose crop is smaller than this many pixels are not classified (unknown, not compliant): the glove classifier is blind below ~32 px (models/glove-classifier/README.md).",
+          "Hands (heads) whose crop is smaller than this many pixels are not classified (unknown, not compliant): the glove classifier is unreliable below ~16 px (models/glove-classifier/README.md).",
       }),
     },
     { additionalProperties: false, default: {} },
@@ -154,7 +154,7 @@ export const CameraRulesSchema = Type.Object(
     }),
     checks: Type.Object(
       {
-        no_gloves: PeopleCheckSchema(0.6, 32),
+        no_gloves: PeopleCheckSchema(0.6, 16),
         no_hat: PeopleCheckSchema(0.6, 0),
         unclean_area: UncleanCheckSchema,
       },

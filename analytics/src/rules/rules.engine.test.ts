@@ -119,7 +119,7 @@ describe("rules engine", () => {
       people: "if-motion",
       hands: true,
       heads: true,
-      minHandPx: 32,
+      minHandPx: 16,
       minHeadPx: 0,
     });
     // Keypoints only for persons near the food-handling zone of no_gloves; no_hat has no zone: everyone.
