@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { ensureClips } from "../ingest/src/simulator/clips.js";
 import { spawnTethered, type TetheredProcess } from "../services/core/src/process/tethered.js";
 import { findFreePort, startPrivateRedis } from "../services/core/src/redis/private-redis.js";
-import { ensureClips } from "../ingest/src/simulator/clips.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEST_DATA = join(ROOT, ".test-data");

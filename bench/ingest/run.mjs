@@ -50,8 +50,12 @@ function procStat(pid) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function measure(label, n, start, stop, ownPids) {
+async function measure(label, n, start, stop, ownPids, ready = () => true) {
   await start();
+  // Everything up first (our owners start a few processes at a time), then the warm-up.
+  const upBy = Date.now() + 180_000;
+  while (!ready() && Date.now() < upBy) await sleep(500);
+  if (!ready()) console.warn(`${label} ${n}: not all processes live after 180 s; measuring anyway`);
   await sleep(WARMUP * 1000);
   const pids0 = ownPids();
   const before = new Map(pids0.map((p) => [p, procStat(p)]));
@@ -99,119 +103,77 @@ async function main() {
   const rows = [];
   for (const n of COUNTS) {
     const subset = cams.slice(0, n);
-    // floor
-    let floorProcs = [];
-    rows.push(
-      await measure(
-        "floor",
-        n,
-        async () => {
-          floorProcs = subset.map((c, i) => {
-            const dir = mkdtempSync(path.join(work, `floor-${i}-`));
-            return spawn(
-              "ffmpeg",
-              [
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-rtsp_transport",
-                "tcp",
-                "-i",
-                sim.rtspUrl(c.key, "main"),
-                "-c",
-                "copy",
-                "-f",
-                "hls",
-                "-hls_time",
-                "1",
-                "-hls_list_size",
-                "6",
-                "-hls_flags",
-                "delete_segments",
-                path.join(dir, "index.m3u8"),
-              ],
-              { stdio: "ignore" },
-            );
-          });
-        },
-        async () => {
-          for (const p of floorProcs) p.kill("SIGTERM");
-          await sleep(1500);
-        },
-        () => floorProcs.map((p) => p.pid),
-      ),
-    );
-    // floor with sampling: the same bare HLS process plus a bare keyframe sampler per camera, output discarded
-    let floorFull = [];
-    rows.push(
-      await measure(
-        "floor+samp",
-        n,
-        async () => {
-          floorFull = subset.flatMap((c, i) => {
-            const dir = mkdtempSync(path.join(work, `floorfull-${i}-`));
-            return [
-              spawn(
-                "ffmpeg",
-                [
-                  "-hide_banner",
-                  "-loglevel",
-                  "error",
-                  "-rtsp_transport",
-                  "tcp",
-                  "-i",
-                  sim.rtspUrl(c.key, "main"),
-                  "-c",
-                  "copy",
-                  "-f",
-                  "hls",
-                  "-hls_time",
-                  "1",
-                  "-hls_list_size",
-                  "6",
-                  "-hls_flags",
-                  "delete_segments",
-                  path.join(dir, "index.m3u8"),
-                ],
-                { stdio: "ignore" },
-              ),
-              spawn(
-                "ffmpeg",
-                [
-                  "-hide_banner",
-                  "-loglevel",
-                  "error",
-                  "-skip_frame",
-                  "nokey",
-                  "-rtsp_transport",
-                  "tcp",
-                  "-i",
-                  sim.rtspUrl(c.key, "sub"),
-                  "-an",
-                  "-vf",
-                  "scale='min(640,iw)':-2",
-                  "-fps_mode",
-                  "passthrough",
-                  "-c:v",
-                  "mjpeg",
-                  "-q:v",
-                  "5",
-                  "-f",
-                  "image2pipe",
-                  "pipe:1",
-                ],
-                { stdio: "ignore" },
-              ),
-            ];
-          });
-        },
-        async () => {
-          for (const p of floorFull) p.kill("SIGTERM");
-          await sleep(1500);
-        },
-        () => floorFull.map((p) => p.pid),
-      ),
-    );
+    // The floor: bare processes, no supervision. `withSampler` adds a bare keyframe sampler per camera.
+    const bareHls = (c, i, tag) =>
+      spawn(
+        "ffmpeg",
+        [
+          ...[
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-rtsp_transport",
+            "tcp",
+            "-i",
+            sim.rtspUrl(c.key, "main"),
+          ],
+          ...[
+            "-c",
+            "copy",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "6",
+            "-hls_flags",
+            "delete_segments",
+          ],
+          path.join(mkdtempSync(path.join(work, `${tag}-${i}-`)), "index.m3u8"),
+        ],
+        { stdio: "ignore" },
+      );
+    const bareSampler = (c) =>
+      spawn(
+        "ffmpeg",
+        [
+          ...["-hide_banner", "-loglevel", "error", "-skip_frame", "nokey", "-rtsp_transport", "tcp"],
+          ...[
+            "-i",
+            sim.rtspUrl(c.key, "sub"),
+            "-an",
+            "-vf",
+            "scale='min(640,iw)':-2",
+            "-fps_mode",
+            "passthrough",
+          ],
+          ...["-c:v", "mjpeg", "-q:v", "5", "-f", "image2pipe", "pipe:1"],
+        ],
+        { stdio: "ignore" },
+      );
+    for (const [label, withSampler] of [
+      ["floor", false],
+      ["floor+samp", true],
+    ]) {
+      let procs = [];
+      rows.push(
+        await measure(
+          label,
+          n,
+          async () => {
+            procs = subset.flatMap((c, i) => [
+              bareHls(c, i, label),
+              ...(withSampler ? [bareSampler(c)] : []),
+            ]);
+          },
+          async () => {
+            for (const p of procs) p.kill("SIGTERM");
+            await sleep(1500);
+          },
+          () => procs.map((p) => p.pid),
+        ),
+      );
+    }
     for (const analyse of [false, true]) {
       let owners = [];
       const frames = new QueueFrameSink(conn, qconn, `bench${n}${analyse}`);
@@ -250,6 +212,10 @@ async function main() {
             await frames.close();
           },
           () => owners.flatMap((o) => o.pids()),
+          () =>
+            owners.every(
+              (o) => o.live.current.phase === "live" && (o.sampler?.current.phase ?? "live") === "live",
+            ),
         ),
       );
       rows.at(-1).restarts = owners.reduce(

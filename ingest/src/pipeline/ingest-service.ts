@@ -133,7 +133,7 @@ export class IngestService {
       .where("id", "=", id)
       .executeTakeFirst();
     const existing = this.owners.get(id);
-    if (!row || !row.enabled || !row.source_url_enc) {
+    if (!row?.enabled || !row.source_url_enc) {
       if (existing) {
         this.owners.delete(id);
         await existing.stop({ removeMedia: !row });

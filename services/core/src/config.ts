@@ -164,7 +164,8 @@ export const ConfigSchema = Type.Object(
       default: 8554,
       minimum: 1,
       maximum: 65535,
-      description: "Demo only: the camera simulator's RTSP port on 127.0.0.1 (the seeded cameras point there).",
+      description:
+        "Demo only: the camera simulator's RTSP port on 127.0.0.1 (the seeded cameras point there).",
     }),
     DISCOVERY_INTERFACE: Type.String({
       default: "127.0.0.1",
