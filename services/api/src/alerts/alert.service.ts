@@ -25,7 +25,7 @@ import { Value } from "typebox/value";
 import { HttpError } from "../errors.js";
 import type { EventBus, Executor } from "../events/event-bus.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
-import { type AlertRecord, AlertRepository } from "./alert.repository.js";
+import { type AlertRecord, AlertRepository, type CameraContext } from "./alert.repository.js";
 import type { AlertsOptions } from "./alerts.options.js";
 import { EvidenceError, type EvidenceStore } from "./evidence.store.js";
 
@@ -42,6 +42,7 @@ export interface Actor {
 }
 const SYSTEM: Actor = { id: null, username: "system" };
 
+const CAMERA_CACHE_MS = 10_000;
 const MAX_EVIDENCE_BASE64 = Math.ceil((8 * 1024 * 1024 * 4) / 3);
 const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -138,8 +139,9 @@ export class AlertService {
       return { outcome: "rejected", alertId: job.id, reason: "evidence larger than 8 MB" };
     }
     const { bus, options } = this.deps;
-    if (await this.repo.exists(job.id)) return { outcome: "duplicate", alertId: job.id };
-    const cam = await this.repo.camera(job.cameraId);
+    // (The duplicate check is inside the transaction: a redelivered job rewrites the same evidence file
+    // with the same bytes, then stops there.)
+    const cam = await this.cameraContext(job.cameraId);
     if (!cam) return { outcome: "rejected", alertId: job.id, reason: `unknown camera ${job.cameraId}` };
     const capturedAt = new Date(job.capturedAt);
 
@@ -159,8 +161,9 @@ export class AlertService {
     }
 
     const now = new Date();
-    // Scheduled before the commit: the check finds no alert if the commit fails, and a job that is
-    // lost anyway is caught by the escalation sweep (escalation_due_at).
+    let escalation: { grade: number; dueAt: Date } | null = null;
+    // The escalation job is scheduled after the commit; if this process dies in between, the escalation
+    // sweep finds the alert by its escalation_due_at.
     const result = await bus.transaction(async (trx): Promise<IntakeOutcome> => {
       await this.repo.lockCamera(trx, cam.id);
       if (await this.repo.exists(job.id, trx)) return { outcome: "duplicate", alertId: job.id };
@@ -225,15 +228,47 @@ export class AlertService {
         stationId: cam.station_id,
         detail: { cameraId: cam.id, type: job.type, grade, confidence: job.confidence },
       });
-      const rec = (await this.repo.find(job.id, trx))!;
+      const rec: AlertRecord = {
+        id: job.id,
+        camera_id: cam.id,
+        camera_name: cam.name,
+        workshop_id: cam.workshop_id,
+        workshop_name: cam.workshop_name,
+        station_id: cam.station_id,
+        type: job.type,
+        area: cam.area,
+        grade,
+        status: "new",
+        confidence: job.confidence,
+        boxes: job.boxes,
+        model: job.model ?? null,
+        zone: job.zone ?? null,
+        captured_at: capturedAt,
+        created_at: now,
+        updated_at: now,
+        repeat_count: 0,
+        last_seen_at: null,
+        acknowledged_by: null,
+        acknowledged_at: null,
+        ack_note: null,
+        escalation_due_at: dueAt,
+        escalated_at: null,
+        closed_by: null,
+        closed_at: null,
+        close_note: null,
+        evidence_path: evidencePath,
+        evidence_sha256: evidenceSha,
+        case_id: null,
+      };
       const { seq } = await bus.publish(trx, "alert.created", cam.station_id, alertEventPayload(rec));
+      escalation = { grade, dueAt };
       return { outcome: "created", alertId: job.id, seq };
     });
-    if (result.outcome === "created") {
-      const rec = await this.repo.find(job.id);
-      if (rec?.escalation_due_at) {
-        const delay = Math.max(0, new Date(rec.escalation_due_at).getTime() - Date.now());
-        await this.deps.scheduleEscalation(job.id, rec.grade, delay).catch((err: Error) => {
+    if (result.outcome === "created" && escalation) {
+      const { grade, dueAt } = escalation as { grade: number; dueAt: Date };
+      {
+        const delay = Math.max(0, dueAt.getTime() - Date.now());
+        await this.deps.scheduleEscalation(job.id, grade, delay).catch((err: Error) => {
           this.log.warn(
             { err: err.message, alertId: job.id },
             "escalation not scheduled; the sweep will catch it",
@@ -245,6 +280,18 @@ export class AlertService {
       await this.deps.evidence.remove(evidencePath).catch(() => {});
     }
     return result;
+  }
+
+  private readonly cameras = new Map<number, { at: number; cam: CameraContext | undefined }>();
+
+  /** Camera, workshop and station of an alert, cached for a few seconds (intake runs at tens per second). */
+  private async cameraContext(id: number): Promise<CameraContext | undefined> {
+    const hit = this.cameras.get(id);
+    if (hit && Date.now() - hit.at < CAMERA_CACHE_MS) return hit.cam;
+    const cam = await this.repo.camera(id);
+    if (this.cameras.size > 10_000) this.cameras.clear();
+    this.cameras.set(id, { at: Date.now(), cam });
+    return cam;
   }
 
   // ---- lifecycle ----

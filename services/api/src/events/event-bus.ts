@@ -228,7 +228,8 @@ export class EventBus {
   }
 
   private want(seq: bigint): void {
-    if (!this.running) return;
+    // Already delivered (typically our own wake-up coming back from Redis): nothing to read.
+    if (!this.running || seq <= this.cursor) return;
     if (seq > this.wanted) {
       this.wanted = seq;
       this.wantedSince = Date.now();
