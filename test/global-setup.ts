@@ -236,7 +236,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // here, not inside some test's time limit.
   const t0 = Date.now();
   const clips = await ensureClips({ dataDir: TEST_DATA });
-  log(`[test-setup] simulator clips ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${clips.dir})`);
+  log(`simulator clips ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${clips.dir})`);
 
   return async () => {
     await Promise.allSettled([redis.stop(), postgres.stop?.()]);
