@@ -33,26 +33,33 @@ export async function startDemoCameras(
     .innerJoin("workshops as w", "w.id", "c.workshop_id")
     .select(["c.id", "c.name", "c.source_url_enc", "w.name as workshop", "w.id as wid"])
     .where("w.pilot", "=", true)
-    .where("c.enabled", "=", true)
     .orderBy("w.station_id")
     .orderBy("w.id")
     .orderBy("c.id")
     .execute();
-  const firstPerWorkshop = new Map<number, (typeof rows)[number]>();
-  for (const r of rows) if (!firstPerWorkshop.has(r.wid)) firstPerWorkshop.set(r.wid, r);
+  // Only the seeded cameras, those that point at the simulator; a camera someone added by hand is left alone.
+  const pointsAtSimulator = (enc: string | null): string | undefined => {
+    if (!enc) return undefined;
+    const url = decrypt(infra.keyring.credentials, enc);
+    return url.startsWith("rtsp://") && url.includes(`@127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}/`)
+      ? url
+      : undefined;
+  };
+  const simulatable = rows.flatMap((r) => {
+    const url = pointsAtSimulator(r.source_url_enc);
+    return url ? [{ ...r, url }] : [];
+  });
+  const firstPerWorkshop = new Map<number, (typeof simulatable)[number]>();
+  for (const r of simulatable) if (!firstPerWorkshop.has(r.wid)) firstPerWorkshop.set(r.wid, r);
   const chosen = [...firstPerWorkshop.values()].slice(0, count);
-  const cameras: SimulatedCamera[] = [];
-  const ids: number[] = [];
-  for (const r of chosen) {
-    if (!r.source_url_enc) continue;
-    const url = decrypt(infra.keyring.credentials, r.source_url_enc);
-    if (!url.startsWith(`rtsp://`) || !url.includes(`@127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}/`)) {
-      log.warn({ cameraId: r.id }, "camera does not point at the simulator; not simulated");
-      continue;
-    }
-    cameras.push(simulatedFromUrl(url, `${r.workshop} ${r.name}`));
-    ids.push(r.id);
-  }
+  const cameras: SimulatedCamera[] = chosen.map((r) => simulatedFromUrl(r.url, `${r.workshop} ${r.name}`));
+  const ids = chosen.map((r) => r.id);
+  // The seeded cameras the simulator does not serve are switched off for this run (and the served ones on),
+  // so that the demo shows no camera as offline that was never meant to stream, nor raises camera_offline
+  // alerts for them. `--cameras N` changes the split at the next start.
+  const off = simulatable.map((r) => r.id).filter((id) => !ids.includes(id));
+  if (ids.length) await db.updateTable("cameras").set({ enabled: true }).where("id", "in", ids).execute();
+  if (off.length) await db.updateTable("cameras").set({ enabled: false }).where("id", "in", off).execute();
   const simulator = new CameraSimulator();
   if (cameras.length === 0) return { cameraIds: [], simulator, stop: async () => {} };
   const bar = process.stderr.isTTY ? await progressBar("encoding demo clips") : undefined;
