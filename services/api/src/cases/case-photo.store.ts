@@ -1,12 +1,11 @@
 /**
  * Case photos on disk: DATA_DIR/media/cases/<case id>/<sha256>.<jpg|png>. Only JPEG and PNG, recognised
- * by their magic bytes (never by the name or the declared type); written atomically (temporary file,
- * fsync, rename) and checked against their SHA-256 on every read. The database keeps the path relative
- * to DATA_DIR/media and the hash.
+ * by their magic bytes (never by the name or the declared type); stored and checked like alert evidence
+ * (CheckedFileStore). The database keeps the path relative to DATA_DIR/media and the hash.
  */
-import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { sha256Hex } from "@mingfang/core";
+import { CheckedFileStore } from "../media/checked-file.store.js";
 
 export type PhotoMime = "image/jpeg" | "image/png";
 
@@ -19,51 +18,18 @@ export function sniffImage(b: Buffer): PhotoMime | null {
   return null;
 }
 
-export const sha256Hex = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-export class PhotoIntegrityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PhotoIntegrityError";
-  }
-}
-
-export class CasePhotoStore {
+export class CasePhotoStore extends CheckedFileStore {
   /** `mediaRoot` = DATA_DIR/media. */
-  constructor(private readonly mediaRoot: string) {}
+  constructor(mediaRoot: string) {
+    super(mediaRoot, "photo");
+  }
 
   async save(caseId: string, bytes: Buffer, mime: PhotoMime): Promise<{ rel: string; sha256: string }> {
-    const hash = sha256Hex(bytes);
-    const rel = path.posix.join("cases", caseId, `${hash}.${mime === "image/png" ? "png" : "jpg"}`);
-    const file = this.abs(rel);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    const fh = await open(tmp, "w");
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-    return { rel, sha256: hash };
-  }
-
-  async read(rel: string, expectedSha256: string): Promise<Buffer> {
-    const bytes = await readFile(this.abs(rel));
-    if (sha256Hex(bytes) !== expectedSha256)
-      throw new PhotoIntegrityError(`photo ${rel} fails its SHA-256 check`);
-    return bytes;
-  }
-
-  async remove(rel: string): Promise<void> {
-    await rm(this.abs(rel), { force: true });
-  }
-
-  private abs(rel: string): string {
-    const file = path.resolve(this.mediaRoot, rel);
-    if (!file.startsWith(path.resolve(this.mediaRoot) + path.sep))
-      throw new Error("path outside the media root");
-    return file;
+    const rel = path.posix.join(
+      "cases",
+      caseId,
+      `${sha256Hex(bytes)}.${mime === "image/png" ? "png" : "jpg"}`,
+    );
+    return { rel, sha256: await this.write(rel, bytes) };
   }
 }
