@@ -73,6 +73,8 @@ function startDemo(dataDir: string): { child: ChildProcess; out: () => string } 
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     SIMULATOR_RTSP_PORT: String(++port),
+    RTMP_PORT: String(++port),
+    NMS_HTTP_PORT: String(++port),
   };
   for (const k of ["DATABASE_URL", "REDIS_URL", "MINGFANG_SECRET", "MINGFANG_ADMIN_PASSWORD"]) delete env[k];
   const child = spawn(process.execPath, [CLI, "demo", "--cameras", "2"], {
@@ -107,9 +109,9 @@ describe("mingfang demo", () => {
       `the demo banner; output:\n${out()}`,
     );
     const url = /API docs\s+(http:\/\/localhost:\d+)\/api\/docs/.exec(out())![1]!;
-    const kids = descendants(child.pid!);
-    expect(kids.length).toBeGreaterThan(0); // the private redis-server (and its tether)
-    const cmdlines = kids.map((k) => {
+    const early = descendants(child.pid!);
+    expect(early.length).toBeGreaterThan(0); // the private redis-server, the simulator, node-media-server…
+    const cmdlines = early.map((k) => {
       try {
         return readFileSync(`/proc/${k}/cmdline`, "utf8");
       } catch {
@@ -118,7 +120,6 @@ describe("mingfang demo", () => {
     });
     expect(cmdlines.some((c) => c.includes("redis-server"))).toBe(true);
     expect(cmdlines.some((c) => c.includes("rtsp-simulator.py"))).toBe(true);
-    expect(cmdlines.some((c) => c.startsWith("ffmpeg"))).toBe(true);
 
     expect((await (await fetch(`${url}/readyz`)).json()).status).toBe("ok");
     const admin = /admin\s+bureau_admin\s+password: (\S+)/.exec(out())![1]!;
@@ -169,6 +170,41 @@ describe("mingfang demo", () => {
     expect(segRes.status).toBe(200);
     expect((await segRes.arrayBuffer()).byteLength).toBeGreaterThan(1000);
 
+    // The same camera, republished through node-media-server: low-latency HTTP-FLV behind the same token.
+    expect(live.flv).toMatch(/^\/media\/flv\/\d+\?token=/);
+    let flvHead = "";
+    while (Date.now() < deadline && flvHead !== "FLV") {
+      const ctl = new AbortController();
+      // A stream not yet published keeps the request open without data: give each try 3 s.
+      const timer = setTimeout(() => ctl.abort(), 3000);
+      try {
+        const r = await fetch(`${url}${live.flv}`, { signal: ctl.signal });
+        if (r.status === 200) {
+          const { value } = await r.body!.getReader().read();
+          flvHead = Buffer.from(value ?? [])
+            .subarray(0, 3)
+            .toString("latin1");
+        }
+      } catch {
+        // aborted: try again
+      }
+      clearTimeout(timer);
+      ctl.abort();
+      if (flvHead !== "FLV") await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(flvHead).toBe("FLV");
+    expect((await fetch(`${url}/media/flv/${camId}?token=0.${"0".repeat(64)}`)).status).toBe(403);
+
+    // Everything the demo runs now, ffmpeg included: all of it must be gone after Ctrl-C.
+    const kids = [...new Set([...early, ...descendants(child.pid!)])];
+    const now = kids.map((k) => {
+      try {
+        return readFileSync(`/proc/${k}/cmdline`, "utf8");
+      } catch {
+        return "";
+      }
+    });
+    expect(now.some((c) => c.startsWith("ffmpeg"))).toBe(true);
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     expect(code).toBe(0);

@@ -9,6 +9,7 @@ export * from "./pipeline/ingest-service.js";
 export * from "./pipeline/sinks.js";
 export * from "./pipeline/start-gate.js";
 export * from "./pipeline/supervisor-state.js";
+export * from "./rtmp/nms-server.js";
 export * from "./simulator/camera-simulator.js";
 export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";

@@ -62,6 +62,10 @@ export interface IngestSettings {
   backoff: BackoffPolicy;
   /** Publish the status at least this often (heartbeat), ms. */
   heartbeatMs: number;
+  /** When set, the live process also publishes the camera to this RTMP URL (node-media-server, FLV view). */
+  republishUrl?: (cameraId: number) => string;
+  /** Rewrites a source URL just before each start (signs pulls from our own node-media-server). */
+  signSource?: (url: string) => string;
 }
 
 export const DEFAULT_INGEST_SETTINGS: Omit<IngestSettings, "mediaDir"> = {
@@ -255,9 +259,16 @@ export class CameraOwner {
     await this.status.publish(st).catch((err) => this.log.warn({ err }, "status publish failed"));
   }
 
+  private source(url: string): string {
+    return this.settings.signSource ? this.settings.signSource(url) : url;
+  }
+
   private async runProbe(): Promise<ProbeResult> {
     if (this.probe) return this.probe;
-    const args = buildProbeArgs({ url: this.spec.mainUrl, timeoutSeconds: this.settings.ioTimeoutSeconds });
+    const args = buildProbeArgs({
+      url: this.source(this.spec.mainUrl),
+      timeoutSeconds: this.settings.ioTimeoutSeconds,
+    });
     let out = "";
     let err = "";
     const p = spawnTethered(this.settings.ffprobe, args, {
@@ -281,7 +292,7 @@ export class CameraOwner {
     mkdirSync(this.hlsDir, { recursive: true });
     this.cleanStaleSegments();
     return buildLiveArgs({
-      url: this.spec.mainUrl,
+      url: this.source(this.spec.mainUrl),
       timeoutSeconds: this.settings.ioTimeoutSeconds,
       hlsDir: this.hlsDir,
       segmentSeconds: this.settings.segmentSeconds,
@@ -291,12 +302,13 @@ export class CameraOwner {
         width: Math.min(probe.width ?? 1280, 1280),
         fps: Math.min(Math.round(probe.fps ?? 10), 15),
       },
+      ...(this.settings.republishUrl ? { rtmpUrl: this.settings.republishUrl(this.spec.id) } : {}),
     });
   }
 
   private samplerArgs(): string[] {
     return buildSamplerArgs({
-      url: this.spec.subUrl ?? this.spec.mainUrl,
+      url: this.source(this.spec.subUrl ?? this.spec.mainUrl),
       timeoutSeconds: this.settings.ioTimeoutSeconds,
       fps: this.settings.analysisFps,
       keyframeFps: 1 / this.settings.assumedGopSeconds,

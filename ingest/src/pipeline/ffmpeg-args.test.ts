@@ -124,5 +124,8 @@ describe("ffmpeg arguments", () => {
     const clean = scrubLine(line, ["pw123"]);
     expect(clean).not.toContain("pw123");
     expect(clean).toContain("rtsp://***@127.0.0.1:8554/cam-1/main");
+    expect(scrubLine("Error opening rtmp://127.0.0.1:1935/live/cam-1?key=1796.abcdef&x=1 (I/O)", [])).toBe(
+      "Error opening rtmp://127.0.0.1:1935/live/cam-1?key=***&x=1 (I/O)",
+    );
   });
 });

@@ -216,7 +216,10 @@ export function parseProgressBlock(lines: string[]): ProgressBlock {
 
 /** Remove the camera's URL and credentials from a line ffmpeg printed, before it reaches a log. */
 export function scrubLine(line: string, secrets: string[]): string {
-  let out = line.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
+  let out = line
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@")
+    // Signed keys on URLs (RTMP publish keys, play signatures, media tokens) are credentials too.
+    .replace(/([?&](?:key|sign|token|password|pwd)=)[^&\s'"]+/gi, "$1***");
   for (const s of secrets) {
     if (s.length >= 3) out = out.split(s).join("***");
   }

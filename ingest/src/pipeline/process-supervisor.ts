@@ -4,6 +4,7 @@
  * every change. One per process; a camera owner has two (live HLS and frame sampling).
  */
 import { type Logger, spawnTethered, type TetheredProcess } from "@mingfang/core";
+import { scrubLine } from "./ffmpeg-args.js";
 import type { StartGate } from "./start-gate.js";
 import {
   type BackoffPolicy,
@@ -212,8 +213,7 @@ export class ProcessSupervisor {
   }
 
   private scrub(line: string): string {
-    let out = line.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
-    for (const s of this.o.secrets()) if (s.length >= 3) out = out.split(s).join("***");
+    const out = scrubLine(line, this.o.secrets());
     return out;
   }
 }

@@ -204,7 +204,8 @@ describe("CameraSimulator (real GStreamer RTSP server, ffmpeg as the client)", (
     await sleep(1000);
     const during = r.frames();
     await sleep(1500);
-    expect(r.frames()).toBeLessThanOrEqual(during + 1);
+    // A live stream would bring ~15 more frames in 1.5 s; a few already in flight may still be decoded.
+    expect(r.frames()).toBeLessThanOrEqual(during + 5);
     // A new connection is answered with junk before anything RTSP.
     const first = await new Promise<Buffer>((resolve, reject) => {
       const sock = connect(sim.rtspPort, "127.0.0.1", () => {

@@ -62,6 +62,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     trustProxy: deps.config.TRUST_PROXY,
     bodyLimit: 1024 * 1024,
+    // On close, end every connection (keep-alive clients, live FLV viewers) instead of waiting for them.
+    forceCloseConnections: true,
   });
 
   const bodyAjv = makeAjv(false);

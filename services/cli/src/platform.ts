@@ -22,7 +22,7 @@ import {
   resolveDataDir,
   startPrivateRedis,
 } from "@mingfang/core";
-import { IngestService } from "@mingfang/ingest";
+import { cameraStreamPath, IngestService, NmsServer } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
 
 export const ROLE_NAMES = ["api", "ingest", "analytics"] as const;
@@ -176,6 +176,21 @@ export async function startPlatform(
         stoppers.push({ name: "api", stop: () => a.close() });
         await app.listen({ port: config.PORT, host: config.HOST });
       } else if (role === "ingest") {
+        // node-media-server: RTMP push cameras, and each camera republished for low-latency FLV live view.
+        let nms: NmsServer | undefined;
+        if (config.RTMP_PORT > 0) {
+          const server = new NmsServer({
+            bind: config.RTMP_BIND,
+            rtmpPort: config.RTMP_PORT,
+            httpPort: config.NMS_HTTP_PORT,
+            dataDir: path.join(infra.dataDir, "nms"),
+            keyring: infra.keyring,
+            log: (line) => logger.info({ component: "nms" }, line),
+          });
+          stoppers.push({ name: "nms", stop: () => server.stop() });
+          await server.start();
+          nms = server;
+        }
         const svc = new IngestService({
           db: infra.database.db,
           keyring: infra.keyring,
@@ -187,6 +202,13 @@ export async function startPlatform(
             analysisFps: config.ANALYSIS_FPS,
             segmentSeconds: config.HLS_SEGMENT_SECONDS,
             stallSeconds: config.CAMERA_STALL_SECONDS,
+            ...(nms
+              ? {
+                  republishUrl: (id: number) => nms.publishUrl(cameraStreamPath(id), 86_400),
+                  // A push camera is pulled from our own node-media-server, which wants its play signature.
+                  signSource: (url: string) => nms.signPull(url),
+                }
+              : {}),
           },
           ...(opts.cameraIds ? { cameraIds: opts.cameraIds } : {}),
         });

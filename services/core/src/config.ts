@@ -160,6 +160,25 @@ export const ConfigSchema = Type.Object(
       maximum: 300,
       description: "A camera process with no output for this long is restarted (and shown stalled).",
     }),
+    RTMP_PORT: Type.Integer({
+      default: 1935,
+      minimum: 0,
+      maximum: 65535,
+      description:
+        "RTMP port of node-media-server (push cameras; low-latency FLV live view); 0 turns RTMP and FLV off.",
+    }),
+    RTMP_BIND: Type.String({
+      default: "127.0.0.1",
+      minLength: 1,
+      description:
+        "Address node-media-server binds (RTMP and its internal FLV port); 0.0.0.0 to accept push cameras.",
+    }),
+    NMS_HTTP_PORT: Type.Integer({
+      default: 8936,
+      minimum: 1,
+      maximum: 65535,
+      description: "node-media-server's HTTP-FLV port; only the API's FLV proxy uses it (signed internally).",
+    }),
     SIMULATOR_RTSP_PORT: Type.Integer({
       default: 8554,
       minimum: 1,

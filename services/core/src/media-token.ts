@@ -2,7 +2,8 @@
  * Short-lived signed media tokens: HMAC-SHA256 over the camera id and the expiry, under a key derived
  * from MINGFANG_SECRET. Token form: `<expiry unix seconds>.<hex signature>`.
  */
-import { hmacHex, safeEqualHex } from "./crypto.js";
+import { createHash, hkdfSync } from "node:crypto";
+import { hmacHex, type Keyring, safeEqualHex } from "./crypto.js";
 
 export function signMediaToken(key: Buffer, cameraId: number, ttlSeconds: number, now = Date.now()): string {
   const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
@@ -25,3 +26,64 @@ export function verifyMediaToken(
   if (exp * 1000 <= now) return "expired";
   return "ok";
 }
+
+/**
+ * RTMP publish keys (node-media-server's own MD5 signing is not used): `<expiry>.<HMAC-SHA256 over
+ * "rtmp:<stream path>:<expiry>">`, given as `?key=` on the publish URL. The ingest signs the streams it
+ * republishes; a push camera gets a long-lived key for its own path.
+ */
+export function signPublishKey(
+  key: Buffer,
+  streamPath: string,
+  ttlSeconds: number,
+  now = Date.now(),
+): string {
+  const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
+  return `${exp}.${hmacHex(key, `rtmp:${streamPath}:${exp}`)}`;
+}
+
+export function verifyPublishKey(
+  key: Buffer,
+  streamPath: string,
+  token: string | undefined,
+  now = Date.now(),
+): MediaTokenCheck {
+  if (!token) return "missing";
+  const m = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(token);
+  if (!m) return "malformed";
+  const exp = Number(m[1]);
+  if (!safeEqualHex(m[2]!, hmacHex(key, `rtmp:${streamPath}:${exp}`))) return "forged";
+  if (exp * 1000 <= now) return "expired";
+  return "ok";
+}
+
+/** node-media-server's play secret, derived from MINGFANG_SECRET's media-token key. */
+export function nmsPlaySecret(keyring: Keyring): string {
+  return Buffer.from(hkdfSync("sha256", keyring.mediaToken, "mingfang", "mingfang/nms-play/v1", 24)).toString(
+    "hex",
+  );
+}
+
+/** node-media-server's own play signature (`sign=<exp>-<md5>`), for our internal hops only. */
+export function nmsPlaySign(streamPath: string, playSecret: string, now = Date.now()): string {
+  const exp = Math.floor(now / 1000) + 24 * 3600;
+  return `${exp}-${createHash("md5").update(`${streamPath}-${exp}-${playSecret}`).digest("hex")}`;
+}
+
+/** The FLV URL of a stream on node-media-server's HTTP port, with its play signature (internal hop). */
+export function nmsFlvUrl(
+  httpPort: number,
+  streamPath: string,
+  playSecret: string,
+  now = Date.now(),
+): string {
+  const exp = Math.floor(now / 1000) + 3600;
+  const sign = createHash("md5").update(`${streamPath}-${exp}-${playSecret}`).digest("hex");
+  return `http://127.0.0.1:${httpPort}${streamPath}.flv?sign=${exp}-${sign}`;
+}
+
+/** Where the ingest republishes camera N for FLV live view. */
+export const cameraStreamPath = (cameraId: number) => `/live/cam-${cameraId}`;
+
+/** Where an RTMP push camera publishes; its row's sourceUrl points the ingest there. */
+export const pushStreamPath = (cameraId: number) => `/live/push-${cameraId}`;

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REDIS_KEYS, signMediaToken } from "@mingfang/core";
+import { REDIS_KEYS, signMediaToken, verifyPublishKey } from "@mingfang/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 
@@ -172,6 +172,52 @@ describe("media: signed live URLs, HLS serving, public demo sites, status and sn
     expect(
       (await t.app.inject({ url: `/api/cameras/${other}/status`, headers: { cookie: duty } })).statusCode,
     ).toBe(404);
+  });
+
+  it("gives station staff a signed RTMP publish URL for a push camera of their own station", async () => {
+    const staff = await t.login("mingshui.staff");
+    const r = await t.app.inject({
+      url: `/api/cameras/${own}/publish-url`,
+      headers: { cookie: staff, host: "mingfang.example:8080" },
+    });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    const u = new URL(body.publishUrl);
+    expect(`${u.protocol}//${u.hostname}:${u.port}${u.pathname}`).toBe(
+      `rtmp://mingfang.example:1935/live/push-${own}`,
+    );
+    expect(verifyPublishKey(t.keyring.mediaToken, `/live/push-${own}`, u.searchParams.get("key")!)).toBe(
+      "ok",
+    );
+    expect(verifyPublishKey(t.keyring.mediaToken, `/live/push-${other}`, u.searchParams.get("key")!)).toBe(
+      "forged",
+    );
+    expect(body.sourceUrl).toBe(`rtmp://127.0.0.1:1935/live/push-${own}`);
+    // A duty officer may watch but not configure; another station's camera is not found.
+    expect(
+      (await t.app.inject({ url: `/api/cameras/${own}/publish-url`, headers: { cookie: duty } })).statusCode,
+    ).toBe(403);
+    expect(
+      (await t.app.inject({ url: `/api/cameras/${other}/publish-url`, headers: { cookie: staff } }))
+        .statusCode,
+    ).toBe(404);
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "camera.publish_key_issued")
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).not.toContain(u.searchParams.get("key")!);
+  });
+
+  it("offers a low-latency FLV URL beside HLS, behind the same token", async () => {
+    const live = (await t.app.inject({ url: `/api/cameras/${own}/live`, headers: { cookie: duty } })).json();
+    const token = new URL(live.hls, "http://x").searchParams.get("token")!;
+    expect(live.flv).toBe(`/media/flv/${own}?token=${encodeURIComponent(token)}`);
+    const forged = await t.app.inject({
+      url: `/media/flv/${own}?token=${signMediaToken(t.keyring.mediaToken, other, 60)}`,
+    });
+    expect(forged.statusCode).toBe(403);
   });
 
   it("returns the latest frame as a JPEG snapshot", async () => {

@@ -4,22 +4,32 @@
  * token under /public, a camera's status as the ingest reports it, and its latest frame as a snapshot.
  */
 import { readFile } from "node:fs/promises";
+import { get as httpGet, type IncomingMessage } from "node:http";
 import path from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CameraStatus,
+  cameraStreamPath,
   ErrorBody,
   IdParams,
+  nmsFlvUrl,
+  nmsPlaySecret,
+  pushStreamPath,
   REDIS_KEYS,
   resolveDataDir,
   signMediaToken,
+  signPublishKey,
   verifyMediaToken,
 } from "@mingfang/core";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
+import { AuditRepository } from "../repositories/audit.repository.js";
 import { CameraRepository } from "../repositories/camera.repository.js";
+
+/** A push camera's key lasts a year: it is configured once on the device. */
+const PUSH_KEY_TTL_SECONDS = 365 * 24 * 3600;
 
 /** The only file names the HLS folder serves: the playlist and its segments. */
 const HLS_FILE = /^(index\.m3u8|seg-\d{1,20}\.ts)$/;
@@ -35,6 +45,9 @@ export function withToken(playlist: string, token: string): string {
 const LiveView = Type.Object({
   cameraId: Type.Integer(),
   hls: Type.String({ description: "Playlist URL with its signed token." }),
+  flv: Type.Optional(
+    Type.String({ description: "Low-latency HTTP-FLV URL with its signed token (when RTMP/FLV is on)." }),
+  ),
   expiresAt: Type.String({ format: "date-time" }),
 });
 
@@ -102,7 +115,51 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       return {
         cameraId: c.id,
         hls: `/media/hls/${c.id}/index.m3u8?token=${encodeURIComponent(token)}`,
+        ...(config.RTMP_PORT > 0 ? { flv: `/media/flv/${c.id}?token=${encodeURIComponent(token)}` } : {}),
         expiresAt: new Date(Number(token.split(".")[0]) * 1000).toISOString(),
+      };
+    },
+  );
+
+  app.get(
+    "/api/cameras/:id/publish-url",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["media"],
+        summary:
+          "For an RTMP push camera: the URL to configure on the device (signed key, a year), and the sourceUrl to give the camera so the ingest pulls it",
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            publishUrl: Type.String(),
+            sourceUrl: Type.String(),
+            expiresAt: Type.String({ format: "date-time" }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      const c = await visibleCamera(req, req.params.id, "camera.read");
+      can(user, "camera.update", "camera", { stationId: c.station_id });
+      if (config.RTMP_PORT === 0) throw new HttpError(404, "rtmp_off", "RTMP is turned off (RTMP_PORT=0)");
+      const streamPath = pushStreamPath(c.id);
+      const key = signPublishKey(keyring.mediaToken, streamPath, PUSH_KEY_TTL_SECONDS);
+      await new AuditRepository(db).record({
+        actorId: user.id,
+        actorUsername: user.username,
+        action: "camera.publish_key_issued",
+        targetType: "camera",
+        targetId: c.id,
+        stationId: c.station_id,
+        ip: req.ip,
+      });
+      return {
+        publishUrl: `rtmp://${req.hostname.replace(/:\d+$/, "")}:${config.RTMP_PORT}${streamPath}?key=${key}`,
+        sourceUrl: `rtmp://127.0.0.1:${config.RTMP_PORT}${streamPath}`,
+        expiresAt: new Date(Number(key.split(".")[0]) * 1000).toISOString(),
       };
     },
   );
@@ -180,6 +237,55 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       }
       const r = await serveHls(req.params.cameraId, req.params.file, req.query.token!);
       return reply.type(r.type).header("cache-control", r.cache).send(r.body);
+    },
+  );
+
+  // Live FLV streams never end by themselves: a closing server ends them, or it would wait for the viewers.
+  const flvStreams = new Set<IncomingMessage>();
+  app.addHook("preClose", async () => {
+    for (const s of flvStreams) s.destroy();
+  });
+
+  app.get(
+    "/media/flv/:cameraId",
+    {
+      schema: {
+        tags: ["media"],
+        summary:
+          "Low-latency live view (HTTP-FLV, about 1 s) of a camera, through node-media-server; signed token",
+        params: Type.Object({ cameraId: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
+        querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: MediaBody, ...errors, 503: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const check = verifyMediaToken(keyring.mediaToken, req.params.cameraId, req.query.token);
+      if (check !== "ok") throw new HttpError(403, "media_token_invalid", `media token ${check}`);
+      if (config.RTMP_PORT === 0)
+        throw new HttpError(404, "flv_off", "FLV live view is turned off (RTMP_PORT=0)");
+      const upstream = nmsFlvUrl(
+        config.NMS_HTTP_PORT,
+        cameraStreamPath(req.params.cameraId),
+        nmsPlaySecret(keyring),
+      );
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const r = httpGet(upstream, resolve);
+        r.on("error", reject);
+        r.setTimeout(5000, () => r.destroy(new Error("timeout")));
+      }).catch(() => null);
+      if (!res) throw new HttpError(503, "flv_unavailable", "the FLV server does not answer");
+      if (res.statusCode !== 200) {
+        res.resume();
+        throw notFound("live FLV stream");
+      }
+      req.raw.on("close", () => res.destroy());
+      flvStreams.add(res);
+      res.once("close", () => flvStreams.delete(res));
+      // A live stream: fastify pipes it, and destroys it when the viewer goes away.
+      return reply
+        .type("video/x-flv")
+        .header("cache-control", "no-store")
+        .send(res as unknown as Buffer);
     },
   );
 
