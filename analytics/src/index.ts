@@ -130,3 +130,4 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
     throw err;
   }
 }
+export { VTEST, vtestFrame } from "./eval/footage.js";

@@ -1,21 +1,9 @@
 #!/usr/bin/env node
-/**
- * bench/analytics: per-frame latency (p50/p95) of each model and of the whole pipeline, and frames per
- * second with 1 and 2 inference threads — ours (motion gating for the people checks, the clean-baseline
- * check at most once a minute per camera) against a naive baseline measured in the same run (every frame
- * fully analysed: persons, keypoints, hands, heads and the baseline comparison, no gating).
- *
- *   npm run build && node bench/analytics/run.mjs [--frames 10] [--cameras 6]
- *
- * Workload: half the cameras show vtest.avi (people walking, so motion in nearly every frame), half a
- * still workshop scene with nobody in it (a kitchen between shifts). Frames are 768×576 / 640×480 JPEGs.
- * The pilot's need: 42 cameras × 1 frame per 2 s = 21 frames/s on these 2 cores.
- */
-import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyseFrame } from "../../analytics/dist/analysis/frame.pipeline.js";
+import { vtestFrame } from "../../analytics/dist/eval/footage.js";
 import {
   createAnalyticsRegistry,
   createInlineAnalyser,
@@ -28,7 +16,6 @@ import { createLogger } from "../../services/core/dist/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODELS = path.join(ROOT, "models");
-const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -42,32 +29,6 @@ const pct = (v, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
 };
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "—");
-
-function videoFrame(t) {
-  return execFileSync(
-    "ffmpeg",
-    [
-      "-loglevel",
-      "error",
-      "-ss",
-      String(t),
-      "-i",
-      VTEST,
-      "-frames:v",
-      "1",
-      "-q:v",
-      "3",
-      "-f",
-      "image2pipe",
-      "-vcodec",
-      "mjpeg",
-      "-",
-    ],
-    {
-      maxBuffer: 32 << 20,
-    },
-  );
-}
 
 function config(naive) {
   return parseAnalyticsConfig({
@@ -96,7 +57,7 @@ function config(naive) {
 
 // Frames: busy cameras get consecutive vtest frames (0.5 s apart: 1 frame every 2 s at 4× speed is
 // still motion), quiet cameras the same still scene every time.
-const busy = Array.from({ length: FRAMES }, (_, i) => videoFrame(5 + i * 2));
+const busy = Array.from({ length: FRAMES }, (_, i) => vtestFrame(5 + i * 2));
 const quiet = await workshopScene();
 const streams = Array.from({ length: CAMERAS }, (_, c) => (c % 2 === 0 ? busy : Array(FRAMES).fill(quiet)));
 

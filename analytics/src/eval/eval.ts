@@ -1,16 +1,4 @@
 #!/usr/bin/env node
-/**
- * `npm run eval`: per-check precision, recall, F1 and latency over the labelled evaluation set —
- *   unclean_area: documented synthetic workshop scenes, and real footage (OpenCV's vtest.avi) with real
- *                 people walking through the zone (masked by the person detector) and debris composited on;
- *   no_gloves:    the glove classifier on held-out hand crops of the licensed glove data set (the split
- *                 of models/glove-classifier/train.py, reproduced here);
- *   no_hat:       the head-covering classifier on its card's evaluation set, when that model is present;
- *   person:       the person pipeline's latency on vtest.avi frames (no box labels: counts only).
- * Options: --json FILE (write the results), --quick (fewer cases).
- * Never field accuracy: these are the data we have, not kitchens.
- */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -27,11 +15,11 @@ import { type Analyser, createInlineAnalyser } from "../worker/analyser.js";
 import { FrameProcessor } from "../worker/analytics.worker.js";
 import { createAnalyticsRegistry } from "../worker/metrics.js";
 import { loadModelSet } from "../worker/model-set.js";
+import { VTEST, vtestFrame } from "./footage.js";
 import { count, percentile, prf } from "./stats.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const MODELS = path.join(ROOT, "models");
-const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 const GLOVES = path.resolve(ROOT, "../shared/datasets/gloved-hand-vs-bare-hand");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -48,32 +36,6 @@ interface CaseResult {
 const results: CaseResult[] = [];
 const notes: string[] = [];
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-function videoFrame(t: number): Buffer {
-  return execFileSync(
-    "ffmpeg",
-    [
-      "-loglevel",
-      "error",
-      "-ss",
-      String(t),
-      "-i",
-      VTEST,
-      "-frames:v",
-      "1",
-      "-q:v",
-      "3",
-      "-f",
-      "image2pipe",
-      "-vcodec",
-      "mjpeg",
-      "-",
-    ],
-    {
-      maxBuffer: 32 * 1024 * 1024,
-    },
-  );
-}
 
 /** Runs one case through a fresh frame processor: learning frames, then test frames; did it alert? */
 async function runCase(
@@ -221,10 +183,10 @@ async function evalUncleanVtest(): Promise<void> {
   }
   const config = uncleanConfig(VTEST_ZONE, true);
   const analyser = await createInlineAnalyser(config);
-  const learn = [0, 2, 4, 6, 8].map(videoFrame); // pedestrians walk through: masked, and the median drops them
+  const learn = [0, 2, 4, 6, 8].map(vtestFrame); // pedestrians walk through: masked, and the median drops them
   const times = quick ? [30, 70] : [12, 24, 36, 48, 60, 72]; // vtest.avi runs 79.5 s
   for (const [i, t] of times.entries()) {
-    const frames = [t, t + 0.5, t + 1].map(videoFrame);
+    const frames = [t, t + 0.5, t + 1].map(vtestFrame);
     const clean = await runCase(config, analyser, learn, frames);
     results.push({
       check: "unclean_area",
@@ -388,7 +350,7 @@ async function evalHeadcover(): Promise<void> {
   for (const t of quick ? [64, 74] : [62, 64, 66, 68, 70, 72, 74, 76, 78]) {
     const start = performance.now();
     const obs = await analyseFrame(
-      new Uint8Array(videoFrame(t)),
+      new Uint8Array(vtestFrame(t)),
       {
         thumb: { width: 64, height: 48 },
         motion: { pixelThreshold: 25, areaThreshold: 0.005 },
@@ -425,7 +387,7 @@ async function personLatency(): Promise<{ persons: number[]; ms: Record<string, 
   const out = { persons: [] as number[], ms: {} as Record<string, number[]> };
   for (const t of quick ? [5, 25] : [5, 12, 19, 26, 33, 40, 47, 54, 61, 68, 75]) {
     const obs = await analyseFrame(
-      new Uint8Array(videoFrame(t)),
+      new Uint8Array(vtestFrame(t)),
       {
         thumb: { width: 64, height: 48 },
         motion: { pixelThreshold: 25, areaThreshold: 0.005 },

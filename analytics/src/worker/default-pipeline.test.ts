@@ -1,21 +1,14 @@
-/**
- * The default configuration end to end on the real path: startAnalytics with the repository's models
- * (CenterNet, MoveNet, glove and hat classifiers) in an inference thread, frames through BullMQ on the
- * run's Redis. Real footage with bare heads (vtest.avi) raises no_hat with evidence; an empty workshop
- * raises nothing.
- */
-import { execFileSync } from "node:child_process";
 import { AlertJob, createLogger, QUEUES } from "@mingfang/core";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { vtestFrame } from "../eval/footage.js";
 import { type AnalyticsHandle, startAnalytics } from "../index.js";
 import { workshopScene } from "../testing/scenes.js";
 
 const redisUrl = inject("redisUrl");
 const prefix = `t-default-${process.pid}-${Date.now()}`;
-const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 let handle: AnalyticsHandle;
 let frames: Queue;
 let alerts: Queue;
@@ -48,25 +41,7 @@ afterAll(async () => {
 describe("default checks on real footage", () => {
   it("flags bare heads in vtest.avi with evidence, and nothing in an empty workshop", async () => {
     expect(handle.analyser.caps).toMatchObject({ person: true, pose: true, glove: true, headcover: true });
-    const street = [20, 20.5, 21].map((t) =>
-      execFileSync("ffmpeg", [
-        "-loglevel",
-        "error",
-        "-ss",
-        String(t),
-        "-i",
-        VTEST,
-        "-frames:v",
-        "1",
-        "-q:v",
-        "3",
-        "-f",
-        "image2pipe",
-        "-vcodec",
-        "mjpeg",
-        "-",
-      ]),
-    );
+    const street = [20, 20.5, 21].map((t) => vtestFrame(t));
     const empty = await workshopScene();
     const base = Date.now() - 3000;
     for (let i = 0; i < 3; i++) {
