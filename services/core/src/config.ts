@@ -142,6 +142,25 @@ export const ConfigSchema = Type.Object(
       minimum: 10,
       description: "First retry delay of an outbound delivery; doubles on each further attempt.",
     }),
+    ALERT_COOLDOWN_MINUTES: Type.Number({
+      default: 10,
+      minimum: 0,
+      maximum: 1440,
+      description:
+        "A detection of the same camera and type within this many minutes of an open alert is folded into it (repeat count); 0 turns folding off.",
+    }),
+    ALERT_ACK_MINUTES: Type.String({
+      default: "15,60,240",
+      pattern: "^\\d+(\\.\\d+)?,\\d+(\\.\\d+)?,\\d+(\\.\\d+)?$",
+      description:
+        "Minutes an alert of grade 1, 2 and 3 may stay unacknowledged before it is escalated to the bureau (comma-separated).",
+    }),
+    CAMERA_OFFLINE_MINUTES: Type.Number({
+      default: 10,
+      exclusiveMinimum: 0,
+      maximum: 1440,
+      description: "A camera offline for this many working minutes raises a camera_offline alert.",
+    }),
     ANALYSIS_FPS: Type.Number({
       default: 0.5,
       exclusiveMinimum: 0,

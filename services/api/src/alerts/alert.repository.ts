@@ -95,9 +95,16 @@ export class AlertRepository {
     return (await this.base(exec).where("a.id", "=", id).executeTakeFirst()) as AlertRecord | undefined;
   }
 
-  async exists(id: string, exec: Executor = this.db): Promise<boolean> {
+  /** Whether this detection was already taken, and how: stored as an alert, or folded into one. */
+  async taken(id: string, exec: Executor = this.db): Promise<"alert" | "folded" | undefined> {
     const r = await exec.selectFrom("alerts").select("id").where("id", "=", id).executeTakeFirst();
-    return r !== undefined;
+    if (r) return "alert";
+    const f = await exec
+      .selectFrom("alert_folds")
+      .select("job_id")
+      .where("job_id", "=", id)
+      .executeTakeFirst();
+    return f ? "folded" : undefined;
   }
 
   async list(scope: ListScope, q: AlertListQuery): Promise<{ items: AlertRecord[]; total: number }> {

@@ -162,11 +162,16 @@ export class AlertService {
 
     const now = new Date();
     let escalation: { grade: number; dueAt: Date } | null = null;
+    let duplicateOfFold = false;
     // The escalation job is scheduled after the commit; if this process dies in between, the escalation
     // sweep finds the alert by its escalation_due_at.
     const result = await bus.transaction(async (trx): Promise<IntakeOutcome> => {
       await this.repo.lockCamera(trx, cam.id);
-      if (await this.repo.exists(job.id, trx)) return { outcome: "duplicate", alertId: job.id };
+      const taken = await this.repo.taken(job.id, trx);
+      if (taken) {
+        duplicateOfFold = taken === "folded";
+        return { outcome: "duplicate", alertId: job.id };
+      }
       if (options.cooldownMinutes > 0) {
         const open = await this.repo.openAlertFor(
           trx,
@@ -175,6 +180,10 @@ export class AlertService {
           new Date(now.getTime() - options.cooldownMinutes * 60_000),
         );
         if (open) {
+          await trx
+            .insertInto("alert_folds")
+            .values({ job_id: job.id, alert_id: open.id, captured_at: capturedAt })
+            .execute();
           await trx
             .updateTable("alerts")
             .set((eb) => ({
@@ -275,8 +284,8 @@ export class AlertService {
           );
         });
       }
-    } else if (evidencePath && result.outcome === "folded") {
-      // The folded detection keeps no evidence file of its own.
+    } else if (evidencePath && (result.outcome === "folded" || duplicateOfFold)) {
+      // A folded detection (or its redelivery) keeps no evidence file of its own.
       await this.deps.evidence.remove(evidencePath).catch(() => {});
     }
     return result;

@@ -1,8 +1,8 @@
 /**
- * Tunables of the alert pipeline, with production defaults. Tests pass short limits through
- * `ApiDeps.alerts`; nothing else reads them.
+ * Tunables of the alert pipeline, with production defaults. The ones an operator sets come from the
+ * configuration (`alertsOptionsFromConfig`); tests pass short limits through `ApiDeps.alerts`, which win.
  */
-import { DEFAULT_GRADE_POLICY, type GradePolicy } from "@mingfang/core";
+import { type Config, DEFAULT_GRADE_POLICY, type GradePolicy } from "@mingfang/core";
 
 export interface AlertsOptions {
   /** Run the intake and escalation workers and the camera-health monitor in this process. */
@@ -46,4 +46,16 @@ export const DEFAULT_ALERTS_OPTIONS: AlertsOptions = {
 
 export function alertsOptions(partial?: Partial<AlertsOptions>): AlertsOptions {
   return { ...DEFAULT_ALERTS_OPTIONS, ...partial };
+}
+
+/** The configured tunables: cooldown, acknowledgement limits per grade, camera-offline delay. */
+export function alertsOptionsFromConfig(
+  cfg: Pick<Config, "ALERT_COOLDOWN_MINUTES" | "ALERT_ACK_MINUTES" | "CAMERA_OFFLINE_MINUTES">,
+): Partial<AlertsOptions> {
+  const [g1, g2, g3] = cfg.ALERT_ACK_MINUTES.split(",").map(Number) as [number, number, number];
+  return {
+    cooldownMinutes: cfg.ALERT_COOLDOWN_MINUTES,
+    cameraOfflineMinutes: cfg.CAMERA_OFFLINE_MINUTES,
+    gradePolicy: { ...DEFAULT_GRADE_POLICY, ackLimitMinutes: { 1: g1, 2: g2, 3: g3 } },
+  };
 }

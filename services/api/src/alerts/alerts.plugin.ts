@@ -16,7 +16,7 @@ import { wsRoutes } from "../ws/ws.routes.js";
 import { WsHub } from "../ws/ws-hub.js";
 import { AlertService } from "./alert.service.js";
 import { AlertWorkers } from "./alert-workers.js";
-import { alertsOptions } from "./alerts.options.js";
+import { alertsOptions, alertsOptionsFromConfig } from "./alerts.options.js";
 import { alertRoutes } from "./alerts.routes.js";
 import { CameraHealthMonitor } from "./camera-health.monitor.js";
 import { EvidenceStore } from "./evidence.store.js";
@@ -32,7 +32,7 @@ declare module "fastify" {
 
 export const alertsPlugin = fp<ApiDeps>(
   async (app, deps) => {
-    const options = alertsOptions(deps.alerts);
+    const options = alertsOptions({ ...alertsOptionsFromConfig(deps.config), ...deps.alerts });
     const logger = deps.logger;
     const bus = new EventBus({ db: deps.db, redis: deps.redis, logger });
     await bus.start();

@@ -3,7 +3,7 @@
  * WebSocket clients. Intake, idempotency, cooldown, evidence, isolation (WS and REST), lifecycle,
  * audit, escalation with short limits, camera offline, resync with `since`, slow consumers.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REDIS_KEYS } from "@mingfang/core";
@@ -17,6 +17,7 @@ import {
   waitUntil,
 } from "../../../../test/support/alert-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { EvidenceStore } from "./evidence.store.js";
 
 describe("alert pipeline", () => {
   let t: TestApp;
@@ -137,6 +138,26 @@ describe("alert pipeline", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.repeat_count).toBe(1);
     expect(await alertRow(again.id)).toBeUndefined();
+  });
+
+  it("counts a folded detection once when it is delivered again, and keeps no evidence file for it", async () => {
+    const first = makeAlert(A.cameraId, { type: "fold_redelivery" });
+    expect((await t.app.alertService.intake(first)).outcome).toBe("created");
+    const repeat = makeAlert(A.cameraId, { type: "fold_redelivery" });
+    expect((await t.app.alertService.intake(repeat)).outcome).toBe("folded");
+    // The worker died after the commit and before BullMQ's acknowledgement: the same job comes back.
+    expect(await t.app.alertService.intake(repeat)).toEqual({ outcome: "duplicate", alertId: repeat.id });
+    expect(await t.app.alertService.intake(repeat)).toEqual({ outcome: "duplicate", alertId: repeat.id });
+    expect((await alertRow(first.id))!.repeat_count).toBe(1);
+    const folds = await t.db.selectFrom("alert_folds").selectAll().where("alert_id", "=", first.id).execute();
+    expect(folds.map((f) => f.job_id)).toEqual([repeat.id]);
+    const store = new EvidenceStore(path.join(dataDir, "media"));
+    const evidenceOfRepeat = path.join(
+      dataDir,
+      "media",
+      store.relPath(A.stationId, new Date(repeat.capturedAt), repeat.id),
+    );
+    expect(existsSync(evidenceOfRepeat)).toBe(false);
   });
 
   it("rejects a bad payload or evidence that does not match its hash, and stores nothing", async () => {

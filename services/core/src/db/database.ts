@@ -13,6 +13,7 @@ import * as m0002 from "./migrations/0002-alerts.js";
 import * as m0003 from "./migrations/0003-cases.js";
 import * as m0004 from "./migrations/0004-ingest.js";
 import * as m0005 from "./migrations/0005-analytics.js";
+import * as m0006 from "./migrations/0006-alert-folds.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -79,6 +80,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0003-cases": m0003,
   "0004-ingest": m0004,
   "0005-analytics": m0005,
+  "0006-alert-folds": m0006,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

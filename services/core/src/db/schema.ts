@@ -172,6 +172,13 @@ export interface CaseAttachmentsTable {
   created_at: GeneratedTimestamp;
 }
 
+/** A detection folded into an open alert (migration 0006): its job id, so a redelivery is not counted twice. */
+export interface AlertFoldsTable {
+  job_id: string;
+  alert_id: string;
+  captured_at: Timestamp;
+}
+
 export interface CaseAlertsTable {
   case_id: string;
   alert_id: string;
@@ -217,6 +224,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   alerts: AlertsTable;
+  alert_folds: AlertFoldsTable;
   cases: CasesTable;
   case_alerts: CaseAlertsTable;
   case_events: CaseEventsTable;
