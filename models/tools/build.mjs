@@ -3,13 +3,16 @@
 // npm registry) to ONNX, checks each against its TF.js original, measures its speed, and writes
 //   models/<name>/<name>.onnx, models/<name>/card.json, models/<name>/README.md
 // Conversion runs models/tools/tfjs_to_onnx.py with Debian's python3-onnx and python3-numpy.
-// Options: --only NAME[,NAME]   convert only these;  --no-parity   skip the TF.js comparison (faster).
+// Options: --only NAME[,NAME]   convert only these;  --no-parity   skip the TF.js comparison (faster);
+//          --size WxH   another input size (one resizable model, e.g. --only centernet --size 512x512);
+//          --out DIR    write there instead of models/<name>/ (to compare candidates without touching the
+//                       committed files).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONVERTED } from "./catalogue.mjs";
+import { CONVERTED, inputDims, resized } from "./catalogue.mjs";
 import { measureParity, measureSpeed } from "./parity.mjs";
 import { humanModelsDir } from "./tfjs-reference.mjs";
 
@@ -21,7 +24,13 @@ const TOLERANCE = 1e-4;
 const args = process.argv.slice(2);
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
 const parity = !args.includes("--no-parity");
-const chosen = CONVERTED.filter((m) => !only || only.includes(m.name));
+const sizeArg = args.includes("--size") ? args[args.indexOf("--size") + 1] : undefined;
+const outArg = args.includes("--out") ? args[args.indexOf("--out") + 1] : undefined;
+let chosen = CONVERTED.filter((m) => !only || only.includes(m.name));
+if (sizeArg) {
+  if (chosen.length !== 1) throw new Error("--size needs --only with one model");
+  chosen = [resized(chosen[0], sizeArg)];
+}
 
 const steps = chosen.length * (parity ? 4 : 3);
 let done = 0;
@@ -46,10 +55,12 @@ function checkPython() {
 }
 
 function convert(entry, out) {
+  const { width, height } = inputDims(entry);
   const spec = {
     modelJson: join(humanModelsDir, `${entry.tfjs}.json`),
     output: out,
-    inputSize: [entry.size, entry.size],
+    inputSize: [height, width],
+    ...(entry.sizeConsts ? { consts: entry.sizeConsts(width, height) } : {}),
     preprocess: entry.preprocess,
     post: entry.post,
     graphName: entry.name,
@@ -63,15 +74,14 @@ function convert(entry, out) {
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
-function card(entry, file, metrics) {
+function card(entry, dir, file, metrics) {
   return {
     name: entry.name,
     task: entry.task,
-    file: relative(join(MODELS_DIR, entry.name), file),
+    file: relative(dir, file),
     input: {
       name: "image",
-      width: entry.size,
-      height: entry.size,
+      ...inputDims(entry),
       layout: "NCHW",
       channels: "RGB",
       range: [0, 1],
@@ -110,7 +120,7 @@ async function main() {
   );
   const failures = [];
   for (const entry of chosen) {
-    const dir = join(MODELS_DIR, entry.name);
+    const dir = outArg ?? join(MODELS_DIR, entry.name);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${entry.name}.onnx`);
     const info = convert(entry, file);
@@ -128,7 +138,8 @@ async function main() {
       progress(`${entry.name}: parity with TF.js, worst difference ${worst.toExponential(1)}`);
       if (!(worst <= TOLERANCE)) failures.push(`${entry.name}: parity ${worst} > ${TOLERANCE}`);
     }
-    const speed = await measureSpeed(file, entry.size);
+    const dims = inputDims(entry);
+    const speed = await measureSpeed(file, dims.width, 20, dims.height);
     metrics.speed = {
       msMin: Number(speed.min.toFixed(2)),
       msMedian: Number(speed.median.toFixed(2)),
@@ -140,7 +151,7 @@ async function main() {
     progress(
       `${entry.name}: ${speed.median.toFixed(1)} ms per run median, ${speed.min.toFixed(1)} fastest (one thread)`,
     );
-    writeFileSync(join(dir, "card.json"), `${JSON.stringify(card(entry, file, metrics), null, 2)}\n`);
+    writeFileSync(join(dir, "card.json"), `${JSON.stringify(card(entry, dir, file, metrics), null, 2)}\n`);
     writeFileSync(join(dir, "README.md"), readme(entry, metrics));
     progress(`${entry.name}: wrote ${relative(ROOT, dir)}/{${entry.name}.onnx,card.json,README.md}`);
   }

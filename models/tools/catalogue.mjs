@@ -117,13 +117,26 @@ export const CONVERTED = [
     name: "centernet",
     tfjs: "centernet",
     task: "detector",
+    // Trained and shipped at 512×512; any width and height that are multiples of 32 (MobileNetV3's stride)
+    // work once the graph's size-bound constants are rewritten (sizeConsts: the converter and the TF.js
+    // reference both apply them). 384×288 is 4:3 like the cameras' sub-streams and 42 % of the pixels of
+    // 512²: chosen by measurement (models/tools/readme/centernet.md, Accuracy and Speed).
     size: 512,
+    width: 384,
+    height: 288,
+    sizeConsts: (w, h) => ({
+      "tower_0/CenternetHead/c5_upsample/up_sampling2d/mul": [h / 16, w / 16],
+      "tower_0/CenternetHead/c4_upsample/up_sampling2d_1/mul": [h / 8, w / 8],
+      "tower_0/CenternetHead/c3_upsample/up_sampling2d_2/mul": [h / 4, w / 4],
+      "tower_0/BatchGather/concat": [(h / 4) * (w / 4), 4], // the wh map as rows of 4, one per cell
+      "tower_0/strided_slice_6": w / 4, // the grid width: cell index → x (mod) and y (div)
+    }),
     preprocess: "x255",
     tfjsInputDtype: "float32",
     letterbox: false,
     outputs: [
-      { tf: "tower_0/keypoints", name: "heatmap", shape: [1, 80, 128, 128], layout: "centernet" },
-      { tf: "tower_0/wh", name: "wh", shape: [1, 4, 128, 128], layout: "centernet" },
+      { tf: "tower_0/keypoints", name: "heatmap", shape: [1, 80, 72, 96], layout: "centernet" },
+      { tf: "tower_0/wh", name: "wh", shape: [1, 4, 72, 96], layout: "centernet" },
       { tf: "tower_0/detections", name: "detections", shape: [1, 100, 6], layout: "centernet" },
     ],
     classes: COCO_LABELS,
@@ -133,14 +146,25 @@ export const CONVERTED = [
     licence:
       "Packaged under MIT by @vladmandic/human; the upstream model repository states NO licence (all rights reserved by default) — see README.md, Risks",
     accuracy: {
-      set: "vtest.avi (opencv-doc) frames 1, 5, 9 of `measure-people.mjs --frames 12`, hand-checked: 18 pedestrians",
+      set: "vtest.avi (opencv-doc) frames 1, 5, 9 of `measure-people.mjs --frames 12`, hand-checked: 18 pedestrians; a detection counts when its box overlaps a pedestrian's at IoU >= 0.5 (one each)",
+      input: "384x288",
       threshold: 0.3,
       truePositives: 17,
       falseNegatives: 1,
-      falsePositives: 6,
-      precision: 0.74,
+      falsePositives: 1,
+      precision: 0.94,
       recall: 0.94,
-      note: "all false positives are static objects (rock, sign, cone); not field accuracy",
+      atWorkerDefault: { threshold: 0.45, truePositives: 16, falseNegatives: 2, falsePositives: 0 },
+      at512x512: {
+        threshold: 0.3,
+        truePositives: 17,
+        falseNegatives: 1,
+        falsePositives: 6,
+        precision: 0.74,
+        recall: 0.94,
+        atWorkerDefault: { threshold: 0.45, truePositives: 14, falseNegatives: 4, falsePositives: 0 },
+      },
+      note: "18 pedestrians is a small sample: read it as 'no loss measured', not as a gain; not field accuracy",
     },
   },
   {
@@ -192,11 +216,36 @@ export const CONVERTED = [
   },
 ];
 
+/**
+ * A model's input width and height (`width`/`height`, else the square `size`), and its output shapes with
+ * the grid dimensions of a resized graph (CenterNet's heat and size maps have stride 4).
+ */
+export function inputDims(entry) {
+  return { width: entry.width ?? entry.size, height: entry.height ?? entry.size };
+}
+
+/** The entry at another input size (`WxH`); only for graphs whose size-bound constants are known. */
+export function resized(entry, spec) {
+  const m = /^(\d+)x(\d+)$/.exec(spec ?? "");
+  if (!m) throw new Error(`size '${spec}': expected WIDTHxHEIGHT, e.g. 384x288`);
+  const [width, height] = [Number(m[1]), Number(m[2])];
+  if (!entry.sizeConsts) throw new Error(`${entry.name} cannot be resized (no size-bound constants known)`);
+  if (width % 32 || height % 32) throw new Error(`${entry.name}: ${spec} is not a multiple of 32 both ways`);
+  return {
+    ...entry,
+    width,
+    height,
+    outputs: entry.outputs.map((o) =>
+      o.shape.length === 4 ? { ...o, shape: [o.shape[0], o.shape[1], height / 4, width / 4] } : o,
+    ),
+  };
+}
+
 /** The ONNX input for the fixed test pattern `seed`: NCHW RGB 0..1 in steps of 1/255 (so uint8 pixels). */
-export function fixedPixels(size, seed) {
-  const px = new Uint8Array(size * size * 3); // NHWC
+export function fixedPixels(size, seed, height = size) {
+  const px = new Uint8Array(size * height * 3); // NHWC
   let s = seed >>> 0 || 1;
-  for (let y = 0; y < size; y++) {
+  for (let y = 0; y < height; y++) {
     for (let x = 0; x < size; x++) {
       for (let c = 0; c < 3; c++) {
         s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -214,10 +263,10 @@ export function fixedPixels(size, seed) {
 }
 
 /** NCHW float32 0..1 from NHWC uint8. */
-export function toNchw(px, size) {
-  const out = new Float32Array(3 * size * size);
-  for (let i = 0; i < size * size; i++)
-    for (let c = 0; c < 3; c++) out[c * size * size + i] = px[i * 3 + c] / 255;
+export function toNchw(px, size, height = size) {
+  const n = size * height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[c * n + i] = px[i * 3 + c] / 255;
   return out;
 }
 

@@ -49,25 +49,25 @@ export function readImage(file) {
 }
 
 /**
- * The region [x, y, w, h] of `img` resized to `size`×`size` into NCHW float 0..1. With `letterbox` the
+ * The region [x, y, w, h] of `img` resized to `size`×`height` (default square) into NCHW float 0..1. With `letterbox` the
  * region keeps its aspect ratio and is centred on black; outside the image is black.
  * Returns the tensor and the mapping back: original = offset + tensor_coord * scale.
  */
-export function cropToTensor(img, [x, y, w, h], size, letterbox) {
-  const out = new Float32Array(3 * size * size);
+export function cropToTensor(img, [x, y, w, h], size, letterbox, height = size) {
+  const out = new Float32Array(3 * size * height);
   let sx = w / size;
-  let sy = h / size;
+  let sy = h / height;
   let ox = x;
   let oy = y;
   if (letterbox) {
-    const s = Math.max(w, h) / size;
+    const s = Math.max(w / size, h / height);
     sx = s;
     sy = s;
     ox = x - (size * s - w) / 2;
-    oy = y - (size * s - h) / 2;
+    oy = y - (height * s - h) / 2;
   }
-  const plane = size * size;
-  for (let ty = 0; ty < size; ty++) {
+  const plane = size * height;
+  for (let ty = 0; ty < height; ty++) {
     const fy = oy + (ty + 0.5) * sy - 0.5;
     for (let tx = 0; tx < size; tx++) {
       const fx = ox + (tx + 0.5) * sx - 0.5;

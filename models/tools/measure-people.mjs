@@ -4,6 +4,8 @@
 // head region. Prints a JSON summary; with --png DIR writes annotated frames to look at; with
 // --export-heads FILE writes the head crops (uint8 N×S×S×3 + FILE.json) used to build the no_hat data;
 // --images a.jpg,b.png runs on still images instead of the video.
+// --centernet DIR measures another conversion of the person detector (DIR/card.json + its ONNX file, e.g.
+// from `npm run models:build -- --only centernet --size 512x512 --out DIR`); --score S overrides its threshold.
 //   node models/tools/measure-people.mjs [--frames 20] [--png /tmp/people] [--export-heads /tmp/heads.bin]
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,9 +23,12 @@ const HEADS = opt("--export-heads");
 const HEAD_SIZE = 64;
 const KP = 0.3;
 
-const card = (n) => JSON.parse(readFileSync(join(MODELS, n, "card.json"), "utf8"));
-const cn = card("centernet");
-const center = await openSession(join(MODELS, "centernet", "centernet.onnx"));
+const CN_DIR = opt("--centernet", join(MODELS, "centernet"));
+const cn = JSON.parse(readFileSync(join(CN_DIR, "card.json"), "utf8"));
+const CN_W = cn.input.width;
+const CN_H = cn.input.height;
+const CN_SCORE = Number(opt("--score", String(cn.thresholds.score)));
+const center = await openSession(join(CN_DIR, cn.file));
 const movenet = await openSession(join(MODELS, "movenet-lightning", "movenet-lightning.onnx"));
 const blazeface = await openSession(join(MODELS, "blazeface", "blazeface.onnx"));
 const glove = await openSession(join(MODELS, "glove-classifier", "glove-classifier.onnx"));
@@ -41,14 +46,14 @@ async function bareProbability(img, [x1, y1, x2, y2]) {
 
 /** Persons in the frame: CenterNet `detections` rows [x1,y1,x2,y2 (input px), score, class]. */
 export async function persons(img) {
-  const { tensor } = cropToTensor(img, [0, 0, img.width, img.height], 512, false);
-  const det = (await runOnnx(center, tensor, 512)).detections.data;
+  const { tensor } = cropToTensor(img, [0, 0, img.width, img.height], CN_W, false, CN_H);
+  const det = (await runOnnx(center, tensor, CN_W, CN_H)).detections.data;
   const items = [];
   for (let i = 0; i < 100; i++) {
     const r = det.subarray(i * 6, i * 6 + 6);
-    if (r[5] !== 0 || r[4] < cn.thresholds.score) continue;
-    const sx = img.width / 512;
-    const sy = img.height / 512;
+    if (r[5] !== 0 || r[4] < CN_SCORE) continue;
+    const sx = img.width / CN_W;
+    const sy = img.height / CN_H;
     items.push({ box: [r[0] * sx, r[1] * sy, r[2] * sx, r[3] * sy], score: r[4] });
   }
   return nms(items, cn.thresholds.iou);

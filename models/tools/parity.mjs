@@ -1,6 +1,13 @@
 // Parity of a converted model with its TF.js original: the same fixed pixels through both, outputs compared.
 import ort from "onnxruntime-node";
-import { decodeBlazefaceReference, fixedPixels, nhwcToNchw, tfjsInput, toNchw } from "./catalogue.mjs";
+import {
+  decodeBlazefaceReference,
+  fixedPixels,
+  inputDims,
+  nhwcToNchw,
+  tfjsInput,
+  toNchw,
+} from "./catalogue.mjs";
 import { loadTfjsModel, runTfjs } from "./tfjs-reference.mjs";
 
 /** One thread, no spinning: the settings the worker uses on this 2-core machine. */
@@ -14,17 +21,26 @@ export function openSession(file) {
   return ort.InferenceSession.create(file, SESSION_OPTIONS);
 }
 
-export async function runOnnx(session, input, size) {
-  const result = await session.run({ image: new ort.Tensor("float32", input, [1, 3, size, size]) });
+/** Runs the model on an NCHW input of `width`×`height` (square when `height` is omitted). */
+export async function runOnnx(session, input, width, height = width) {
+  const result = await session.run({ image: new ort.Tensor("float32", input, [1, 3, height, width]) });
   const out = {};
   for (const [k, v] of Object.entries(result)) out[k] = { data: Float32Array.from(v.data), shape: v.dims };
   return out;
 }
 
+/** How the TF.js original must be rewritten to run at the entry's input size (undefined: as shipped). */
+export function tfjsResize(entry) {
+  const { width, height } = inputDims(entry);
+  if (!entry.sizeConsts) return undefined;
+  return { width, height, consts: entry.sizeConsts(width, height) };
+}
+
 /** The original's outputs for the pixels, in the ONNX model's output names and layouts (NCHW). */
 export async function referenceOutputs(entry, px, model) {
-  const tfModel = model ?? (await loadTfjsModel(entry.tfjs));
-  const shape = [1, entry.size, entry.size, 3];
+  const { width, height } = inputDims(entry);
+  const tfModel = model ?? (await loadTfjsModel(entry.tfjs, undefined, tfjsResize(entry)));
+  const shape = [1, height, width, 3];
   const input = tfjsInput(px, entry.preprocess);
   if (entry.post === "blazeface") {
     const heads = await runTfjs(tfModel, input, shape, [
@@ -71,13 +87,14 @@ export function compareOutputs(reference, converted) {
 
 /** Runs both on `seeds` fixed patterns; returns the worst difference per output. */
 export async function measureParity(entry, onnxFile, seeds = [1, 2]) {
+  const { width, height } = inputDims(entry);
   const session = await openSession(onnxFile);
-  const tfModel = await loadTfjsModel(entry.tfjs);
+  const tfModel = await loadTfjsModel(entry.tfjs, undefined, tfjsResize(entry));
   const worst = {};
   for (const seed of seeds) {
-    const px = fixedPixels(entry.size, seed);
+    const px = fixedPixels(width, seed, height);
     const ref = await referenceOutputs(entry, px, tfModel);
-    const got = await runOnnx(session, toNchw(px, entry.size), entry.size);
+    const got = await runOnnx(session, toNchw(px, width, height), width, height);
     for (const [k, v] of Object.entries(compareOutputs(ref, got))) worst[k] = Math.max(worst[k] ?? 0, v);
   }
   await session.release();
@@ -86,14 +103,14 @@ export async function measureParity(entry, onnxFile, seeds = [1, 2]) {
 }
 
 /** Median ms per run, one intra-op thread, after warm-up. */
-export async function measureSpeed(file, size, runs = 20) {
+export async function measureSpeed(file, size, runs = 20, height = size) {
   const session = await openSession(file);
-  const input = toNchw(fixedPixels(size, 7), size);
-  for (let i = 0; i < 3; i++) await runOnnx(session, input, size);
+  const input = toNchw(fixedPixels(size, 7, height), size, height);
+  for (let i = 0; i < 3; i++) await runOnnx(session, input, size, height);
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await runOnnx(session, input, size);
+    await runOnnx(session, input, size, height);
     times.push(performance.now() - t0);
   }
   await session.release();

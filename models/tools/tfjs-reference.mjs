@@ -25,18 +25,39 @@ async function init() {
   return ready;
 }
 
-/** Loads `<name>.json` and its weight shards from disk (no fetch, no network). */
-export async function loadTfjsModel(name, dir = humanModelsDir) {
+/**
+ * Loads `<name>.json` and its weight shards from disk (no fetch, no network). `resize` runs the graph at
+ * another input size: the input's declared shape becomes [1, height, width, 3] and the named size-bound
+ * constants (upsampling sizes, reshapes) take the given values — the same rewrite the converter makes.
+ */
+export async function loadTfjsModel(name, dir = humanModelsDir, resize = undefined) {
   await init();
   const json = JSON.parse(await readFile(join(dir, `${name}.json`), "utf8"));
-  const specs = [];
+  let specs = [];
   const buffers = [];
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
     for (const p of group.paths) buffers.push(await readFile(join(dir, p)));
   }
   const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  let weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  if (resize) {
+    const dims = [1, resize.height, resize.width, 3].map((v) => ({ size: String(v) }));
+    for (const n of json.modelTopology.node)
+      if (n.op === "Placeholder" && n.attr?.shape?.shape) n.attr.shape.shape.dim = dims;
+    for (const input of Object.values(json.signature?.inputs ?? {})) input.tensorShape = { dim: dims };
+    const tensors = tf.io.decodeWeights(weightData, specs);
+    for (const [k, v] of Object.entries(resize.consts)) {
+      const old = tensors[k];
+      if (!old) throw new Error(`${name}: no constant ${k} to resize`);
+      tensors[k] = tf.tensor(v, old.shape, old.dtype);
+      old.dispose();
+    }
+    const encoded = await tf.io.encodeWeights(tensors);
+    tf.dispose(Object.values(tensors));
+    specs = encoded.specs;
+    weightData = encoded.data;
+  }
   const handler = tf.io.fromMemory({
     modelTopology: json.modelTopology,
     weightSpecs: specs,

@@ -10,6 +10,8 @@ SPEC (written by models/tools/build.mjs) holds:
   preprocess  "x255" | "x255round" | "pm1"  — how the ONNX input (NCHW RGB float 0..1) becomes the graph's input
   outputs     [{"tf": node name, "name": onnx output name}] — graph tensors exposed (4-D ones in NCHW)
   post        optional model-specific post-processing: "blazeface"
+  consts      optional {TF const name: value}: replaces constants bound to the input size (upsampling sizes,
+              reshapes) so that a graph trained at one size runs at another (models/tools/catalogue.mjs)
 
 The converter keeps 4-D activations in NCHW (ONNX's native layout) and tracks, per tensor, whether it is
 stored transposed relative to TensorFlow's NHWC; it transposes back only where an op needs TensorFlow's
@@ -121,6 +123,7 @@ class Converter:
         self.values = {}
         self.counter = 0
         self.nhwc_cache = {}
+        self.used_consts = set()
 
     # ---- helpers -------------------------------------------------------------------------------
     def uniq(self, base):
@@ -194,6 +197,13 @@ class Converter:
         if value is None:
             raise KeyError(f"no weight for const {n['name']}")
         np_dt = DT[attr(n, "dtype")][0]
+        override = self.spec.get("consts", {}).get(n["name"])
+        if override is not None:
+            new = np.asarray(override).astype(np_dt)
+            if new.shape != np.asarray(value).shape:
+                raise ValueError(f"const {n['name']}: override shape {new.shape} != {np.asarray(value).shape}")
+            self.used_consts.add(n["name"])
+            value = new
         return Tensor(None, const=np.asarray(value).astype(np_dt))
 
     def op_Placeholder(self, n, ins):
@@ -575,6 +585,9 @@ class Converter:
         return [Tensor(v, rank=t.rank), i32]
 
     def finish(self):
+        unused = set(self.spec.get("consts", {})) - self.used_consts
+        if unused:
+            raise KeyError(f"size constants not in the graph: {sorted(unused)}")
         outputs = []
         for o in self.spec["outputs"]:
             t = self.get(o["tf"])
