@@ -41,10 +41,17 @@ export function fakeJpeg(seed: string): Buffer {
   ]);
 }
 
-export function makeAlert(cameraId: number, over: Partial<AlertJob> & { evidence?: boolean } = {}): AlertJob {
-  const { evidence = true, ...rest } = over;
+/** The undrawn frame that `makeAlert(…, { frame: true })` sends beside the evidence. */
+export const fakeFrame = (id: string) => fakeJpeg(`frame ${id}`);
+
+export function makeAlert(
+  cameraId: number,
+  over: Partial<AlertJob> & { evidence?: boolean; frame?: boolean } = {},
+): AlertJob {
+  const { evidence = true, frame = false, ...rest } = over;
   const id = rest.id ?? randomUUID();
   const jpeg = fakeJpeg(id);
+  const undrawn = fakeFrame(id);
   return {
     id,
     cameraId,
@@ -56,6 +63,12 @@ export function makeAlert(cameraId: number, over: Partial<AlertJob> & { evidence
       ? {
           evidenceJpeg: jpeg.toString("base64"),
           evidenceSha256: createHash("sha256").update(jpeg).digest("hex"),
+        }
+      : {}),
+    ...(frame
+      ? {
+          frameJpeg: undrawn.toString("base64"),
+          frameSha256: createHash("sha256").update(undrawn).digest("hex"),
         }
       : {}),
     model: "test-model",

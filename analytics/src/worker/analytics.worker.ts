@@ -7,7 +7,7 @@
  * that age instead of by a growing queue. Bad input fails the job with its reason (no retry) and the
  * worker carries on.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   type AlertJob,
   createRedis,
@@ -189,6 +189,9 @@ export class FrameProcessor {
       capturedAt: job.capturedAt,
       evidenceJpeg: ev.jpeg.toString("base64"),
       evidenceSha256: ev.sha256,
+      // The frame as analysed, undrawn: what a training set made from reviewed alerts needs.
+      frameJpeg: jpeg.toString("base64"),
+      frameSha256: createHash("sha256").update(jpeg).digest("hex"),
       model: v.model.slice(0, 128),
       ...(v.zone ? { zone: v.zone.slice(0, 64) } : {}),
     };

@@ -144,6 +144,9 @@ describe("analytics worker", () => {
     const jpeg = Buffer.from(alert.evidenceJpeg as string, "base64");
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(createHash("sha256").update(jpeg).digest("hex")).toBe(alert.evidenceSha256);
+    // Beside it, the frame as analysed (the second violating one), undrawn, for training sets.
+    expect(Buffer.from(alert.frameJpeg as string, "base64").equals(violating)).toBe(true);
+    expect(createHash("sha256").update(violating).digest("hex")).toBe(alert.frameSha256);
     // The second violating frame raised it (k = 2), frames 3 and 4 were within the cooldown.
     const analysed = (await registry.getSingleMetric("mingfang_analytics_frames_total")?.get())?.values.find(
       (v) => v.labels.outcome === "analysed",

@@ -138,6 +138,12 @@ export class AlertService {
     if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64) {
       return { outcome: "rejected", alertId: job.id, reason: "evidence larger than 8 MB" };
     }
+    if (job.frameJpeg && !job.frameSha256) {
+      return { outcome: "rejected", alertId: job.id, reason: "frame without its SHA-256" };
+    }
+    if (job.frameJpeg && job.frameJpeg.length > MAX_EVIDENCE_BASE64) {
+      return { outcome: "rejected", alertId: job.id, reason: "frame larger than 8 MB" };
+    }
     const { bus, options } = this.deps;
     // (The duplicate check is inside the transaction: a redelivered job rewrites the same evidence file
     // with the same bytes, then stops there.)
@@ -155,6 +161,22 @@ export class AlertService {
       } catch (err) {
         if (err instanceof EvidenceError && err.code === "hash_mismatch") {
           return { outcome: "rejected", alertId: job.id, reason: err.message };
+        }
+        throw err;
+      }
+    }
+    // The undrawn frame (for training sets), checked the same way; a bad one rejects the whole alert.
+    let framePath: string | null = null;
+    let frameSha: string | null = null;
+    if (job.frameJpeg) {
+      const bytes = Buffer.from(job.frameJpeg, "base64");
+      framePath = this.deps.evidence.framePath(cam.station_id, capturedAt, job.id);
+      try {
+        frameSha = await this.deps.evidence.write(framePath, bytes, job.frameSha256);
+      } catch (err) {
+        if (evidencePath) await this.deps.evidence.remove(evidencePath).catch(() => {});
+        if (err instanceof EvidenceError && err.code === "hash_mismatch") {
+          return { outcome: "rejected", alertId: job.id, reason: `frame: ${err.message}` };
         }
         throw err;
       }
@@ -220,6 +242,8 @@ export class AlertService {
           captured_at: capturedAt,
           evidence_path: evidencePath,
           evidence_sha256: evidenceSha,
+          frame_path: framePath,
+          frame_sha256: frameSha,
           area: cam.area,
           model: job.model ?? null,
           zone: job.zone ?? null,
@@ -284,9 +308,9 @@ export class AlertService {
           );
         });
       }
-    } else if (evidencePath && (result.outcome === "folded" || duplicateOfFold)) {
+    } else if (result.outcome === "folded" || duplicateOfFold) {
       // A folded detection (or its redelivery) keeps no evidence file of its own.
-      await this.deps.evidence.remove(evidencePath).catch(() => {});
+      for (const p of [evidencePath, framePath]) if (p) await this.deps.evidence.remove(p).catch(() => {});
     }
     return result;
   }

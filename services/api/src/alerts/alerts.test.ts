@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alertProducer,
   camerasOfTwoStations,
+  fakeFrame,
   makeAlert,
   type StationCamera,
   WsProbe,
@@ -138,6 +139,27 @@ describe("alert pipeline", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.repeat_count).toBe(1);
     expect(await alertRow(again.id)).toBeUndefined();
+  });
+
+  it("keeps the undrawn frame beside the evidence, hash-checked; a frame that does not match rejects the alert", async () => {
+    const store = new EvidenceStore(path.join(dataDir, "media"));
+    const job = makeAlert(A.cameraId, { type: "frame_kept", frame: true });
+    expect((await t.app.alertService.intake(job)).outcome).toBe("created");
+    const row = (await alertRow(job.id))!;
+    expect(row.frame_path).toBe(store.framePath(A.stationId, new Date(job.capturedAt), job.id));
+    expect(row.frame_sha256).toBe(job.frameSha256);
+    expect(readFileSync(path.join(dataDir, "media", row.frame_path!)).equals(fakeFrame(job.id))).toBe(true);
+
+    const bad = makeAlert(A.cameraId, { type: "frame_bad", frame: true });
+    bad.frameSha256 = "0".repeat(64);
+    expect(await t.app.alertService.intake(bad)).toMatchObject({ outcome: "rejected", reason: /^frame: / });
+    expect(await alertRow(bad.id)).toBeUndefined();
+    const at = new Date(bad.capturedAt);
+    for (const p of [store.relPath(A.stationId, at, bad.id), store.framePath(A.stationId, at, bad.id)])
+      expect(existsSync(path.join(dataDir, "media", p))).toBe(false);
+    const noHash = makeAlert(A.cameraId, { type: "frame_bad", frame: true });
+    delete noHash.frameSha256;
+    expect(await t.app.alertService.intake(noHash)).toMatchObject({ outcome: "rejected" });
   });
 
   it("counts a folded detection once when it is delivered again, and keeps no evidence file for it", async () => {

@@ -18,4 +18,9 @@ export class EvidenceStore extends CheckedFileStore {
     const month = capturedAt.toISOString().slice(0, 7);
     return path.posix.join("evidence", String(stationId), month, `${alertId}.jpg`);
   }
+
+  /** The undrawn frame beside the evidence. */
+  framePath(stationId: number, capturedAt: Date, alertId: string): string {
+    return this.relPath(stationId, capturedAt, alertId).replace(/\.jpg$/, ".frame.jpg");
+  }
 }

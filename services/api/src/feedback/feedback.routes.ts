@@ -3,9 +3,11 @@
  * YOLO-format dataset (core `buildYoloDataset`), streamed as a gzipped tar. Bureau administrators only.
  *
  * Which alerts: those with an evidence frame that a person has judged — marked a false positive, resolved,
- * or in a closed case (a case closed as a false alarm makes its alerts false positives). Every frame is
- * read through the evidence store, which checks its SHA-256; a frame that fails is left out and named
- * in manifest.json under `skipped`.
+ * or in a closed case (a case closed as a false alarm makes its alerts false positives). The image is the
+ * frame as the model saw it (undrawn, migration 0007) when the alert has one, else the evidence JPEG with
+ * its boxes drawn (older alerts; manifest.json says which, per image: `source`). Every file is read
+ * through the evidence store, which checks its SHA-256; one that fails is left out and named in
+ * manifest.json under `skipped`.
  */
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -78,6 +80,8 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
           "a.camera_id",
           "a.evidence_path",
           "a.evidence_sha256",
+          "a.frame_path",
+          "a.frame_sha256",
           "c.state as case_state",
           "c.outcome as case_outcome",
         ])
@@ -121,7 +125,9 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
             const r = byId.get(f.alertId)!;
             let bytes: Buffer;
             try {
-              bytes = await evidence.read(r.evidence_path!, r.evidence_sha256);
+              bytes = r.frame_path
+                ? await evidence.read(r.frame_path, r.frame_sha256)
+                : await evidence.read(r.evidence_path!, r.evidence_sha256);
             } catch (err) {
               skipped.push({ alertId: f.alertId, reason: (err as Error).message });
               i += 1; // its label file follows: leave it out too
@@ -136,7 +142,10 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
           images: { alertId: string }[];
         };
         const gone = new Set(skipped.map((s) => s.alertId));
-        const out = { ...manifest, images: manifest.images.filter((m) => !gone.has(m.alertId)), skipped };
+        const images = manifest.images
+          .filter((m) => !gone.has(m.alertId))
+          .map((m) => ({ ...m, source: byId.get(m.alertId)?.frame_path ? "frame" : "evidence_drawn" }));
+        const out = { ...manifest, images, skipped };
         yield* tarFile(`${ROOT}/manifest.json`, Buffer.from(`${JSON.stringify(out, null, 2)}\n`), mtime);
         yield TAR_END;
       }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   camerasOfTwoStations,
+  fakeFrame,
   fakeJpeg,
   makeAlert,
   type StationCamera,
@@ -25,8 +26,11 @@ const ids = { resolved: "", fp: "", falseAlarm: "", open: "", tampered: "" };
 const post = (user: string, url: string, payload: object) =>
   t.app.inject({ method: "POST", url, headers: { cookie: cookies[user]! }, payload });
 
-async function intake(boxes: { x: number; y: number; w: number; h: number; label: string; score: number }[]) {
-  const job = makeAlert(A.cameraId, { boxes });
+async function intake(
+  boxes: { x: number; y: number; w: number; h: number; label: string; score: number }[],
+  frame = false,
+) {
+  const job = makeAlert(A.cameraId, { boxes, frame });
   expect((await t.app.alertService.intake(job)).outcome).toBe("created");
   return job.id;
 }
@@ -37,7 +41,8 @@ beforeAll(async () => {
   [A] = await camerasOfTwoStations(t.db);
   const duty = `${A.stationCode}.duty`;
   for (const u of [duty, "admin"]) cookies[u] = await t.login(u);
-  ids.resolved = await intake([{ x: 0.1, y: 0.2, w: 0.2, h: 0.4, label: "no_hat", score: 0.9 }]);
+  // This one comes with the undrawn frame (as the analytics worker sends it); the others are older alerts.
+  ids.resolved = await intake([{ x: 0.1, y: 0.2, w: 0.2, h: 0.4, label: "no_hat", score: 0.9 }], true);
   ids.fp = await intake([{ x: 0.5, y: 0.5, w: 0.1, h: 0.1, label: "no_gloves", score: 0.6 }]);
   ids.falseAlarm = await intake([{ x: 0.3, y: 0.3, w: 0.1, h: 0.1, label: "no_hat", score: 0.55 }]);
   ids.open = await intake([{ x: 0.3, y: 0.3, w: 0.1, h: 0.1, label: "no_hat", score: 0.55 }]);
@@ -91,8 +96,8 @@ describe("the YOLO feedback export", () => {
       expect(yaml).toContain('names:\n  0: "no_hat"\n');
       const find = (dir: "images" | "labels", id: string, ext: string) =>
         ["train", "val"].map((s) => path.join(root, dir, s, `${id}.${ext}`)).find((p) => existsSync(p));
-      // Resolved: its frame (the very bytes stored) and its box.
-      expect(readFileSync(find("images", ids.resolved, "jpg")!).equals(fakeJpeg(ids.resolved))).toBe(true);
+      // Resolved: its undrawn frame (the very bytes stored, not the evidence with boxes drawn) and its box.
+      expect(readFileSync(find("images", ids.resolved, "jpg")!).equals(fakeFrame(ids.resolved))).toBe(true);
       expect(readFileSync(find("labels", ids.resolved, "txt")!, "utf8")).toBe(
         "0 0.200000 0.400000 0.200000 0.400000\n",
       );
@@ -116,6 +121,12 @@ describe("the YOLO feedback export", () => {
         "no_gloves",
       );
       expect(manifest.skipped.map((s: { alertId: string }) => s.alertId)).toEqual([ids.tampered]);
+      const source = (id: string) =>
+        manifest.images.find((i: { alertId: string }) => i.alertId === id).source as string;
+      expect(source(ids.resolved)).toBe("frame");
+      // An alert without an undrawn frame falls back to its evidence, and the manifest says so.
+      expect(source(ids.fp)).toBe("evidence_drawn");
+      expect(readFileSync(find("images", ids.fp, "jpg")!).equals(fakeJpeg(ids.fp))).toBe(true);
       const imgs = ["train", "val"].flatMap((s) =>
         existsSync(path.join(root, "images", s)) ? readdirSync(path.join(root, "images", s)) : [],
       );

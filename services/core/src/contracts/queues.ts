@@ -83,6 +83,12 @@ export const AlertJob = Type.Object(
     evidenceJpeg: Type.Optional(Type.String()),
     /** SHA-256 (hex) of the evidence JPEG bytes, checked on intake. */
     evidenceSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /**
+     * The frame as analysed, without drawings, base64 (JPEG): kept beside the evidence for training sets
+     * made from reviewed alerts. Optional; with it, its SHA-256.
+     */
+    frameJpeg: Type.Optional(Type.String()),
+    frameSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /** Which model and rule produced it, for the record and for retraining. */
     model: Type.Optional(Type.String({ maxLength: 128 })),
     zone: Type.Optional(Type.String({ maxLength: 64 })),

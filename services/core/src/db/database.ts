@@ -14,6 +14,7 @@ import * as m0003 from "./migrations/0003-cases.js";
 import * as m0004 from "./migrations/0004-ingest.js";
 import * as m0005 from "./migrations/0005-analytics.js";
 import * as m0006 from "./migrations/0006-alert-folds.js";
+import * as m0007 from "./migrations/0007-alert-frames.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -81,6 +82,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0004-ingest": m0004,
   "0005-analytics": m0005,
   "0006-alert-folds": m0006,
+  "0007-alert-frames": m0007,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

@@ -112,6 +112,9 @@ export interface AlertsTable {
   captured_at: Timestamp;
   evidence_path: string | null;
   evidence_sha256: string | null;
+  /** The analysed frame without drawings (migration 0007), for training sets. */
+  frame_path: ColumnType<string | null, string | null | undefined, string | null>;
+  frame_sha256: ColumnType<string | null, string | null | undefined, string | null>;
   acknowledged_by: number | null;
   acknowledged_at: Timestamp | null;
   ack_note: string | null;
