@@ -12,6 +12,7 @@ import {
   listScope,
   maskCameraUrl,
   Page,
+  pushStreamPath,
   REDIS_KEYS,
 } from "@mingfang/core";
 import type { Updateable } from "kysely";
@@ -44,7 +45,7 @@ export function checkCameraUrl(url: string, field: string, schemes = ["rtsp:", "
 
 export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
   app,
-  { db, keyring, redis, logger },
+  { db, keyring, redis, logger, config },
 ) => {
   /** Tell the ingest that one camera changed: only that camera's pipeline restarts. */
   const announce = (cameraId: number) =>
@@ -54,6 +55,21 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
   const repo = new CameraRepository(db);
   const workshops = new WorkshopRepository(db);
   const audit = new AuditRepository(db);
+
+  /** Refuses a push camera when RTMP is off or when a sourceUrl comes with it. */
+  function checkPush(b: CameraUpdateBody): void {
+    if (!b.push) return;
+    if (b.sourceUrl !== undefined)
+      throw badRequest("push", "body: a push camera takes no 'sourceUrl' (the platform sets it)");
+    if (config.RTMP_PORT === 0)
+      throw badRequest("push", "body: RTMP is turned off here (RTMP_PORT=0): no push cameras");
+  }
+
+  /** The source of a push camera: its stream on our own node-media-server, pulled by the ingest. */
+  function pushSource(cameraId: number): Updateable<CamerasTable> {
+    const url = `rtmp://127.0.0.1:${config.RTMP_PORT}${pushStreamPath(cameraId)}`;
+    return { source_url_enc: encrypt(keyring.credentials, url), source_url_masked: maskCameraUrl(url) };
+  }
 
   function columns(b: CameraUpdateBody): Updateable<CamerasTable> {
     const out: Updateable<CamerasTable> = {};
@@ -146,6 +162,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       can(user, "workshop.read", "workshop", { stationId });
       can(user, "camera.create", "workshop", { stationId });
       const { workshopId, ...rest } = req.body;
+      checkPush(rest);
       const cols = columns(rest);
       const id = await repo.create({
         ...cols,
@@ -153,6 +170,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
         name: req.body.name,
         area: req.body.area,
       });
+      if (rest.push) await repo.update(id, pushSource(id));
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,
@@ -161,7 +179,12 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
         targetId: id,
         stationId,
         ip: req.ip,
-        detail: { workshopId, name: req.body.name, area: req.body.area },
+        detail: {
+          workshopId,
+          name: req.body.name,
+          area: req.body.area,
+          ...(rest.push ? { push: true } : {}),
+        },
       });
       return reply.status(201).send(cameraView(await load(id)));
     },
@@ -185,7 +208,8 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       // Read first: a role that may not update sees another station's camera as missing (404, not 403).
       can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.update", "camera", { stationId: c.station_id });
-      await repo.update(c.id, columns(body));
+      checkPush(body);
+      await repo.update(c.id, { ...columns(body), ...(body.push ? pushSource(c.id) : {}) });
       await announce(c.id);
       await audit.record({
         actorId: user.id,

@@ -210,6 +210,41 @@ describe("media: signed live URLs, HLS serving, public demo sites, status and sn
     expect(JSON.stringify(audit)).not.toContain(u.searchParams.get("key")!);
   });
 
+  it("registers a push camera with its source on our own RTMP server, set by the platform", async () => {
+    const staff = await t.login("mingshui.staff");
+    const workshopId = (
+      await t.db.selectFrom("cameras").select("workshop_id").where("id", "=", own).executeTakeFirstOrThrow()
+    ).workshop_id;
+    const post = (payload: object) =>
+      t.app.inject({ method: "POST", url: "/api/cameras", headers: { cookie: staff }, payload });
+    const created = await post({ workshopId, name: "推流摄像头", area: "加工间", push: true });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as number;
+    expect(created.json().sourceUrl).toBe(`rtmp://127.0.0.1:1935/live/push-${id}`);
+    // The source the ingest pulls is the one publish-url names.
+    const pub = await t.app.inject({ url: `/api/cameras/${id}/publish-url`, headers: { cookie: staff } });
+    expect(pub.json().sourceUrl).toBe(created.json().sourceUrl);
+    // A push camera takes no sourceUrl of its own.
+    const both = await post({
+      workshopId,
+      name: "x",
+      area: "加工间",
+      push: true,
+      sourceUrl: "rtsp://10.0.0.1/stream",
+    });
+    expect(both.statusCode).toBe(400);
+    expect(both.json().message).toMatch(/push camera takes no 'sourceUrl'/);
+    // An existing camera turned into a push camera.
+    const patched = await t.app.inject({
+      method: "PATCH",
+      url: `/api/cameras/${own}`,
+      headers: { cookie: staff },
+      payload: { push: true },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().sourceUrl).toBe(`rtmp://127.0.0.1:1935/live/push-${own}`);
+  });
+
   it("offers a low-latency FLV URL beside HLS, behind the same token", async () => {
     const live = (await t.app.inject({ url: `/api/cameras/${own}/live`, headers: { cookie: duty } })).json();
     const token = new URL(live.hls, "http://x").searchParams.get("token")!;

@@ -250,6 +250,11 @@ export const CameraCreateBody = Type.Object(
     name: Text(64),
     area: Text(32),
     sourceUrl: Type.Optional(CameraUrl),
+    /**
+     * An RTMP push camera: the platform points its source at its own RTMP stream for this camera; the
+     * device gets its signed publish URL from GET /api/cameras/:id/publish-url. Not with sourceUrl.
+     */
+    push: Type.Optional(Type.Literal(true)),
     subUrl: Type.Optional(Type.Union([CameraUrl, Type.Null()])),
     analyse: Type.Optional(Type.Boolean()),
     onvifUrl: Type.Optional(Type.String({ maxLength: 500, pattern: "^https?://[^\\s@]+$" })),
