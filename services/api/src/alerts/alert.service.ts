@@ -151,36 +151,36 @@ export class AlertService {
     if (!cam) return { outcome: "rejected", alertId: job.id, reason: `unknown camera ${job.cameraId}` };
     const capturedAt = new Date(job.capturedAt);
 
-    let evidencePath: string | null = null;
-    let evidenceSha: string | null = null;
-    if (job.evidenceJpeg) {
-      const bytes = Buffer.from(job.evidenceJpeg, "base64");
-      evidencePath = this.deps.evidence.relPath(cam.station_id, capturedAt, job.id);
+    // The evidence (boxes drawn), then the undrawn frame (for training sets), each checked against its
+    // SHA-256; either one not matching rejects the alert, and nothing of it stays on disk.
+    const files = [
+      { kind: "evidence", b64: job.evidenceJpeg, sha: job.evidenceSha256, rel: this.deps.evidence.relPath },
+      { kind: "frame", b64: job.frameJpeg, sha: job.frameSha256, rel: this.deps.evidence.framePath },
+    ] as const;
+    const stored: { path: string | null; sha: string | null }[] = [];
+    for (const f of files) {
+      if (!f.b64) {
+        stored.push({ path: null, sha: null });
+        continue;
+      }
+      const rel = f.rel.call(this.deps.evidence, cam.station_id, capturedAt, job.id);
       try {
-        evidenceSha = await this.deps.evidence.write(evidencePath, bytes, job.evidenceSha256);
+        stored.push({
+          path: rel,
+          sha: await this.deps.evidence.write(rel, Buffer.from(f.b64, "base64"), f.sha),
+        });
       } catch (err) {
+        for (const s of stored) if (s.path) await this.deps.evidence.remove(s.path).catch(() => {});
         if (err instanceof EvidenceError && err.code === "hash_mismatch") {
-          return { outcome: "rejected", alertId: job.id, reason: err.message };
+          return { outcome: "rejected", alertId: job.id, reason: `${f.kind}: ${err.message}` };
         }
         throw err;
       }
     }
-    // The undrawn frame (for training sets), checked the same way; a bad one rejects the whole alert.
-    let framePath: string | null = null;
-    let frameSha: string | null = null;
-    if (job.frameJpeg) {
-      const bytes = Buffer.from(job.frameJpeg, "base64");
-      framePath = this.deps.evidence.framePath(cam.station_id, capturedAt, job.id);
-      try {
-        frameSha = await this.deps.evidence.write(framePath, bytes, job.frameSha256);
-      } catch (err) {
-        if (evidencePath) await this.deps.evidence.remove(evidencePath).catch(() => {});
-        if (err instanceof EvidenceError && err.code === "hash_mismatch") {
-          return { outcome: "rejected", alertId: job.id, reason: `frame: ${err.message}` };
-        }
-        throw err;
-      }
-    }
+    const [{ path: evidencePath, sha: evidenceSha }, { path: framePath, sha: frameSha }] = stored as [
+      { path: string | null; sha: string | null },
+      { path: string | null; sha: string | null },
+    ];
 
     const now = new Date();
     let escalation: { grade: number; dueAt: Date } | null = null;
