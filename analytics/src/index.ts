@@ -130,4 +130,4 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
     throw err;
   }
 }
-export { VTEST, vtestFrame } from "./eval/footage.js";
+export { VTEST, vtestFrame, vtestSampled } from "./eval/footage.js";

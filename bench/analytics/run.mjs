@@ -1,39 +1,63 @@
 #!/usr/bin/env node
+// The analytics benchmark: per-stage cost of one frame, maximum throughput with 1 and 2 inference threads,
+// and a paced run that offers the 42-camera pilot's load (one frame per camera every 2 s = 21 frames/s) —
+// each against a naive baseline in the same run. See docs/performance.md (Analytics).
+//
+//   npm run build && node bench/analytics/run.mjs [--frames 10] [--cameras 6] [--paced 40] [--only stages,max,paced]
+//     [--compare ROOT]   per-stage table also for another checkout's build (e.g. the previous commit
+//                        exported with `git archive` and built), frame by frame in turn
+//
+// Frames are what the ingest hands over: vtest.avi (opencv-doc, 768×576) sampled and scaled by the
+// sampler's own ffmpeg filter to 640×480, JPEG quality 5 (analytics/src/eval/footage.ts vtestSampled).
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyseFrame } from "../../analytics/dist/analysis/frame.pipeline.js";
-import { vtestFrame } from "../../analytics/dist/eval/footage.js";
 import {
   createAnalyticsRegistry,
-  createInlineAnalyser,
   createThreadPool,
   FrameProcessor,
   parseAnalyticsConfig,
+  vtestSampled,
 } from "../../analytics/dist/index.js";
 import { workshopScene } from "../../analytics/dist/testing/scenes.js";
+import { loadModelSet } from "../../analytics/dist/worker/model-set.js";
 import { createLogger } from "../../services/core/dist/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODELS = path.join(ROOT, "models");
+const argv = process.argv.slice(2);
 const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
 };
-const FRAMES = arg("frames", 10);
-const CAMERAS = arg("cameras", 6);
+const FRAMES = Number(arg("frames", 10));
+const CAMERAS = Number(arg("cameras", 6));
+const PACED_S = Number(arg("paced", 40));
+const ONLY = new Set(String(arg("only", "stages,max,paced")).split(","));
+const PILOT_CAMERAS = 42;
+const PERIOD_MS = 2000; // one analysed frame per camera every 2 s
 const logger = createLogger({ level: "silent" });
+const out = (s = "") => process.stdout.write(`${s}\n`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
 
 const pct = (v, p) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
 };
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "—");
+const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : "—");
 
+/**
+ * ours: people checks motion-gated, clean-baseline check at most once a minute; naive: everything, every
+ * frame. Thresholds, persistence (2 of 3) and cooldown (300 s) as the defaults a deployment gets.
+ */
 function config(naive) {
   return parseAnalyticsConfig({
     modelsDir: MODELS,
-    maxFrameAgeS: 3600,
     defaults: {
       zones: [
         {
@@ -47,113 +71,295 @@ function config(naive) {
         },
       ],
       checks: {
-        no_gloves: { motionGated: !naive, cooldownS: 0 },
-        no_hat: { motionGated: !naive, cooldownS: 0 },
-        unclean_area: { zones: ["floor"], intervalS: naive ? 0 : 60, cooldownS: 0 },
+        no_gloves: { motionGated: !naive },
+        no_hat: { motionGated: !naive },
+        unclean_area: { zones: ["floor"], intervalS: naive ? 0 : 60 },
       },
     },
   });
 }
 
-// Frames: busy cameras get consecutive vtest frames (0.5 s apart: 1 frame every 2 s at 4× speed is
-// still motion), quiet cameras the same still scene every time.
-const busy = Array.from({ length: FRAMES }, (_, i) => vtestFrame(5 + i * 2));
-const quiet = await workshopScene();
-const streams = Array.from({ length: CAMERAS }, (_, c) => (c % 2 === 0 ? busy : Array(FRAMES).fill(quiet)));
-
-// 1. Per model and per stage, one thread, everything on (inline: the same code as in a thread).
-const inline = await createInlineAnalyser(config(true));
-const stage = {};
-const plan = {
-  thumb: { width: 64, height: 48 },
-  motion: { pixelThreshold: 25, areaThreshold: 0.005 },
-  people: "always",
-  hands: true,
-  heads: true,
-  maxPersons: 6,
-  custom: [],
-  detail: { width: 160, height: 120 },
+// Footage: one vtest frame every 2 s of video (40 frames) — a camera's consecutive frames are 2 s apart,
+// as at the pilot's sampling rate; camera c starts at a different moment. Still cameras: one workshop
+// scene (nobody in it), the same JPEG every time.
+const t0Load = performance.now();
+const pool = vtestSampled({ everyS: 2, width: 640, quality: 5 });
+const still = await workshopScene({ width: 640, height: 480 });
+const busyFrame = (camera, k) => pool[(camera * 7 + k) % pool.length];
+const stillFrame = () => still;
+const WORKLOADS = {
+  busy: { label: "all cameras busy (people walking in every frame)", frame: (c, k) => busyFrame(c, k) },
+  mix: {
+    label: "half busy, half still (a still workshop, nobody in it)",
+    frame: (c, k) => (c % 2 === 0 ? busyFrame(c, k) : stillFrame()),
+  },
 };
-for (const f of busy) {
-  const obs = await analyseFrame(new Uint8Array(f), plan, {
-    ...(await modelsOf(inline)),
-  });
-  for (const [k, v] of Object.entries(obs.ms)) stage[k] = [...(stage[k] ?? []), v];
-}
-async function modelsOf() {
-  // The inline analyser keeps its models private; load the same set here for the stage timings.
-  if (!modelsOf.cache) {
-    const { loadModelSet } = await import("../../analytics/dist/worker/model-set.js");
-    modelsOf.cache = (await loadModelSet(config(true))).models;
+const b64 = new Map();
+const base64 = (buf) => {
+  let s = b64.get(buf);
+  if (!s) {
+    s = buf.toString("base64");
+    b64.set(buf, s);
   }
-  return modelsOf.cache;
-}
-await inline.close();
+  return s;
+};
+const size = (() => {
+  const j = pool[0];
+  // SOF0/SOF2 marker: height, width
+  for (let i = 2; i < j.length - 9; i++) {
+    if (j[i] === 0xff && (j[i + 1] === 0xc0 || j[i + 1] === 0xc2))
+      return `${j.readUInt16BE(i + 7)}×${j.readUInt16BE(i + 5)}`;
+  }
+  return "?";
+})();
+out(
+  `# bench/analytics — ${new Date().toISOString()}, ${cpus().length} cores, load average ${load()} at start`,
+);
+out(
+  `Footage: ${pool.length} vtest.avi frames, 2 s apart, ${size} JPEG q5 (the sampler's scale filter), read in ${f0(performance.now() - t0Load)} ms`,
+);
 
-// 2. Whole pipeline per frame (rules, evidence when an alert fires), and throughput with 1 and 2 threads.
-async function run(threads, naive) {
+// 1. Per stage, one thread, in-process, the full plan on busy frames. With --compare ROOT, another checkout's
+// build (ROOT/analytics/dist, its own ROOT/models) runs the same frames, taking turns frame by frame.
+if (ONLY.has("stages")) {
+  const plan = {
+    thumb: { width: 64, height: 48 },
+    motion: { pixelThreshold: 25, areaThreshold: 0.005 },
+    people: "always",
+    hands: true,
+    heads: true,
+    minHandPx: 16,
+    minHeadPx: 0,
+    maxPersons: 6,
+    custom: [],
+    detail: { width: 160, height: 120 },
+  };
+  const variants = [{ name: "this build", analyse: analyseFrame, loaded: await loadModelSet(config(true)) }];
+  const COMPARE = arg("compare", undefined);
+  if (COMPARE) {
+    const root = path.resolve(COMPARE);
+    const fp = await import(path.join(root, "analytics/dist/analysis/frame.pipeline.js"));
+    const ms = await import(path.join(root, "analytics/dist/worker/model-set.js"));
+    const cfg = { ...config(true), modelsDir: path.join(root, "models") };
+    variants.push({
+      name: `--compare ${COMPARE}`,
+      analyse: fp.analyseFrame,
+      loaded: await ms.loadModelSet(cfg),
+    });
+  }
+  for (const v of variants) Object.assign(v, { stage: {}, total: [], persons: [], hands: [], heads: [] });
+  for (const f of pool.slice(0, Math.max(FRAMES, 10))) {
+    for (const v of variants) {
+      const t = performance.now();
+      const obs = await v.analyse(new Uint8Array(f), plan, v.loaded.models);
+      v.total.push(performance.now() - t);
+      for (const [k, ms] of Object.entries(obs.ms)) {
+        v.stage[k] ??= [];
+        v.stage[k].push(ms);
+      }
+      v.persons.push(obs.persons.length);
+      v.hands.push(obs.hands.length);
+      v.heads.push(obs.heads.length);
+    }
+  }
+  for (const v of variants) await v.loaded.release();
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const [a, b] = variants;
+  out(
+    `\n## Per stage, per frame (${size} busy frames, one thread, full plan: persons, keypoints, hands, heads, baseline thumbnail; ${a.total.length} frames)\n`,
+  );
+  for (const v of variants)
+    out(
+      `- ${v.name}: mean ${f1(mean(v.persons))} persons, ${f1(mean(v.hands))} hands, ${f1(mean(v.heads))} heads classified per frame`,
+    );
+  out("");
+  if (b) {
+    out(`| stage | p50 ms | p95 ms | ${b.name}: p50 ms | p95 ms |`);
+    out("|---|---|---|---|---|");
+  } else {
+    out("| stage | p50 ms | p95 ms |");
+    out("|---|---|---|");
+  }
+  const keys = [...new Set([...Object.keys(a.stage), ...Object.keys(b?.stage ?? {})])];
+  const cells = (v, k) => (v.stage[k] ? `${f1(pct(v.stage[k], 50))} | ${f1(pct(v.stage[k], 95))}` : "— | —");
+  for (const k of keys) out(`| ${k} | ${cells(a, k)}${b ? ` | ${cells(b, k)}` : ""} |`);
+  const whole = (v) => `${f1(pct(v.total, 50))} | ${f1(pct(v.total, 95))}`;
+  out(`| **whole analyseFrame** | ${whole(a)}${b ? ` | ${whole(b)}` : ""} |`);
+  if (b) out(`\nWhole frame p50: this build ${(pct(b.total, 50) / pct(a.total, 50)).toFixed(2)}× faster.`);
+}
+
+function processor(cfg, analyser, onAlert) {
+  const { metrics } = createAnalyticsRegistry();
+  return new FrameProcessor({ config: cfg, analyser, metrics, logger, publish: async (a) => onAlert(a) });
+}
+
+// 2. Maximum throughput: every camera feeds its frames back to back (closed loop).
+async function maxRun(workload, threads, naive) {
   const cfg = config(naive);
   const analyser = await createThreadPool(cfg, threads);
-  const { metrics } = createAnalyticsRegistry();
   let alerts = 0;
-  const p = new FrameProcessor({
-    config: cfg,
-    analyser,
-    metrics,
-    logger,
-    publish: async () => void alerts++,
-  });
+  const p = processor(cfg, analyser, () => void alerts++);
   const lat = [];
-  const t0 = performance.now();
+  const start = performance.now();
+  const base = Date.now();
   await Promise.all(
-    streams.map(async (frames, c) => {
-      for (const f of frames) {
+    Array.from({ length: CAMERAS }, async (_, c) => {
+      for (let k = 0; k < FRAMES; k++) {
         const t = performance.now();
         await p.process({
           cameraId: c + 1,
-          capturedAt: new Date().toISOString(),
-          jpeg: f.toString("base64"),
-          width: 1,
-          height: 1,
+          capturedAt: new Date(base + k * PERIOD_MS).toISOString(),
+          jpeg: base64(WORKLOADS[workload].frame(c, k)),
+          width: 640,
+          height: 480,
         });
         lat.push(performance.now() - t);
       }
     }),
   );
-  const secs = (performance.now() - t0) / 1000;
+  const secs = (performance.now() - start) / 1000;
   await analyser.close();
-  const n = streams.reduce((a, s) => a + s.length, 0);
-  return { threads, naive, fps: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), alerts };
+  return {
+    workload,
+    threads,
+    naive,
+    fps: (CAMERAS * FRAMES) / secs,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    alerts,
+  };
 }
 
-const rows = [];
-for (const threads of [1, 2]) {
-  rows.push(await run(threads, true));
-  rows.push(await run(threads, false));
+if (ONLY.has("max")) {
+  // maxFrameAgeS does not apply here: the capture times are synthetic, 2 s apart per camera.
+  const rows = [];
+  for (const workload of Object.keys(WORKLOADS))
+    for (const threads of [1, 2])
+      for (const naive of [true, false]) rows.push(await maxRun(workload, threads, naive));
+  out(`\n## Maximum throughput (${CAMERAS} cameras × ${FRAMES} frames, closed loop)\n`);
+  out("| workload | threads | pipeline | frames/s | per frame p50 ms | p95 ms | vs naive |");
+  out("|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const base = rows.find((x) => x.workload === r.workload && x.threads === r.threads && x.naive);
+    out(
+      `| ${r.workload} | ${r.threads} | ${r.naive ? "naive" : "ours"} | ${f1(r.fps)} | ${f0(r.p50)} | ${f0(r.p95)} | ${(r.fps / base.fps).toFixed(2)}× |`,
+    );
+  }
+  out(`\nLoad average after: ${load()}`);
 }
 
-const out = (s) => process.stdout.write(`${s}\n`);
-out(`\n## Per stage, per frame (vtest.avi 768×576, up to 6 persons, one thread; ${FRAMES} frames)\n`);
-out("| stage | p50 ms | p95 ms |");
-out("|---|---|---|");
-for (const [k, v] of Object.entries(stage)) out(`| ${k} | ${f1(pct(v, 50))} | ${f1(pct(v, 95))} |`);
-const total = busy.map((_, i) => Object.values(stage).reduce((a, v) => a + (v[i] ?? 0), 0));
-out(`| **all stages** | ${f1(pct(total, 50))} | ${f1(pct(total, 95))} |`);
-out(`\n## Throughput (${CAMERAS} cameras × ${FRAMES} frames; half busy, half still)\n`);
-out("| threads | pipeline | frames/s | frame p50 ms | frame p95 ms | vs naive |");
-out("|---|---|---|---|---|---|");
-for (const r of rows) {
-  const base = rows.find((x) => x.threads === r.threads && x.naive);
-  out(
-    `| ${r.threads} | ${r.naive ? "naive (no gating)" : "ours (motion-gated)"} | ${f1(r.fps)} | ${f1(r.p50)} | ${f1(r.p95)} | ${(r.fps / base.fps).toFixed(2)}× |`,
+// 3. Paced: 42 cameras each offer a frame every 2 s (phases spread evenly), for PACED_S seconds. Frames
+// wait in a FIFO queue (as the BullMQ `frames` queue) and are taken by as many consumers as there are
+// inference threads (the worker's `concurrency`); the processor drops a frame older than maxFrameAgeS
+// (10 s, the default) when it is taken (newest wins). Latency: capture timestamp → result ready (alert
+// published, when the frame raised one). After PACED_S the offer stops and the queue drains.
+async function pacedRun(workload, naive, threads = 2) {
+  const cfg = config(naive);
+  const analyser = await createThreadPool(cfg, threads);
+  const alertLat = [];
+  const p = processor(cfg, analyser, (a) => alertLat.push(Date.now() - Date.parse(a.capturedAt)));
+  const queue = [];
+  const waiters = [];
+  let offering = true;
+  let offered = 0;
+  const stats = { analysed: 0, inWindow: 0, stale: 0, superseded: 0, failed: 0 };
+  const lat = [];
+  const start = Date.now();
+  const end = start + PACED_S * 1000;
+  const wake = () => {
+    while (waiters.length && queue.length) waiters.shift()();
+  };
+  const timers = Array.from({ length: PILOT_CAMERAS }, (_, c) => {
+    let k = 0;
+    const offer = () => {
+      if (Date.now() >= end) return;
+      queue.push({
+        cameraId: c + 1,
+        capturedAt: new Date().toISOString(),
+        jpeg: base64(WORKLOADS[workload].frame(c, k++)),
+        width: 640,
+        height: 480,
+      });
+      offered++;
+      wake();
+    };
+    const phase = Math.round((c * PERIOD_MS) / PILOT_CAMERAS);
+    return setTimeout(() => {
+      offer();
+      timers[c] = setInterval(offer, PERIOD_MS);
+    }, phase);
+  });
+  const stop = setTimeout(
+    () => {
+      offering = false;
+      for (const w of waiters.splice(0)) w();
+    },
+    PACED_S * 1000 + 50,
   );
+  const consumer = async () => {
+    for (;;) {
+      if (!queue.length) {
+        if (!offering) return;
+        await new Promise((r) => waiters.push(r));
+        continue;
+      }
+      const job = queue.shift();
+      try {
+        const r = await p.process(job);
+        if (r.outcome === "analysed") {
+          stats.analysed++;
+          const done = Date.now();
+          if (done <= end) stats.inWindow++;
+          lat.push(done - Date.parse(job.capturedAt));
+        } else stats[r.outcome]++;
+      } catch {
+        stats.failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: threads }, consumer));
+  clearTimeout(stop);
+  for (const t of timers) {
+    clearTimeout(t);
+    clearInterval(t);
+  }
+  await analyser.close();
+  return {
+    workload,
+    naive,
+    threads,
+    offered,
+    ...stats,
+    fps: stats.inWindow / PACED_S,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    alerts: alertLat.length,
+    alertP95: pct(alertLat, 95),
+  };
 }
-const best = rows.filter((r) => !r.naive).reduce((a, b) => (b.fps > a.fps ? b : a));
-out(
-  `\nPilot need: 21 frames/s (42 cameras, 1 frame / 2 s). Ours at ${best.threads} threads: ${f1(best.fps)} frames/s = ${((best.fps / 21) * 100).toFixed(0)} % of it on this workload.`,
-);
-out(
-  `Load average ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" / ")} on ${cpus().length} cores (others' work inflates every figure).`,
-);
+
+if (ONLY.has("paced")) {
+  const rows = [];
+  for (const workload of Object.keys(WORKLOADS))
+    for (const naive of [true, false]) rows.push(await pacedRun(workload, naive));
+  out(
+    `\n## Paced: the pilot's load (${PILOT_CAMERAS} cameras × 1 frame / 2 s = 21 frames/s offered for ${PACED_S} s, 2 inference threads, newest wins at 10 s)\n`,
+  );
+  out(
+    "| workload | pipeline | offered | analysed in window (frames/s) | dropped stale | frame-to-result p50 ms | p95 ms | alerts | frame-to-alert p95 ms |",
+  );
+  out("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    out(
+      `| ${r.workload} | ${r.naive ? "naive" : "ours"} | ${r.offered} | ${r.inWindow} (${f1(r.fps)}) | ${r.stale + r.superseded} | ${f0(r.p50)} | ${f0(r.p95)} | ${r.alerts} | ${f0(r.alertP95)} |`,
+    );
+  }
+  for (const r of rows.filter((x) => !x.naive)) {
+    const ok = r.fps >= 20.5 && r.stale + r.superseded === 0 && r.p95 <= 2000;
+    out(
+      `- ${r.workload} (${WORKLOADS[r.workload].label}), ours: ${f1(r.fps)} of 21 frames/s, ${r.stale + r.superseded} dropped, p95 ${f0(r.p95)} ms → pilot goal ${ok ? "MET" : "NOT met"}`,
+    );
+  }
+  if (rows.some((r) => r.failed)) out(`Failed frames: ${rows.map((r) => r.failed).join(", ")}`);
+  out(`\nLoad average after: ${load()} on ${cpus().length} cores (others' work inflates every figure).`);
+}

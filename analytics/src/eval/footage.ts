@@ -3,6 +3,9 @@
  * opencv-doc (pedestrians on a square, 768×576), one frame at a time as JPEG.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
@@ -19,4 +22,34 @@ export function vtestFrame(seconds: number): Buffer {
     ]),
     { maxBuffer: 32 * 1024 * 1024 },
   );
+}
+
+/**
+ * vtest.avi as the ingest hands it to analytics: one frame every `everyS` seconds, scaled by the same
+ * filter as ingest's frame sampler (`scale='min(W,iw)':-2`, ffmpeg's default bicubic; 768×576 → 640×480
+ * at W = 640) and JPEG-encoded at the sampler's quality (`-q:v 5`). See ingest/src/pipeline/ffmpeg-args.ts.
+ */
+export function vtestSampled(opts: { everyS: number; width?: number; quality?: number }): Buffer[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "mingfang-vtest-"));
+  try {
+    execFileSync("ffmpeg", [
+      "-loglevel",
+      "error",
+      "-i",
+      VTEST,
+      "-vf",
+      `fps=${1 / opts.everyS},scale='min(${opts.width ?? 640},iw)':-2`,
+      "-c:v",
+      "mjpeg",
+      "-q:v",
+      String(opts.quality ?? 5),
+      path.join(dir, "f%04d.jpg"),
+    ]);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".jpg"))
+      .sort()
+      .map((f) => readFileSync(path.join(dir, f)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
