@@ -165,6 +165,10 @@ async function people(
     const n = { x1: p.x1 / img.width, y1: p.y1 / img.height, x2: p.x2 / img.width, y2: p.y2 / img.height };
     return zones.some((z) => boxInPolygonFraction(n, z) > 0);
   };
+  // Keypoints per person, then every hand crop of the frame in one classifier run and every head crop in
+  // another (a run per crop cost more in overhead than in arithmetic).
+  const handCrops: { part: Part; img: RawImage }[] = [];
+  const headCrops: { part: Part; img: RawImage }[] = [];
   for (let i = 0; i < obs.persons.length; i++) {
     const p = obs.persons[i] as Box;
     if (p.x2 - p.x1 < 8 || p.y2 - p.y1 < 16) continue;
@@ -175,36 +179,45 @@ async function people(
     if (models.pose) {
       const pose = models.pose;
       const region = cropRegion(expandRect(p, 1.1, img.width, img.height), img.width, img.height); // as in training
-      const personImg = await crop(img, region);
+      const personImg = await timed(ms, "crop", () => crop(img, region));
       const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
       kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));
     }
-    if (wantHands && models.glove) {
-      const glove = models.glove;
+    if (wantHands) {
       for (const h of handRegions(p, kps, img.width, img.height)) {
         if (Math.max(h.box.x2 - h.box.x1, h.box.y2 - h.box.y1) < (plan.minHandPx ?? 0)) {
           obs.unknownParts++;
           continue;
         }
-        const probs = await timed(ms, glove.name, async () =>
-          glove.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
-        );
-        const v = probs[gloveIdx] ?? 0;
-        obs.hands.push({ ...h.box, person: i, violation: v, score: v, label: `${h.side}_hand` });
+        const part = { ...h.box, person: i, violation: 0, score: 0, label: `${h.side}_hand` };
+        const cut = cropRegion(h.box, img.width, img.height);
+        handCrops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
       }
     }
-    if (wantHeads && models.headcover) {
-      const hc = models.headcover;
+    if (wantHeads) {
       const h = headRegion(p, kps, img.width, img.height);
       if (Math.max(h.box.x2 - h.box.x1, h.box.y2 - h.box.y1) < (plan.minHeadPx ?? 0)) {
         obs.unknownParts++;
         continue;
       }
-      const probs = await timed(ms, hc.name, async () =>
-        hc.classify(await crop(img, cropRegion(h.box, img.width, img.height))),
-      );
-      const v = probs[headIdx] ?? 0;
-      obs.heads.push({ ...h.box, person: i, violation: v, score: v, label: "head" });
+      const part = { ...h.box, person: i, violation: 0, score: 0, label: "head" };
+      const cut = cropRegion(h.box, img.width, img.height);
+      headCrops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
     }
   }
+  const classify = async (
+    model: Classifier | undefined,
+    idx: number,
+    crops: { part: Part; img: RawImage }[],
+    into: Part[],
+  ) => {
+    if (!model || crops.length === 0) return;
+    const probs = await timed(ms, model.name, () => model.classifyMany(crops.map((c) => c.img)));
+    crops.forEach((c, k) => {
+      const v = probs[k]?.[idx] ?? 0;
+      into.push({ ...c.part, violation: v, score: v });
+    });
+  };
+  await classify(models.glove, gloveIdx, handCrops, obs.hands);
+  await classify(models.headcover, headIdx, headCrops, obs.heads);
 }

@@ -42,6 +42,11 @@ export interface Classifier extends Handle {
   readonly kind: "classifier";
   /** Probabilities per class of the card (summing to 1). */
   classify(img: RawImage): Promise<number[]>;
+  /**
+   * The same for several images: one session run when the model's batch dimension is free, else one run
+   * each. Results in the order of `imgs`.
+   */
+  classifyMany(imgs: RawImage[]): Promise<number[][]>;
 }
 export type Model = Detector | KeypointModel | Classifier;
 
@@ -208,7 +213,8 @@ registerModelType("centernet", ({ name, card, session }) => {
     release: () => session.release(),
     async detect(img, opts) {
       const { tensor, dims, lb } = await prepare(img, card);
-      const out = output(await session.run(tensor, dims), card, listIndex);
+      const list = card.outputs[listIndex]?.name as string;
+      const out = output(await session.run(tensor, dims, [list]), card, listIndex);
       const dets = decodeBoxList(out.data, out.dims, {
         inputWidth: card.input.width,
         inputHeight: card.input.height,
@@ -276,15 +282,9 @@ registerModelType("movenet", ({ name, card, session }) => ({
 }));
 
 function classifier(kind: "probabilities" | "logits" | "sigmoid"): ModelFactory {
-  return ({ name, card, session }) => ({
-    kind: "classifier",
-    name,
-    card,
-    release: () => session.release(),
-    async classify(img) {
-      const { tensor, dims } = await prepare(img, card);
-      const out = output(await session.run(tensor, dims), card);
-      const v = Array.from(out.data);
+  return ({ name, card, session }) => {
+    /** Probabilities per class from one image's output values. */
+    const probs = (v: number[]): number[] => {
       if (kind === "sigmoid") {
         if (v.length !== 1 || card.classes.length !== 2) {
           throw new OutputShapeError(
@@ -303,8 +303,42 @@ function classifier(kind: "probabilities" | "logits" | "sigmoid"): ModelFactory 
       const e = v.map((x) => Math.exp(x - m));
       const s = e.reduce((a, b) => a + b, 0);
       return e.map((x) => x / s);
-    },
-  });
+    };
+    const one = async (img: RawImage) => {
+      const { tensor, dims } = await prepare(img, card);
+      return probs(Array.from(output(await session.run(tensor, dims), card).data));
+    };
+    return {
+      kind: "classifier",
+      name,
+      card,
+      release: () => session.release(),
+      classify: one,
+      async classifyMany(imgs) {
+        if (imgs.length === 0) return [];
+        if (imgs.length === 1 || !session.batchable) {
+          const res: number[][] = [];
+          for (const img of imgs) res.push(await one(img));
+          return res;
+        }
+        // One run for all crops: the per-run overhead is paid once, and the convolutions vectorise
+        // over the batch. Same pre-processing per crop as `classify`.
+        const prepared = await Promise.all(imgs.map((img) => prepare(img, card)));
+        const per = (prepared[0] as { tensor: Float32Array }).tensor.length;
+        const batch = new Float32Array(per * imgs.length);
+        for (const [i, p] of prepared.entries()) batch.set(p.tensor, i * per);
+        const dims = [imgs.length, ...(prepared[0] as { dims: number[] }).dims.slice(1)];
+        const out = output(await session.run(batch, dims), card);
+        const k = out.data.length / imgs.length;
+        if (!Number.isInteger(k) || out.dims[0] !== imgs.length) {
+          throw new OutputShapeError(
+            `model ${name}: batch of ${imgs.length} gave an output of shape [${out.dims.join(", ")}]`,
+          );
+        }
+        return imgs.map((_, i) => probs(Array.from(out.data.subarray(i * k, (i + 1) * k))));
+      },
+    };
+  };
 }
 registerModelType("probabilities", classifier("probabilities"));
 registerModelType("softmax", classifier("probabilities"));

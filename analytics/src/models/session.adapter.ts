@@ -15,7 +15,17 @@ export interface TensorOut {
 export interface ModelSession {
   readonly inputName: string;
   readonly outputNames: readonly string[];
-  run(input: Float32Array, dims: readonly number[]): Promise<Record<string, TensorOut>>;
+  /** The input's first (batch) dimension is symbolic: one run can take several images. */
+  readonly batchable: boolean;
+  /**
+   * One run; `only`: the card's outputs to fetch (default all). The others are still computed where the
+   * graph needs them, but not copied out (CenterNet's 80-class heat map is 5 MB a frame).
+   */
+  run(
+    input: Float32Array,
+    dims: readonly number[],
+    only?: readonly string[],
+  ): Promise<Record<string, TensorOut>>;
   release(): Promise<void>;
 }
 
@@ -76,17 +86,25 @@ export async function openSession(file: string, card: ModelCard): Promise<ModelS
       `model ${card.name}: outputs of the card [${missing.map((o) => o.name).join(", ")}] are not among the model's outputs [${session.outputNames.join(", ")}]`,
     );
   }
+  const meta = session.inputMetadata.find((m) => m.name === inputName);
+  const batchDim = meta?.isTensor ? meta.shape[0] : undefined;
+  const batchable = typeof batchDim === "string" || (typeof batchDim === "number" && batchDim < 0);
   const nameMap = new Map(
     card.outputs.map((o) => [o.name, renamed ? (session.outputNames[0] as string) : o.name]),
   );
   const wrapped: ModelSession = {
     inputName,
     outputNames: card.outputs.map((o) => o.name),
-    async run(input, dims) {
+    batchable,
+    async run(input, dims, only) {
       const feeds = { [inputName]: new ort.Tensor("float32", input, dims as number[]) };
-      const res = await session.run(feeds);
+      const wanted = only ? card.outputs.filter((o) => only.includes(o.name)) : card.outputs;
+      const res = await session.run(
+        feeds,
+        wanted.map((o) => nameMap.get(o.name) as string),
+      );
       const out: Record<string, TensorOut> = {};
-      for (const o of card.outputs) {
+      for (const o of wanted) {
         const t = res[nameMap.get(o.name) as string];
         if (!t) throw new ModelError(`model ${card.name}: no output '${o.name}'`);
         if (t.type !== "float32")
