@@ -13,3 +13,5 @@ export * from "./rtmp/nms-server.js";
 export * from "./simulator/camera-simulator.js";
 export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";
+export * from "./simulator/demo-scenes.js";
+export * from "./simulator/rendered-scenes.js";

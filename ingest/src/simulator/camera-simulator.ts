@@ -38,6 +38,11 @@ export interface SimulatedCamera {
   name?: string;
   /** Clip to serve (a recipe name). Default: the clips in turn. */
   clip?: string;
+  /**
+   * Second of the clip the camera is at when the simulator starts (whole seconds, wrapped round the
+   * clip). Default: a second derived from the key, so that cameras on one clip show different pictures.
+   */
+  startSecond?: number;
   /** ONVIF misbehaviour for tests: no profiles, SOAP faults on some operations. */
   onvif?: DeviceBehaviour;
 }
@@ -163,6 +168,8 @@ export class CameraSimulator {
     const chosen = opts.cameras.map((spec, i) => {
       const clip = spec.clip ? clipByName.get(spec.clip) : clipSet.clips[i % clipSet.clips.length];
       if (!clip) throw new Error(`camera "${spec.key}": no clip named "${spec.clip}"`);
+      if (spec.startSecond !== undefined && !(Number.isInteger(spec.startSecond) && spec.startSecond >= 0))
+        throw new Error(`camera "${spec.key}": startSecond must be a whole number of seconds >= 0`);
       return { spec, clip };
     });
 
@@ -175,9 +182,10 @@ export class CameraSimulator {
             clipSet.clips.map((c) => [c.name, { main: c.main.path, sub: c.sub.path, fps: c.fps }]),
           ),
           cameras: chosen.map(({ spec, clip }) => {
-            // Each camera starts at its own whole second of the clip.
+            // Each camera starts at its own whole second of the clip (or the one it asks for).
             const seconds =
-              Number.parseInt(createHash("sha1").update(spec.key).digest("hex").slice(0, 8), 16) %
+              (spec.startSecond ??
+                Number.parseInt(createHash("sha1").update(spec.key).digest("hex").slice(0, 8), 16)) %
               clip.duration;
             return {
               key: spec.key,

@@ -11,6 +11,17 @@
  * `ensureClips`): a recipe is a source (a video cut, or a still image with a slow pan) and a description.
  */
 import { createHash } from "node:crypto";
+import {
+  bagSvg,
+  cardboardBoxSvg,
+  puddleSvg,
+  SCENE_HEIGHT,
+  SCENE_WIDTH,
+  type SceneLayer,
+  type WorkshopVariant,
+  workshopSvg,
+  worktopMessSvg,
+} from "./rendered-scenes.js";
 
 /** Where Debian's `opencv-doc` package puts OpenCV's sample data (real footage a fresh machine can install). */
 export const OPENCV_SAMPLES = "/usr/share/doc/opencv-doc/examples/data";
@@ -24,11 +35,50 @@ export interface StreamProfile {
   kbps: number;
 }
 
+/** A rectangle of the source picture, in its pixels. */
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Light that drifts over the clip (daylight, a camera's auto-exposure): an exposure gain G(t) =
+ * 1 + offset + gain·sin(2πt/T) that scales the picture (luma and chroma alike, as a camera's gain does:
+ * dark colours stay dark, nothing is pushed below black), and a contrast wave C(t) = 1 + contrast·sin(2πt/T
+ * + 1.3) around mid-grey. T is the clip's length, so the loop point matches. ffmpeg `eq`, per frame.
+ */
+export interface LightDrift {
+  /** Amplitude of the exposure gain (0.12 = ±12 %). */
+  gain: number;
+  /** Amplitude of the contrast wave (0.08 = ±8 %). */
+  contrast: number;
+  /** Constant exposure shift (−0.2: a room 20 % dimmer); default 0. */
+  offset?: number;
+}
+
 export type ClipSource =
-  /** A cut of a video file: `start` and `duration` in seconds. */
-  | { kind: "video"; path: string; start: number; duration: number }
+  /** A cut of a video file: `start` and `duration` in seconds; `crop`: a close-up of part of the picture. */
+  | { kind: "video"; path: string; start: number; duration: number; crop?: CropRect }
   /** A still image shown for `duration` seconds with a slow zoom (so that the stream is not frozen). */
-  | { kind: "still"; path: string; duration: number };
+  | { kind: "still"; path: string; duration: number }
+  /**
+   * A drawn scene (rendered-scenes.ts): an SVG background the size of the canvas, layers that appear and
+   * go at given seconds (`overlay=enable='between(t,a,b)'`), light drift (`eq`) and sensor noise (`noise`,
+   * temporal, fixed seed: the same bytes every time).
+   */
+  | {
+      kind: "rendered";
+      duration: number;
+      width: number;
+      height: number;
+      background: string;
+      layers: SceneLayer[];
+      light?: LightDrift;
+      /** Sensor noise strength (ffmpeg `noise` alls, 0..100); 0 or absent: none. */
+      noise?: number;
+    };
 
 export interface ClipRecipe {
   /** File-name-safe name: `[a-z0-9-]+`. */
@@ -51,10 +101,73 @@ export const ENCODER_REVISION = 1;
 
 const PAL_MAIN: StreamProfile = { width: 768, height: 576, kbps: 900 };
 const PAL_SUB: StreamProfile = { width: 480, height: 360, kbps: 300 };
+/** A VGA sub-stream (many IP cameras offer it): more pixels on hands for the close-up camera. */
+const VGA_SUB: StreamProfile = { width: 640, height: 480, kbps: 450 };
+
+export interface WorkshopRecipeOptions {
+  name: string;
+  description: string;
+  variant?: WorkshopVariant;
+  /** Seconds. */
+  duration: number;
+  /** Second at which the mess starts to appear (the pieces follow every `messStepS`); absent: clean. */
+  messAt?: number;
+  /** Seconds between the pieces of the mess (default 6). */
+  messStepS?: number;
+  light?: LightDrift;
+  noise?: number;
+  fps?: number;
+}
 
 /**
- * The default clips. `vtest.avi` (OpenCV's sample, 768×576 at 10 fps, 79.5 s) shows real pedestrians crossing
- * a square, filmed from above like a surveillance camera. 60 s cut from 2 s in: 60 whole GOPs.
+ * A rendered workshop (rendered-scenes.ts). With `messAt`, the mess appears piece by piece from that
+ * second — scraps, a spill and paper on the worktop; a cardboard box, a puddle, a discarded packaging box
+ * (OpenCV's box.png photo) and a bag on the floor — and lies still until the loop (then it is "cleaned").
+ */
+export function workshopRecipe(o: WorkshopRecipeOptions): ClipRecipe {
+  const step = o.messStepS ?? 6;
+  const at = (i: number) => (o.messAt !== undefined ? { from: o.messAt + i * step } : {});
+  const layers: SceneLayer[] =
+    o.messAt === undefined
+      ? []
+      : [
+          { name: "worktop-mess", svg: worktopMessSvg(), x: 250, y: 322, ...at(0) },
+          { name: "cardboard-box", svg: cardboardBoxSvg(), x: 90, y: 452, ...at(1) },
+          { name: "puddle", svg: puddleSvg(), x: 400, y: 486, ...at(2) },
+          {
+            name: "packaging",
+            image: `${OPENCV_SAMPLES}/box.png`,
+            width: 110,
+            rotateDeg: 28,
+            x: 596,
+            y: 446,
+            ...at(3),
+          },
+          { name: "bag", svg: bagSvg(), x: 290, y: 470, ...at(3) },
+        ];
+  return {
+    name: o.name,
+    description: o.description,
+    source: {
+      kind: "rendered",
+      duration: o.duration,
+      width: SCENE_WIDTH,
+      height: SCENE_HEIGHT,
+      background: workshopSvg(o.variant ?? "processing"),
+      layers,
+      ...(o.light ? { light: o.light } : {}),
+      ...(o.noise ? { noise: o.noise } : {}),
+    },
+    fps: o.fps ?? 5,
+    main: PAL_MAIN,
+    sub: PAL_SUB,
+  };
+}
+
+/**
+ * The default clips, each a scene of the demo (demo-scenes.ts says which check each should raise).
+ * `vtest.avi` (OpenCV's sample, 768×576 at 10 fps, 79.5 s) shows real pedestrians crossing a square, filmed
+ * from above like a surveillance camera; the workshops are drawn (rendered-scenes.ts).
  */
 export const CLIP_RECIPES: readonly ClipRecipe[] = [
   {
@@ -74,25 +187,97 @@ export const CLIP_RECIPES: readonly ClipRecipe[] = [
     main: PAL_MAIN,
     sub: PAL_SUB,
   },
+  {
+    name: "close-up",
+    description:
+      "OpenCV vtest.avi, a close-up (2× zoom) of the lawn where people walk nearest the camera, 46–70 s: bare hands large enough to classify",
+    source: {
+      kind: "video",
+      path: `${OPENCV_SAMPLES}/vtest.avi`,
+      start: 46,
+      duration: 24,
+      crop: { x: 100, y: 200, width: 384, height: 288 },
+    },
+    fps: 10,
+    main: PAL_MAIN,
+    sub: VGA_SUB,
+  },
+  workshopRecipe({
+    name: "workshop-mess",
+    description:
+      "Drawn processing room: clean for 60 s, then scraps, a spill and paper on the worktop and a box, a puddle, packaging and a bag on the floor, lying still until the loop; light drift and sensor noise",
+    duration: 120,
+    messAt: 60,
+    light: { gain: 0.12, contrast: 0.08 },
+    noise: 6,
+  }),
+  workshopRecipe({
+    name: "workshop-clean",
+    description: "Drawn processing room, clean and empty throughout; light drift and sensor noise",
+    duration: 60,
+    light: { gain: 0.12, contrast: 0.08 },
+    noise: 6,
+  }),
+  workshopRecipe({
+    name: "workshop-after-hours",
+    description:
+      "Drawn workshop between shifts (crates on the worktop): empty and clean, lights dimmed (exposure −20 %), a stronger light drift (exposure ±20 %, contrast ±12 %) and sensor noise",
+    variant: "crates",
+    duration: 60,
+    light: { gain: 0.2, contrast: 0.12, offset: -0.2 },
+    noise: 8,
+  }),
 ];
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 
 export function validateRecipe(recipe: ClipRecipe): void {
   if (!NAME_RE.test(recipe.name)) throw new Error(`clip recipe name "${recipe.name}" must match ${NAME_RE}`);
+  const fail = (msg: string): never => {
+    throw new Error(`clip recipe "${recipe.name}": ${msg}`);
+  };
   if (!Number.isInteger(recipe.fps) || recipe.fps < 1 || recipe.fps > 60)
-    throw new Error(`clip recipe "${recipe.name}": fps must be an integer in 1..60`);
-  const d = recipe.source.duration;
-  if (!(d > 0) || !Number.isInteger(d)) {
-    // Whole seconds make whole GOPs, so that the loop point is a keyframe boundary.
-    throw new Error(`clip recipe "${recipe.name}": duration must be a positive whole number of seconds`);
-  }
+    fail("fps must be an integer in 1..60");
+  const src = recipe.source;
+  const d = src.duration;
+  // Whole seconds make whole GOPs, so that the loop point is a keyframe boundary.
+  if (!(d > 0) || !Number.isInteger(d)) fail("duration must be a positive whole number of seconds");
   for (const [which, p] of [
     ["main", recipe.main],
     ["sub", recipe.sub],
   ] as const) {
     if (p.width % 2 !== 0 || p.height % 2 !== 0 || p.width < 16 || p.height < 16)
-      throw new Error(`clip recipe "${recipe.name}": ${which} size must be even and at least 16×16`);
+      fail(`${which} size must be even and at least 16×16`);
+  }
+  if (src.kind === "video" && src.crop) {
+    const c = src.crop;
+    const ints = [c.x, c.y, c.width, c.height].every((v) => Number.isInteger(v) && v >= 0);
+    if (!ints || c.width < 16 || c.height < 16) fail("crop must be whole pixels, at least 16×16");
+  }
+  if (src.kind === "rendered") {
+    if (!Number.isInteger(src.width) || !Number.isInteger(src.height) || src.width < 16 || src.height < 16)
+      fail("rendered canvas must be whole pixels, at least 16×16");
+    if (!src.background.trimStart().startsWith("<svg")) fail("rendered background must be an SVG document");
+    const names = new Set<string>();
+    for (const l of src.layers) {
+      if (!NAME_RE.test(l.name)) fail(`layer name "${l.name}" must match ${NAME_RE}`);
+      if (names.has(l.name)) fail(`layer name "${l.name}" is used twice`);
+      names.add(l.name);
+      if ((l.svg === undefined) === (l.image === undefined)) fail(`layer "${l.name}": give svg or image`);
+      if (l.svg !== undefined && !l.svg.trimStart().startsWith("<svg"))
+        fail(`layer "${l.name}": svg must be an SVG document`);
+      if (!Number.isInteger(l.x) || !Number.isInteger(l.y))
+        fail(`layer "${l.name}": x and y must be whole pixels`);
+      const from = l.from ?? 0;
+      const to = l.to ?? d;
+      if (!(from >= 0 && to <= d && from < to)) fail(`layer "${l.name}": needs 0 <= from < to <= duration`);
+      if (l.width !== undefined && (!Number.isInteger(l.width) || l.width < 2 || l.width % 2))
+        fail(`layer "${l.name}": width must be an even number of pixels`);
+    }
+    const l = src.light;
+    if (l && !(Math.abs(l.gain) <= 0.5 && Math.abs(l.contrast) <= 0.5 && Math.abs(l.offset ?? 0) <= 0.5))
+      fail("light drift amplitudes and offset must be within ±0.5");
+    if (src.noise !== undefined && !(src.noise >= 0 && src.noise <= 100)) fail("noise must be in 0..100");
   }
 }
 
@@ -107,35 +292,135 @@ export function clipFileName(recipe: ClipRecipe, stream: StreamName): string {
   return `${recipe.name}-${stream}.mp4`;
 }
 
-/** The video filter chain: cut/normalise the frame rate, mirror, scale to the stream's size. */
-export function videoFilter(recipe: ClipRecipe, stream: StreamName): string {
+/** A file a rendered recipe needs beside its clips: the SVG documents, written before encoding. */
+export interface SceneAsset {
+  file: string;
+  content: string;
+}
+
+/** The SVG files of a rendered recipe (`<recipe>.background.svg`, `<recipe>.<layer>.svg`); none otherwise. */
+export function sceneAssets(recipe: ClipRecipe): SceneAsset[] {
+  const src = recipe.source;
+  if (src.kind !== "rendered") return [];
+  return [
+    { file: `${recipe.name}.background.svg`, content: src.background },
+    ...src.layers.flatMap((l) =>
+      l.svg !== undefined ? [{ file: `${recipe.name}.${l.name}.svg`, content: l.svg }] : [],
+    ),
+  ];
+}
+
+/** The last steps of every chain: mirror, scale to the stream's size, 4:2:0. */
+function finish(recipe: ClipRecipe, stream: StreamName, steps: string[]): string {
   const p = recipe[stream];
-  const steps: string[] = [];
-  if (recipe.source.kind === "still") {
-    // A slow zoom in and back out over the clip, so that the loop point matches (zoom 1.0 at both ends).
-    const frames = recipe.source.duration * recipe.fps;
-    steps.push(
-      `scale=${p.width * 2}:${p.height * 2}:force_original_aspect_ratio=increase`,
-      `crop=${p.width * 2}:${p.height * 2}`,
-      `zoompan=z='1+0.15*sin(PI*on/${frames})':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${p.width}x${p.height}:fps=${recipe.fps}`,
-    );
-  } else {
-    steps.push(`fps=${recipe.fps}`, `scale=${p.width}:${p.height}:flags=bicubic`);
-  }
+  steps.push(`scale=${p.width}:${p.height}:flags=bicubic`);
   if (recipe.mirror) steps.push("hflip");
   steps.push("format=yuv420p", "setsar=1");
   return steps.join(",");
 }
 
-/** The ffmpeg arguments that encode one stream of one recipe to `outPath` (progress on stdout). */
-export function buildClipEncodeArgs(recipe: ClipRecipe, stream: StreamName, outPath: string): string[] {
+/** The video filter chain of a video or still recipe: cut/normalise the frame rate, crop, mirror, scale. */
+export function videoFilter(recipe: ClipRecipe, stream: StreamName): string {
+  const p = recipe[stream];
+  const src = recipe.source;
+  if (src.kind === "rendered")
+    throw new Error(`clip recipe "${recipe.name}": a rendered scene needs sceneFilter`);
+  if (src.kind === "still") {
+    // A slow zoom in and back out over the clip, so that the loop point matches (zoom 1.0 at both ends).
+    const frames = src.duration * recipe.fps;
+    const steps = [
+      `scale=${p.width * 2}:${p.height * 2}:force_original_aspect_ratio=increase`,
+      `crop=${p.width * 2}:${p.height * 2}`,
+      `zoompan=z='1+0.15*sin(PI*on/${frames})':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${p.width}x${p.height}:fps=${recipe.fps}`,
+    ];
+    if (recipe.mirror) steps.push("hflip");
+    steps.push("format=yuv420p", "setsar=1");
+    return steps.join(",");
+  }
+  const steps = [`fps=${recipe.fps}`];
+  if (src.crop) steps.push(`crop=${src.crop.width}:${src.crop.height}:${src.crop.x}:${src.crop.y}`);
+  return finish(recipe, stream, steps);
+}
+
+/**
+ * The filter graph of a rendered recipe: input 0 is the background, input i the i-th layer. Each layer is
+ * overlaid while `between(t, from, to)`; then the light drift, the noise (at the canvas size, as a sensor's,
+ * before scaling), the stream's size. Output label `[v]`.
+ */
+export function sceneFilter(recipe: ClipRecipe, stream: StreamName): string {
+  const src = recipe.source;
+  if (src.kind !== "rendered") throw new Error(`clip recipe "${recipe.name}" is not a rendered scene`);
+  const d = src.duration;
+  // Each input is one picture, decoded once and repeated by `loop` at the clip's frame rate (decoding
+  // the SVGs for every frame cost twice the time). The picture is composed in 4:2:0.
+  const still = `loop=loop=-1:size=1:start=0,setpts=N/${recipe.fps}/TB`;
+  const parts = [`[0:v]${still},scale=${src.width}:${src.height},format=yuv420p[s0]`];
+  src.layers.forEach((l, i) => {
+    const n = i + 1;
+    const prep = [still, "format=rgba"];
+    if (l.width !== undefined) prep.push(`scale=${l.width}:-2`);
+    if (l.rotateDeg) {
+      const a = ((l.rotateDeg * Math.PI) / 180).toFixed(4);
+      prep.push(`rotate=${a}:c=none:ow=rotw(${a}):oh=roth(${a})`);
+    }
+    parts.push(`[${n}:v]${prep.join(",")}[l${n}]`);
+    const enable =
+      l.from !== undefined || l.to !== undefined ? `:enable='between(t,${l.from ?? 0},${l.to ?? d})'` : "";
+    parts.push(`[s${n - 1}][l${n}]overlay=x=${l.x}:y=${l.y}${enable}:format=yuv420[s${n}]`);
+  });
+  const steps: string[] = [];
+  if (src.light) {
+    const w = `2*PI*t/${d}`;
+    // Y'' = (G·Y − ½)·C + ½ in eq's terms: contrast G·C, brightness ½·C·(G − 1); chroma scaled by G.
+    const g = `(${1 + (src.light.offset ?? 0)}+${src.light.gain}*sin(${w}))`;
+    const c = `(1+${src.light.contrast}*sin(${w}+1.3))`;
+    steps.push(`eq=contrast='${g}*${c}':brightness='0.5*${c}*(${g}-1)':saturation='${g}':eval=frame`);
+  }
+  if (src.noise) steps.push(`noise=alls=${src.noise}:allf=t`);
+  parts.push(`[s${src.layers.length}]${finish(recipe, stream, steps)}[v]`);
+  return parts.join(";");
+}
+
+/**
+ * The ffmpeg arguments that encode one stream of one recipe to `outPath` (progress on stdout). A rendered
+ * recipe's SVG files (`sceneAssets`) are read from `assetDir`.
+ */
+export function buildClipEncodeArgs(
+  recipe: ClipRecipe,
+  stream: StreamName,
+  outPath: string,
+  assetDir = ".",
+): string[] {
   validateRecipe(recipe);
   const p = recipe[stream];
   const src = recipe.source;
-  const input =
-    src.kind === "video"
-      ? ["-ss", String(src.start), "-t", String(src.duration), "-i", src.path]
-      : ["-loop", "1", "-framerate", String(recipe.fps), "-t", String(src.duration), "-i", src.path];
+  const looped = (file: string) => [
+    "-loop",
+    "1",
+    "-framerate",
+    String(recipe.fps),
+    "-t",
+    String(src.duration),
+    "-i",
+    file,
+  ];
+  let input: string[];
+  let filter: string[];
+  if (src.kind === "rendered") {
+    input = [
+      "-i",
+      `${assetDir}/${recipe.name}.background.svg`,
+      ...src.layers.flatMap((l) => ["-i", l.image ?? `${assetDir}/${recipe.name}.${l.name}.svg`]),
+    ];
+    // One filter thread: the noise and the overlays give the same bytes every time.
+    filter = ["-filter_complex_threads", "1", "-filter_complex", sceneFilter(recipe, stream), "-map", "[v]"];
+  } else {
+    input =
+      src.kind === "video"
+        ? ["-ss", String(src.start), "-t", String(src.duration), "-i", src.path]
+        : looped(src.path);
+    filter = ["-vf", videoFilter(recipe, stream)];
+  }
   const frames = src.duration * recipe.fps;
   return [
     "-hide_banner",
@@ -150,8 +435,7 @@ export function buildClipEncodeArgs(recipe: ClipRecipe, stream: StreamName, outP
     "-an",
     "-sn",
     "-dn",
-    "-vf",
-    videoFilter(recipe, stream),
+    ...filter,
     "-frames:v",
     String(frames),
     "-c:v",

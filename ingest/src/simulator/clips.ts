@@ -21,6 +21,7 @@ import {
   clipFileName,
   parseProgressLine,
   type StreamName,
+  sceneAssets,
   validateRecipe,
 } from "./clip-recipes.js";
 
@@ -131,10 +132,16 @@ export async function ensureClips(opts: EnsureClipsOptions): Promise<ClipSet> {
   const names = new Set(recipes.map((r) => r.name));
   if (names.size !== recipes.length) throw new ClipError("clip recipe names must be unique");
   for (const r of recipes) {
-    if (!existsSync(r.source.path)) {
-      throw new ClipError(
-        `clip "${r.name}": footage ${r.source.path} is missing (Debian package "opencv-doc" provides OpenCV's samples)`,
-      );
+    const files =
+      r.source.kind === "rendered"
+        ? r.source.layers.flatMap((l) => (l.image ? [l.image] : []))
+        : [r.source.path];
+    for (const file of files) {
+      if (!existsSync(file)) {
+        throw new ClipError(
+          `clip "${r.name}": footage ${file} is missing (Debian package "opencv-doc" provides OpenCV's samples)`,
+        );
+      }
     }
   }
 
@@ -154,10 +161,13 @@ export async function ensureClips(opts: EnsureClipsOptions): Promise<ClipSet> {
     const jobs = recipes.flatMap((r) => (["main", "sub"] as StreamName[]).map((stream) => ({ r, stream })));
     const total = jobs.reduce((sum, j) => sum + j.r.source.duration, 0);
     let done = 0;
+    // The SVG documents of rendered scenes, beside the clips (ffmpeg's librsvg decoder reads them).
+    for (const r of recipes)
+      for (const a of sceneAssets(r)) await writeFile(path.join(work, a.file), a.content);
     for (const { r, stream } of jobs) {
       const file = clipFileName(r, stream);
       opts.onProgress?.(done, total, file);
-      await encodeOne(ffmpegPath, buildClipEncodeArgs(r, stream, path.join(work, file)), (s) =>
+      await encodeOne(ffmpegPath, buildClipEncodeArgs(r, stream, path.join(work, file), work), (s) =>
         opts.onProgress?.(done + Math.min(s, r.source.duration), total, file),
       );
       done += r.source.duration;

@@ -1,0 +1,124 @@
+/**
+ * The demo's scenes, pure data: which clip a simulated camera plays, the zones drawn on it (the API's
+ * `cameras.zones`: name, the checks it is for, normalised points), the camera's analytics overrides
+ * (`cameras.analytics`) and schedule (`cameras.schedule`), and what the analytics should make of it:
+ * the checks that should fire, or none (a compliant scene). The demo (services/cli demo-cameras.ts) gives
+ * the cameras these scenes deliberately; the end-to-end test and docs/demo-footage.md use the same table.
+ */
+import { WORKSHOP_ZONES } from "./rendered-scenes.js";
+
+export type CheckType = "no_hat" | "no_gloves" | "unclean_area";
+
+export interface SceneZone {
+  name: string;
+  checks: CheckType[];
+  points: [number, number][];
+}
+
+export interface SceneSchedule {
+  days: number[];
+  hours: { from: string; to: string }[];
+  timezone?: string;
+}
+
+export interface DemoScene {
+  /** A clip of CLIP_RECIPES. */
+  clip: string;
+  /** What the camera shows, for people (English; docs/demo-footage.md). */
+  shows: string;
+  /** Checks that should raise an alert on this scene; empty: compliant (nothing may fire). */
+  fires: CheckType[];
+  zones: SceneZone[];
+  /** `cameras.analytics` overrides (analytics/src/config.schema.ts), or null for the defaults. */
+  analytics: Record<string, unknown> | null;
+  /** `cameras.schedule`; null: the workshop's working hours. */
+  schedule: SceneSchedule | null;
+  /**
+   * Serve from this second of the clip, not from a second derived from the camera key: the mess scene
+   * must start clean, so that its clean baseline is learned before the mess appears.
+   */
+  startSecond?: number;
+}
+
+/**
+ * Round the clock: the demo shows its scenes at any hour. Real cameras follow their workshop's working
+ * hours (the default when `cameras.schedule` is null).
+ */
+export const ALWAYS: SceneSchedule = {
+  days: [1, 2, 3, 4, 5, 6, 7],
+  hours: [{ from: "00:00", to: "24:00" }],
+};
+
+const worktopAndFloor = (checks: CheckType[]): SceneZone[] => [
+  { name: "操作台", checks, points: WORKSHOP_ZONES.worktop.map(([x, y]) => [x, y]) },
+  { name: "地面", checks, points: WORKSHOP_ZONES.floor.map(([x, y]) => [x, y]) },
+];
+
+/**
+ * How often the demo's workshop cameras evaluate `unclean_area` (the default is once a minute, which
+ * would take five minutes to learn the clean baseline).
+ */
+export const DEMO_UNCLEAN_INTERVAL_S = 4;
+
+export const DEMO_SCENES: readonly DemoScene[] = [
+  {
+    clip: "workshop-mess",
+    shows:
+      "drawn processing room, empty; clean for 60 s, then scraps, a spill and paper on the worktop and a box, a puddle, packaging and a bag on the floor, lying still; light drift and noise",
+    fires: ["unclean_area"],
+    zones: worktopAndFloor(["unclean_area"]),
+    analytics: { checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S } } },
+    schedule: ALWAYS,
+    startSecond: 0,
+  },
+  {
+    clip: "close-up",
+    shows:
+      "real footage (vtest.avi), 2× close-up of the lawn where people pass nearest the camera: bare hands and bare heads",
+    fires: ["no_gloves", "no_hat"],
+    zones: [],
+    analytics: null,
+    schedule: ALWAYS,
+  },
+  {
+    clip: "workshop-clean",
+    shows: "drawn processing room, clean and empty throughout; light drift and noise",
+    fires: [],
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
+    analytics: { checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S } } },
+    schedule: ALWAYS,
+  },
+  {
+    clip: "pedestrians",
+    shows:
+      "real footage (vtest.avi): pedestrians on a square seen from above, every head and hand bare (hands small: 16 px crops)",
+    fires: ["no_hat", "no_gloves"],
+    zones: [],
+    analytics: null,
+    schedule: ALWAYS,
+  },
+  {
+    clip: "workshop-after-hours",
+    shows:
+      "drawn workshop between shifts (crates stacked on the worktop), empty and clean; stronger light drift and noise",
+    fires: [],
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
+    analytics: { checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S } } },
+    schedule: ALWAYS,
+  },
+  {
+    clip: "pedestrians-mirrored",
+    shows: "the same real footage mirrored, from a later start",
+    fires: ["no_hat", "no_gloves"],
+    zones: [],
+    analytics: null,
+    schedule: ALWAYS,
+  },
+];
+
+/** The scene of the demo's i-th camera (0-based, in the demo's camera order): the table in turn. */
+export function demoSceneFor(index: number, scenes: readonly DemoScene[] = DEMO_SCENES): DemoScene {
+  const s = scenes[((index % scenes.length) + scenes.length) % scenes.length];
+  if (!s) throw new Error("no demo scenes");
+  return s;
+}
