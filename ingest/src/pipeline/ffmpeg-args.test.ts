@@ -86,7 +86,19 @@ describe("ffmpeg arguments", () => {
     expect(samplingMode(0.5, null)).toBe("fps");
     const kf = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 0.5, keyframeFps: 1, width: 640, quality: 5 });
     expect(kf.slice(0, kf.indexOf("-i"))).toContain("-skip_frame");
-    expect(kf.join(" ")).toContain("-vf scale='min(640,iw)':-2");
+    // Keyframes every second, one frame wanted every two: the surplus is dropped before scaling.
+    expect(kf.join(" ")).toContain(
+      "-vf select='isnan(prev_selected_t)+gte(t-prev_selected_t,1.8)',scale='min(640,iw)':-2",
+    );
+    const every = buildSamplerArgs({
+      url,
+      timeoutSeconds: 5,
+      fps: 0.5,
+      keyframeFps: 0.5,
+      width: 640,
+      quality: 5,
+    });
+    expect(every.join(" ")).toContain("-vf scale='min(640,iw)':-2");
     expect(kf.slice(-3)).toEqual(["-f", "image2pipe", "pipe:1"]);
     const fps = buildSamplerArgs({ url, timeoutSeconds: 5, fps: 2, keyframeFps: 1, width: 320, quality: 3 });
     expect(fps).not.toContain("-skip_frame");
