@@ -45,9 +45,10 @@ export interface CropRect {
 
 /**
  * Light that drifts over the clip (daylight, a camera's auto-exposure): an exposure gain G(t) =
- * 1 + offset + gain·sin(2πt/T) that scales the picture (luma and chroma alike, as a camera's gain does:
- * dark colours stay dark, nothing is pushed below black), and a contrast wave C(t) = 1 + contrast·sin(2πt/T
- * + 1.3) around mid-grey. T is the clip's length, so the loop point matches. ffmpeg `eq`, per frame.
+ * 1 + offset + gain·sin(2πt/T) that scales the picture, and a contrast wave C(t) = 1 + contrast·sin(2πt/T
+ * + 1.3) around mid-grey; R, G and B alike (as a camera's gain and black level: a luma-only shift pushes
+ * saturated colours out of range in one channel and changes the picture's structure, which no light
+ * does). T is the clip's length, so the loop point matches. ffmpeg `eq`, per frame.
  */
 export interface LightDrift {
   /** Amplitude of the exposure gain (0.12 = ±12 %). */
@@ -221,10 +222,10 @@ export const CLIP_RECIPES: readonly ClipRecipe[] = [
   workshopRecipe({
     name: "workshop-after-hours",
     description:
-      "Drawn workshop between shifts (crates on the worktop): empty and clean, lights dimmed (exposure −20 %), a stronger light drift (exposure ±20 %, contrast ±12 %) and sensor noise",
+      "Drawn workshop between shifts (crates on the worktop): empty and clean, lights dimmed (exposure −15 %), a stronger light drift (exposure ±15 %, contrast ±10 %) and more sensor noise",
     variant: "crates",
     duration: 60,
-    light: { gain: 0.2, contrast: 0.12, offset: -0.2 },
+    light: { gain: 0.15, contrast: 0.1, offset: -0.15 },
     noise: 8,
   }),
 ];
@@ -371,10 +372,11 @@ export function sceneFilter(recipe: ClipRecipe, stream: StreamName): string {
   const steps: string[] = [];
   if (src.light) {
     const w = `2*PI*t/${d}`;
-    // Y'' = (G·Y − ½)·C + ½ in eq's terms: contrast G·C, brightness ½·C·(G − 1); chroma scaled by G.
+    // Y'' = (G·Y − ½)·C + ½ in eq's terms: contrast G·C, brightness ½·C·(G − 1); chroma scaled by G·C
+    // too, so that R, G and B all change by the same gain and offset (a camera's gain and black level).
     const g = `(${1 + (src.light.offset ?? 0)}+${src.light.gain}*sin(${w}))`;
     const c = `(1+${src.light.contrast}*sin(${w}+1.3))`;
-    steps.push(`eq=contrast='${g}*${c}':brightness='0.5*${c}*(${g}-1)':saturation='${g}':eval=frame`);
+    steps.push(`eq=contrast='${g}*${c}':brightness='0.5*${c}*(${g}-1)':saturation='${g}*${c}':eval=frame`);
   }
   if (src.noise) steps.push(`noise=alls=${src.noise}:allf=t`);
   parts.push(`[s${src.layers.length}]${finish(recipe, stream, steps)}[v]`);

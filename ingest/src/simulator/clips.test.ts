@@ -147,7 +147,7 @@ describe("clip recipes (pure)", () => {
     expect(graph).toContain("[s1][l2]overlay=x=10:y=10:enable='between(t,2,3)':format=yuv420[s2]");
     expect(graph.find((g) => g.startsWith("[2:v]"))).toMatch(/scale=40:-2,rotate=0\.3491:c=none/);
     expect(graph.at(-1)).toBe(
-      "[s2]eq=contrast='(1+0.05*sin(2*PI*t/3))*(1+0.05*sin(2*PI*t/3+1.3))':brightness='0.5*(1+0.05*sin(2*PI*t/3+1.3))*((1+0.05*sin(2*PI*t/3))-1)':saturation='(1+0.05*sin(2*PI*t/3))':eval=frame,noise=alls=4:allf=t,scale=80:60:flags=bicubic,format=yuv420p,setsar=1[v]",
+      "[s2]eq=contrast='(1+0.05*sin(2*PI*t/3))*(1+0.05*sin(2*PI*t/3+1.3))':brightness='0.5*(1+0.05*sin(2*PI*t/3+1.3))*((1+0.05*sin(2*PI*t/3))-1)':saturation='(1+0.05*sin(2*PI*t/3))*(1+0.05*sin(2*PI*t/3+1.3))':eval=frame,noise=alls=4:allf=t,scale=80:60:flags=bicubic,format=yuv420p,setsar=1[v]",
     );
     expect(sceneAssets(rendered).map((a) => a.file)).toEqual(["drawn.background.svg", "drawn.square.svg"]);
     expect(sceneAssets(tiny[0] as ClipRecipe)).toEqual([]);
