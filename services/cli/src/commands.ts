@@ -18,6 +18,20 @@ import {
 import { type DemoCameras, startDemoCameras } from "./demo-cameras.js";
 import { openInfra, parseRoles, startPlatform } from "./platform.js";
 
+/** One line per demo scene: its cameras and what should fire (docs/demo-footage.md). */
+function sceneLines(simulated: DemoCameras | undefined): string[] {
+  const by = new Map<string, { ids: number[]; fires: string[] }>();
+  for (const [id, s] of simulated?.scenes ?? []) {
+    const e = by.get(s.clip) ?? { ids: [], fires: s.fires };
+    e.ids.push(id);
+    by.set(s.clip, e);
+  }
+  return [...by].map(
+    ([clip, e]) =>
+      `    ${clip.padEnd(22)} cameras ${e.ids.join(",")}: ${e.fires.length ? `should raise ${e.fires.join(", ")}` : "compliant, nothing should fire"}`,
+  );
+}
+
 type Opts = Record<string, string | boolean | undefined>;
 
 function fail(msg: string): never {
@@ -275,6 +289,7 @@ async function demo(o: Opts): Promise<void> {
     `  Health          ${base}/healthz   ${base}/readyz   ${base}/metrics`,
     `  Data            ${p.infra.dataDir} (embedded ${p.infra.database.kind}, private Redis ${p.infra.redisUrl})`,
     `  Cameras         ${simulated?.cameraIds.length ?? 0} simulated pilot cameras (RTSP 127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}); live HLS via GET /api/cameras/:id/live`,
+    ...sceneLines(simulated),
     `  Public sites    ${base}/public/sites`,
     "",
     "  Users",

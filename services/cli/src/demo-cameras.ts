@@ -1,15 +1,39 @@
 /**
  * The demo's cameras: the camera simulator serves the first camera of the first N pilot workshops, each
  * with the credentials sealed in its row, on SIMULATOR_RTSP_PORT — exactly what the seed registered.
+ * Each camera gets a scene of DEMO_SCENES in turn (ingest/src/simulator/demo-scenes.ts; the table is in
+ * docs/demo-footage.md): its clip, and on its row the scene's zones, schedule and analytics overrides.
  */
 import { type Config, decrypt, type Logger } from "@mingfang/core";
-import { CameraSimulator, progressBar, type SimulatedCamera } from "@mingfang/ingest";
+import {
+  CameraSimulator,
+  DEMO_SCENES,
+  type DemoScene,
+  demoSceneFor,
+  progressBar,
+  type SimulatedCamera,
+} from "@mingfang/ingest";
 import type { Infra } from "./platform.js";
 
 export interface DemoCameras {
   cameraIds: number[];
+  /** Camera id → the scene it shows. */
+  scenes: Map<number, DemoScene>;
   simulator: CameraSimulator;
   stop(): Promise<void>;
+}
+
+const asJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v);
+
+/**
+ * Zones the demo may (re)draw: none, or exactly the zones of one of its scenes. Zones someone drew by hand
+ * are left alone (and with them the camera's schedule and analytics overrides).
+ */
+export function demoOwnsZones(zones: unknown): boolean {
+  const z = asJson(zones);
+  if (z === null || z === undefined || (Array.isArray(z) && z.length === 0)) return true;
+  const text = JSON.stringify(z);
+  return DEMO_SCENES.some((s) => s.zones.length > 0 && JSON.stringify(s.zones) === text);
 }
 
 /** `rtsp://user:pass@127.0.0.1:8554/<key>/main` → the simulator's camera. */
@@ -31,7 +55,7 @@ export async function startDemoCameras(
   const rows = await db
     .selectFrom("cameras as c")
     .innerJoin("workshops as w", "w.id", "c.workshop_id")
-    .select(["c.id", "c.name", "c.source_url_enc", "w.name as workshop", "w.id as wid"])
+    .select(["c.id", "c.name", "c.source_url_enc", "c.zones", "w.name as workshop", "w.id as wid"])
     .where("w.pilot", "=", true)
     .orderBy("w.station_id")
     .orderBy("w.id")
@@ -52,8 +76,35 @@ export async function startDemoCameras(
   const firstPerWorkshop = new Map<number, (typeof simulatable)[number]>();
   for (const r of simulatable) if (!firstPerWorkshop.has(r.wid)) firstPerWorkshop.set(r.wid, r);
   const chosen = [...firstPerWorkshop.values()].slice(0, count);
-  const cameras: SimulatedCamera[] = chosen.map((r) => simulatedFromUrl(r.url, `${r.workshop} ${r.name}`));
+  const scenes = new Map<number, DemoScene>();
+  const cameras: SimulatedCamera[] = chosen.map((r, i) => {
+    const scene = demoSceneFor(i);
+    scenes.set(r.id, scene);
+    return {
+      ...simulatedFromUrl(r.url, `${r.workshop} ${r.name}`),
+      clip: scene.clip,
+      ...(scene.startSecond !== undefined ? { startSecond: scene.startSecond } : {}),
+    };
+  });
   const ids = chosen.map((r) => r.id);
+  // The scene's zones, schedule and overrides on the camera's row (what the analytics reads), unless
+  // someone drew zones of their own on it.
+  for (const r of chosen) {
+    const scene = scenes.get(r.id) as DemoScene;
+    if (!demoOwnsZones(r.zones)) {
+      log.info({ cameraId: r.id }, "demo camera has zones of its own: its scene's rules are not applied");
+      continue;
+    }
+    await db
+      .updateTable("cameras")
+      .set({
+        zones: JSON.stringify(scene.zones),
+        schedule: scene.schedule ? JSON.stringify(scene.schedule) : null,
+        analytics: scene.analytics ? JSON.stringify(scene.analytics) : null,
+      })
+      .where("id", "=", r.id)
+      .execute();
+  }
   // The seeded cameras the simulator does not serve are switched off for this run (and the served ones on),
   // so that the demo shows no camera as offline that was never meant to stream, nor raises camera_offline
   // alerts for them. `--cameras N` changes the split at the next start.
@@ -61,7 +112,7 @@ export async function startDemoCameras(
   if (ids.length) await db.updateTable("cameras").set({ enabled: true }).where("id", "in", ids).execute();
   if (off.length) await db.updateTable("cameras").set({ enabled: false }).where("id", "in", off).execute();
   const simulator = new CameraSimulator();
-  if (cameras.length === 0) return { cameraIds: [], simulator, stop: async () => {} };
+  if (cameras.length === 0) return { cameraIds: [], scenes, simulator, stop: async () => {} };
   const bar = process.stderr.isTTY ? await progressBar("encoding demo clips") : undefined;
   try {
     await simulator.start({
@@ -79,6 +130,11 @@ export async function startDemoCameras(
   } finally {
     bar?.stop();
   }
-  log.info({ cameras: cameras.length, port: simulator.rtspPort }, "camera simulator serving");
-  return { cameraIds: ids, simulator, stop: () => simulator.stop() };
+  const perScene: Record<string, number[]> = {};
+  for (const [id, s] of scenes) perScene[s.clip] = [...(perScene[s.clip] ?? []), id];
+  log.info(
+    { cameras: cameras.length, port: simulator.rtspPort, scenes: perScene },
+    "camera simulator serving",
+  );
+  return { cameraIds: ids, scenes, simulator, stop: () => simulator.stop() };
 }
