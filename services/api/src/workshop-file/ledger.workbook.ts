@@ -4,8 +4,15 @@
  * case), 汇总 (per station). Each sheet: a title row, a row naming the period and who exported it, then
  * the heading row, then one row per record. Times are Beijing time (UTC+8) as text.
  *
+ * Written as a stream (exceljs' streaming WorkbookWriter): rows come a page at a time from the database
+ * and leave as zipped XML, so a year of alerts for the whole district (tens of thousands of rows) neither
+ * sits in memory nor holds the event loop (bench/reports/ledger.mjs). The summary sheet, last, is
+ * counted on the way.
+ *
  * The only module that imports exceljs.
  */
+
+import type { Writable } from "node:stream";
 import {
   alertStatusLabel,
   CASE_OUTCOME_LABELS,
@@ -34,6 +41,7 @@ export interface LedgerAlertRow {
   camera_name: string;
   area: string;
   acknowledged_by_name: string | null;
+  /** Codes of the cases the alert is in, comma-separated; null when none. */
   case_code: string | null;
 }
 
@@ -61,15 +69,19 @@ export interface LedgerCaseRow {
   alert_count: string | number | null;
 }
 
-export interface LedgerInput {
+export interface LedgerMeta {
   title: string;
   from: Date;
   to: Date;
   exportedBy: string;
   now: Date;
   stations: { id: number; name: string }[];
-  alerts: LedgerAlertRow[];
-  cases: LedgerCaseRow[];
+}
+
+/** The rows, a page at a time, in ledger order. */
+export interface LedgerRows {
+  alerts: AsyncIterable<LedgerAlertRow[]> | Iterable<LedgerAlertRow[]>;
+  cases: AsyncIterable<LedgerCaseRow[]> | Iterable<LedgerCaseRow[]>;
 }
 
 export const ALERT_HEADINGS = [
@@ -152,23 +164,29 @@ function lateOrOverdue(c: LedgerCaseRow, now: Date): boolean {
   );
 }
 
-function addSheet(
-  wb: ExcelJS.Workbook,
+type Sheet = ExcelJS.Worksheet;
+
+/** A sheet with its title, subtitle and heading rows committed; data rows follow with `row()`. */
+function startSheet(
+  wb: ExcelJS.stream.xlsx.WorkbookWriter,
   name: string,
   title: string,
   subtitle: string,
   headings: readonly string[],
   widths: number[],
-  rows: (string | number)[][],
-) {
+): Sheet {
   const ws = wb.addWorksheet(name, { views: [{ state: "frozen", ySplit: 3 }] });
   ws.columns = headings.map((_, i) => ({ width: widths[i] ?? 14 }));
-  ws.addRow([title]);
+  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: 3, column: headings.length } };
+  const t = ws.addRow([title]);
+  t.font = { bold: true, size: 14 };
+  t.alignment = { horizontal: "center" };
+  const sub = ws.addRow([subtitle]);
+  // Merged before the rows are committed (a committed row cannot be touched again).
   ws.mergeCells(1, 1, 1, headings.length);
-  ws.getRow(1).font = { bold: true, size: 14 };
-  ws.getRow(1).alignment = { horizontal: "center" };
-  ws.addRow([subtitle]);
   ws.mergeCells(2, 1, 2, headings.length);
+  t.commit();
+  sub.commit();
   const head = ws.addRow([...headings]);
   head.font = { bold: true };
   head.eachCell((cell) => {
@@ -180,102 +198,162 @@ function addSheet(
       right: { style: "thin" },
     };
   });
-  for (const r of rows) ws.addRow(r);
-  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: 3, column: headings.length } };
+  head.commit();
+  return ws;
 }
 
-export async function ledgerWorkbook(input: LedgerInput): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = "明坊 远程视频监管平台";
-  wb.created = input.now;
-  const subtitle = `统计期间：${beijing(input.from)} 至 ${beijing(input.to)}（北京时间）    导出人：${input.exportedBy}    导出时间：${beijing(input.now)}`;
+/** Per station: what the summary sheet counts. */
+interface Tally {
+  alerts: number;
+  grade1: number;
+  falsePositives: number;
+  inCases: number;
+  cases: number;
+  closed: number;
+  brigade: number;
+  late: number;
+}
+const emptyTally = (): Tally => ({
+  alerts: 0,
+  grade1: 0,
+  falsePositives: 0,
+  inCases: 0,
+  cases: 0,
+  closed: 0,
+  brigade: 0,
+  late: 0,
+});
 
-  addSheet(
+/**
+ * Writes the ledger workbook into `out` as the pages arrive; resolves with the row counts once the file
+ * is complete (the stream is ended by then).
+ */
+export async function writeLedger(
+  meta: LedgerMeta,
+  rows: LedgerRows,
+  out: Writable,
+): Promise<{ alerts: number; cases: number }> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  wb.creator = "明坊 远程视频监管平台";
+  wb.created = meta.now;
+  const subtitle = `统计期间：${beijing(meta.from)} 至 ${beijing(meta.to)}（北京时间）    导出人：${meta.exportedBy}    导出时间：${beijing(meta.now)}`;
+  const tally = new Map<number, Tally>(meta.stations.map((s) => [s.id, emptyTally()]));
+  const of = (station: number) => {
+    const t = tally.get(station) ?? emptyTally();
+    tally.set(station, t);
+    return t;
+  };
+
+  const alertSheet = startSheet(
     wb,
     "预警台账",
-    `${input.title} — 预警台账`,
+    `${meta.title} — 预警台账`,
     subtitle,
     ALERT_HEADINGS,
     [6, 38, 17, 14, 24, 20, 16, 10, 14, 16, 8, 10, 10, 17, 30, 12, 20],
-    input.alerts.map((a, i) => [
-      i + 1,
-      a.id,
-      beijing(a.captured_at),
-      a.station_name,
-      a.workshop_name,
-      a.licence_no,
-      a.camera_name,
-      a.area,
-      violationLabel(a.type),
-      `${a.grade}级`,
-      Math.round(a.confidence * 100) / 100,
-      alertStatusLabel(a.status),
-      a.acknowledged_by_name ?? "",
-      beijing(a.acknowledged_at),
-      a.ack_note ?? "",
-      a.escalated_at ? "是" : "否",
-      a.case_code ?? "",
-    ]),
   );
+  let n = 0;
+  for await (const page of rows.alerts) {
+    for (const a of page) {
+      n++;
+      alertSheet
+        .addRow([
+          n,
+          a.id,
+          beijing(a.captured_at),
+          a.station_name,
+          a.workshop_name,
+          a.licence_no,
+          a.camera_name,
+          a.area,
+          violationLabel(a.type),
+          `${a.grade}级`,
+          Math.round(a.confidence * 100) / 100,
+          alertStatusLabel(a.status),
+          a.acknowledged_by_name ?? "",
+          beijing(a.acknowledged_at),
+          a.ack_note ?? "",
+          a.escalated_at ? "是" : "否",
+          a.case_code ?? "",
+        ])
+        .commit();
+      const t = of(a.station_id);
+      t.alerts++;
+      if (a.grade === 1) t.grade1++;
+      if (a.status === "false_positive") t.falsePositives++;
+      if (a.case_code !== null) t.inCases++;
+    }
+  }
+  alertSheet.commit();
+  const alertCount = n;
 
-  addSheet(
+  const caseSheet = startSheet(
     wb,
     "案件台账",
-    `${input.title} — 案件台账`,
+    `${meta.title} — 案件台账`,
     subtitle,
     CASE_HEADINGS,
     [6, 22, 17, 14, 24, 20, 30, 8, 10, 10, 12, 17, 17, 17, 17, 17, 17, 12, 10],
-    input.cases.map((c, i) => [
-      i + 1,
-      c.code,
-      beijing(c.created_at),
-      c.station_name,
-      c.workshop_name ?? "",
-      c.licence_no ?? "",
-      c.title,
-      c.source === "alert" ? "视频预警" : "人工登记",
-      Number(c.alert_count ?? 0),
-      CASE_STATE_LABELS[c.state as CaseState] ?? c.state,
-      c.assigned_brigade ? "是" : "否",
-      beijing(c.dispatched_at),
-      beijing(c.on_site_at),
-      beijing(c.rectification_due_at),
-      beijing(c.rectified_at),
-      beijing(c.reviewed_at),
-      beijing(c.closed_at),
-      c.outcome ? (CASE_OUTCOME_LABELS[c.outcome as CaseOutcome] ?? c.outcome) : "",
-      lateOrOverdue(c, input.now) ? "是" : "否",
-    ]),
   );
+  n = 0;
+  for await (const page of rows.cases) {
+    for (const c of page) {
+      n++;
+      const late = lateOrOverdue(c, meta.now);
+      caseSheet
+        .addRow([
+          n,
+          c.code,
+          beijing(c.created_at),
+          c.station_name,
+          c.workshop_name ?? "",
+          c.licence_no ?? "",
+          c.title,
+          c.source === "alert" ? "视频预警" : "人工登记",
+          Number(c.alert_count ?? 0),
+          CASE_STATE_LABELS[c.state as CaseState] ?? c.state,
+          c.assigned_brigade ? "是" : "否",
+          beijing(c.dispatched_at),
+          beijing(c.on_site_at),
+          beijing(c.rectification_due_at),
+          beijing(c.rectified_at),
+          beijing(c.reviewed_at),
+          beijing(c.closed_at),
+          c.outcome ? (CASE_OUTCOME_LABELS[c.outcome as CaseOutcome] ?? c.outcome) : "",
+          late ? "是" : "否",
+        ])
+        .commit();
+      const t = of(c.station_id);
+      t.cases++;
+      if (c.state === "closed") t.closed++;
+      if (c.assigned_brigade) t.brigade++;
+      if (late) t.late++;
+    }
+  }
+  caseSheet.commit();
+  const caseCount = n;
 
-  const summary = input.stations.map((s) => {
-    const al = input.alerts.filter((a) => a.station_id === s.id);
-    const cs = input.cases.filter((c) => c.station_id === s.id);
-    return [
-      s.name,
-      al.length,
-      al.filter((a) => a.grade === 1).length,
-      al.filter((a) => a.status === "false_positive").length,
-      al.filter((a) => a.case_code !== null).length,
-      cs.length,
-      cs.filter((c) => c.state === "closed").length,
-      cs.filter((c) => c.assigned_brigade).length,
-      cs.filter((c) => lateOrOverdue(c, input.now)).length,
-    ];
+  const summary = meta.stations.map((s) => {
+    const t = tally.get(s.id) ?? emptyTally();
+    return [s.name, t.alerts, t.grade1, t.falsePositives, t.inCases, t.cases, t.closed, t.brigade, t.late];
   });
   const total = SUMMARY_HEADINGS.map((_, i) =>
-    i === 0 ? "合计" : summary.reduce((n, r) => n + Number(r[i] ?? 0), 0),
+    i === 0 ? "合计" : summary.reduce((sum, r) => sum + Number(r[i] ?? 0), 0),
   );
-  addSheet(
+  const sumSheet = startSheet(
     wb,
     "汇总",
-    `${input.title} — 汇总`,
+    `${meta.title} — 汇总`,
     subtitle,
     SUMMARY_HEADINGS,
     [16, 10, 10, 10, 12, 10, 10, 14, 10],
-    [...summary, total],
   );
-
-  const out = await wb.xlsx.writeBuffer();
-  return Buffer.from(out as ArrayBuffer);
+  for (const r of [...summary, total]) sumSheet.addRow(r).commit();
+  sumSheet.commit();
+  await wb.commit();
+  return { alerts: alertCount, cases: caseCount };
 }

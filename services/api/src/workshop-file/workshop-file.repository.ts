@@ -61,55 +61,106 @@ export class WorkshopFileRepository {
       .execute();
   }
 
-  ledgerAlerts(s: LedgerScope) {
-    let q = this.db
-      .selectFrom("alerts as a")
-      .innerJoin("cameras as cam", "cam.id", "a.camera_id")
-      .innerJoin("workshops as w", "w.id", "a.workshop_id")
-      .innerJoin("stations as s", "s.id", "a.station_id")
-      .leftJoin("users as u", "u.id", "a.acknowledged_by")
-      .leftJoin("case_alerts as ca", "ca.alert_id", "a.id")
-      .leftJoin("cases as c", "c.id", "ca.case_id")
-      .select([
-        "a.id",
-        "a.captured_at",
-        "a.type",
-        "a.grade",
-        "a.confidence",
-        "a.status",
-        "a.acknowledged_at",
-        "a.ack_note",
-        "a.escalated_at",
-        "a.station_id",
-        "s.name as station_name",
-        "w.name as workshop_name",
-        "w.licence_no",
-        "cam.name as camera_name",
-        "cam.area",
-        "u.display_name as acknowledged_by_name",
-        "c.code as case_code",
-      ])
-      .where("a.captured_at", ">=", s.from)
-      .where("a.captured_at", "<", s.to);
-    if (s.stationIds !== "all") q = q.where("a.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
-    return q.orderBy("a.station_id").orderBy("a.captured_at").orderBy("a.id").execute();
+  /**
+   * Every alert of the period, in ledger order (station, capture time, id), a page at a time: keyset
+   * pagination on the exact stored key (the timestamp as text, microseconds kept), so a year of alerts
+   * never sits in memory at once and an alert arriving meanwhile is neither repeated nor skips another.
+   */
+  async *ledgerAlertPages(s: LedgerScope, pageSize = 500) {
+    let after: { station: number; at: string; id: string } | undefined;
+    for (;;) {
+      let q = this.db
+        .selectFrom("alerts as a")
+        .innerJoin("cameras as cam", "cam.id", "a.camera_id")
+        .innerJoin("workshops as w", "w.id", "a.workshop_id")
+        .innerJoin("stations as s", "s.id", "a.station_id")
+        .leftJoin("users as u", "u.id", "a.acknowledged_by")
+        .select([
+          "a.id",
+          "a.captured_at",
+          "a.type",
+          "a.grade",
+          "a.confidence",
+          "a.status",
+          "a.acknowledged_at",
+          "a.ack_note",
+          "a.escalated_at",
+          "a.station_id",
+          "s.name as station_name",
+          "w.name as workshop_name",
+          "w.licence_no",
+          "cam.name as camera_name",
+          "cam.area",
+          "u.display_name as acknowledged_by_name",
+        ])
+        // One row per alert even if it is in several cases.
+        .select(
+          sql<
+            string | null
+          >`(select string_agg(c.code, ',' order by c.code) from case_alerts ca join cases c on c.id = ca.case_id where ca.alert_id = a.id)`.as(
+            "case_code",
+          ),
+        )
+        .select(sql<string>`a.captured_at::text`.as("key_at"))
+        .where("a.captured_at", ">=", s.from)
+        .where("a.captured_at", "<", s.to);
+      if (s.stationIds !== "all")
+        q = q.where("a.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
+      if (after) {
+        const k = after;
+        q = q.where(
+          sql<boolean>`(a.station_id, a.captured_at, a.id) > (${k.station}, ${k.at}::timestamptz, ${k.id}::uuid)`,
+        );
+      }
+      const rows = await q
+        .orderBy("a.station_id")
+        .orderBy("a.captured_at")
+        .orderBy("a.id")
+        .limit(pageSize)
+        .execute();
+      if (rows.length) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1] as (typeof rows)[number];
+      after = { station: last.station_id, at: last.key_at, id: last.id };
+    }
   }
 
-  ledgerCases(s: LedgerScope) {
-    let q = caseBase(this.db)
-      .leftJoin("workshops as w2", "w2.id", "c.workshop_id")
-      .select("w2.licence_no")
-      .select((eb) =>
-        eb
-          .selectFrom("case_alerts as ca")
-          .whereRef("ca.case_id", "=", "c.id")
-          .select(eb.fn.countAll<string>().as("n"))
-          .as("alert_count"),
-      )
-      .where("c.created_at", ">=", s.from)
-      .where("c.created_at", "<", s.to);
-    if (s.stationIds !== "all") q = q.where("c.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
-    return q.orderBy("c.station_id").orderBy("c.created_at").orderBy("c.id").execute();
+  /** Every case opened in the period, in ledger order (station, opening time, id), a page at a time. */
+  async *ledgerCasePages(s: LedgerScope, pageSize = 500) {
+    let after: { station: number; at: string; id: string } | undefined;
+    for (;;) {
+      let q = caseBase(this.db)
+        .leftJoin("workshops as w2", "w2.id", "c.workshop_id")
+        .select("w2.licence_no")
+        .select((eb) =>
+          eb
+            .selectFrom("case_alerts as ca")
+            .whereRef("ca.case_id", "=", "c.id")
+            .select(eb.fn.countAll<string>().as("n"))
+            .as("alert_count"),
+        )
+        .select(sql<string>`c.created_at::text`.as("key_at"))
+        .where("c.created_at", ">=", s.from)
+        .where("c.created_at", "<", s.to);
+      if (s.stationIds !== "all")
+        q = q.where("c.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
+      if (after) {
+        const k = after;
+        q = q.where(
+          sql<boolean>`(c.station_id, c.created_at, c.id) > (${k.station}, ${k.at}::timestamptz, ${k.id}::uuid)`,
+        );
+      }
+      const rows = await q
+        .orderBy("c.station_id")
+        .orderBy("c.created_at")
+        .orderBy("c.id")
+        .limit(pageSize)
+        .execute();
+      if (rows.length) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1] as (typeof rows)[number];
+      after = { station: last.station_id, at: last.key_at, id: last.id };
+    }
   }
 
   stations(ids: number[] | "all") {

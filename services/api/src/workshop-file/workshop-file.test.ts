@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   camerasOfTwoStations,
@@ -14,6 +15,7 @@ import {
   type StationCamera,
 } from "../../../../test/support/alert-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { WorkshopFileRepository } from "./workshop-file.repository.js";
 
 let t: TestApp;
 let dataDir: string;
@@ -207,5 +209,26 @@ describe("the ledger (台账) as Excel", () => {
     ).toBe(404);
     expect((await get("brigade", `/api/reports/ledger.xlsx?from=${from}&to=${to}`)).statusCode).toBe(403);
     expect((await get("admin", `/api/reports/ledger.xlsx?from=${to}&to=${from}`)).statusCode).toBe(400);
+  });
+
+  it("pages through the database by the exact key: ties and microseconds neither repeat nor skip a row", async () => {
+    // Six alerts at one instant (ties broken by id), one of them moved by a few microseconds (a key a JS
+    // Date cannot hold), read two at a time.
+    const at = new Date(now.getTime() - 5 * DAY);
+    const tied: string[] = [];
+    for (let i = 0; i < 6; i++) tied.push(await alertAt(B, "no_mask", at));
+    await sql`update alerts set captured_at = captured_at + interval '7 microseconds' where id = ${tied[0]}`.execute(
+      t.db,
+    );
+    const repo = new WorkshopFileRepository(t.db);
+    const scope = { stationIds: [B.stationId], from: new Date(from), to: new Date(to) };
+    const pages: string[][] = [];
+    for await (const page of repo.ledgerAlertPages(scope, 2)) pages.push(page.map((r) => r.id));
+    const all = (await repo.ledgerAlertPages(scope, 1000).next()).value!.map((r) => r.id);
+    expect(pages.every((p) => p.length <= 2)).toBe(true);
+    expect(pages.flat()).toEqual(all);
+    expect(new Set(pages.flat()).size).toBe(all.length);
+    expect(all).toEqual(expect.arrayContaining([...tied, ids.b[0]!]));
+    expect(all).toHaveLength(tied.length + 1);
   });
 });
