@@ -22,6 +22,8 @@ export interface SceneSchedule {
 }
 
 export interface DemoScene {
+  /** The scene's name (the clip's, or the clip's with a suffix when one clip serves two scenes). */
+  name: string;
   /** A clip of CLIP_RECIPES. */
   clip: string;
   /** What the camera shows, for people (English; docs/demo-footage.md). */
@@ -62,6 +64,7 @@ export const DEMO_UNCLEAN_INTERVAL_S = 4;
 
 export const DEMO_SCENES: readonly DemoScene[] = [
   {
+    name: "workshop-mess",
     clip: "workshop-mess",
     shows:
       "drawn processing room, empty; clean for 60 s, then scraps, a spill and paper on the worktop and a box, a puddle, packaging and a bag on the floor, lying still; light drift and noise",
@@ -72,6 +75,7 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     startSecond: 0,
   },
   {
+    name: "close-up",
     clip: "close-up",
     shows:
       "real footage (vtest.avi), 2× close-up of the lawn where people pass nearest the camera: bare hands and bare heads",
@@ -81,6 +85,7 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     schedule: ALWAYS,
   },
   {
+    name: "workshop-clean",
     clip: "workshop-clean",
     shows: "drawn processing room, clean and empty throughout; light drift and noise",
     fires: [],
@@ -89,6 +94,7 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     schedule: ALWAYS,
   },
   {
+    name: "pedestrians",
     clip: "pedestrians",
     shows:
       "real footage (vtest.avi): pedestrians on a square seen from above, every head and hand bare (hands small: 16 px crops)",
@@ -98,6 +104,7 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     schedule: ALWAYS,
   },
   {
+    name: "workshop-after-hours",
     clip: "workshop-after-hours",
     shows:
       "drawn workshop between shifts (crates stacked on the worktop), empty and clean; stronger light drift and noise",
@@ -107,6 +114,7 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     schedule: ALWAYS,
   },
   {
+    name: "pedestrians-mirrored",
     clip: "pedestrians-mirrored",
     shows: "the same real footage mirrored, from a later start",
     fires: ["no_hat", "no_gloves"],
@@ -116,9 +124,45 @@ export const DEMO_SCENES: readonly DemoScene[] = [
   },
 ];
 
-/** The scene of the demo's i-th camera (0-based, in the demo's camera order): the table in turn. */
-export function demoSceneFor(index: number, scenes: readonly DemoScene[] = DEMO_SCENES): DemoScene {
-  const s = scenes[((index % scenes.length) + scenes.length) % scenes.length];
+/**
+ * The demo's other cameras: the two compliant workshops with the analytics defaults (the clean-area check
+ * once a minute), which is what most of 42 workshops look like most of the time — and cheap: nothing
+ * moves, so the people checks skip the models. Cameras showing people cost the full pipeline on every
+ * frame; 42 of them (the demo before these scenes) kept one worker on two cores so busy that each camera
+ * was analysed about once a minute (docs/demo-footage.md).
+ */
+export const DEMO_BACKGROUND_SCENES: readonly DemoScene[] = [
+  {
+    name: "workshop-clean-quiet",
+    clip: "workshop-clean",
+    shows: "the clean processing room, with the analytics defaults (clean-area check once a minute)",
+    fires: [],
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
+    analytics: null,
+    schedule: ALWAYS,
+  },
+  {
+    name: "workshop-after-hours-quiet",
+    clip: "workshop-after-hours",
+    shows: "the workshop between shifts, with the analytics defaults (clean-area check once a minute)",
+    fires: [],
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
+    analytics: null,
+    schedule: ALWAYS,
+  },
+];
+
+/**
+ * The scene of the demo's i-th camera (0-based, in the demo's camera order): the six scenes of DEMO_SCENES
+ * first, one camera each, then the background scenes in turn.
+ */
+export function demoSceneFor(
+  index: number,
+  scenes: readonly DemoScene[] = DEMO_SCENES,
+  background: readonly DemoScene[] = DEMO_BACKGROUND_SCENES,
+): DemoScene {
+  if (!Number.isInteger(index) || index < 0) throw new RangeError(`camera index ${index}`);
+  const s = index < scenes.length ? scenes[index] : background[(index - scenes.length) % background.length];
   if (!s) throw new Error("no demo scenes");
   return s;
 }

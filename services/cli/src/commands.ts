@@ -22,13 +22,13 @@ import { openInfra, parseRoles, startPlatform } from "./platform.js";
 function sceneLines(simulated: DemoCameras | undefined): string[] {
   const by = new Map<string, { ids: number[]; fires: string[] }>();
   for (const [id, s] of simulated?.scenes ?? []) {
-    const e = by.get(s.clip) ?? { ids: [], fires: s.fires };
+    const e = by.get(s.name) ?? { ids: [], fires: s.fires };
     e.ids.push(id);
-    by.set(s.clip, e);
+    by.set(s.name, e);
   }
   return [...by].map(
     ([clip, e]) =>
-      `    ${clip.padEnd(22)} cameras ${e.ids.join(",")}: ${e.fires.length ? `should raise ${e.fires.join(", ")}` : "compliant, nothing should fire"}`,
+      `    ${clip.padEnd(27)} cameras ${e.ids.join(",")}: ${e.fires.length ? `should raise ${e.fires.join(", ")}` : "compliant, nothing should fire"}`,
   );
 }
 

@@ -1,12 +1,14 @@
 /**
  * The demo's cameras: the camera simulator serves the first camera of the first N pilot workshops, each
  * with the credentials sealed in its row, on SIMULATOR_RTSP_PORT — exactly what the seed registered.
- * Each camera gets a scene of DEMO_SCENES in turn (ingest/src/simulator/demo-scenes.ts; the table is in
- * docs/demo-footage.md): its clip, and on its row the scene's zones, schedule and analytics overrides.
+ * Each camera gets a scene (demoSceneFor: the six of DEMO_SCENES first, then quiet compliant workshops;
+ * ingest/src/simulator/demo-scenes.ts, the table in docs/demo-footage.md): its clip, and on its row the
+ * scene's zones, schedule and analytics overrides.
  */
 import { type Config, decrypt, type Logger } from "@mingfang/core";
 import {
   CameraSimulator,
+  DEMO_BACKGROUND_SCENES,
   DEMO_SCENES,
   type DemoScene,
   demoSceneFor,
@@ -33,7 +35,9 @@ export function demoOwnsZones(zones: unknown): boolean {
   const z = asJson(zones);
   if (z === null || z === undefined || (Array.isArray(z) && z.length === 0)) return true;
   const text = JSON.stringify(z);
-  return DEMO_SCENES.some((s) => s.zones.length > 0 && JSON.stringify(s.zones) === text);
+  return [...DEMO_SCENES, ...DEMO_BACKGROUND_SCENES].some(
+    (s) => s.zones.length > 0 && JSON.stringify(s.zones) === text,
+  );
 }
 
 /** `rtsp://user:pass@127.0.0.1:8554/<key>/main` → the simulator's camera. */
@@ -131,7 +135,7 @@ export async function startDemoCameras(
     bar?.stop();
   }
   const perScene: Record<string, number[]> = {};
-  for (const [id, s] of scenes) perScene[s.clip] = [...(perScene[s.clip] ?? []), id];
+  for (const [id, s] of scenes) perScene[s.name] = [...(perScene[s.name] ?? []), id];
   log.info(
     { cameras: cameras.length, port: simulator.rtspPort, scenes: perScene },
     "camera simulator serving",

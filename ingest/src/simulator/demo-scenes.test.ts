@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { CLIP_RECIPES } from "./clip-recipes.js";
+import { DEMO_BACKGROUND_SCENES, DEMO_SCENES, DEMO_UNCLEAN_INTERVAL_S, demoSceneFor } from "./demo-scenes.js";
+
+const all = [...DEMO_SCENES, ...DEMO_BACKGROUND_SCENES];
+const CHECKS = ["no_hat", "no_gloves", "unclean_area"];
+
+describe("demo scenes (pure)", () => {
+  it("name clips that exist, once each, with zones the API accepts", () => {
+    expect(new Set(all.map((s) => s.name)).size).toBe(all.length);
+    const clips = new Set(CLIP_RECIPES.map((r) => r.name));
+    for (const s of all) {
+      expect(clips.has(s.clip), s.name).toBe(true);
+      for (const c of s.fires) expect(CHECKS).toContain(c);
+      for (const z of s.zones) {
+        expect(z.name.length).toBeGreaterThan(0);
+        expect(z.name.length).toBeLessThanOrEqual(64);
+        expect(z.points.length).toBeGreaterThanOrEqual(3);
+        for (const p of z.points) for (const v of p) expect(v >= 0 && v <= 1).toBe(true);
+        for (const c of z.checks) expect(CHECKS).toContain(c);
+      }
+    }
+  });
+
+  it("make every check fire somewhere, and have compliant scenes", () => {
+    for (const c of CHECKS)
+      expect(
+        DEMO_SCENES.some((s) => s.fires.includes(c as never)),
+        c,
+      ).toBe(true);
+    expect(DEMO_SCENES.filter((s) => s.fires.length === 0).length).toBeGreaterThanOrEqual(2);
+    expect(DEMO_BACKGROUND_SCENES.every((s) => s.fires.length === 0)).toBe(true);
+  });
+
+  it("start the mess clean, long enough to learn the baseline before the mess appears", () => {
+    const mess = DEMO_SCENES.find((s) => s.fires.includes("unclean_area"));
+    expect(mess?.startSecond).toBe(0);
+    const recipe = CLIP_RECIPES.find((r) => r.name === mess?.clip);
+    if (recipe?.source.kind !== "rendered") throw new Error("the mess scene is a rendered clip");
+    const firstMess = Math.min(...recipe.source.layers.map((l) => l.from ?? 0));
+    // Five samples, one per interval, with room for a loaded worker that analyses each camera less often.
+    expect(firstMess).toBeGreaterThanOrEqual(5 * DEMO_UNCLEAN_INTERVAL_S * 2);
+    expect(firstMess).toBeLessThan(recipe.source.duration);
+  });
+
+  it("give the six scenes to the first cameras, then the quiet compliant workshops in turn", () => {
+    expect([0, 1, 2, 3, 4, 5].map((i) => demoSceneFor(i).name)).toEqual(DEMO_SCENES.map((s) => s.name));
+    expect([6, 7, 8, 9].map((i) => demoSceneFor(i).name)).toEqual([
+      "workshop-clean-quiet",
+      "workshop-after-hours-quiet",
+      "workshop-clean-quiet",
+      "workshop-after-hours-quiet",
+    ]);
+    expect(() => demoSceneFor(-1)).toThrow(RangeError);
+  });
+});
