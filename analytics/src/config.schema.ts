@@ -89,6 +89,11 @@ export const PeopleCheckSchema = (threshold: number, minCropPx: number) =>
   Type.Object(
     {
       ...checkFields(threshold, true),
+      idleInCooldown: Type.Boolean({
+        default: true,
+        description:
+          "While the cooldown after an alert runs (the check cannot alert), skip this check's models; after it, k fresh violating frames of n are needed again. false: keep analysing (the naive baseline of bench/analytics).",
+      }),
       minCropPx: Type.Integer({
         default: minCropPx,
         minimum: 0,

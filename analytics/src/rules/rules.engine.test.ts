@@ -93,7 +93,21 @@ describe("rules engine", () => {
     expect(v[0]).toMatchObject({ type: "no_gloves", zone: "操作台", confidence: 0.9 });
     expect(v[0]?.boxes.map((b) => b.label)).toEqual(["no_gloves", "person"]);
     expect(e.evaluate(1, r, bare, at(4))).toEqual([]); // cooldown 60 s
-    expect(e.evaluate(1, r, bare, at(70))).toHaveLength(1);
+    // During the cooldown the check is not even planned: no keypoints, no glove classifier for it.
+    expect(e.plan(1, r, at(30))).toMatchObject({ hands: false, heads: true });
+    // After it, the window starts afresh: 2 violating frames of 3 again.
+    expect(e.plan(1, r, at(70))).toMatchObject({ hands: true });
+    expect(e.evaluate(1, r, bare, at(70))).toEqual([]);
+    expect(e.evaluate(1, r, bare, at(72))).toHaveLength(1);
+    // idleInCooldown false (the benchmark's naive baseline): looked at throughout, the window stays full,
+    // and the first frame after the cooldown alerts.
+    const e2 = new RulesEngine(caps, { width: 64, height: 48 });
+    const watched = rules({ checks: { no_gloves: { idleInCooldown: false } } });
+    e2.evaluate(1, watched, bare, at(0));
+    expect(e2.evaluate(1, watched, bare, at(2))).toHaveLength(1);
+    expect(e2.plan(1, watched, at(30))).toMatchObject({ hands: true });
+    expect(e2.evaluate(1, watched, bare, at(30))).toEqual([]);
+    expect(e2.evaluate(1, watched, bare, at(70))).toHaveLength(1);
   });
 
   it("ignores gloved hands, hands outside the zone, and frames outside working hours", () => {

@@ -182,6 +182,19 @@ export class RulesEngine {
     return true; // unclean_area's baseline needs no model (the person detector only masks people)
   }
 
+  /**
+   * A people check (no_gloves, no_hat) that alerted on this camera less than its cooldown ago cannot alert
+   * again, so (with `idleInCooldown`, the default) it is not looked at: no keypoints or classifier runs for it (a workshop where a violation
+   * lasts all morning costs the models once per cooldown, not every frame). Its persistence window was
+   * emptied when it fired: after the cooldown it needs k fresh violating frames of n again.
+   */
+  private cooling(cameraId: number, rules: CameraRules, check: CheckName, at: Date): boolean {
+    if (check === "unclean_area") return false;
+    const c = rules.checks[check];
+    if (!c.idleInCooldown) return false;
+    return !this.cooldown.ready(`${cameraId}:${check}`, at.getTime(), c.cooldownS * 1000);
+  }
+
   plan(cameraId: number, rules: CameraRules, at: Date): FramePlan {
     const s = this.state(cameraId);
     const plan: FramePlan = {
@@ -199,7 +212,7 @@ export class RulesEngine {
       else plan.people = "if-motion";
     };
     for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
-      if (!this.armed(rules, check, at)) continue;
+      if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       const c = rules.checks[check];
       const when = c.motionGated ? "if-motion" : "always";
       if (c.source.type === "yolo") {
@@ -251,7 +264,7 @@ export class RulesEngine {
     const inZones = (b: Box, zones: Zone[]) => zones.find((z) => boxInZone(norm(b), z, "center"));
 
     for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
-      if (!this.armed(rules, check, at)) continue;
+      if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       const c = rules.checks[check];
       const zones = zonesOf(check);
       let hits: { box: Box; zone: string; score: number }[] | undefined; // undefined: not looked at this frame
@@ -302,6 +315,8 @@ export class RulesEngine {
       const held = p.push(hits.length > 0);
       if (!held || hits.length === 0) continue;
       if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) continue;
+      // Not looked at during the cooldown: start afresh after it.
+      if (check !== "unclean_area" && rules.checks[check].idleInCooldown) p.reset();
       const best = hits.reduce((a, b) => (b.score > a.score ? b : a));
       const boxes: Box[] = [...hits.map((h) => ({ ...h.box, label: check, score: h.score }))];
       if (check !== "unclean_area") {
