@@ -63,16 +63,19 @@ function fromRaw(img: RawImage) {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 }
 
-/** Per output index along one axis: the source indices and their weights (triangle filter, normalised). */
+/**
+ * Per output index along one axis: how many source indices it reads and, in `n` slots each, those
+ * indices (clamped: edges repeat) and their weights (triangle filter, normalised).
+ */
 function taps(
   inSize: number,
   outSize: number,
-): { start: Int32Array; count: Int32Array; weights: Float32Array } {
+): { n: number; count: Int32Array; index: Int32Array; weights: Float32Array } {
   const scale = inSize / outSize;
   const support = Math.max(1, scale);
   const n = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
+  const index = new Int32Array(outSize * n);
   const weights = new Float32Array(outSize * n);
   for (let o = 0; o < outSize; o++) {
     const centre = (o + 0.5) * scale - 0.5;
@@ -82,75 +85,62 @@ function taps(
     for (let i = first; i < first + n && i <= centre + support; i++, k++) {
       const w = Math.max(0, 1 - Math.abs(i - centre) / support);
       weights[o * n + k] = w;
+      index[o * n + k] = Math.min(inSize - 1, Math.max(0, i));
       sum += w;
     }
     for (let j = 0; j < k; j++) weights[o * n + j] = (weights[o * n + j] as number) / sum;
-    start[o] = first;
     count[o] = k;
   }
-  return { start, count, weights };
+  return { n, count, index, weights };
 }
 
 /**
  * Resizes `img` to w×h (stretching) with a separable triangle filter: bilinear when enlarging, and when
  * shrinking a triangle as wide as the shrink factor, so every source pixel counts (no aliasing) — what
- * sharp's `kernel: "linear"` does, computed here in one pass of plain loops: for the dozen small crops of a
- * frame a trip through libvips' thread pool cost more than the arithmetic. Edges repeat.
+ * sharp's `kernel: "linear"` does, computed here in plain loops: for the dozen small crops of a frame a
+ * trip through libvips' thread pool cost more than the arithmetic.
  */
 export function resizeLinear(img: RawImage, w: number, h: number): Uint8Array {
   const { width: iw, height: ih, data } = img;
   const tx = taps(iw, w);
   const ty = taps(ih, h);
-  const nx = tx.weights.length / w;
-  const ny = ty.weights.length / h;
   // Horizontal pass: ih rows × w columns × 3, float.
   const mid = new Float32Array(ih * w * 3);
   for (let y = 0; y < ih; y++) {
     const row = y * iw * 3;
-    for (let x = 0; x < w; x++) {
+    let o = y * w * 3;
+    for (let x = 0; x < w; x++, o += 3) {
       let r = 0;
       let g = 0;
       let b = 0;
-      const s0 = tx.start[x] as number;
       const c = tx.count[x] as number;
-      for (let k = 0; k < c; k++) {
-        const sx = Math.min(iw - 1, Math.max(0, s0 + k));
-        const wt = tx.weights[x * nx + k] as number;
-        const p = row + sx * 3;
+      for (let k = 0, t = x * tx.n; k < c; k++, t++) {
+        const wt = tx.weights[t] as number;
+        const p = row + (tx.index[t] as number) * 3;
         r += (data[p] as number) * wt;
         g += (data[p + 1] as number) * wt;
         b += (data[p + 2] as number) * wt;
       }
-      const o = (y * w + x) * 3;
       mid[o] = r;
       mid[o + 1] = g;
       mid[o + 2] = b;
     }
   }
-  // Vertical pass, rounded to bytes.
-  const out = new Uint8Array(w * h * 3);
+  // Vertical pass, a row at a time, rounded and clamped to bytes by the Uint8ClampedArray.
+  const rowLen = w * 3;
+  const out = new Uint8ClampedArray(rowLen * h);
+  const acc = new Float32Array(rowLen);
   for (let y = 0; y < h; y++) {
-    const s0 = ty.start[y] as number;
+    acc.fill(0);
     const c = ty.count[y] as number;
-    for (let x = 0; x < w; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0; k < c; k++) {
-        const sy = Math.min(ih - 1, Math.max(0, s0 + k));
-        const wt = ty.weights[y * ny + k] as number;
-        const p = (sy * w + x) * 3;
-        r += (mid[p] as number) * wt;
-        g += (mid[p + 1] as number) * wt;
-        b += (mid[p + 2] as number) * wt;
-      }
-      const o = (y * w + x) * 3;
-      out[o] = Math.min(255, Math.max(0, Math.round(r)));
-      out[o + 1] = Math.min(255, Math.max(0, Math.round(g)));
-      out[o + 2] = Math.min(255, Math.max(0, Math.round(b)));
+    for (let k = 0, t = y * ty.n; k < c; k++, t++) {
+      const wt = ty.weights[t] as number;
+      const src = (ty.index[t] as number) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] = (acc[i] as number) + (mid[src + i] as number) * wt;
     }
+    out.set(acc, y * rowLen);
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }
 
 /**
