@@ -238,3 +238,18 @@ describe("CameraSimulator (real GStreamer RTSP server, ffmpeg as the client)", (
     await sim.fault("cam1", "resume");
   });
 });
+
+describe("CameraSimulator options", () => {
+  it("refuses a start second that is not a whole number of seconds, before encoding anything", async () => {
+    const sim = new CameraSimulator();
+    for (const startSecond of [-1, 1.5]) {
+      await expect(
+        sim.start({
+          dataDir: "/nonexistent-never-used",
+          recipes,
+          cameras: [{ key: "cam1", username: "a", password: "b", startSecond }],
+        }),
+      ).rejects.toThrow(/startSecond must be a whole number/);
+    }
+  });
+});

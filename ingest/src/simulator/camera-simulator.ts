@@ -145,6 +145,8 @@ export class CameraSimulator {
     for (const c of opts.cameras) {
       if (!KEY_RE.test(c.key)) throw new Error(`camera key "${c.key}" must match ${KEY_RE}`);
       if (seen.has(c.key)) throw new Error(`camera key "${c.key}" is used twice`);
+      if (c.startSecond !== undefined && !(Number.isInteger(c.startSecond) && c.startSecond >= 0))
+        throw new Error(`camera "${c.key}": startSecond must be a whole number of seconds >= 0`);
       seen.add(c.key);
     }
     let dataDir = opts.dataDir;
@@ -168,8 +170,6 @@ export class CameraSimulator {
     const chosen = opts.cameras.map((spec, i) => {
       const clip = spec.clip ? clipByName.get(spec.clip) : clipSet.clips[i % clipSet.clips.length];
       if (!clip) throw new Error(`camera "${spec.key}": no clip named "${spec.clip}"`);
-      if (spec.startSecond !== undefined && !(Number.isInteger(spec.startSecond) && spec.startSecond >= 0))
-        throw new Error(`camera "${spec.key}": startSecond must be a whole number of seconds >= 0`);
       return { spec, clip };
     });
 
