@@ -31,6 +31,7 @@ describe("demo cameras", () => {
       rulesFromCameraRow({ zones: mess?.zones, analytics: mess?.analytics }),
     );
     expect(rules.checks.unclean_area.intervalS).toBe(4);
+    expect(rules.checks.unclean_area.baseline.samples).toBe(3);
     const quiet = resolveCameraRules(
       defaults,
       rulesFromCameraRow({ analytics: DEMO_BACKGROUND_SCENES[0]?.analytics }),
