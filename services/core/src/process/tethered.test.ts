@@ -136,6 +136,12 @@ setInterval(() => {}, 1000);
   it("uses the configured stop signal", async () => {
     const p = spawnTethered("sleep", ["300"], { stopSignal: "SIGINT" });
     await p.ready;
+    // As above: a signal that reaches the wrapper before it has exec'd sleep is not sleep's (seen in CI
+    // under load: the grace period ran out and SIGKILL ended it).
+    const deadline = Date.now() + 3000;
+    while (!readFileSync(`/proc/${p.pid}/cmdline`, "utf8").startsWith("sleep") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await p.stop();
     expect(await p.exited).toEqual({ code: null, signal: "SIGINT" });
   });
