@@ -10,6 +10,35 @@ export interface LedgerScope {
   to: Date;
 }
 
+/** The ledger's sort key of a row: station, time (as PostgreSQL's text, microseconds kept), id. */
+interface LedgerKey {
+  station: number;
+  at: string;
+  id: string;
+}
+
+const keyTuple = (k: LedgerKey) => sql`(${k.station}, ${k.at}::timestamptz, ${k.id}::uuid)`;
+
+/**
+ * Keyset pagination on the exact stored key: each page starts after the last row of the one before, so a
+ * year of rows never sits in memory at once, and a row arriving meanwhile is neither repeated nor makes
+ * another skip (offsets would shift). The time travels as text: a JS Date would drop its microseconds
+ * and repeat the row whose key it truncated.
+ */
+async function* keysetPages<R extends { station_id: number; key_at: string; id: string }>(
+  pageSize: number,
+  page: (after: LedgerKey | undefined, limit: number) => Promise<R[]>,
+): AsyncGenerator<R[]> {
+  let after: LedgerKey | undefined;
+  for (;;) {
+    const rows = await page(after, pageSize);
+    if (rows.length) yield rows;
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1] as R;
+    after = { station: last.station_id, at: last.key_at, id: last.id };
+  }
+}
+
 export class WorkshopFileRepository {
   constructor(private readonly db: Db) {}
 
@@ -62,13 +91,11 @@ export class WorkshopFileRepository {
   }
 
   /**
-   * Every alert of the period, in ledger order (station, capture time, id), a page at a time: keyset
-   * pagination on the exact stored key (the timestamp as text, microseconds kept), so a year of alerts
-   * never sits in memory at once and an alert arriving meanwhile is neither repeated nor skips another.
+   * Every alert of the period, in ledger order (station, capture time, id), a page at a time (see
+   * `keysetPages`).
    */
-  async *ledgerAlertPages(s: LedgerScope, pageSize = 500) {
-    let after: { station: number; at: string; id: string } | undefined;
-    for (;;) {
+  ledgerAlertPages(s: LedgerScope, pageSize = 500) {
+    return keysetPages(pageSize, (after, limit) => {
       let q = this.db
         .selectFrom("alerts as a")
         .innerJoin("cameras as cam", "cam.id", "a.camera_id")
@@ -106,29 +133,14 @@ export class WorkshopFileRepository {
         .where("a.captured_at", "<", s.to);
       if (s.stationIds !== "all")
         q = q.where("a.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
-      if (after) {
-        const k = after;
-        q = q.where(
-          sql<boolean>`(a.station_id, a.captured_at, a.id) > (${k.station}, ${k.at}::timestamptz, ${k.id}::uuid)`,
-        );
-      }
-      const rows = await q
-        .orderBy("a.station_id")
-        .orderBy("a.captured_at")
-        .orderBy("a.id")
-        .limit(pageSize)
-        .execute();
-      if (rows.length) yield rows;
-      if (rows.length < pageSize) return;
-      const last = rows[rows.length - 1] as (typeof rows)[number];
-      after = { station: last.station_id, at: last.key_at, id: last.id };
-    }
+      if (after) q = q.where(sql<boolean>`(a.station_id, a.captured_at, a.id) > ${keyTuple(after)}`);
+      return q.orderBy("a.station_id").orderBy("a.captured_at").orderBy("a.id").limit(limit).execute();
+    });
   }
 
   /** Every case opened in the period, in ledger order (station, opening time, id), a page at a time. */
-  async *ledgerCasePages(s: LedgerScope, pageSize = 500) {
-    let after: { station: number; at: string; id: string } | undefined;
-    for (;;) {
+  ledgerCasePages(s: LedgerScope, pageSize = 500) {
+    return keysetPages(pageSize, (after, limit) => {
       let q = caseBase(this.db)
         .leftJoin("workshops as w2", "w2.id", "c.workshop_id")
         .select("w2.licence_no")
@@ -144,23 +156,9 @@ export class WorkshopFileRepository {
         .where("c.created_at", "<", s.to);
       if (s.stationIds !== "all")
         q = q.where("c.station_id", "in", s.stationIds.length ? s.stationIds : [-1]);
-      if (after) {
-        const k = after;
-        q = q.where(
-          sql<boolean>`(c.station_id, c.created_at, c.id) > (${k.station}, ${k.at}::timestamptz, ${k.id}::uuid)`,
-        );
-      }
-      const rows = await q
-        .orderBy("c.station_id")
-        .orderBy("c.created_at")
-        .orderBy("c.id")
-        .limit(pageSize)
-        .execute();
-      if (rows.length) yield rows;
-      if (rows.length < pageSize) return;
-      const last = rows[rows.length - 1] as (typeof rows)[number];
-      after = { station: last.station_id, at: last.key_at, id: last.id };
-    }
+      if (after) q = q.where(sql<boolean>`(c.station_id, c.created_at, c.id) > ${keyTuple(after)}`);
+      return q.orderBy("c.station_id").orderBy("c.created_at").orderBy("c.id").limit(limit).execute();
+    });
   }
 
   stations(ids: number[] | "all") {
