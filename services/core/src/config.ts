@@ -155,6 +155,13 @@ export const ConfigSchema = Type.Object(
       description:
         "Minutes an alert of grade 1, 2 and 3 may stay unacknowledged before it is escalated to the bureau (comma-separated).",
     }),
+    ALERT_JOB_LOCK_SECONDS: Type.Integer({
+      default: 30,
+      minimum: 2,
+      maximum: 600,
+      description:
+        "An alert job whose API process died is taken up again by another (or the restarted one) within about twice this.",
+    }),
     CAMERA_OFFLINE_MINUTES: Type.Number({
       default: 10,
       exclusiveMinimum: 0,

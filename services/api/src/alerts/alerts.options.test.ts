@@ -11,10 +11,13 @@ describe("alert tunables from the configuration", () => {
       ALERT_COOLDOWN_MINUTES: "0",
       ALERT_ACK_MINUTES: "5,30.5,120",
       CAMERA_OFFLINE_MINUTES: "3",
+      ALERT_JOB_LOCK_SECONDS: "5",
     });
     const o = alertsOptions(alertsOptionsFromConfig(cfg));
     expect(o.cooldownMinutes).toBe(0);
     expect(o.cameraOfflineMinutes).toBe(3);
+    expect(o.lockDurationMs).toBe(5000);
+    expect(o.stalledIntervalMs).toBe(5000);
     expect(o.gradePolicy.ackLimitMinutes).toEqual({ 1: 5, 2: 30.5, 3: 120 });
     // The rest of the grade policy is the default one.
     expect(o.gradePolicy.baseGrade).toEqual(DEFAULT_GRADE_POLICY.baseGrade);

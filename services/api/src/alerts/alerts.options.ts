@@ -48,14 +48,20 @@ export function alertsOptions(partial?: Partial<AlertsOptions>): AlertsOptions {
   return { ...DEFAULT_ALERTS_OPTIONS, ...partial };
 }
 
-/** The configured tunables: cooldown, acknowledgement limits per grade, camera-offline delay. */
+/** The configured tunables: cooldown, acknowledgement limits per grade, camera-offline delay, job lock. */
 export function alertsOptionsFromConfig(
-  cfg: Pick<Config, "ALERT_COOLDOWN_MINUTES" | "ALERT_ACK_MINUTES" | "CAMERA_OFFLINE_MINUTES">,
+  cfg: Pick<
+    Config,
+    "ALERT_COOLDOWN_MINUTES" | "ALERT_ACK_MINUTES" | "CAMERA_OFFLINE_MINUTES" | "ALERT_JOB_LOCK_SECONDS"
+  >,
 ): Partial<AlertsOptions> {
   const [g1, g2, g3] = cfg.ALERT_ACK_MINUTES.split(",").map(Number) as [number, number, number];
   return {
     cooldownMinutes: cfg.ALERT_COOLDOWN_MINUTES,
     cameraOfflineMinutes: cfg.CAMERA_OFFLINE_MINUTES,
+    // BullMQ renews a live worker's lock every half period; a dead one's jobs are stalled after it lapses.
+    lockDurationMs: cfg.ALERT_JOB_LOCK_SECONDS * 1000,
+    stalledIntervalMs: cfg.ALERT_JOB_LOCK_SECONDS * 1000,
     gradePolicy: { ...DEFAULT_GRADE_POLICY, ackLimitMinutes: { 1: g1, 2: g2, 3: g3 } },
   };
 }

@@ -90,6 +90,8 @@ describe.skipIf(pgUrl === null)("alert pipeline: the API process SIGKILLed", () 
         LOG_LEVEL: "warn",
         // Every job its own alert: nothing folded, so each one must be found as a row.
         ALERT_COOLDOWN_MINUTES: "0",
+        // The dead process's jobs come back within about twice this (the default 30 s would make it a minute).
+        ALERT_JOB_LOCK_SECONDS: "4",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -143,7 +145,7 @@ describe.skipIf(pgUrl === null)("alert pipeline: the API process SIGKILLed", () 
 
         await startApi(port);
         await flowing;
-        // Jobs the dead process held come back when their lock lapses (BullMQ's stalled check, ≤ 60 s).
+        // Jobs the dead process held come back when their lock lapses (BullMQ's stalled check, ≤ 2 × 4 s).
         await waitFor(async () => (await stored()) === jobs.length, 120_000, "every alert stored");
         await waitFor(
           async () => {
