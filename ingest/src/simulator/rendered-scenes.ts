@@ -94,7 +94,7 @@ export type WorkshopVariant = "processing" | "crates";
 
 /**
  * The empty, clean workshop. `processing`: a worktop with a cutting board and a bowl; `crates`: the same
- * room between shifts, crates stacked on the worktop, a tray, and a sign of its own.
+ * room between shifts, crates stacked against the worktop's back edge, a tray, and a sign of its own.
  */
 export function workshopSvg(variant: WorkshopVariant = "processing"): string {
   const wallBottom = 212;
@@ -110,10 +110,11 @@ export function workshopSvg(variant: WorkshopVariant = "processing"): string {
         ])}" fill="#f1f1ec" stroke="#c8c8c0" stroke-width="1.5"/>
          <ellipse cx="480" cy="346" rx="34" ry="13" fill="#aeb4b8" stroke="#7d8589" stroke-width="2"/>
          <ellipse cx="480" cy="343" rx="26" ry="8" fill="#d4d9dc"/>`
-      : // Two blue crates stacked.
-        `<rect x="470" y="300" width="74" height="40" fill="#2f6db3" stroke="#1f4f86" stroke-width="2"/>
-         <rect x="476" y="262" width="64" height="38" fill="#3a7cc4" stroke="#1f4f86" stroke-width="2"/>
-         <g stroke="#1f4f86" stroke-width="2"><line x1="480" y1="312" x2="534" y2="312"/><line x1="484" y1="276" x2="532" y2="276"/></g>
+      : // Two blue crates stacked against the worktop's back edge, outside the worktop zone: inside it, their
+        // saturated edge flickered with the encoder under the light drift (docs/demo-footage.md).
+        `<rect x="470" y="270" width="74" height="40" fill="#2f6db3" stroke="#1f4f86" stroke-width="2"/>
+         <rect x="476" y="232" width="64" height="38" fill="#3a7cc4" stroke="#1f4f86" stroke-width="2"/>
+         <g stroke="#1f4f86" stroke-width="2"><line x1="480" y1="282" x2="534" y2="282"/><line x1="484" y1="246" x2="532" y2="246"/></g>
          <rect x="262" y="330" width="120" height="22" fill="#ece7d6" stroke="#b9b29a" stroke-width="1.5"/>`;
   const body = `
   <defs>
