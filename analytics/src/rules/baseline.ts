@@ -17,6 +17,14 @@ export interface BaselineOptions {
 export const DEFAULT_BASELINE: BaselineOptions = { samples: 5, pixelThreshold: 1.0, areaThreshold: 0.02 };
 
 /**
+ * The smallest spread (grey levels) a zone is standardised by. A plain floor varies by a grey level or
+ * two, so dividing by its own spread made JPEG noise of ±3 levels count as 1.5–30 % of a clean zone
+ * changed (found making the demo's drawn workshops); below this spread, differences are measured against
+ * the noise a camera's compression makes anyway.
+ */
+export const MIN_SPREAD = 4;
+
+/**
  * Robust standardisation over the pixels where mask[i] is 1 (others are left 0): minus the median,
  * divided by the median absolute deviation (× 1.4826, a standard deviation for Gaussian data). Unlike
  * mean and variance, clutter covering less than half of the zone cannot drag the reference.
@@ -38,7 +46,7 @@ export function normalise(img: Uint8Array, mask: Uint8Array): Float32Array {
     const d = Math.abs(v - med);
     dev[d] = (dev[d] as number) + (hist[v] as number);
   }
-  const mad = histMedian(dev, n) * 1.4826 || 1;
+  const mad = Math.max(histMedian(dev, n) * 1.4826, MIN_SPREAD);
   for (let i = 0; i < img.length; i++) if (mask[i]) out[i] = ((img[i] as number) - med) / mad;
   return out;
 }

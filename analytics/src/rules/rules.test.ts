@@ -162,6 +162,33 @@ describe("clean baseline", () => {
     for (let y = 10; y < 20; y++) for (let x = 10; x < 22; x++) paper[y * w + x] = 255;
     expect(compareToBaseline(image, seen, paper, zone, none).unclean).toBe(true);
   });
+  it("does not take compression noise on a plain floor for clutter, but sees a scrap on it", () => {
+    // A flat floor (one grey level of texture) and frames of it with ±3 levels of noise, as a camera's JPEG
+    // makes: dividing by the floor's own tiny spread once called this 1.5–30 % changed.
+    // JPEG noise is blocky: one offset per 4×4 block survives the 3×3 opening that removes specks.
+    let seed = 7;
+    const blocks = () => {
+      const out: number[] = [];
+      for (let i = 0; i < w * h; i++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        out.push((seed % 7) - 3);
+      }
+      return (x: number, y: number) => out[(y >> 2) * w + (x >> 2)] as number;
+    };
+    const flat = () => img(w, h, (x, y) => 120 + ((x + y) % 2));
+    const noisy = () => {
+      const n = blocks();
+      return img(w, h, (x, y) => 120 + ((x + y) % 2) + n(x, y));
+    };
+    const { image, seen } = medianImage([flat(), flat(), flat()], [all, all, all]);
+    for (let i = 0; i < 5; i++)
+      expect(compareToBaseline(image, seen, noisy(), zone, none).unclean).toBe(false);
+    const scrap = noisy();
+    for (let y = 10; y < 18; y++) for (let x = 12; x < 22; x++) scrap[y * w + x] = 95; // a brown scrap
+    const v = compareToBaseline(image, seen, scrap, zone, none);
+    expect(v.unclean).toBe(true);
+    expect(maskBounds(v.diff, w, h)).toMatchObject({ x1: 12, y1: 10 });
+  });
   it("does not call a person standing in the zone clutter when the person is masked", () => {
     const { image, seen } = medianImage([clean()], [all]);
     const person = clean();
