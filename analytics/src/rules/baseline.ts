@@ -30,29 +30,16 @@ export const MIN_SPREAD = 4;
  * mean and variance, clutter covering less than half of the zone cannot drag the reference.
  */
 export function normalise(img: Uint8Array, mask: Uint8Array): Float32Array {
-  const hist = new Uint32Array(256);
-  let n = 0;
-  for (let i = 0; i < img.length; i++) {
-    if (!mask[i]) continue;
-    const v = img[i] as number;
-    hist[v] = (hist[v] as number) + 1;
-    n++;
-  }
   const out = new Float32Array(img.length);
+  const { median, mad, n } = robustStats(img, mask);
   if (n === 0) return out;
-  const med = histMedian(hist, n);
-  const dev = new Uint32Array(256);
-  for (let v = 0; v < 256; v++) {
-    const d = Math.abs(v - med);
-    dev[d] = (dev[d] as number) + (hist[v] as number);
-  }
-  const mad = Math.max(histMedian(dev, n) * 1.4826, MIN_SPREAD);
-  for (let i = 0; i < img.length; i++) if (mask[i]) out[i] = ((img[i] as number) - med) / mad;
+  const spread = Math.max(mad * 1.4826, MIN_SPREAD);
+  for (let i = 0; i < img.length; i++) if (mask[i]) out[i] = ((img[i] as number) - median) / spread;
   return out;
 }
 
-/** Median and median absolute deviation (unscaled) over the masked pixels. */
-export function robustStats(img: Uint8Array, mask: Uint8Array): { median: number; mad: number } {
+/** Median and median absolute deviation (unscaled) over the masked pixels, and how many there were. */
+export function robustStats(img: Uint8Array, mask: Uint8Array): { median: number; mad: number; n: number } {
   const hist = new Uint32Array(256);
   let n = 0;
   for (let i = 0; i < img.length; i++) {
@@ -61,14 +48,14 @@ export function robustStats(img: Uint8Array, mask: Uint8Array): { median: number
     hist[v] = (hist[v] as number) + 1;
     n++;
   }
-  if (n === 0) return { median: 0, mad: 0 };
+  if (n === 0) return { median: 0, mad: 0, n };
   const median = histMedian(hist, n);
   const dev = new Uint32Array(256);
   for (let v = 0; v < 256; v++) {
     const d = Math.abs(v - median);
     dev[d] = (dev[d] as number) + (hist[v] as number);
   }
-  return { median, mad: histMedian(dev, n) };
+  return { median, mad: histMedian(dev, n), n };
 }
 
 function histMedian(hist: Uint32Array, n: number): number {

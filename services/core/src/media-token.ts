@@ -12,19 +12,29 @@ export function signMediaToken(key: Buffer, cameraId: number, ttlSeconds: number
 
 export type MediaTokenCheck = "ok" | "missing" | "malformed" | "expired" | "forged";
 
+/** `<expiry>.<HMAC-SHA256 hex of message(expiry)>`: checked in constant time, then for expiry. */
+function verifyExpiring(
+  key: Buffer,
+  message: (exp: number) => string,
+  token: string | undefined,
+  now: number,
+): MediaTokenCheck {
+  if (!token) return "missing";
+  const m = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(token);
+  if (!m) return "malformed";
+  const exp = Number(m[1]);
+  if (!safeEqualHex(m[2] as string, hmacHex(key, message(exp)))) return "forged";
+  if (exp * 1000 <= now) return "expired";
+  return "ok";
+}
+
 export function verifyMediaToken(
   key: Buffer,
   cameraId: number,
   token: string | undefined,
   now = Date.now(),
 ): MediaTokenCheck {
-  if (!token) return "missing";
-  const m = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(token);
-  if (!m) return "malformed";
-  const exp = Number(m[1]);
-  if (!safeEqualHex(m[2]!, hmacHex(key, `hls:${cameraId}:${exp}`))) return "forged";
-  if (exp * 1000 <= now) return "expired";
-  return "ok";
+  return verifyExpiring(key, (exp) => `hls:${cameraId}:${exp}`, token, now);
 }
 
 /**
@@ -48,13 +58,7 @@ export function verifyPublishKey(
   token: string | undefined,
   now = Date.now(),
 ): MediaTokenCheck {
-  if (!token) return "missing";
-  const m = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(token);
-  if (!m) return "malformed";
-  const exp = Number(m[1]);
-  if (!safeEqualHex(m[2]!, hmacHex(key, `rtmp:${streamPath}:${exp}`))) return "forged";
-  if (exp * 1000 <= now) return "expired";
-  return "ok";
+  return verifyExpiring(key, (exp) => `rtmp:${streamPath}:${exp}`, token, now);
 }
 
 /** node-media-server's play secret, derived from MINGFANG_SECRET's media-token key. */
