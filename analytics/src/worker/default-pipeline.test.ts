@@ -1,10 +1,10 @@
-import { AlertJob, createLogger, QUEUES } from "@mingfang/core";
-import { Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
+import { AlertJob, createLogger } from "@mingfang/core";
+import type { Queue, QueueEvents } from "bullmq";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { vtestFrame } from "../eval/footage.js";
 import { type AnalyticsHandle, startAnalytics } from "../index.js";
+import { openTestQueues, type TestQueues } from "../testing/queues.js";
 import { workshopScene } from "../testing/scenes.js";
 
 const redisUrl = inject("redisUrl");
@@ -13,29 +13,17 @@ let handle: AnalyticsHandle;
 let frames: Queue;
 let alerts: Queue;
 let events: QueueEvents;
-const conns: Redis[] = [];
+let q: TestQueues;
 
 beforeAll(async () => {
   handle = await startAnalytics({ redisUrl, logger: createLogger({ level: "silent" }), prefix });
-  const conn = () => {
-    const c = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    conns.push(c);
-    return c;
-  };
-  frames = new Queue(QUEUES.frames, { connection: conn(), prefix });
-  alerts = new Queue(QUEUES.alerts, { connection: conn(), prefix });
-  events = new QueueEvents(QUEUES.frames, { connection: conn(), prefix });
-  await events.waitUntilReady();
+  q = await openTestQueues(redisUrl, prefix);
+  ({ frames, alerts, events } = q);
 }, 60_000);
 
 afterAll(async () => {
   await handle?.stop();
-  await events?.close();
-  await frames?.obliterate({ force: true }).catch(() => {});
-  await alerts?.obliterate({ force: true }).catch(() => {});
-  await frames?.close();
-  await alerts?.close();
-  for (const c of conns) c.disconnect();
+  await q?.close();
 });
 
 describe("default checks on real footage", () => {

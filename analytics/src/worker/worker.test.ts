@@ -7,15 +7,15 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AlertJob, createLogger, type FrameJob, QUEUES } from "@mingfang/core";
-import { Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
+import { AlertJob, createLogger, type FrameJob } from "@mingfang/core";
+import type { Queue, QueueEvents } from "bullmq";
 import { Registry } from "prom-client";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type AnalyticsHandle, startAnalytics } from "../index.js";
 import { squaresJpeg } from "../testing/frames.js";
 import { yoloShapedModel } from "../testing/onnx-builder.js";
+import { openTestQueues, type TestQueues } from "../testing/queues.js";
 
 const redisUrl = inject("redisUrl");
 const prefix = `t-analytics-${process.pid}-${Date.now()}`;
@@ -69,31 +69,19 @@ let handle: AnalyticsHandle;
 let frames: Queue;
 let alerts: Queue;
 let events: QueueEvents;
-const conns: Redis[] = [];
+let q: TestQueues;
 const registry = new Registry();
 
 beforeAll(async () => {
   const logger = createLogger({ level: "silent" });
   handle = await startAnalytics({ redisUrl, logger, config, prefix, registry });
-  const conn = () => {
-    const c = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    conns.push(c);
-    return c;
-  };
-  frames = new Queue(QUEUES.frames, { connection: conn(), prefix });
-  alerts = new Queue(QUEUES.alerts, { connection: conn(), prefix });
-  events = new QueueEvents(QUEUES.frames, { connection: conn(), prefix });
-  await events.waitUntilReady();
+  q = await openTestQueues(redisUrl, prefix);
+  ({ frames, alerts, events } = q);
 }, 60_000);
 
 afterAll(async () => {
   await handle?.stop();
-  await events?.close();
-  await frames?.obliterate({ force: true }).catch(() => {});
-  await alerts?.obliterate({ force: true }).catch(() => {});
-  await frames?.close();
-  await alerts?.close();
-  for (const c of conns) c.disconnect();
+  await q?.close();
 });
 
 let seq = 0;
