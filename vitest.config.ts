@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url";
+import vue from "@vitejs/plugin-vue";
 import { defineConfig } from "vitest/config";
 
 const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
+  // The console's unit tests may mount single-file components.
+  plugins: [vue()],
   resolve: {
     // Tests run on the TypeScript sources: no build needed.
     alias: [
@@ -11,6 +14,9 @@ export default defineConfig({
       { find: /^@mingfang\/api$/, replacement: src("./services/api/src/index.ts") },
       { find: /^@mingfang\/analytics$/, replacement: src("./analytics/src/index.ts") },
       { find: /^@mingfang\/ingest$/, replacement: src("./ingest/src/index.ts") },
+      // The console's own aliases (console/vite.config.ts).
+      { find: /^@\//, replacement: src("./console/src/") },
+      { find: /^@contracts\//, replacement: src("./services/core/src/contracts/") },
     ],
   },
   test: {
@@ -21,6 +27,7 @@ export default defineConfig({
       "models/**/*.test.ts",
       "test/**/*.test.ts",
       "deploy/**/*.test.ts",
+      "console/src/**/*.test.ts",
     ],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,

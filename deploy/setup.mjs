@@ -5,7 +5,7 @@
  * Runs before `npm ci`, so it uses nothing but Node built-ins.
  *   1. Debian packages the purpose needs (installed with apt-get as root; otherwise prints the command).
  *   2. `npm ci` when node_modules is missing or older than package-lock.json.
- *   3. `npx tsc -b` (incremental, always).
+ *   3. `npx tsc -b` (incremental, always), then the console (`npm run build -w console`).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -153,6 +153,9 @@ function ensureNodeModules() {
 function build() {
   say("building: tsc -b");
   run("npx", ["--no-install", "tsc", "-b"]);
+  // The console (Vue + Vite): type-checked by vue-tsc, bundled into console/dist, served by the API at /.
+  say("building the console: npm run build -w console");
+  run("npm", ["run", "--silent", "build", "-w", "console"]);
 }
 
 export function main(argv = process.argv.slice(2)) {

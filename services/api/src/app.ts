@@ -11,6 +11,7 @@ import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/alerts.plugin.js";
 import { caseRoutes } from "./cases/case.routes.js";
+import { consoleRoutes } from "./console/console.plugin.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
 import { feedbackRoutes } from "./feedback/feedback.routes.js";
@@ -123,5 +124,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(workshopFileRoutes, deps);
   await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
+  await app.register(consoleRoutes, deps);
   return app;
 }

@@ -284,6 +284,7 @@ async function demo(o: Opts): Promise<void> {
     "",
     "  明坊 Mingfang demo is running",
     "",
+    `  Console         ${base}/   (sign in as mingshui.duty, mingshui.staff, brigade or admin)`,
     `  API             ${base}/api`,
     `  API docs        ${base}/api/docs`,
     `  Health          ${base}/healthz   ${base}/readyz   ${base}/metrics`,

@@ -79,6 +79,12 @@ export const ConfigSchema = Type.Object(
       default: false,
       description: "Mark the session cookie Secure (set true behind HTTPS).",
     }),
+    CONSOLE_DIR: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "The built console (console/dist) the API serves at /; unset → the one in this checkout.",
+      }),
+    ),
     TRUST_PROXY: Type.Boolean({
       default: false,
       description: "Trust X-Forwarded-For (set true behind a reverse proxy).",

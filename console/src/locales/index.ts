@@ -1,0 +1,47 @@
+/**
+ * Message files: one per feature and language, so that a page's strings sit in one place. A test
+ * (`locales.test.ts`) fails when a key is in one language and not the other.
+ */
+import enAlerts from "./en/alerts";
+import enCameras from "./en/cameras";
+import enCases from "./en/cases";
+import enCommon from "./en/common";
+import enLayout from "./en/layout";
+import enLive from "./en/live";
+import enSystem from "./en/system";
+import enUsers from "./en/users";
+import enWorkshops from "./en/workshops";
+import zhAlerts from "./zh-CN/alerts";
+import zhCameras from "./zh-CN/cameras";
+import zhCases from "./zh-CN/cases";
+import zhCommon from "./zh-CN/common";
+import zhLayout from "./zh-CN/layout";
+import zhLive from "./zh-CN/live";
+import zhSystem from "./zh-CN/system";
+import zhUsers from "./zh-CN/users";
+import zhWorkshops from "./zh-CN/workshops";
+
+export const messages = {
+  "zh-CN": {
+    ...zhCommon,
+    layout: zhLayout,
+    live: zhLive,
+    alerts: zhAlerts,
+    cases: zhCases,
+    workshops: zhWorkshops,
+    cameras: zhCameras,
+    users: zhUsers,
+    system: zhSystem,
+  },
+  en: {
+    ...enCommon,
+    layout: enLayout,
+    live: enLive,
+    alerts: enAlerts,
+    cases: enCases,
+    workshops: enWorkshops,
+    cameras: enCameras,
+    users: enUsers,
+    system: enSystem,
+  },
+};

@@ -1,0 +1,36 @@
+/**
+ * Which role may open which page: one table, read by the router guard and by the side menu, so that a
+ * menu entry and its page can never disagree. The API enforces the same rules (docs/rbac.md); this
+ * only keeps users away from pages that would answer 403.
+ */
+import type { Role } from "@/api/types";
+
+export const ALL_ROLES: readonly Role[] = [
+  "bureau_admin",
+  "station_staff",
+  "duty_officer",
+  "brigade_officer",
+];
+const STATION_ROLES: readonly Role[] = ["bureau_admin", "station_staff", "duty_officer"];
+
+export const PAGE_ROLES = {
+  live: STATION_ROLES,
+  alerts: STATION_ROLES,
+  cases: ALL_ROLES,
+  workshops: ALL_ROLES,
+  cameras: ["bureau_admin", "station_staff"],
+  users: ["bureau_admin"],
+  system: ["bureau_admin"],
+  password: ALL_ROLES,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type PageName = keyof typeof PAGE_ROLES;
+
+export function mayOpen(role: Role | null | undefined, page: PageName): boolean {
+  return !!role && (PAGE_ROLES[page] as readonly Role[]).includes(role);
+}
+
+/** Where a role lands after sign-in. */
+export function homeOf(role: Role): PageName {
+  return role === "brigade_officer" ? "cases" : "live";
+}

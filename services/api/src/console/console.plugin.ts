@@ -1,0 +1,81 @@
+/**
+ * Serves the built console (`console/dist`) at `/`: hashed assets with a year's cache, `index.html` never
+ * cached, and every other GET that is not an API, media or health path answered with `index.html` (the
+ * router's history mode). The console's pages carry a strict Content-Security-Policy: scripts only from
+ * this origin (no inline script, no eval); workers and media from `blob:` (hls.js and mpegts.js feed
+ * Media Source Extensions from workers); styles may be inline (Element Plus positions popovers with style
+ * attributes).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ApiDeps } from "../context.js";
+
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** Paths that belong to the server: an unknown one is a JSON 404, never the console's page. */
+const SERVER_PATHS = /^\/(api|media|public|ws|healthz|readyz|metrics)(\/|$|\?)/;
+
+/** `console/dist` of this checkout, from `services/api/{src,dist}/console/`. */
+export function defaultConsoleDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../console/dist");
+}
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header("content-security-policy", CONSOLE_CSP)
+    .header("x-content-type-options", "nosniff")
+    .header("x-frame-options", "DENY")
+    .header("referrer-policy", "same-origin")
+    .header("cache-control", "no-cache");
+}
+
+export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const root = path.resolve(deps.config.CONSOLE_DIR ?? defaultConsoleDir());
+  const built = existsSync(path.join(root, "index.html"));
+  if (!built) {
+    app.log.warn({ root }, "console not built (npm run build -w console): GET / answers 503");
+    app.get("/", { schema: { hide: true } }, async (_req, reply) =>
+      reply
+        .status(503)
+        .type("text/plain; charset=utf-8")
+        .send(`The console is not built. Run: npm run build -w console (looked in ${root})\n`),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: false,
+    serve: true,
+    setHeaders(reply, filePath) {
+      const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+      reply.header("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+      reply.header("x-content-type-options", "nosniff");
+    },
+  });
+  const sendIndex = (reply: FastifyReply) => pageHeaders(reply).sendFile("index.html", root);
+  app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+  app.get("/*", { schema: { hide: true } }, (req, reply) => {
+    if (SERVER_PATHS.test(req.url)) return reply.callNotFound();
+    // A missing asset is a 404, not the page (the browser would try to run HTML as a script).
+    if (req.url.startsWith("/assets/") || path.extname(req.url.split("?")[0] ?? "") !== "")
+      return reply.callNotFound();
+    return sendIndex(reply);
+  });
+}
