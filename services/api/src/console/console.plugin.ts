@@ -58,14 +58,16 @@ export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     );
     return;
   }
+  // Assets are looked up at request time (a rebuilt console is served without a restart); their names
+  // carry a content hash, so they are cached for a year.
   await app.register(fastifyStatic, {
-    root,
-    wildcard: false,
+    root: path.join(root, "assets"),
+    prefix: "/assets/",
     index: false,
-    serve: true,
+    // Also called for the page and the favicon sent with sendFile: those are never cached.
     setHeaders(reply, filePath) {
-      const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
-      reply.header("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+      const asset = path.dirname(filePath) === path.join(root, "assets");
+      reply.header("cache-control", asset ? "public, max-age=31536000, immutable" : "no-cache");
       reply.header("x-content-type-options", "nosniff");
     },
   });
@@ -73,9 +75,12 @@ export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.get("/*", { schema: { hide: true } }, (req, reply) => {
     if (SERVER_PATHS.test(req.url)) return reply.callNotFound();
-    // A missing asset is a 404, not the page (the browser would try to run HTML as a script).
-    if (req.url.startsWith("/assets/") || path.extname(req.url.split("?")[0] ?? "") !== "")
-      return reply.callNotFound();
-    return sendIndex(reply);
+    const file = (req.url.split("?")[0] ?? "").slice(1);
+    if (path.extname(file) === "") return sendIndex(reply);
+    // A top-level file of the build (favicon); anything else with an extension is a 404, not the page
+    // (the browser would try to read HTML as an image or a script).
+    if (/^[\w.-]+$/.test(file) && file !== "index.html" && existsSync(path.join(root, file)))
+      return reply.header("cache-control", "no-cache").sendFile(file, root);
+    return reply.callNotFound();
   });
 }
