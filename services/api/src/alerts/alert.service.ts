@@ -11,12 +11,14 @@ import {
   type AlertState,
   type AlertView,
   ackLimitMs,
+  authorize,
   availableAlertActions,
   type Db,
   gradeAlert,
   hmacHex,
   type Keyring,
   type Logger,
+  type Principal,
   safeEqualHex,
   transitionAlert,
 } from "@mingfang/core";
@@ -488,7 +490,12 @@ export class AlertService {
 
   // ---- views ----
 
-  toView(r: AlertRecord): AlertView {
+  /**
+   * The alert as the console shows it. With a `viewer`, `actions` lists only what that user may do
+   * (acknowledge, false positive, resolve: `alert.acknowledge`; open a case: `case.create`), so a
+   * read-only role gets no buttons.
+   */
+  toView(r: AlertRecord, viewer?: Principal): AlertView {
     const hasEvidence = r.evidence_path !== null;
     return {
       id: r.id,
@@ -527,7 +534,13 @@ export class AlertService {
             this.deps.options.evidenceTokenTtlSeconds,
           )}`
         : null,
-      actions: availableAlertActions(r.status as AlertState),
+      actions: availableAlertActions(r.status as AlertState).filter(
+        (a) =>
+          !viewer ||
+          authorize(viewer, a === "open_case" ? "case.create" : "alert.acknowledge", {
+            stationId: r.station_id,
+          }) === "allow",
+      ),
     };
   }
 

@@ -58,7 +58,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
       can(user, "alert.read", "alert");
       const { items, total } = await service.repo.list(listScope(user, "alert.read"), req.query);
       return {
-        items: items.map((a) => service.toView(a)),
+        items: items.map((a) => service.toView(a, user)),
         total,
         page: req.query.page ?? 1,
         pageSize: req.query.pageSize ?? 50,
@@ -73,9 +73,10 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
       schema: { tags: ["alerts"], params: AlertIdParams, response: { 200: AlertView, ...errors } },
     },
     async (req) => {
+      const user = currentUser(req);
       const a = await load(req.params.id);
-      can(currentUser(req), "alert.read", "alert", { stationId: a.station_id });
-      return service.toView(a);
+      can(user, "alert.read", "alert", { stationId: a.station_id });
+      return service.toView(a, user);
     },
   );
 
@@ -104,7 +105,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
         can(user, "alert.acknowledge", "alert", { stationId: a.station_id });
         const note = (req.body as { note?: string }).note?.trim() || null;
         const rec = await service.act({ id: user.id, username: user.username, ip: req.ip }, a.id, act, note);
-        return service.toView(rec);
+        return service.toView(rec, user);
       },
     );
 
