@@ -15,6 +15,7 @@ import { consoleRoutes } from "./console/console.plugin.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
 import { feedbackRoutes } from "./feedback/feedback.routes.js";
+import { cameraStatusRoutes } from "./live/camera-status.routes.js";
 import { outboundPlugin } from "./outbound/outbound.plugin.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
@@ -119,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(cameraRoutes, deps);
   await app.register(onvifRoutes, deps);
   await app.register(mediaRoutes, deps);
+  await app.register(cameraStatusRoutes, deps);
   await app.register(userRoutes, deps);
   await app.register(caseRoutes, deps);
   await app.register(workshopFileRoutes, deps);
