@@ -41,6 +41,8 @@ export const DEBIAN_PACKAGES = {
     "fonts-noto-cjk",
     // mosquitto: the private MQTT broker the outbound-events test publishes to.
     "mosquitto",
+    // chromium: the console's browser tests (test/console), driven by playwright-core; no browser download.
+    "chromium",
   ],
   // Rebuilding the committed models (`npm run models:build`, models/*/train.py); never needed by the demo,
   // the tests or CI: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the classifiers,

@@ -1,0 +1,107 @@
+/**
+ * The real `mingfang demo` as a child process for system tests: its own data directory (sharing the
+ * simulator's clip cache with the other tests, as encoding is slow), free ports, the banner parsed for the
+ * URL, the admin password and the private Redis. `stop()` sends SIGINT and waits; the tethered children
+ * die with it whatever happens.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+export const CLI = path.join(ROOT, "services/cli/dist/main.js");
+
+export async function waitFor<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms: number,
+  what: string | (() => string),
+  everyMs = 200,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface DemoProcess {
+  url: string;
+  redisUrl: string;
+  adminPassword: string;
+  dataDir: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+let nextPort = 21000 + (process.pid % 15000);
+
+export async function startDemo(opts: {
+  cameras: number;
+  env?: Record<string, string>;
+}): Promise<DemoProcess> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "mf-demo-"));
+  const cache = path.join(ROOT, ".test-data", "clips");
+  mkdirSync(cache, { recursive: true });
+  symlinkSync(cache, path.join(dataDir, "clips"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    SIMULATOR_RTSP_PORT: String(++nextPort),
+    RTMP_PORT: String(++nextPort),
+    NMS_HTTP_PORT: String(++nextPort),
+    ...opts.env,
+  };
+  for (const k of ["DATABASE_URL", "REDIS_URL", "MINGFANG_SECRET", "MINGFANG_ADMIN_PASSWORD"]) delete env[k];
+  const child = spawn(process.execPath, [CLI, "demo", "--cameras", String(opts.cameras)], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    out += d;
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGINT");
+      await waitFor(
+        () => child.exitCode !== null || child.signalCode !== null,
+        30_000,
+        "the demo to stop",
+      ).catch(() => child.kill("SIGKILL"));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // Everything starts before the banner; on 2 shared cores that took over 60 s once in CI.
+    await waitFor(
+      () => out.includes("Ctrl-C stops everything") || child.exitCode !== null,
+      180_000,
+      () => `the demo banner; output so far:\n${out}`,
+    );
+    if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${out}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: /Console\s+(http:\/\/[^/\s]+)\//.exec(out)![1]!,
+    redisUrl: /private Redis (redis:\/\/[^)\s]+)/.exec(out)![1]!,
+    adminPassword: /admin\s+bureau_admin\s+password: (\S+)/.exec(out)![1]!,
+    dataDir,
+    child,
+    output: () => out,
+    stop,
+  };
+}
