@@ -9,22 +9,10 @@
  * opens each path, waits for the network to settle (--wait ms more), and writes <out>/<name>.png. Prints
  * the browser console's errors and warnings for each page, which a finished page must not have.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
-
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "./chromium.mjs";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -41,15 +29,8 @@ const { values, positionals } = parseArgs({
 });
 const [width, height] = values.size.split("x").map(Number);
 mkdirSync(values.out, { recursive: true });
-const profile = mkdtempSync(path.join(tmpdir(), "mf-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  args: CHROMIUM_ARGS,
-  viewport: { width, height },
-  locale: values.lang,
-  timezoneId: "Asia/Shanghai",
-});
-const page = context.pages()[0] ?? (await context.newPage());
+const browser = await launchChromium({ viewport: { width, height }, locale: values.lang });
+const page = browser.page;
 let messages = [];
 page.on("console", (m) => {
   if (m.type() === "error" || m.type() === "warning") messages.push(`${m.type()}: ${m.text()}`);
@@ -75,6 +56,5 @@ try {
     process.stdout.write(`${file}${messages.length ? `\n  ${messages.join("\n  ")}` : ""}\n`);
   }
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }

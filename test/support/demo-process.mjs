@@ -4,7 +4,7 @@
  * URL, the admin password and the private Redis. `stop()` sends SIGINT and waits; the tethered children
  * die with it whatever happens.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,12 +12,15 @@ import path from "node:path";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(ROOT, "services/cli/dist/main.js");
 
-export async function waitFor<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  ms: number,
-  what: string | (() => string),
-  everyMs = 200,
-): Promise<T> {
+/**
+ * Polls `fn` until it returns something truthy (and returns that), or throws naming `what` after `ms`.
+ * @template T
+ * @param {() => T | undefined | false | Promise<T | undefined | false>} fn
+ * @param {number} ms
+ * @param {string | (() => string)} what
+ * @returns {Promise<T>}
+ */
+export async function waitFor(fn, ms, what, everyMs = 200) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -28,28 +31,30 @@ export async function waitFor<T>(
   }
 }
 
-export interface DemoProcess {
-  url: string;
-  redisUrl: string;
-  adminPassword: string;
-  dataDir: string;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+/**
+ * @typedef {object} DemoProcess
+ * @property {string} url the console's and API's origin
+ * @property {string} redisUrl the demo's private Redis
+ * @property {string} adminPassword
+ * @property {string} dataDir
+ * @property {import("node:child_process").ChildProcess} child
+ * @property {() => string} output everything the demo printed
+ * @property {() => Promise<void>} stop SIGINT, wait, remove the data directory
+ */
 
 let nextPort = 21000 + (process.pid % 15000);
 
-export async function startDemo(opts: {
-  cameras: number;
-  env?: Record<string, string>;
-}): Promise<DemoProcess> {
+/**
+ * @param {{ cameras: number, env?: Record<string, string> }} opts
+ * @returns {Promise<DemoProcess>}
+ */
+export async function startDemo(opts) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const dataDir = mkdtempSync(path.join(tmpdir(), "mf-demo-"));
   const cache = path.join(ROOT, ".test-data", "clips");
   mkdirSync(cache, { recursive: true });
   symlinkSync(cache, path.join(dataDir, "clips"));
-  const env: NodeJS.ProcessEnv = {
+  const env = {
     ...process.env,
     PORT: "0",
     HOST: "127.0.0.1",
@@ -66,10 +71,10 @@ export async function startDemo(opts: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout!.on("data", (d) => {
+  child.stdout.on("data", (d) => {
     out += d;
   });
-  child.stderr!.on("data", (d) => {
+  child.stderr.on("data", (d) => {
     out += d;
   });
   const stop = async () => {
@@ -96,9 +101,9 @@ export async function startDemo(opts: {
     throw err;
   }
   return {
-    url: /Console\s+(http:\/\/[^/\s]+)\//.exec(out)![1]!,
-    redisUrl: /private Redis (redis:\/\/[^)\s]+)/.exec(out)![1]!,
-    adminPassword: /admin\s+bureau_admin\s+password: (\S+)/.exec(out)![1]!,
+    url: /Console\s+(http:\/\/[^/\s]+)\//.exec(out)[1],
+    redisUrl: /private Redis (redis:\/\/[^)\s]+)/.exec(out)[1],
+    adminPassword: /admin\s+bureau_admin\s+password: (\S+)/.exec(out)[1],
     dataDir,
     child,
     output: () => out,
