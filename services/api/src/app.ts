@@ -11,6 +11,7 @@ import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/alerts.plugin.js";
 import { caseRoutes } from "./cases/case.routes.js";
+import { cameraRulesRoutes } from "./cameras/camera-rules.routes.js";
 import { consoleRoutes } from "./console/console.plugin.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
@@ -119,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(workshopRoutes, deps);
   await app.register(cameraRoutes, deps);
   await app.register(onvifRoutes, deps);
+  await app.register(cameraRulesRoutes, deps);
   await app.register(mediaRoutes, deps);
   await app.register(cameraStatusRoutes, deps);
   await app.register(userRoutes, deps);

@@ -1,6 +1,7 @@
 export * from "./auth/password.js";
 export * from "./config.js";
 export * from "./contracts/alerts.js";
+export * from "./contracts/camera-rules.js";
 export * from "./contracts/cases.js";
 export * from "./contracts/events.js";
 export * from "./contracts/queues.js";
