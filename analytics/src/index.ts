@@ -15,6 +15,7 @@ import {
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
+import { startStatsPublisher } from "./worker/stats.publisher.js";
 
 export type { Box, FrameObservation, FramePlan } from "./analysis/frame.pipeline.js";
 export { type CameraRow, rulesFromCameraRow } from "./camera-rules.js";
@@ -34,6 +35,7 @@ export {
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
+export { readMetrics, startStatsPublisher, statsBetween } from "./worker/stats.publisher.js";
 
 /** The repository's models/ folder (beside analytics/), whether running from dist/ or src/. */
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
@@ -108,6 +110,12 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       metrics,
       logger: log,
     });
+    // Rates and means for the system status page, in Redis for the API (which may be another process).
+    const stats = startStatsPublisher({
+      redis: baselineRedis,
+      metrics,
+      onError: (err) => log.debug({ err: err.message }, "analytics stats not published"),
+    });
     let stopping: Promise<void> | undefined;
     return {
       config,
@@ -118,6 +126,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       stop: () => {
         stopping ??= (async () => {
           await consumer?.stop().catch((err) => log.warn({ err }, "frames consumer stop failed"));
+          await stats.stop();
           await analyser.close();
           baselineRedis.disconnect();
         })();

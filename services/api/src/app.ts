@@ -10,8 +10,8 @@ import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/alerts.plugin.js";
-import { caseRoutes } from "./cases/case.routes.js";
 import { cameraRulesRoutes } from "./cameras/camera-rules.routes.js";
+import { caseRoutes } from "./cases/case.routes.js";
 import { consoleRoutes } from "./console/console.plugin.js";
 import type { ApiDeps } from "./context.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
@@ -28,6 +28,7 @@ import { onvifRoutes } from "./routes/onvif.routes.js";
 import { stationRoutes } from "./routes/stations.routes.js";
 import { userRoutes } from "./routes/users.routes.js";
 import { workshopRoutes } from "./routes/workshops.routes.js";
+import { systemRoutes } from "./system/system.routes.js";
 import { workshopFileRoutes } from "./workshop-file/workshop-file.routes.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -128,6 +129,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(workshopFileRoutes, deps);
   await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
+  await app.register(systemRoutes, deps);
   await app.register(consoleRoutes, deps);
   return app;
 }

@@ -49,4 +49,32 @@ export const REDIS_KEYS = {
   cameraConfigChannel: "mingfang:camera-config",
   /** The latest analysed frame of a camera (JPEG bytes), written by the ingest. */
   cameraSnapshot: (id: number) => `mingfang:camera:${id}:snapshot`,
+  /** Each analytics worker's recent figures (hash: field = worker id, value = AnalyticsStats JSON). */
+  analyticsStats: "mingfang:analytics:stats",
 } as const;
+
+/**
+ * What an analytics worker reports every few seconds for the system status page (REDIS_KEYS.analyticsStats):
+ * rates and means over its last interval, so that no reader has to parse Prometheus text.
+ */
+export const AnalyticsStats = Type.Object(
+  {
+    worker: Type.String(),
+    at: Type.String({ format: "date-time" }),
+    intervalSeconds: Type.Number({ minimum: 0 }),
+    /** Frames analysed per second over the interval. */
+    framesPerSecond: Type.Number({ minimum: 0 }),
+    /** Mean time to analyse one frame over the interval (null: no frame analysed). */
+    frameMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    /** Mean time per model (and decode) per frame over the interval. */
+    modelMs: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+    /** Age of the last frame analysed when its analysis began. */
+    lagSeconds: Type.Number({ minimum: 0 }),
+    /** Totals since the worker started. */
+    analysed: Type.Integer({ minimum: 0 }),
+    failed: Type.Integer({ minimum: 0 }),
+    alerts: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type AnalyticsStats = Static<typeof AnalyticsStats>;

@@ -31,6 +31,7 @@ const M: Record<Action, Record<Role, string>> = {
   "case.update": { bureau_admin: "AA", station_staff: "AN", duty_officer: "AN", brigade_officer: "NN" },
   "user.manage": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
   "audit.read": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
+  "system.read": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
 };
 const decode = (c: string | undefined): Decision =>
   c === "A" ? "allow" : c === "F" ? "forbidden" : "not_found";

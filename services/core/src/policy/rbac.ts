@@ -32,6 +32,7 @@ export const ACTIONS = [
   "case.update",
   "user.manage",
   "audit.read",
+  "system.read",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -1,0 +1,50 @@
+/**
+ * Cameras by state: each camera of the database joined with the status the ingest keeps in Redis
+ * (REDIS_KEYS.cameraStatus). A disabled camera is "disabled"; an enabled one without a valid report is
+ * "unknown" (no ingest reports it, or its key expired with the ingest).
+ */
+import { CameraStatus, REDIS_KEYS, type Redis } from "@mingfang/core";
+import { Value } from "typebox/value";
+import type { CameraRow } from "./system.repository.js";
+import { CAMERA_HEALTH, type CameraHealth, type SystemCamera } from "./system-status.schema.js";
+
+function parseStatus(raw: string | null): CameraStatus | null {
+  if (!raw) return null;
+  try {
+    const s: unknown = JSON.parse(raw);
+    return Value.Check(CameraStatus, s) ? (s as CameraStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Pure: rows and their raw status values (same order) → the page's camera list. */
+export function cameraHealth(rows: CameraRow[], raws: (string | null)[]): SystemCamera[] {
+  return rows.map((c, i) => {
+    const s = c.enabled ? parseStatus(raws[i] ?? null) : null;
+    const status: CameraHealth = !c.enabled ? "disabled" : (s?.status ?? "unknown");
+    return {
+      id: c.id,
+      name: c.name,
+      workshopName: c.workshopName,
+      stationId: c.stationId,
+      status,
+      state: s?.state ?? null,
+      since: s?.since ?? null,
+      lastFrameAt: s?.lastFrameAt ?? null,
+      fps: s?.fps ?? null,
+      lastError: s?.lastError ?? null,
+    };
+  });
+}
+
+export function countByStatus(items: SystemCamera[]): Record<CameraHealth, number> {
+  const counts = Object.fromEntries(CAMERA_HEALTH.map((s) => [s, 0])) as Record<CameraHealth, number>;
+  for (const c of items) counts[c.status]++;
+  return counts;
+}
+
+export async function readCameraHealth(redis: Redis, rows: CameraRow[]): Promise<SystemCamera[]> {
+  const raws = rows.length ? await redis.mget(...rows.map((c) => REDIS_KEYS.cameraStatus(c.id))) : [];
+  return cameraHealth(rows, raws);
+}
