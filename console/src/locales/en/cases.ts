@@ -130,6 +130,14 @@ export default {
     pickTime: "Pick a date and time",
     confirmTitle: "{action}: {code}",
   },
+  fieldErrors: {
+    photos: "Upload at least one rectification photo before submitting",
+    note: "A note is required",
+    outcome: "This outcome is not allowed in the current state",
+    rectificationDueAt: "The rectification deadline must be in the future",
+    checkedInAt: "The arrival cannot be in the future or before the dispatch",
+    onSiteDueAt: "The on-site deadline is not valid",
+  },
   create: {
     button: "New case",
     title: "New case by hand",

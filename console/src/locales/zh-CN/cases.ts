@@ -130,6 +130,14 @@ export default {
     pickTime: "选择日期时间",
     confirmTitle: "{action}：{code}",
   },
+  fieldErrors: {
+    photos: "请先上传至少一张“整改照片”再提交整改",
+    note: "请填写意见",
+    outcome: "当前状态不能选择该处理结果",
+    rectificationDueAt: "整改期限须晚于当前时间",
+    checkedInAt: "到场时间不能晚于当前时间，也不能早于派单时间",
+    onSiteDueAt: "到场期限有误",
+  },
   create: {
     button: "人工立案",
     title: "人工立案",
