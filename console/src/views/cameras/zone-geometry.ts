@@ -18,7 +18,7 @@ export const MAX_ZONES = 32;
 /** Relative coordinates are stored with this many decimals (0.1 px on a 1000 px wide image). */
 export const DECIMALS = 4;
 
-export const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+export const clamp01 = (v: number): number => Math.min(Math.max(v, 0), 1);
 
 export function round(v: number): number {
   const f = 10 ** DECIMALS;
