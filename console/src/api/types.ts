@@ -36,3 +36,4 @@ export interface Page<T> {
   page: number;
   pageSize: number;
 }
+export type { SystemCamera, SystemQueue, SystemStatus } from "@contracts/system";

@@ -6,6 +6,7 @@ export * from "./contracts/cases.js";
 export * from "./contracts/events.js";
 export * from "./contracts/queues.js";
 export * from "./contracts/rest.js";
+export * from "./contracts/system.js";
 export * from "./crypto.js";
 export * from "./db/database.js";
 export * from "./db/schema.js";

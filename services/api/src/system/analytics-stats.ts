@@ -3,9 +3,9 @@
  * REDIS_KEYS.analyticsStats (see analytics/src/worker/stats.publisher.ts): fresh entries summed (frames/s,
  * totals) or weighted by frames (ms per frame and per model); stale ones (a worker gone) removed.
  */
-import { AnalyticsStats, REDIS_KEYS, type Redis } from "@mingfang/core";
+
+import { AnalyticsStats, REDIS_KEYS, type Redis, type SystemStatus } from "@mingfang/core";
 import { Value } from "typebox/value";
-import type { SystemStatus } from "./system-status.schema.js";
 
 export const STATS_FRESH_MS = 20_000;
 

@@ -3,10 +3,16 @@
  * (REDIS_KEYS.cameraStatus). A disabled camera is "disabled"; an enabled one without a valid report is
  * "unknown" (no ingest reports it, or its key expired with the ingest).
  */
-import { CameraStatus, REDIS_KEYS, type Redis } from "@mingfang/core";
+import {
+  CAMERA_HEALTH,
+  type CameraHealth,
+  CameraStatus,
+  REDIS_KEYS,
+  type Redis,
+  type SystemCamera,
+} from "@mingfang/core";
 import { Value } from "typebox/value";
 import type { CameraRow } from "./system.repository.js";
-import { CAMERA_HEALTH, type CameraHealth, type SystemCamera } from "./system-status.schema.js";
 
 function parseStatus(raw: string | null): CameraStatus | null {
   if (!raw) return null;

@@ -5,7 +5,7 @@
  */
 import { lstat, readdir, statfs } from "node:fs/promises";
 import path from "node:path";
-import type { SystemStatus } from "./system-status.schema.js";
+import type { SystemStatus } from "@mingfang/core";
 
 const MAX_FILES = 50_000;
 const CACHE_MS = 60_000;

@@ -2,10 +2,10 @@
  * Queue depths and lag of the platform's BullMQ queues (frames, alerts, escalations): job counts by
  * state and the age of the oldest waiting job, read without loading any job's data (frames carry JPEGs).
  */
-import { type Logger, QUEUES, type Redis } from "@mingfang/core";
+
+import { type Logger, QUEUES, type Redis, type SystemQueue } from "@mingfang/core";
 import { Queue } from "bullmq";
 import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
-import type { SystemQueue } from "./system-status.schema.js";
 
 export const WATCHED_QUEUES = [QUEUES.frames, QUEUES.alerts, QUEUES.escalations] as const;
 

@@ -1,12 +1,11 @@
 /** Gathers the system status: each part read by its own module, all at once. */
-import type { Redis } from "@mingfang/core";
+import type { Redis, SystemStatus } from "@mingfang/core";
 import type { FastifyInstance } from "fastify";
 import { readAnalyticsStats } from "./analytics-stats.js";
 import { countByStatus, readCameraHealth } from "./camera-health.js";
 import type { DiskUsage } from "./disk-usage.js";
 import type { QueueStats } from "./queue-stats.js";
 import type { SystemRepository } from "./system.repository.js";
-import type { SystemStatus } from "./system-status.schema.js";
 
 export interface SystemStatusDeps {
   app: FastifyInstance;

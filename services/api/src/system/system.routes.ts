@@ -5,13 +5,12 @@
  */
 import path from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { ErrorBody, resolveDataDir } from "@mingfang/core";
+import { ErrorBody, resolveDataDir, SystemStatus } from "@mingfang/core";
 import type { ApiDeps } from "../context.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
 import { DiskUsage } from "./disk-usage.js";
 import { QueueStats } from "./queue-stats.js";
 import { SystemRepository } from "./system.repository.js";
-import { SystemStatus } from "./system-status.schema.js";
 import { systemStatus } from "./system-status.service.js";
 
 export const systemRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type AnalyticsStats, type CameraStatus, QUEUES, REDIS_KEYS } from "@mingfang/core";
+import { type AnalyticsStats, type CameraStatus, QUEUES, REDIS_KEYS, SystemStatus } from "@mingfang/core";
 import { Queue } from "bullmq";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,6 @@ import { buildTestApp, type TestApp } from "../../../../test/support/harness.js"
 import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
 import { combineStats } from "./analytics-stats.js";
 import { folderSize } from "./disk-usage.js";
-import { SystemStatus } from "./system-status.schema.js";
 
 let t: TestApp;
 let dataDir: string;

@@ -1,5 +1,6 @@
 /**
- * The response of `GET /api/system/status` (bureau admin): what the system status page shows, gathered
+ * System status contract: the response of `GET /api/system/status` (bureau admin), what the system
+ * status page shows, gathered
  * from the database, Redis, BullMQ, the WebSocket hub, the file system and the process — never from
  * Prometheus text.
  */
