@@ -37,6 +37,7 @@ export class WorkshopRepository {
     if (f.demoSite !== undefined) q = q.where("w.demo_site", "=", f.demoSite);
     if (f.coldChain !== undefined) q = q.where("w.cold_chain", "=", f.coldChain);
     if (f.riskLevel !== undefined) q = q.where("w.risk_level", "=", f.riskLevel);
+    if (f.category !== undefined) q = q.where("w.category", "=", f.category);
     if (f.q)
       q = q.where((eb) =>
         eb.or([

@@ -188,6 +188,7 @@ export const WorkshopListQuery = Type.Object(
     demoSite: Type.Optional(Type.Boolean()),
     coldChain: Type.Optional(Type.Boolean()),
     riskLevel: Type.Optional(RiskLevelSchema),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     q: Type.Optional(Type.String({ maxLength: 64 })),
   },
   strict,
