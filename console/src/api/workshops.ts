@@ -2,7 +2,7 @@
 import { http, withQuery } from "./http";
 import type { CameraView, Page, WorkshopFileView, WorkshopListQuery, WorkshopView } from "./types";
 
-export type WorkshopFilter = Partial<WorkshopListQuery> & { category?: string };
+export type WorkshopFilter = Partial<WorkshopListQuery>;
 
 export const workshopsApi = {
   list: (q: WorkshopFilter, signal?: AbortSignal) =>

@@ -42,7 +42,7 @@ export default {
     thisYear: "今年",
   },
   file: {
-    title: "小作坊档案",
+    title: "档案详情",
     details: "基本信息",
     licenceNo: "许可证编号",
     address: "地址",
