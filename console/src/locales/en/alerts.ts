@@ -118,5 +118,6 @@ export default {
     acknowledged: "Acknowledged",
     closed: "Closed",
   },
+  labels: { person: "person", head: "head", hand: "hand", face: "face", rodent: "rodent", bin: "bin" },
   readOnly: "Your role may view alerts but not handle them",
 };

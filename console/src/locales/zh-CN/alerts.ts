@@ -118,5 +118,6 @@ export default {
     acknowledged: "值班人员确认",
     closed: "办结",
   },
+  labels: { person: "人员", head: "头部", hand: "手部", face: "面部", rodent: "鼠类", bin: "垃圾桶" },
   readOnly: "当前角色只能查看告警，不能处置",
 };
