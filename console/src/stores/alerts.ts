@@ -159,6 +159,7 @@ export const useAlertsStore = defineStore("alerts", () => {
     const keep = fetched.filter((a) => shown.has(a.id) || matchesFilter(a, filter.value));
     const added = countNew(items.value, keep);
     const base = items.value.filter((a) => !gone.includes(a.id));
+    total.value -= items.value.length - base.length;
     items.value = mergeAlerts(base, keep, page.value === 1 ? pageSize.value : undefined);
     total.value += added;
     const arrived = keep.filter((a) => created.includes(a.id) && !shown.has(a.id));
