@@ -44,7 +44,7 @@ export const liveApi = {
 
   /**
    * The statuses of the given cameras: one `GET /api/cameras/status` call; an API without it (older
-   * server) is asked camera by camera, four at a time.
+   * server) is asked camera by camera, six at a time.
    */
   async statuses(cameraIds: number[]): Promise<CameraStatus[]> {
     try {
@@ -53,7 +53,7 @@ export const liveApi = {
     } catch (err) {
       if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 404)) throw err;
     }
-    const got = await pool(cameraIds, 4, (id) =>
+    const got = await pool(cameraIds, 6, (id) =>
       http.get<CameraStatus>(`/api/cameras/${id}/status`).catch(() => null),
     );
     return got.filter((s): s is CameraStatus => s !== null);

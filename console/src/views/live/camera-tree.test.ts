@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CameraView, StationView, WorkshopView } from "@/api/types";
-import { buildTree, matches, totals } from "./camera-tree";
+import { buildTree, expandedKeys, matches, shortName, totals } from "./camera-tree";
 
 const station = (id: number, name: string) => ({ id, name }) as StationView;
 const shop = (id: number, stationId: number, name: string) => ({ id, stationId, name }) as WorkshopView;
@@ -40,5 +40,22 @@ describe("camera tree", () => {
     expect(matches(" CAM1 ", ["cam1"])).toBe(true);
     expect(matches("双山", ["cam1", "老黄家", "明水所"])).toBe(false);
     expect(matches("", ["x"])).toBe(true);
+  });
+});
+
+describe("workshop names and first expansion", () => {
+  it("drops the district and the street or town", () => {
+    expect(shortName("章丘区明水街道老黄家烤肉加工坊")).toBe("老黄家烤肉加工坊");
+    expect(shortName("章丘区刁镇陈家豆腐皮加工坊")).toBe("陈家豆腐皮加工坊");
+    expect(shortName("章丘区相公庄街道郭家豆腐皮作坊")).toBe("郭家豆腐皮作坊");
+    expect(shortName("老字号")).toBe("老字号");
+    expect(shortName("章丘区明水街道")).toBe("章丘区明水街道");
+  });
+
+  it("opens a lone station, and the stations and workshops with a camera online", () => {
+    const all = buildTree({ ...input, stationId: null });
+    expect(expandedKeys(all)).toEqual(["s1", "w10", "s2", "w20"]);
+    const own = buildTree({ ...input, stationId: 1, status: () => "offline" as const });
+    expect(expandedKeys(own)).toEqual(["s1"]);
   });
 });

@@ -11,7 +11,10 @@ export interface TreeNode {
   key: string;
   kind: "station" | "workshop" | "camera";
   id: number;
+  /** Short name shown (a workshop without its district and street). */
   label: string;
+  /** Full name (tooltip, filter). */
+  fullLabel: string;
   online: number;
   total: number;
   /** Cameras only. */
@@ -52,12 +55,13 @@ export function buildTree(input: TreeInput): TreeNode[] {
           kind: "camera",
           id: c.id,
           label: c.name,
+          fullLabel: c.name,
           online: status === "online" ? 1 : 0,
           total: 1,
           status,
         };
       });
-      return node(`w${w.id}`, "workshop", w.id, w.name, cams);
+      return node(`w${w.id}`, "workshop", w.id, w.name, cams, shortName(w.name));
     });
     return node(`s${s.id}`, "station", s.id, s.name, shops);
   });
@@ -67,14 +71,16 @@ function node(
   key: string,
   kind: "station" | "workshop",
   id: number,
-  label: string,
+  fullLabel: string,
   children: TreeNode[],
+  label = fullLabel,
 ): TreeNode {
   return {
     key,
     kind,
     id,
     label,
+    fullLabel,
     online: children.reduce((n, c) => n + c.online, 0),
     total: children.reduce((n, c) => n + c.total, 0),
     children,
@@ -93,4 +99,23 @@ export function totals(tree: readonly TreeNode[]): { online: number; total: numb
 export function matches(text: string, labels: readonly string[]): boolean {
   const q = text.trim().toLowerCase();
   return !q || labels.some((l) => l.toLowerCase().includes(q));
+}
+
+/**
+ * A workshop's name without the district and street or town it starts with (章丘区明水街道老黄家烤肉加工坊
+ * → 老黄家烤肉加工坊): the tree and the tiles are narrow, and the station is already known there.
+ */
+export function shortName(name: string): string {
+  const rest = name.replace(/^章丘区/, "").replace(/^.{1,6}?(街道|镇)/, "");
+  return rest.length >= 2 ? rest : name;
+}
+
+/** Keys to open at first: a lone station, and every station and workshop with a camera online. */
+export function expandedKeys(tree: readonly TreeNode[]): string[] {
+  const keys: string[] = [];
+  for (const s of tree) {
+    if (s.online > 0 || tree.length === 1) keys.push(s.key);
+    for (const w of s.children ?? []) if (w.online > 0) keys.push(w.key);
+  }
+  return keys;
 }
