@@ -153,6 +153,23 @@ describe("alerts store", () => {
     store.stop();
   });
 
+  it("reloads when an alert not shown comes to match the filter", async () => {
+    put("a");
+    const b = put("b", { status: "acknowledged" });
+    const store = useAlertsStore();
+    store.start();
+    await store.setFilter({ status: "new" });
+    expect(store.items.map((x) => x.id)).toEqual(["a"]);
+    const loads = api.list.mock.calls.length;
+    emit("alert.updated", put("b", { status: "new", updatedAt: new Date(clock + 5000).toISOString() }));
+    await settle();
+    expect(api.list.mock.calls.length).toBe(loads + 1);
+    expect(store.items.map((x) => x.id)).toEqual(["b", "a"]);
+    expect(store.total).toBe(2);
+    expect(b.id).toBe("b");
+    store.stop();
+  });
+
   it("counts new alerts on a later page instead of moving its rows", async () => {
     for (const id of ["a", "b", "c"]) put(id);
     const store = useAlertsStore();

@@ -56,6 +56,7 @@ export const useAlertsStore = defineStore("alerts", () => {
   const pendingCreated = new Set<string>();
   const pendingUpdated = new Set<string>();
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  let reloadNeeded = false;
   let stops: (() => void)[] = [];
   let onArrive: StartOptions["onArrive"];
 
@@ -126,10 +127,12 @@ export const useAlertsStore = defineStore("alerts", () => {
         return;
       }
       pendingCreated.add(id);
-    } else if (shown || page.value === 1) {
+    } else if (shown) {
       pendingUpdated.add(id);
     } else {
-      return;
+      // An older alert that now matches the filter (it was acknowledged, escalated…): where it goes and
+      // whether the total grows is the server's answer.
+      reloadNeeded = true;
     }
     if (!flushTimer) flushTimer = setTimeout(() => void flush(), FLUSH_MS);
   }
@@ -140,11 +143,17 @@ export const useAlertsStore = defineStore("alerts", () => {
     const ids = [...new Set([...created, ...pendingUpdated])];
     pendingCreated.clear();
     pendingUpdated.clear();
-    if (ids.length === 0) return;
-    if (ids.length > MAX_FETCH_PER_FLUSH) {
+    const reload = reloadNeeded;
+    reloadNeeded = false;
+    if (reload || ids.length > MAX_FETCH_PER_FLUSH) {
+      const before = new Set(items.value.map((a) => a.id));
       await load();
+      const arrived = items.value.filter((a) => created.includes(a.id) && !before.has(a.id));
+      markFresh(arrived.map((a) => a.id));
+      if (arrived.length > 0) onArrive?.(arrived);
       return;
     }
+    if (ids.length === 0) return;
     const gone: string[] = [];
     const got = await Promise.all(
       ids.map((id) =>
@@ -213,6 +222,7 @@ export const useAlertsStore = defineStore("alerts", () => {
     flushTimer = null;
     pendingCreated.clear();
     pendingUpdated.clear();
+    reloadNeeded = false;
   }
 
   return {
