@@ -109,6 +109,8 @@ export default {
     uploaded: "Photo uploaded",
     stateChange: "{from} → {to}",
     by: "By",
+    byLine: "By: {name}",
+    field: "{label}: {value}",
     system: "System",
     photoOf: "Photo: {kind}",
     deadlineOf: "{deadline}: {due}",

@@ -26,6 +26,7 @@ export default {
     button: "Export ledger",
     period: "Ledger period",
     station: "Scope",
+    scope: "Scope: {scope}",
     allStations: "Whole district",
     downloading: "Building the ledger…",
     done: "Ledger downloaded",

@@ -109,6 +109,8 @@ export default {
     uploaded: "照片已上传",
     stateChange: "{from} → {to}",
     by: "操作人",
+    byLine: "操作人：{name}",
+    field: "{label}：{value}",
     system: "系统",
     photoOf: "照片：{kind}",
     deadlineOf: "{deadline}：{due}",

@@ -26,6 +26,7 @@ export default {
     button: "导出台账",
     period: "台账期间",
     station: "导出范围",
+    scope: "导出范围：{scope}",
     allStations: "全区",
     downloading: "正在生成台账…",
     done: "台账已下载",
