@@ -9,7 +9,7 @@ export default {
     camerasOf: "of {n}",
     throughput: "Frames analysed",
     fpsUnit: "fps",
-    workers: "{n} analytics workers",
+    workers: "Analytics workers: {n}",
     noWorkers: "No analytics worker reporting",
     inference: "Inference per frame",
     msUnit: "ms",

@@ -9,6 +9,7 @@ import {
   queueSeries,
   type Sample,
   sampleOf,
+  sortCameras,
   statusRows,
   totalWaiting,
 } from "./system-history";
@@ -86,6 +87,18 @@ describe("system history", () => {
       { status: "offline", count: 2 },
     ]);
     expect(statusRows({}).length).toBe(5);
+  });
+
+  it("lists cameras needing attention first", () => {
+    const cams = [
+      { id: 1, status: "online" },
+      { id: 2, status: "disabled" },
+      { id: 3, status: "unknown" },
+      { id: 4, status: "offline" },
+      { id: 5, status: "stalled" },
+      { id: 6, status: "offline" },
+    ];
+    expect(sortCameras(cams).map((c) => c.id)).toEqual([4, 6, 5, 3, 1, 2]);
   });
 
   it("sums queue depths and finds the longest wait", () => {

@@ -63,6 +63,14 @@ export function statusRows(byStatus: Record<string, number>): { status: string; 
   return nonZero.length ? nonZero : rows;
 }
 
+const ATTENTION = ["offline", "stalled", "unknown", "online", "disabled"];
+
+/** Cameras needing attention first (offline, stalled, unreported), then online, then disabled; by id within. */
+export function sortCameras<T extends { id: number; status: string }>(items: T[]): T[] {
+  const rank = (s: string) => (ATTENTION.indexOf(s) + ATTENTION.length + 1) % (ATTENTION.length + 1);
+  return [...items].sort((a, b) => rank(a.status) - rank(b.status) || a.id - b.id);
+}
+
 export function totalWaiting(queues: SystemQueue[]): number {
   return queues.reduce((s, q) => s + q.waiting, 0);
 }
