@@ -43,7 +43,7 @@ export default {
     repeats: "Repeats",
     actions: "Actions",
   },
-  tags: { escalated: "Escalated to bureau", overdue: "Overdue", repeats: "{n} repeats" },
+  tags: { escalated: "Escalated to bureau", overdue: "Overdue", repeats: "seen {n} times" },
   ackRunning: "waiting {d}",
   selected: "{n} selected",
   empty: "No alerts match",

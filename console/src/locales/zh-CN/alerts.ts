@@ -43,7 +43,7 @@ export default {
     repeats: "重复",
     actions: "操作",
   },
-  tags: { escalated: "已升级至区局", overdue: "超时未确认", repeats: "重复 {n} 次" },
+  tags: { escalated: "已升级至区局", overdue: "超时未确认", repeats: "检出 {n} 次" },
   ackRunning: "已等待 {d}",
   selected: "已选 {n} 条",
   empty: "暂无符合条件的告警",
