@@ -45,7 +45,8 @@ export function armSound(): void {
 
 /** Two short tones; higher and three of them for a grade-1 alert. Silent before a user gesture. */
 export function beep(urgent = false): boolean {
-  if (!soundEnabled() || !ctx || ctx.state !== "running") return false;
+  if (!soundEnabled() || !ctx || ctx.state === "closed") return false;
+  if (ctx.state !== "running") void ctx.resume().catch(() => {}); // just unlocked by this very gesture
   const tones = urgent ? [1320, 990, 1320] : [880, 660];
   const start = ctx.currentTime;
   tones.forEach((freq, i) => {
