@@ -14,6 +14,9 @@ export interface LiveUrls {
 
 const PAGE = 200;
 
+/** This server has no `GET /api/cameras/status` (it answered 400/404 once): ask camera by camera. */
+let bulkMissing = false;
+
 /** Every item of a paged list (the wall needs all of a station's cameras, not the first page). */
 async function all<T>(path: string, query: Record<string, string | number> = {}): Promise<T[]> {
   const out: T[] = [];
@@ -47,11 +50,14 @@ export const liveApi = {
    * server) is asked camera by camera, six at a time.
    */
   async statuses(cameraIds: number[]): Promise<CameraStatus[]> {
-    try {
-      const r = await http.get<{ items: CameraStatus[] }>("/api/cameras/status");
-      return r.items;
-    } catch (err) {
-      if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 404)) throw err;
+    if (!bulkMissing) {
+      try {
+        const r = await http.get<{ items: CameraStatus[] }>("/api/cameras/status");
+        return r.items;
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 404)) throw err;
+        bulkMissing = true;
+      }
     }
     const got = await pool(cameraIds, 6, (id) =>
       http.get<CameraStatus>(`/api/cameras/${id}/status`).catch(() => null),
