@@ -22,7 +22,7 @@ export const CHROMIUM_ARGS = [
 
 /**
  * @param {import("playwright-core").BrowserContextOptions} [options]
- * @returns {Promise<{ context: import("playwright-core").BrowserContext, page: import("playwright-core").Page, close: () => Promise<void> }>}
+ * @returns {Promise<{ context: import("playwright-core").BrowserContext, page: import("playwright-core").Page, profile: string, close: () => Promise<void> }>}
  */
 export async function launchChromium(options = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), "mf-chromium-"));
@@ -36,6 +36,7 @@ export async function launchChromium(options = {}) {
   return {
     context,
     page,
+    profile,
     async close() {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });

@@ -82,7 +82,8 @@ export const ConfigSchema = Type.Object(
     CONSOLE_DIR: Type.Optional(
       Type.String({
         minLength: 1,
-        description: "The built console (console/dist) the API serves at /; unset → the one in this checkout.",
+        description:
+          "The built console (console/dist) the API serves at /; unset → the one in this checkout.",
       }),
     ),
     TRUST_PROXY: Type.Boolean({
