@@ -83,27 +83,11 @@ describe("transition forms", () => {
 });
 
 describe("closeOutcomes", () => {
-  it("before a review: false alarm or transfer only", () => {
-    for (const state of ["open", "dispatched", "on_site"] as const)
-      expect(closeOutcomes({ state, assignedBrigade: true }, "brigade_officer")).toEqual([
-        "false_alarm",
-        "transferred",
-      ]);
-  });
-  it("after a review; penalised only on a brigade case for the brigade or the bureau", () => {
-    expect(closeOutcomes({ state: "reviewed", assignedBrigade: false }, "duty_officer")).toEqual([
-      "violation_confirmed",
-      "rectified",
+  it("offers what the API lists for the viewer, nothing more", () => {
+    expect(closeOutcomes({ closeOutcomes: ["false_alarm", "transferred"] })).toEqual([
+      "false_alarm",
       "transferred",
     ]);
-    expect(closeOutcomes({ state: "reviewed", assignedBrigade: true }, "duty_officer")).not.toContain(
-      "penalised",
-    );
-    expect(closeOutcomes({ state: "reviewed", assignedBrigade: true }, "brigade_officer")).toContain(
-      "penalised",
-    );
-    expect(closeOutcomes({ state: "reviewed", assignedBrigade: false }, "bureau_admin")).not.toContain(
-      "penalised",
-    );
+    expect(closeOutcomes({ closeOutcomes: [] })).toEqual([]);
   });
 });

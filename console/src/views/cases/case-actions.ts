@@ -42,22 +42,9 @@ export function transitionForm(t: Transition): TransitionForm {
   };
 }
 
-/**
- * Outcomes offered when closing: after a review the substantive ones, before it an early closure only;
- * a penalty (行政处罚) only on a brigade case, for the brigade or the bureau. The server checks again.
- */
-export function closeOutcomes(
-  c: Pick<CaseView, "state" | "assignedBrigade">,
-  role: Role | null | undefined,
-): Outcome[] {
-  if (c.state !== "reviewed") return ["false_alarm", "transferred"];
-  const mayPenalise = c.assignedBrigade && (role === "brigade_officer" || role === "bureau_admin");
-  return [
-    "violation_confirmed",
-    "rectified",
-    ...(mayPenalise ? (["penalised"] as Outcome[]) : []),
-    "transferred",
-  ];
+/** The outcomes the viewer may close with: the API's answer (`closeOutcomes`), not a copy of its rules. */
+export function closeOutcomes(c: Pick<CaseView, "closeOutcomes">): Outcome[] {
+  return [...c.closeOutcomes];
 }
 
 export interface CaseActions {

@@ -9,6 +9,7 @@ import {
   type CaseState,
   type CaseView,
   caseDeadlines,
+  closeOutcomes,
   isOverdue,
   type Principal,
 } from "@mingfang/core";
@@ -64,6 +65,7 @@ export function caseView(c: CaseRow, alertIds: string[], viewer: Principal | nul
     transitions: viewer
       ? availableTransitions(viewer.role, { state, assignedBrigade: c.assigned_brigade })
       : [],
+    closeOutcomes: viewer ? closeOutcomes(viewer.role, { state, assignedBrigade: c.assigned_brigade }) : [],
     openedBy: c.opened_by,
     createdAt: iso(c.created_at),
     updatedAt: iso(c.updated_at),

@@ -54,6 +54,8 @@ export const CaseView = Type.Object({
   alertIds: Type.Array(Uuid),
   /** What the signed-in user may do next. */
   transitions: Type.Array(CaseTransitionSchema),
+  /** The outcomes the signed-in user may close the case with now (empty when it may not close it). */
+  closeOutcomes: Type.Array(CaseOutcomeSchema),
   openedBy: Type.Union([Type.Integer(), Type.Null()]),
   createdAt: DateTime,
   updatedAt: DateTime,

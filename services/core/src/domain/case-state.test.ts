@@ -6,6 +6,7 @@ import {
   type CaseState,
   type CaseTransition,
   caseDeadlines,
+  closeOutcomes,
   deadlineStatus,
   decide,
   isOverdue,
@@ -257,5 +258,37 @@ describe("deadlines", () => {
     // A closed case has nothing pending any more.
     expect(isOverdue(times, "closed", NOW)).toBe(false);
     expect(caseDeadlines(times, "closed", NOW).dispatch.status).toBe("late");
+  });
+});
+
+describe("closeOutcomes (what the console offers)", () => {
+  it.each([
+    ["duty_officer", "open", false, ["false_alarm", "transferred"]],
+    ["duty_officer", "reviewed", false, ["violation_confirmed", "rectified", "transferred"]],
+    ["duty_officer", "reviewed", true, ["violation_confirmed", "rectified", "transferred"]],
+    ["brigade_officer", "reviewed", true, ["violation_confirmed", "rectified", "penalised", "transferred"]],
+    ["brigade_officer", "reviewed", false, []],
+    ["bureau_admin", "reviewed", true, ["violation_confirmed", "rectified", "penalised", "transferred"]],
+    ["station_staff", "reviewed", false, []],
+    ["duty_officer", "rectified", false, []],
+    ["duty_officer", "closed", false, []],
+  ] as const)("%s on a %s case (brigade: %s): %j", (role, state, assignedBrigade, expected) => {
+    expect(closeOutcomes(role, { state, assignedBrigade })).toEqual(expected);
+  });
+
+  it("offers only outcomes decide() accepts", () => {
+    const now = new Date();
+    for (const role of ["duty_officer", "brigade_officer", "bureau_admin"] as const)
+      for (const state of ["open", "dispatched", "on_site", "reviewed"] as const)
+        for (const assignedBrigade of [false, true])
+          for (const outcome of closeOutcomes(role, { state, assignedBrigade }))
+            expect(
+              decide(
+                role,
+                { state, assignedBrigade, rectificationPhotos: 0 },
+                { transition: "close", outcome },
+                now,
+              ).ok,
+            ).toBe(true);
   });
 });

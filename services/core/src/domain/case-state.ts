@@ -164,7 +164,7 @@ export function decide(role: Role, facts: CaseFacts, input: TransitionInput, now
       break;
     case "close": {
       if (!input.outcome) return invalid("outcome", "closing needs an outcome");
-      const allowed = facts.state === "reviewed" ? REVIEWED_OUTCOMES : EARLY_OUTCOMES;
+      const allowed = outcomesFrom(facts.state);
       if (!allowed.includes(input.outcome))
         return invalid(
           "outcome",
@@ -185,6 +185,25 @@ export function decide(role: Role, facts: CaseFacts, input: TransitionInput, now
       break;
   }
   return { ok: true, to: rule.to };
+}
+
+function outcomesFrom(state: CaseState): readonly CaseOutcome[] {
+  return state === "reviewed" ? REVIEWED_OUTCOMES : EARLY_OUTCOMES;
+}
+
+/**
+ * The outcomes this role may close the case with now (empty when it may not close it): what the console
+ * offers, from the same rules `decide` applies.
+ */
+export function closeOutcomes(
+  role: Role,
+  facts: Pick<CaseFacts, "state" | "assignedBrigade">,
+): CaseOutcome[] {
+  if (!availableTransitions(role, facts).includes("close")) return [];
+  return outcomesFrom(facts.state).filter(
+    (o) =>
+      o !== "penalised" || (facts.assignedBrigade && (role === "brigade_officer" || role === "bureau_admin")),
+  );
 }
 
 function invalid(field: string, message: string): DecisionError {
