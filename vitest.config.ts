@@ -17,6 +17,7 @@ export default defineConfig({
       // The console's own aliases (console/vite.config.ts).
       { find: /^@\//, replacement: src("./console/src/") },
       { find: /^@contracts\//, replacement: src("./services/core/src/contracts/") },
+      { find: /^@domain\//, replacement: src("./services/core/src/domain/") },
     ],
   },
   test: {

@@ -20,6 +20,8 @@ export default defineConfig({
     alias: {
       "@": fileURLToPath(new URL("./src", import.meta.url)),
       "@contracts": fileURLToPath(new URL("../services/core/src/contracts", import.meta.url)),
+      // Pure data and rules of the domain the console shares with the server (no Node imports there).
+      "@domain": fileURLToPath(new URL("../services/core/src/domain", import.meta.url)),
     },
   },
   define: {

@@ -1,3 +1,5 @@
+import { ALERT_STATUS_LABELS_ZH, VIOLATION_LABELS_ZH } from "@domain/labels-zh";
+
 export default {
   app: { name: "明坊", title: "远程视频监管平台", bureau: "章丘区市场监督管理局" },
   actions: {
@@ -31,25 +33,9 @@ export default {
     brigade_officer: "执法大队",
   },
   risk: { high: "高风险", medium: "中风险", low: "低风险" },
-  alertTypes: {
-    no_hat: "未戴工作帽",
-    no_gloves: "未戴手套",
-    unclean_area: "区域不洁",
-    no_mask: "未戴口罩",
-    smoking: "吸烟",
-    phone_use: "使用手机",
-    rodent: "鼠患",
-    uncovered_bin: "垃圾桶未加盖",
-    no_work_clothes: "未穿工作服",
-    camera_offline: "摄像头离线",
-  },
-  alertStatus: {
-    new: "待处理",
-    acknowledged: "已确认",
-    false_positive: "误报",
-    case_opened: "已立案",
-    resolved: "已处理",
-  },
+  // One source for the Chinese labels the files, ledgers and evidence also use.
+  alertTypes: VIOLATION_LABELS_ZH,
+  alertStatus: ALERT_STATUS_LABELS_ZH,
   grades: { "1": "一级", "2": "二级", "3": "三级" },
   cameraStatus: { online: "在线", offline: "离线", stalled: "卡顿", disabled: "已停用", unknown: "未知" },
   yes: "是",
