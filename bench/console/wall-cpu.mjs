@@ -98,6 +98,8 @@ async function baseline(page, base, cameraIds) {
 
 async function consoleWall(page, base, cameraIds) {
   const me = await (await page.request.get(`${base}/api/me`)).json();
+  // From a page without the console: an open wall would save its own choice over this one.
+  await page.goto(`${base}/healthz`);
   await page.evaluate(
     ([key, wall]) => localStorage.setItem(key, JSON.stringify(wall)),
     [`mingfang.wall.${me.id}`, { layout: 16, tourSeconds: 30, cameras: cameraIds }],
