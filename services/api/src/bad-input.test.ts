@@ -163,12 +163,22 @@ function mutate(base: Record<string, Json>, key: string, value: Json | typeof DE
 }
 
 /** A 400 after a one-field mutation must name that field (or its sub-field). */
-function checkMutationRejection(res: LightMyRequestResponse, key: string, alsoAllowed: string[] = []): void {
+function checkMutationRejection(
+  res: LightMyRequestResponse,
+  key: string,
+  alsoAllowed: string[] = [],
+  sent?: unknown,
+): void {
   const body = checkShape(res);
   if (!body || res.statusCode !== 400) return;
   if (body.error === "invalid_json") {
-    // Only a prototype-polluting key makes the JSON parser itself refuse an otherwise valid text.
-    expect(["__proto__", "constructor"]).toContain(key);
+    // Only a prototype-polluting key makes the JSON parser itself refuse an otherwise valid text: the
+    // mutated key, or a key inside the mutated value (`{"stationId":{"__proto__":null}}`).
+    const text = JSON.stringify(sent ?? {});
+    expect(
+      ["__proto__", "constructor"].includes(key) || /"(__proto__|constructor)":/.test(text),
+      `${key}: ${text}`,
+    ).toBe(true);
     return;
   }
   expect(
@@ -256,13 +266,14 @@ describe("arbitrary and mutated bodies (fast-check)", () => {
     await fc.assert(
       fc.asyncProperty(mutation(WORKSHOP_KEYS), async ({ key, value }) => {
         const before = await counts();
-        const res = await send("POST", "/api/workshops", admin, mutate(validWorkshop(), key, value));
+        const sent = mutate(validWorkshop(), key, value);
+        const res = await send("POST", "/api/workshops", admin, sent);
         expect([201, 400, 409], res.body).toContain(res.statusCode);
         if (res.statusCode === 201) {
           expect((await counts()).workshops).toBe(before.workshops + 1);
           return;
         }
-        checkMutationRejection(res, key);
+        checkMutationRejection(res, key, [], sent);
         expect(await counts()).toEqual(before);
       }),
       RUNS,
@@ -285,7 +296,7 @@ describe("arbitrary and mutated bodies (fast-check)", () => {
         const res = await send("PATCH", `/api/cameras/${fuzzCamera}`, admin, b);
         expect([200, 400], res.body).toContain(res.statusCode);
         if (res.statusCode === 200) return;
-        if (key !== undefined && Object.keys(b as object).length > 0) checkMutationRejection(res, key);
+        if (key !== undefined && Object.keys(b as object).length > 0) checkMutationRejection(res, key, [], b);
         else checkShape(res);
         expect(await counts()).toEqual(before);
         expect(await row("cameras", fuzzCamera)).toEqual(cam);
@@ -302,11 +313,12 @@ describe("arbitrary and mutated bodies (fast-check)", () => {
     await fc.assert(
       fc.asyncProperty(body, async ({ b, key }) => {
         const before = await counts();
-        const res = await send("POST", "/api/users", admin, b());
+        const sent = b();
+        const res = await send("POST", "/api/users", admin, sent);
         expect([201, 400, 409], res.body).toContain(res.statusCode);
         if (res.statusCode === 201) return;
         // A role without a station, or a station role without one, is the stationId's fault.
-        if (key !== undefined) checkMutationRejection(res, key, ["stationId"]);
+        if (key !== undefined) checkMutationRejection(res, key, ["stationId"], sent);
         else checkShape(res);
         expect(await counts()).toEqual(before);
       }),
@@ -396,7 +408,7 @@ describe("arbitrary and mutated bodies (fast-check)", () => {
         });
         expect([400, 401, 429], res.body).toContain(res.statusCode);
         expect(res.headers["set-cookie"]).toBeUndefined();
-        if (key !== undefined) checkMutationRejection(res, key);
+        if (key !== undefined) checkMutationRejection(res, key, [], b);
         else checkShape(res);
         const after = await counts();
         expect(after.sessions).toBe(before.sessions);

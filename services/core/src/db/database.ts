@@ -41,6 +41,13 @@ export async function openDatabase(opts: {
     pool.on("error", () => {
       // An idle client lost its connection (database restarted); the pool replaces it. /readyz reports it.
     });
+    // A client checked out between two queries (inside a transaction) that loses its connection emits
+    // 'error' with no listener of the pool's: without this one the process would die of an uncaught
+    // ECONNRESET when the database goes away. Its next query fails, the transaction rolls back, and the
+    // pool drops the broken client when it is released.
+    pool.on("connect", (client) => {
+      client.on("error", () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", ping: (t) => ping(db, t), close: () => db.destroy() };
   }
