@@ -8,7 +8,8 @@ import { CameraStatus, ErrorBody, listScope, REDIS_KEYS } from "@mingfang/core";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { CameraStatusRepository, type ScopedCamera } from "./camera-status.repository.js";
+import { cameraStatusOf } from "./camera-status.js";
+import { CameraStatusRepository } from "./camera-status.repository.js";
 
 const StatusQuery = Type.Object(
   { stationId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })) },
@@ -16,33 +17,6 @@ const StatusQuery = Type.Object(
 );
 
 const StatusList = Type.Object({ items: Type.Array(CameraStatus) });
-
-/** What a camera's status is when no ingest reports it. */
-export function unreportedStatus(c: ScopedCamera, now: Date): CameraStatus {
-  const at = now.toISOString();
-  return {
-    cameraId: c.id,
-    status: c.enabled ? "offline" : "disabled",
-    state: "unknown",
-    fps: null,
-    bitrateKbps: null,
-    lastFrameAt: null,
-    lastError: c.enabled ? "no ingest is reporting this camera" : null,
-    since: at,
-    restarts: 0,
-    updatedAt: at,
-  };
-}
-
-/** The reported status (a disabled camera stays disabled whatever an old report says). */
-function parse(raw: string | null, c: ScopedCamera, now: Date): CameraStatus {
-  if (!raw || !c.enabled) return unreportedStatus(c, now);
-  try {
-    return JSON.parse(raw) as CameraStatus;
-  } catch {
-    return unreportedStatus(c, now);
-  }
-}
 
 export const cameraStatusRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, redis }) => {
   const repo = new CameraStatusRepository(db);
@@ -65,7 +39,7 @@ export const cameraStatusRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app
       if (cams.length === 0) return { items: [] };
       const raw = await redis.mget(...cams.map((c) => REDIS_KEYS.cameraStatus(c.id)));
       const now = new Date();
-      return { items: cams.map((c, i) => parse(raw[i] ?? null, c, now)) };
+      return { items: cams.map((c, i) => cameraStatusOf(c, raw[i], now)) };
     },
   );
 };

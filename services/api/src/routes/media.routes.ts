@@ -24,6 +24,7 @@ import {
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
+import { cameraStatusOf } from "../live/camera-status.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
 import { CameraRepository } from "../repositories/camera.repository.js";
@@ -177,21 +178,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
     },
     async (req) => {
       const c = await visibleCamera(req, req.params.id, "camera.read");
-      const raw = await redis.get(REDIS_KEYS.cameraStatus(c.id));
-      if (raw) return JSON.parse(raw);
-      const now = new Date().toISOString();
-      return {
-        cameraId: c.id,
-        status: c.enabled ? ("offline" as const) : ("disabled" as const),
-        state: "unknown",
-        fps: null,
-        bitrateKbps: null,
-        lastFrameAt: null,
-        lastError: c.enabled ? "no ingest is reporting this camera" : null,
-        since: now,
-        restarts: 0,
-        updatedAt: now,
-      };
+      return cameraStatusOf(c, await redis.get(REDIS_KEYS.cameraStatus(c.id)), new Date());
     },
   );
 

@@ -3,31 +3,14 @@
  * (REDIS_KEYS.cameraStatus). A disabled camera is "disabled"; an enabled one without a valid report is
  * "unknown" (no ingest reports it, or its key expired with the ingest).
  */
-import {
-  CAMERA_HEALTH,
-  type CameraHealth,
-  CameraStatus,
-  REDIS_KEYS,
-  type Redis,
-  type SystemCamera,
-} from "@mingfang/core";
-import { Value } from "typebox/value";
+import { CAMERA_HEALTH, type CameraHealth, REDIS_KEYS, type Redis, type SystemCamera } from "@mingfang/core";
+import { parseReportedStatus } from "../live/camera-status.js";
 import type { CameraRow } from "./system.repository.js";
-
-function parseStatus(raw: string | null): CameraStatus | null {
-  if (!raw) return null;
-  try {
-    const s: unknown = JSON.parse(raw);
-    return Value.Check(CameraStatus, s) ? (s as CameraStatus) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Pure: rows and their raw status values (same order) → the page's camera list. */
 export function cameraHealth(rows: CameraRow[], raws: (string | null)[]): SystemCamera[] {
   return rows.map((c, i) => {
-    const s = c.enabled ? parseStatus(raws[i] ?? null) : null;
+    const s = c.enabled ? parseReportedStatus(raws[i]) : null;
     const status: CameraHealth = !c.enabled ? "disabled" : (s?.status ?? "unknown");
     return {
       id: c.id,
