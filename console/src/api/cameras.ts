@@ -66,7 +66,6 @@ export const camerasApi = {
   remove: (id: number) => http.del<void>(`/api/cameras/${id}`),
   statuses: (stationId?: number) =>
     http.get<{ items: CameraStatus[] }>("/api/cameras/status", { stationId }).then((r) => r.items),
-  status: (id: number) => http.get<CameraStatus>(`/api/cameras/${id}/status`),
   discover: () => http.post<{ interface: string; devices: DiscoveredDevice[] }>("/api/cameras/discover"),
   probe: (onvifUrl: string, username: string, password: string) =>
     http.post<ProbeResult>("/api/cameras/probe", { onvifUrl, username, password }),
