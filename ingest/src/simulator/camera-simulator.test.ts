@@ -6,7 +6,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverOnvifDevices } from "../onvif/discovery.js";
+import { discoverOnvifDevices } from "@mingfang/onvif";
 import { CameraSimulator } from "./camera-simulator.js";
 import { type ClipRecipe, OPENCV_SAMPLES } from "./clip-recipes.js";
 

@@ -16,7 +16,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import type { ProbeMatch } from "../onvif/ws-discovery.js";
+import type { ProbeMatch } from "@mingfang/onvif";
 import type { ClipRecipe } from "./clip-recipes.js";
 import { type Clip, type ClipSet, ensureClips } from "./clips.js";
 import { OnvifDevice, SNAPSHOT_PATH } from "./onvif-device.js";

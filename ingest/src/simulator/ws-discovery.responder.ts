@@ -10,7 +10,7 @@ import {
   probeWantsVideoDevice,
   WS_DISCOVERY_GROUP,
   WS_DISCOVERY_PORT,
-} from "../onvif/ws-discovery.js";
+} from "@mingfang/onvif";
 
 export class WsDiscoveryResponder {
   private listener: Socket | undefined;

@@ -12,7 +12,7 @@ import {
   type OnvifProfile,
   probeOnvifCamera,
   scopeValue,
-} from "@mingfang/ingest";
+} from "@mingfang/onvif";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, HttpError } from "../errors.js";

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CameraSimulator } from "../simulator/camera-simulator.js";
-import { type ClipRecipe, OPENCV_SAMPLES } from "../simulator/clip-recipes.js";
+import { CameraSimulator, type ClipRecipe, OPENCV_SAMPLES } from "@mingfang/ingest";
 import {
   chooseProfiles,
   classifyOnvifFailure,
