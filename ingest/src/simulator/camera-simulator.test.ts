@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverOnvifDevices } from "@mingfang/onvif";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraSimulator } from "./camera-simulator.js";
 import { type ClipRecipe, OPENCV_SAMPLES } from "./clip-recipes.js";
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { discoverOnvifDevices } from "@mingfang/onvif";
+import { describe, expect, it } from "vitest";
 import { WsDiscoveryResponder } from "./ws-discovery.responder.js";
 
 const device = (port: number) => ({

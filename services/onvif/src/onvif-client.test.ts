@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraSimulator, type ClipRecipe, OPENCV_SAMPLES } from "@mingfang/ingest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chooseProfiles,
   classifyOnvifFailure,
