@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@mingfang\/api$/, replacement: src("./services/api/src/index.ts") },
       { find: /^@mingfang\/analytics$/, replacement: src("./analytics/src/index.ts") },
       { find: /^@mingfang\/ingest$/, replacement: src("./ingest/src/index.ts") },
+      { find: /^@mingfang\/onvif$/, replacement: src("./services/onvif/src/index.ts") },
       // The console's own aliases (console/vite.config.ts).
       { find: /^@\//, replacement: src("./console/src/") },
       { find: /^@contracts\//, replacement: src("./services/core/src/contracts/") },
