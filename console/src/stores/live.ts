@@ -5,11 +5,8 @@
  */
 import { defineStore } from "pinia";
 import { ref } from "vue";
-import { http } from "@/api/http";
-import type { Page } from "@/api/types";
-import { EventStream, type ServerEvent, type StreamState } from "@/utils/event-stream";
-
-type Handler = (e: ServerEvent) => void;
+import { EventStream, type SocketLike, type StreamState } from "@/utils/event-stream";
+import { eventHandlers, openAlertBadge, wsUrl } from "./live-parts";
 
 export const useLiveStore = defineStore("live", () => {
   const state = ref<StreamState>("down");
@@ -17,45 +14,10 @@ export const useLiveStore = defineStore("live", () => {
   const lastReplayed = ref(0);
   const reconnects = ref(0);
   const openAlerts = ref(0);
-  const handlers = new Map<string, Set<Handler>>();
-  const resetHandlers = new Set<() => void>();
+  const handlers = eventHandlers();
+  const badge = openAlertBadge(openAlerts);
   let stream: EventStream | null = null;
-  let badgeTimer: ReturnType<typeof setTimeout> | null = null;
   let unauthorized: () => void = () => {};
-
-  function on(kind: string, fn: Handler): () => void {
-    const set = handlers.get(kind) ?? new Set<Handler>();
-    handlers.set(kind, set);
-    set.add(fn);
-    return () => set.delete(fn);
-  }
-
-  function onReset(fn: () => void): () => void {
-    resetHandlers.add(fn);
-    return () => resetHandlers.delete(fn);
-  }
-
-  async function refreshBadge() {
-    try {
-      const r = await http.get<Page<unknown>>("/api/alerts", { open: true, status: "new", pageSize: 1 });
-      openAlerts.value = r.total;
-    } catch {
-      // the badge keeps its last figure; the pages show errors
-    }
-  }
-
-  function refreshBadgeSoon() {
-    if (badgeTimer) return;
-    badgeTimer = setTimeout(() => {
-      badgeTimer = null;
-      void refreshBadge();
-    }, 500);
-  }
-
-  function wsUrl(since: string | null): string {
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${proto}//${location.host}/ws${since ? `?since=${encodeURIComponent(since)}` : ""}`;
-  }
 
   /** Open the connection (after sign-in). `withAlerts`: this role sees alerts (the badge counts them). */
   function start(opts: { withAlerts: boolean; onUnauthorized: () => void }) {
@@ -64,22 +26,21 @@ export const useLiveStore = defineStore("live", () => {
     stream = new EventStream(
       {
         url: wsUrl,
-        open: (url) => new WebSocket(url) as unknown as import("@/utils/event-stream").SocketLike,
+        open: (url) => new WebSocket(url) as unknown as SocketLike,
       },
       {
         event(e) {
           lastSeq.value = e.seq;
-          for (const fn of handlers.get(e.kind) ?? []) fn(e);
-          for (const fn of handlers.get("*") ?? []) fn(e);
-          if (opts.withAlerts && e.kind.startsWith("alert.")) refreshBadgeSoon();
+          handlers.dispatch(e);
+          if (opts.withAlerts && e.kind.startsWith("alert.")) badge.refreshSoon();
         },
         synced(replayed) {
           lastReplayed.value = replayed;
-          if (opts.withAlerts) void refreshBadge();
+          if (opts.withAlerts) void badge.refresh();
         },
         reset() {
-          for (const fn of resetHandlers) fn();
-          if (opts.withAlerts) void refreshBadge();
+          handlers.reset();
+          if (opts.withAlerts) void badge.refresh();
         },
         state(s) {
           if (s === "connecting" && state.value === "down" && stream?.lastSeq) reconnects.value++;
@@ -91,7 +52,7 @@ export const useLiveStore = defineStore("live", () => {
     window.addEventListener("online", kick);
     document.addEventListener("visibilitychange", kick);
     stream.start();
-    if (opts.withAlerts) void refreshBadge();
+    if (opts.withAlerts) void badge.refresh();
   }
 
   function kick() {
@@ -118,11 +79,11 @@ export const useLiveStore = defineStore("live", () => {
     lastReplayed,
     reconnects,
     openAlerts,
-    on,
-    onReset,
+    on: handlers.on,
+    onReset: handlers.onReset,
     start,
     stop,
     drop,
-    refreshBadge,
+    refreshBadge: badge.refresh,
   };
 });
