@@ -4,7 +4,7 @@
  * `alerts`, metrics on a prom-client registry.
  */
 import { fileURLToPath } from "node:url";
-import { createRedis, type Logger, QUEUE_PREFIX } from "@mingfang/core";
+import { ALERT_JOB_OPTIONS, createRedis, type Logger, QUEUE_PREFIX } from "@mingfang/core";
 import type { Registry } from "prom-client";
 import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
 import { type Analyser, createThreadPool } from "./worker/analyser.js";
@@ -93,13 +93,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       publish: async (alert) => {
-        await consumer?.alerts.add("alert", alert, {
-          jobId: alert.id,
-          attempts: 20,
-          backoff: { type: "exponential", delay: 500 },
-          removeOnComplete: { age: 3600 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        });
+        await consumer?.alerts.add("alert", alert, { jobId: alert.id, ...ALERT_JOB_OPTIONS });
       },
     });
     consumer = await startFramesConsumer({

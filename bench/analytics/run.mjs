@@ -275,23 +275,37 @@ if (ONLY.has("max")) {
 // inference threads (the worker's `concurrency`); the processor drops a frame older than maxFrameAgeS
 // (10 s, the default) when it is taken (newest wins). Latency: capture timestamp → result ready (alert
 // published, when the frame raised one). After PACED_S the offer stops and the queue drains.
-async function pacedRun(workload, naive, threads = 2) {
-  const cfg = config(naive, workload);
-  const analyser = await createThreadPool(cfg, threads);
-  const alertLat = [];
-  const p = processor(cfg, analyser, (a) => alertLat.push(Date.now() - Date.parse(a.capturedAt)));
-  const queue = [];
+/** A FIFO of frames (as the BullMQ `frames` queue) whose consumers wait for the next one until it closes. */
+function frameQueue() {
+  const items = [];
   const waiters = [];
-  let offering = true;
-  let offered = 0;
-  const stats = { analysed: 0, inWindow: 0, stale: 0, superseded: 0, failed: 0 };
-  const lat = [];
-  const cpu0 = process.cpuUsage();
-  const start = Date.now();
-  const end = start + PACED_S * 1000;
-  const wake = () => {
-    while (waiters.length && queue.length) waiters.shift()();
+  let open = true;
+  return {
+    push(job) {
+      items.push(job);
+      while (waiters.length && items.length) waiters.shift()();
+    },
+    close() {
+      open = false;
+      for (const w of waiters.splice(0)) w();
+    },
+    /** The next frame; undefined once the queue is closed and empty. */
+    async take() {
+      for (;;) {
+        if (items.length) return items.shift();
+        if (!open) return undefined;
+        await new Promise((r) => waiters.push(r));
+      }
+    },
   };
+}
+
+/**
+ * The pilot's cameras, each offering a frame every PERIOD_MS (phases spread evenly) until `end`, and the
+ * queue closed PACED_S after the start (+50 ms). `offered()`: frames offered so far; `stop()`: clears the timers.
+ */
+function offerPilotLoad(workload, queue, end) {
+  let offered = 0;
   const timers = Array.from({ length: PILOT_CAMERAS }, (_, c) => {
     let k = 0;
     const offer = () => {
@@ -304,7 +318,6 @@ async function pacedRun(workload, naive, threads = 2) {
         height: 480,
       });
       offered++;
-      wake();
     };
     const phase = Math.round((c * PERIOD_MS) / PILOT_CAMERAS);
     return setTimeout(() => {
@@ -312,47 +325,58 @@ async function pacedRun(workload, naive, threads = 2) {
       timers[c] = setInterval(offer, PERIOD_MS);
     }, phase);
   });
-  const stop = setTimeout(
-    () => {
-      offering = false;
-      for (const w of waiters.splice(0)) w();
+  const closing = setTimeout(() => queue.close(), PACED_S * 1000 + 50);
+  return {
+    offered: () => offered,
+    stop() {
+      clearTimeout(closing);
+      for (const t of timers) {
+        clearTimeout(t);
+        clearInterval(t);
+      }
     },
-    PACED_S * 1000 + 50,
-  );
-  const consumer = async () => {
-    for (;;) {
-      if (!queue.length) {
-        if (!offering) return;
-        await new Promise((r) => waiters.push(r));
-        continue;
-      }
-      const job = queue.shift();
-      try {
-        const r = await p.process(job);
-        if (r.outcome === "analysed") {
-          stats.analysed++;
-          const done = Date.now();
-          if (done <= end) stats.inWindow++;
-          lat.push(done - Date.parse(job.capturedAt));
-        } else stats[r.outcome]++;
-      } catch {
-        stats.failed++;
-      }
-    }
   };
-  await Promise.all(Array.from({ length: threads }, consumer));
-  const cpu = process.cpuUsage(cpu0);
-  clearTimeout(stop);
-  for (const t of timers) {
-    clearTimeout(t);
-    clearInterval(t);
+}
+
+/** One consumer (as one of the worker's `concurrency`): takes frames until the queue is closed and empty. */
+async function consumeFrames(p, queue, end, stats, lat) {
+  for (;;) {
+    const job = await queue.take();
+    if (!job) return;
+    try {
+      const r = await p.process(job);
+      if (r.outcome === "analysed") {
+        stats.analysed++;
+        const done = Date.now();
+        if (done <= end) stats.inWindow++;
+        lat.push(done - Date.parse(job.capturedAt));
+      } else stats[r.outcome]++;
+    } catch {
+      stats.failed++;
+    }
   }
+}
+
+async function pacedRun(workload, naive, threads = 2) {
+  const cfg = config(naive, workload);
+  const analyser = await createThreadPool(cfg, threads);
+  const alertLat = [];
+  const p = processor(cfg, analyser, (a) => alertLat.push(Date.now() - Date.parse(a.capturedAt)));
+  const queue = frameQueue();
+  const stats = { analysed: 0, inWindow: 0, stale: 0, superseded: 0, failed: 0 };
+  const lat = [];
+  const cpu0 = process.cpuUsage();
+  const end = Date.now() + PACED_S * 1000;
+  const pilot = offerPilotLoad(workload, queue, end);
+  await Promise.all(Array.from({ length: threads }, () => consumeFrames(p, queue, end, stats, lat)));
+  const cpu = process.cpuUsage(cpu0);
+  pilot.stop();
   await analyser.close();
   return {
     workload,
     naive,
     threads,
-    offered,
+    offered: pilot.offered(),
     ...stats,
     fps: stats.inWindow / PACED_S,
     p50: pct(lat, 50),

@@ -48,7 +48,7 @@ def main():
     for s in (64, 32, 24, 16, 12, 8, 6):
         small = np.stack([cv2.resize(cv2.resize(im, (s, s), interpolation=cv2.INTER_AREA), (64, 64), interpolation=cv2.INTER_LINEAR) for im in imgs])
         pred = run(net, small.astype(np.float32).transpose(0, 3, 1, 2) / 255.0).argmax(1)
-        m = glove.metrics(y_te, pred)
+        m = glove.metrics(y_te, pred, glove.CLASSES)
         result["bySize"][str(s)] = {"accuracy": m["accuracy"], "bare": m["bare"], "gloved": m["gloved"]}
     print(json.dumps(result, indent=1))
 

@@ -19,7 +19,8 @@ The dataset's traps, and what this script does about them:
   3. 50 glove images (and 10 bare) have black borders from Roboflow's resizing; clamping crops inside the
      image (1.) and random crop jitter keep those borders out of most crops.
 
-Needs Debian's python3-torch, python3-torchvision (not used for weights), python3-opencv, python3-onnx.
+Needs Debian's python3-torch, python3-torchvision (not used for weights), python3-opencv, python3-onnx. The network,
+training loop and export are shared with the hat classifier: models/tools/classifier_training.py.
 Writes glove-classifier.onnx, card.json, metrics.json and parity-fixture.json next to this file.
 """
 
@@ -28,16 +29,18 @@ import hashlib
 import json
 import os
 import random
+import sys
 import time
 
 import cv2
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SIZE = 64
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
+# parity_inputs is not used here but by resolution.py, which imports this module.
+from classifier_training import SIZE, export_onnx, metrics, parity_inputs, predict, train, write_card  # noqa: E402, F401
+
 CLASSES = ["bare", "gloved"]  # dataset class 0 "Hand" = bare, class 1 "Hand-in-Glove" = gloved
 
 
@@ -154,111 +157,6 @@ def crops_of(items, indices, rng=None, jitter=None, repeats=1, lowres=0.0):
     return x, np.array(ys, np.int64), srcs
 
 
-# ---- model -------------------------------------------------------------------------------------------
-class GloveNet(nn.Module):
-    """4 conv blocks (16-32-64-96) → global average → 2 logits; softmax in the exported graph."""
-
-    def __init__(self):
-        super().__init__()
-
-        def block(i, o):
-            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True), nn.MaxPool2d(2))
-
-        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 96))
-        self.drop = nn.Dropout(0.3)
-        self.fc = nn.Linear(96, 2)
-
-    def forward(self, x):
-        x = (x - 0.5) / 0.25
-        x = self.features(x)
-        x = x.mean(dim=(2, 3))
-        return self.fc(self.drop(x))
-
-
-class Exported(nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, image):
-        return F.softmax(self.net(image), dim=1)
-
-
-def augment(x, rng):
-    """Flips, brightness/contrast, slight saturation change (no hue shift: skin colour is a real cue)."""
-    x = x.clone()
-    n = x.shape[0]
-    flip = torch.from_numpy(rng.random(n) < 0.5)
-    x[flip] = x[flip].flip(3)
-    vflip = torch.from_numpy(rng.random(n) < 0.2)
-    x[vflip] = x[vflip].flip(2)
-    b = torch.from_numpy(rng.uniform(-0.15, 0.15, (n, 1, 1, 1)).astype(np.float32))
-    c = torch.from_numpy(rng.uniform(0.75, 1.25, (n, 1, 1, 1)).astype(np.float32))
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    x = (x - mean) * c + mean + b
-    gray = x.mean(dim=1, keepdim=True)
-    s = torch.from_numpy(rng.uniform(0.7, 1.2, (n, 1, 1, 1)).astype(np.float32))
-    x = gray + (x - gray) * s
-    return x.clamp(0, 1)
-
-
-def metrics(y, p, classes=CLASSES):
-    out = {}
-    for k, name in enumerate(classes):
-        tp = int(((p == k) & (y == k)).sum())
-        fp = int(((p == k) & (y != k)).sum())
-        fn = int(((p != k) & (y == k)).sum())
-        out[name] = {
-            "precision": round(tp / max(1, tp + fp), 3),
-            "recall": round(tp / max(1, tp + fn), 3),
-            "support": int((y == k).sum()),
-        }
-    out["accuracy"] = round(float((p == y).mean()), 3)
-    out["confusion[true][pred]"] = [[int(((y == a) & (p == b)).sum()) for b in range(2)] for a in range(2)]
-    return out
-
-
-def predict(net, x):
-    net.eval()
-    with torch.no_grad():
-        return torch.cat([F.softmax(net(torch.from_numpy(x[i : i + 256])), 1) for i in range(0, len(x), 256)]).numpy()
-
-
-def train(x_tr, y_tr, x_va, y_va, epochs, seed):
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    net = GloveNet()
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * ((len(x_tr) + 63) // 64))
-    counts = np.bincount(y_tr, minlength=2)
-    weight = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32)
-    best = (-1, None)
-    xt = torch.from_numpy(x_tr)
-    yt = torch.from_numpy(y_tr)
-    for epoch in range(epochs):
-        net.train()
-        order = torch.from_numpy(rng.permutation(len(x_tr)))
-        for i in range(0, len(order), 64):
-            idx = order[i : i + 64]
-            loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-        acc = float((predict(net, x_va).argmax(1) == y_va).mean())
-        print(f"epoch {epoch + 1}/{epochs} val accuracy {acc:.3f}", flush=True)
-        if acc >= best[0]:
-            best = (acc, {k: v.clone() for k, v in net.state_dict().items()})
-    net.load_state_dict(best[1])
-    return net, best[0]
-
-
-def parity_inputs(n=4):
-    """Fixed inputs that models/glove-classifier test rebuilds in JS: ((n*7 + c*13 + y*3 + x*5) % 17) / 16."""
-    n_, c, y, x = np.meshgrid(np.arange(n), np.arange(3), np.arange(SIZE), np.arange(SIZE), indexing="ij")
-    return (((n_ * 7 + c * 13 + y * 3 + x * 5) % 17) / 16).astype(np.float32)
-
-
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -276,8 +174,8 @@ def main():
     print(f"images {len(items)} in {len(groups)} photo groups; crops train {len(x_tr)} (4 jittered per box), val {len(x_va)}, test {len(x_te)}")
 
     net, val_acc = train(x_tr, y_tr, x_va, y_va, args.epochs, args.seed)
-    test = metrics(y_te, predict(net, x_te).argmax(1))
-    val = metrics(y_va, predict(net, x_va).argmax(1))
+    test = metrics(y_te, predict(net, x_te).argmax(1), CLASSES)
+    val = metrics(y_va, predict(net, x_va).argmax(1), CLASSES)
     print("val", json.dumps(val))
     print("test", json.dumps(test))
 
@@ -291,22 +189,8 @@ def main():
     sr = np.array(size_rule)
     size_rule_acc = round(float((sr[:, 0] == sr[:, 1]).mean()), 3)
 
-    exported = Exported(net).eval()
     os.makedirs(args.out, exist_ok=True)
-    onnx_path = os.path.join(args.out, "glove-classifier.onnx")
-    torch.onnx.export(
-        exported,
-        torch.zeros(1, 3, SIZE, SIZE),
-        onnx_path,
-        input_names=["image"],
-        output_names=["probs"],
-        dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
-        opset_version=13,
-    )
-    px = parity_inputs()
-    with torch.no_grad():
-        ref = exported(torch.from_numpy(px)).numpy()
-    json.dump({"formula": "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]", "probs": ref.round(6).tolist()}, open(os.path.join(args.out, "parity-fixture.json"), "w"), indent=1)
+    onnx_path = export_onnx(net, args.out, "glove-classifier.onnx")
 
     result = {
         "trainedOn": "gloved_hand vs bare_hand v2 (Roboflow Universe assessment-ftrxw, CC BY 4.0): all 497 images pooled, regrouped by source photo",
@@ -347,8 +231,7 @@ def main():
             },
         },
     }
-    json.dump(card, open(os.path.join(args.out, "card.json"), "w"), indent=2)
-    open(os.path.join(args.out, "card.json"), "a").write("\n")
+    write_card(os.path.join(args.out, "card.json"), card)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) in {time.time() - t0:.0f} s")
 
 

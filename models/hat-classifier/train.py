@@ -24,10 +24,10 @@ Writes hat-classifier.onnx, card.json, metrics.json, parity-fixture.json next to
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -37,12 +37,9 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-_spec = importlib.util.spec_from_file_location("glove_train", os.path.join(ROOT, "models", "glove-classifier", "train.py"))
-glove = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(glove)
-Exported, metrics, parity_inputs, predict, train = glove.Exported, glove.metrics, glove.parity_inputs, glove.predict, glove.train
+sys.path.insert(0, os.path.join(ROOT, "models", "tools"))
+from classifier_training import SIZE, export_onnx, metrics, predict, train, write_card  # noqa: E402
 
-SIZE = 64
 CLASSES = ["bare", "covered"]
 DATA = "/usr/share/doc/opencv-doc/examples/data"
 
@@ -206,7 +203,7 @@ def main():
     test_crops = [heads[i] for i in test_idx] + list(stills)
     x_te, y_te = build(test_crops, test_rng, per_head=2)
 
-    # the glove classifier's network and training loop
+    # the network and training loop shared with the glove classifier (models/tools/classifier_training.py)
     net, _ = train(x_tr[tr], y_tr[tr], x_tr[va], y_tr[va], args.epochs, args.seed)
     synthetic = metrics(y_te, predict(net, x_te).argmax(1), CLASSES)
     real_pred = predict(net, to_x(test_crops)).argmax(1)
@@ -216,20 +213,7 @@ def main():
     print("synthetic held-out", json.dumps(synthetic))
     print(f"real bare heads called bare: {real_bare_called_bare} of {len(test_crops)}; stills {still_pred.tolist()}")
 
-    exported = Exported(net).eval()
-    onnx_path = os.path.join(HERE, "hat-classifier.onnx")
-    torch.onnx.export(
-        exported,
-        torch.zeros(1, 3, SIZE, SIZE),
-        onnx_path,
-        input_names=["image"],
-        output_names=["probs"],
-        dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
-        opset_version=13,
-    )
-    with torch.no_grad():
-        ref = exported(torch.from_numpy(parity_inputs())).numpy()
-    json.dump({"formula": "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]", "probs": ref.round(6).tolist()}, open(os.path.join(HERE, "parity-fixture.json"), "w"), indent=1)
+    onnx_path = export_onnx(net, HERE, "hat-classifier.onnx")
 
     result = {
         "heads": {"total": int(len(heads)), "staticDropped": int(static.sum()), "train": int(len(train_idx)), "test": int(len(test_idx)), "stills": int(len(stills))},
@@ -262,9 +246,7 @@ def main():
             "note": "positives are synthetic: recall on real coverings is unknown; treat alerts as prompts for a human look",
         },
     }
-    with open(os.path.join(HERE, "card.json"), "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
+    write_card(os.path.join(HERE, "card.json"), card)
     print(f"wrote {onnx_path} in {time.time() - t0:.0f} s")
 
 

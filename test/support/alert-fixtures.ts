@@ -4,14 +4,10 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { AlertJob, Db, Redis } from "@mingfang/core";
-import { QUEUES } from "@mingfang/core";
+import { ALERT_JOB_OPTIONS, QUEUES } from "@mingfang/core";
 import { Queue } from "bullmq";
 import WebSocket from "ws";
-import {
-  ALERT_JOB_OPTIONS,
-  queueConnection,
-  queuePrefix,
-} from "../../services/api/src/alerts/alert-workers.js";
+import { queueConnection, queuePrefix } from "../../services/api/src/alerts/alert-workers.js";
 
 export function alertProducer(redis: Redis): {
   add(job: AlertJob): Promise<void>;

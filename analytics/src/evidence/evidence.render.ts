@@ -3,25 +3,23 @@
  * sharp; text in Noto Sans CJK from Debian's fonts-noto-cjk), as JPEG, with its SHA-256.
  */
 import { createHash } from "node:crypto";
+import { VIOLATION_LABELS_ZH } from "@mingfang/core";
 import sharp from "sharp";
 import type { Box } from "../analysis/frame.pipeline.js";
 
-/** Labels the console shows (Simplified Chinese). */
-export const LABELS_ZH: Record<string, string> = {
-  no_gloves: "未戴手套",
-  no_hat: "未戴工作帽",
-  unclean_area: "区域不洁",
-  no_mask: "未戴口罩",
-  smoking: "吸烟",
-  phone_use: "使用手机",
-  rodent: "鼠患",
-  uncovered_bin: "垃圾桶未加盖",
-  no_work_clothes: "未穿工作服",
+/** Labels of the boxes that are not violations: the person and the parts a violation is found on. */
+const PART_LABELS_ZH: Record<string, string> = {
   person: "人员",
   head: "头部",
   left_hand: "左手",
   right_hand: "右手",
 };
+
+/**
+ * Labels drawn on evidence (Simplified Chinese): the violations as the console shows them (core's
+ * VIOLATION_LABELS_ZH, the one source), and the parts.
+ */
+export const LABELS_ZH: Record<string, string> = { ...VIOLATION_LABELS_ZH, ...PART_LABELS_ZH };
 
 const COLOURS: Record<string, string> = { person: "#3b82f6" };
 

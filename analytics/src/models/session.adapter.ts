@@ -54,7 +54,8 @@ function looksLikeOnnx(bytes: Uint8Array): boolean {
   );
 }
 
-export async function openSession(file: string, card: ModelCard): Promise<ModelSession> {
+/** The file's bytes, if it can be read and looks like an ONNX model. */
+async function readModelFile(file: string, card: ModelCard): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -64,14 +65,28 @@ export async function openSession(file: string, card: ModelCard): Promise<ModelS
     );
   }
   if (!looksLikeOnnx(bytes)) throw new ModelError(`model ${card.name}: ${file} is not an ONNX model`);
-  let session: ort.InferenceSession;
+  return bytes;
+}
+
+async function createSession(
+  bytes: Uint8Array,
+  file: string,
+  card: ModelCard,
+): Promise<ort.InferenceSession> {
   try {
-    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+    return await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (err) {
     throw new ModelError(
       `model ${card.name}: ${file} is not a loadable ONNX model: ${(err as Error).message.split("\n")[0]}`,
     );
   }
+}
+
+/**
+ * The model's input and outputs against the card's: the input name to feed, and whether the single
+ * output is the card's under another name.
+ */
+function matchCard(session: ort.InferenceSession, card: ModelCard): { inputName: string; renamed: boolean } {
   const inputName = card.input.name ?? session.inputNames[0];
   if (!inputName || !session.inputNames.includes(inputName)) {
     throw new ModelError(
@@ -86,13 +101,18 @@ export async function openSession(file: string, card: ModelCard): Promise<ModelS
       `model ${card.name}: outputs of the card [${missing.map((o) => o.name).join(", ")}] are not among the model's outputs [${session.outputNames.join(", ")}]`,
     );
   }
+  return { inputName, renamed };
+}
+
+function wrapSession(session: ort.InferenceSession, card: ModelCard): ModelSession {
+  const { inputName, renamed } = matchCard(session, card);
   const meta = session.inputMetadata.find((m) => m.name === inputName);
   const batchDim = meta?.isTensor ? meta.shape[0] : undefined;
   const batchable = typeof batchDim === "string" || (typeof batchDim === "number" && batchDim < 0);
   const nameMap = new Map(
     card.outputs.map((o) => [o.name, renamed ? (session.outputNames[0] as string) : o.name]),
   );
-  const wrapped: ModelSession = {
+  return {
     inputName,
     outputNames: card.outputs.map((o) => o.name),
     batchable,
@@ -115,7 +135,10 @@ export async function openSession(file: string, card: ModelCard): Promise<ModelS
     },
     release: () => session.release(),
   };
-  // Warm-up, and the check that the outputs have the shapes the card promises.
+}
+
+/** Warm-up, and the check that the outputs have the shapes the card promises. */
+async function warmUp(wrapped: ModelSession, card: ModelCard): Promise<void> {
   const { width, height } = card.input;
   const nhwc = card.input.layout === "NHWC";
   const dims = nhwc ? [1, height, width, 3] : [1, 3, height, width];
@@ -136,5 +159,12 @@ export async function openSession(file: string, card: ModelCard): Promise<ModelS
       );
     }
   }
+}
+
+export async function openSession(file: string, card: ModelCard): Promise<ModelSession> {
+  const bytes = await readModelFile(file, card);
+  const session = await createSession(bytes, file, card);
+  const wrapped = wrapSession(session, card);
+  await warmUp(wrapped, card);
   return wrapped;
 }

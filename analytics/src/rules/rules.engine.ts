@@ -74,6 +74,78 @@ const WHOLE_FRAME: Zone = {
   ],
 };
 
+/** A violating box a check found, in which zone, with what score. */
+interface Hit {
+  box: Box;
+  zone: string;
+  score: number;
+}
+
+/** The zones a check looks at: those it names, or the whole frame. */
+function zonesOf(rules: CameraRules, check: CheckName): Zone[] {
+  const names = rules.checks[check].zones;
+  return names.length ? rules.zones.filter((z) => names.includes(z.name)) : [WHOLE_FRAME];
+}
+
+/** The first of the zones that holds the box's centre. */
+function inZones(b: Box, zones: Zone[], obs: FrameObservation): Zone | undefined {
+  const norm = {
+    x1: b.x1 / obs.width,
+    y1: b.y1 / obs.height,
+    x2: b.x2 / obs.width,
+    y2: b.y2 / obs.height,
+  };
+  return zones.find((z) => boxInZone(norm, z, "center"));
+}
+
+/** A custom detector's detections of this violation type at or above the threshold, inside the zones. */
+function customHits(
+  check: CheckName,
+  dets: FrameObservation["custom"][string] | undefined,
+  threshold: number,
+  zones: Zone[],
+  obs: FrameObservation,
+): Hit[] | undefined {
+  if (!dets) return undefined;
+  const hits: Hit[] = [];
+  for (const d of dets) {
+    if (d.violation !== check || d.score < threshold) continue;
+    const z = inZones(d, zones, obs);
+    if (z) hits.push({ box: d, zone: z.name, score: d.score });
+  }
+  return hits;
+}
+
+/** Hands or heads whose violation score is at or above the threshold, inside the zones. */
+function partHits(
+  parts: FrameObservation["hands"] | FrameObservation["heads"],
+  threshold: number,
+  zones: Zone[],
+  obs: FrameObservation,
+): Hit[] {
+  const hits: Hit[] = [];
+  for (const p of parts) {
+    if (p.violation < threshold) continue;
+    const z = inZones(p, zones, obs);
+    if (z) hits.push({ box: p, zone: z.name, score: p.violation });
+  }
+  return hits;
+}
+
+/** The violating boxes, labelled with the check, and for a people check the persons they belong to. */
+function violationBoxes(check: CheckName, hits: Hit[], obs: FrameObservation): Box[] {
+  const boxes: Box[] = [...hits.map((h) => ({ ...h.box, label: check, score: h.score }))];
+  if (check !== "unclean_area") {
+    // The persons the violating parts belong to, for context.
+    for (const h of hits) {
+      const pi = (h.box as { person?: number }).person;
+      const person = pi !== undefined ? obs.persons[pi] : undefined;
+      if (person && !boxes.includes(person)) boxes.push(person);
+    }
+  }
+  return boxes;
+}
+
 export class RulesEngine {
   private readonly cameras = new Map<number, CameraState>();
   private readonly cooldown = new Cooldown();
@@ -251,93 +323,83 @@ export class RulesEngine {
     s.prevThumb = obs.thumb;
     const now = at.getTime();
     const out: Violation[] = [];
-    const zonesOf = (check: CheckName): Zone[] => {
-      const names = rules.checks[check].zones;
-      return names.length ? rules.zones.filter((z) => names.includes(z.name)) : [WHOLE_FRAME];
-    };
-    const norm = (b: Box) => ({
-      x1: b.x1 / obs.width,
-      y1: b.y1 / obs.height,
-      x2: b.x2 / obs.width,
-      y2: b.y2 / obs.height,
-    });
-    const inZones = (b: Box, zones: Zone[]) => zones.find((z) => boxInZone(norm(b), z, "center"));
-
     for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
-      const c = rules.checks[check];
-      const zones = zonesOf(check);
-      let hits: { box: Box; zone: string; score: number }[] | undefined; // undefined: not looked at this frame
-      let model = "";
-      if (c.source.type === "yolo") {
-        const dets = obs.custom[c.source.model];
-        model = c.source.model;
-        if (dets) {
-          hits = [];
-          for (const d of dets) {
-            if (d.violation !== check || d.score < c.threshold) continue;
-            const z = inZones(d, zones);
-            if (z) hits.push({ box: d, zone: z.name, score: d.score });
-          }
-        }
-      } else if (check === "no_gloves" || check === "no_hat") {
-        model = (
-          check === "no_gloves"
-            ? [this.caps.names.person, "pose", this.caps.names.glove]
-            : [this.caps.names.person, this.caps.names.headcover]
-        )
-          .filter(Boolean)
-          .join("+");
-        if (obs.peopleRan) {
-          hits = [];
-          const parts = check === "no_gloves" ? obs.hands : obs.heads;
-          for (const p of parts) {
-            if (p.violation < c.threshold) continue;
-            const z = inZones(p, zones);
-            if (z) hits.push({ box: p, zone: z.name, score: p.violation });
-          }
-        }
-      } else {
-        model = "baseline";
-        if (obs.detail) {
-          s.lastUncleanMs = now;
-          hits = this.unclean(s, rules, obs, zones);
-        }
-      }
+      const { hits, model } = this.look(s, rules, check, obs, now);
       if (hits === undefined) continue; // nothing looked at (no motion, not due): the window stays as it was
-      const key = check;
-      const { k, n } = c.persistence;
-      let p = s.persistence.get(key);
-      if (!p || p.k !== k || p.n !== n) {
-        p = new KOfN(k, n);
-        s.persistence.set(key, p);
-      }
-      const held = p.push(hits.length > 0);
-      if (!held || hits.length === 0) continue;
-      if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) continue;
-      // Not looked at during the cooldown: start afresh after it.
-      if (check !== "unclean_area" && rules.checks[check].idleInCooldown) p.reset();
+      if (!this.fires(cameraId, s, rules, check, hits.length > 0, now)) continue;
       const best = hits.reduce((a, b) => (b.score > a.score ? b : a));
-      const boxes: Box[] = [...hits.map((h) => ({ ...h.box, label: check, score: h.score }))];
-      if (check !== "unclean_area") {
-        // The persons the violating parts belong to, for context.
-        for (const h of hits) {
-          const pi = (h.box as { person?: number }).person;
-          const person = pi !== undefined ? obs.persons[pi] : undefined;
-          if (person && !boxes.includes(person)) boxes.push(person);
-        }
-      }
+      const boxes = violationBoxes(check, hits, obs);
       out.push({ type: check, confidence: best.score, boxes, zone: best.zone, model });
     }
     return out;
   }
 
-  private unclean(
+  /**
+   * What one check finds in this frame's observations, and which model(s) found it; `hits` undefined when
+   * the check was not looked at this frame.
+   */
+  private look(
     s: CameraState,
     rules: CameraRules,
+    check: CheckName,
     obs: FrameObservation,
-    zones: Zone[],
-  ): { box: Box; zone: string; score: number }[] {
+    now: number,
+  ): { hits: Hit[] | undefined; model: string } {
+    const c = rules.checks[check];
+    const zones = zonesOf(rules, check);
+    if (c.source.type === "yolo") {
+      const model = c.source.model;
+      return { hits: customHits(check, obs.custom[model], c.threshold, zones, obs), model };
+    }
+    if (check === "no_gloves" || check === "no_hat") {
+      const model = (
+        check === "no_gloves"
+          ? [this.caps.names.person, "pose", this.caps.names.glove]
+          : [this.caps.names.person, this.caps.names.headcover]
+      )
+        .filter(Boolean)
+        .join("+");
+      if (!obs.peopleRan) return { hits: undefined, model };
+      return {
+        hits: partHits(check === "no_gloves" ? obs.hands : obs.heads, c.threshold, zones, obs),
+        model,
+      };
+    }
+    if (!obs.detail) return { hits: undefined, model: "baseline" };
+    s.lastUncleanMs = now;
+    return { hits: this.unclean(s, rules, obs, zones), model: "baseline" };
+  }
+
+  /**
+   * Pushes this frame's verdict into the check's persistence window (k of n); true when the window holds,
+   * the frame violates and the cooldown lets the check fire (which starts the cooldown).
+   */
+  private fires(
+    cameraId: number,
+    s: CameraState,
+    rules: CameraRules,
+    check: CheckName,
+    violating: boolean,
+    now: number,
+  ): boolean {
+    const c = rules.checks[check];
+    const key = check;
+    const { k, n } = c.persistence;
+    let p = s.persistence.get(key);
+    if (!p || p.k !== k || p.n !== n) {
+      p = new KOfN(k, n);
+      s.persistence.set(key, p);
+    }
+    const held = p.push(violating);
+    if (!held || !violating) return false;
+    if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) return false;
+    // Not looked at during the cooldown: start afresh after it.
+    if (check !== "unclean_area" && rules.checks[check].idleInCooldown) p.reset();
+    return true;
+  }
+
+  private unclean(s: CameraState, rules: CameraRules, obs: FrameObservation, zones: Zone[]): Hit[] {
     const cfg = rules.checks.unclean_area.baseline;
     const detail = obs.detail as Uint8Array;
     const w = cfg.width;
@@ -354,7 +416,7 @@ export class RulesEngine {
         for (let x = Math.max(0, x1); x < Math.min(w, x2); x++) occluded[y * w + x] = 1;
     }
     const visible = occluded.map((v) => 1 - v);
-    const hits: { box: Box; zone: string; score: number }[] = [];
+    const hits: Hit[] = [];
     for (const zone of zones) {
       let b = s.baselines.get(zone.name);
       if (!b || b.width !== w || b.height !== h) {

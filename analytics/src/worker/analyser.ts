@@ -70,127 +70,157 @@ interface Slot {
   pending?: { id: number; resolve: (o: FrameObservation) => void; reject: (e: Error) => void };
 }
 
-export async function createThreadPool(cfg: ModelsConfig, size: number): Promise<Analyser> {
-  const script = threadScript();
-  const slots: Slot[] = [];
-  const waiting: {
-    jpeg: Uint8Array;
-    plan: FramePlan;
-    resolve: (o: FrameObservation) => void;
-    reject: (e: Error) => void;
-  }[] = [];
-  let nextId = 1;
-  let closed = false;
-  let caps: Capabilities | undefined;
-  let missing: string[] = [];
+interface Waiting {
+  jpeg: Uint8Array;
+  plan: FramePlan;
+  resolve: (o: FrameObservation) => void;
+  reject: (e: Error) => void;
+}
 
-  const spawn = () =>
-    new Promise<Slot>((resolve, reject) => {
-      const worker = new Worker(script, { workerData: { models: cfg.models, modelsDir: cfg.modelsDir } });
+/** What an inference thread says. */
+interface ThreadMessage {
+  type: string;
+  id?: number;
+  obs?: FrameObservation;
+  error?: SerialisedError;
+  caps?: Capabilities;
+  missing?: string[];
+}
+
+/**
+ * Inference threads and a FIFO of frames waiting for a free one. A thread that dies fails its frame and
+ * is replaced; the others carry on.
+ */
+class ThreadPool implements Analyser {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Waiting[] = [];
+  private nextId = 1;
+  private closed = false;
+  private capabilities: Capabilities | undefined;
+  private absent: string[] = [];
+
+  constructor(
+    private readonly script: string,
+    private readonly cfg: ModelsConfig,
+  ) {}
+
+  get caps(): Capabilities {
+    return this.capabilities as Capabilities;
+  }
+
+  get missing(): string[] {
+    return this.absent;
+  }
+
+  /** Starts `size` threads; rejects when one of them cannot load its models. */
+  async start(size: number): Promise<void> {
+    try {
+      for (const s of await Promise.all(Array.from({ length: size }, () => this.spawn()))) this.slots.push(s);
+    } catch (err) {
+      this.closed = true;
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+      throw err;
+    }
+  }
+
+  analyse(jpeg: Uint8Array, plan: FramePlan): Promise<FrameObservation> {
+    if (this.closed) return Promise.reject(new Error("analyser closed"));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ jpeg, plan, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(new Error("analyser closed"));
+    await Promise.all(
+      this.slots.splice(0).map(async (s) => {
+        s.worker.postMessage({ type: "close" });
+        const exited = new Promise<void>((r) => s.worker.once("exit", () => r()));
+        const t = setTimeout(() => void s.worker.terminate(), 2000);
+        await exited;
+        clearTimeout(t);
+      }),
+    );
+  }
+
+  /** A new thread; resolves when its models are loaded. */
+  private spawn(): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
+      const { models, modelsDir } = this.cfg;
+      const worker = new Worker(this.script, { workerData: { models, modelsDir } });
       const slot: Slot = { worker, busy: false };
       let ready = false;
-      worker.on(
-        "message",
-        (msg: {
-          type: string;
-          id?: number;
-          obs?: FrameObservation;
-          error?: SerialisedError;
-          caps?: Capabilities;
-          missing?: string[];
-        }) => {
-          if (msg.type === "ready") {
-            ready = true;
-            caps = msg.caps;
-            missing = msg.missing ?? [];
-            resolve(slot);
-          } else if (msg.type === "failed") {
-            reject(reviveError(msg.error as SerialisedError));
-          } else if (msg.type === "result" && slot.pending?.id === msg.id) {
-            const p = slot.pending as NonNullable<Slot["pending"]>;
-            slot.pending = undefined;
-            slot.busy = false;
-            if (msg.error) p.reject(reviveError(msg.error));
-            else p.resolve(msg.obs as FrameObservation);
-            pump();
-          }
-        },
-      );
+      worker.on("message", (msg: ThreadMessage) => {
+        if (msg.type === "ready") {
+          ready = true;
+          this.capabilities = msg.caps;
+          this.absent = msg.missing ?? [];
+          resolve(slot);
+        } else if (msg.type === "failed") {
+          reject(reviveError(msg.error as SerialisedError));
+        } else if (msg.type === "result") {
+          this.settle(slot, msg);
+        }
+      });
       worker.on("error", (err) => {
         if (!ready) reject(err);
-        fail(slot, err);
+        this.fail(slot, err);
       });
       worker.on("exit", (code) => {
         if (!ready) reject(new Error(`inference thread exited with code ${code} before it was ready`));
-        fail(slot, new Error(`inference thread exited (code ${code})`));
+        this.fail(slot, new Error(`inference thread exited (code ${code})`));
       });
     });
+  }
 
-  const fail = (slot: Slot, err: Error) => {
-    const i = slots.indexOf(slot);
+  /** A thread's result for its frame: settle the frame, give the thread the next one. */
+  private settle(slot: Slot, msg: ThreadMessage): void {
+    if (slot.pending?.id !== msg.id) return;
+    const p = slot.pending as NonNullable<Slot["pending"]>;
+    slot.pending = undefined;
+    slot.busy = false;
+    if (msg.error) p.reject(reviveError(msg.error));
+    else p.resolve(msg.obs as FrameObservation);
+    this.pump();
+  }
+
+  private fail(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
     if (i < 0) return;
-    slots.splice(i, 1);
+    this.slots.splice(i, 1);
     slot.pending?.reject(err);
     slot.pending = undefined;
-    if (!closed) {
-      // Replace the dead thread; its frame failed, the others carry on.
-      spawn()
-        .then((s) => {
-          if (closed) void s.worker.terminate();
-          else {
-            slots.push(s);
-            pump();
-          }
-        })
-        .catch(() => {});
-    }
-  };
+    if (this.closed) return;
+    // Replace the dead thread; its frame failed, the others carry on.
+    this.spawn()
+      .then((s) => {
+        if (this.closed) void s.worker.terminate();
+        else {
+          this.slots.push(s);
+          this.pump();
+        }
+      })
+      .catch(() => {});
+  }
 
-  const pump = () => {
-    for (const slot of slots) {
+  /** Hands waiting frames to idle threads. */
+  private pump(): void {
+    for (const slot of this.slots) {
       if (slot.busy) continue;
-      const job = waiting.shift();
+      const job = this.waiting.shift();
       if (!job) return;
       slot.busy = true;
-      const id = nextId++;
+      const id = this.nextId++;
       slot.pending = { id, resolve: job.resolve, reject: job.reject };
       slot.worker.postMessage({ type: "analyse", id, jpeg: job.jpeg, plan: job.plan });
     }
-  };
-
-  try {
-    for (const s of await Promise.all(Array.from({ length: size }, spawn))) slots.push(s);
-  } catch (err) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw err;
   }
-  return {
-    get caps() {
-      return caps as Capabilities;
-    },
-    get missing() {
-      return missing;
-    },
-    analyse(jpeg, plan) {
-      if (closed) return Promise.reject(new Error("analyser closed"));
-      return new Promise((resolve, reject) => {
-        waiting.push({ jpeg, plan, resolve, reject });
-        pump();
-      });
-    },
-    async close() {
-      closed = true;
-      for (const w of waiting.splice(0)) w.reject(new Error("analyser closed"));
-      await Promise.all(
-        slots.splice(0).map(async (s) => {
-          s.worker.postMessage({ type: "close" });
-          const exited = new Promise<void>((r) => s.worker.once("exit", () => r()));
-          const t = setTimeout(() => void s.worker.terminate(), 2000);
-          await exited;
-          clearTimeout(t);
-        }),
-      );
-    },
-  };
+}
+
+export async function createThreadPool(cfg: ModelsConfig, size: number): Promise<Analyser> {
+  const pool = new ThreadPool(threadScript(), cfg);
+  await pool.start(size);
+  return pool;
 }

@@ -39,13 +39,6 @@ export interface FrameOutcome {
   ms?: number;
 }
 
-export const ALERT_JOB_OPTIONS = {
-  attempts: 20,
-  backoff: { type: "exponential", delay: 500 },
-  removeOnComplete: { age: 3600, count: 50_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
-
 export interface FrameProcessorDeps {
   config: AnalyticsConfig;
   analyser: Analyser;

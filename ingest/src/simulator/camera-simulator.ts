@@ -114,6 +114,85 @@ async function snapshotOf(file: string): Promise<Buffer> {
   return readFileSync(jpeg);
 }
 
+/** Refuses bad or repeated keys and bad start seconds before anything starts. */
+function validateCameras(cameras: readonly SimulatedCamera[]): void {
+  const seen = new Set<string>();
+  for (const c of cameras) {
+    if (!KEY_RE.test(c.key)) throw new Error(`camera key "${c.key}" must match ${KEY_RE}`);
+    if (seen.has(c.key)) throw new Error(`camera key "${c.key}" is used twice`);
+    if (c.startSecond !== undefined && !(Number.isInteger(c.startSecond) && c.startSecond >= 0))
+      throw new Error(`camera "${c.key}": startSecond must be a whole number of seconds >= 0`);
+    seen.add(c.key);
+  }
+}
+
+/** The clips (encoded when the cache lacks them) and a snapshot JPEG of each stream, by file path. */
+async function prepareClips(
+  opts: CameraSimulatorOptions,
+): Promise<{ clipSet: ClipSet; snapshots: Map<string, Buffer> }> {
+  let dataDir = opts.dataDir;
+  if (!dataDir) {
+    const { loadConfig } = await import("@mingfang/core");
+    dataDir = loadConfig().DATA_DIR;
+  }
+  const clipSet = await ensureClips({
+    dataDir,
+    ...(opts.recipes ? { recipes: opts.recipes } : {}),
+    ...(opts.onClipProgress ? { onProgress: opts.onClipProgress } : {}),
+  });
+  const snapshots = new Map<string, Buffer>();
+  for (const c of clipSet.clips) {
+    snapshots.set(c.main.path, await snapshotOf(c.main.path));
+    snapshots.set(c.sub.path, await snapshotOf(c.sub.path));
+  }
+  return { clipSet, snapshots };
+}
+
+/** Each camera's clip: the one it names, else the clips in turn. */
+function chooseClips(cameras: readonly SimulatedCamera[], clipSet: ClipSet) {
+  const clipByName = new Map(clipSet.clips.map((c) => [c.name, c]));
+  return cameras.map((spec, i) => {
+    const clip = spec.clip ? clipByName.get(spec.clip) : clipSet.clips[i % clipSet.clips.length];
+    if (!clip) throw new Error(`camera "${spec.key}": no clip named "${spec.clip}"`);
+    return { spec, clip };
+  });
+}
+
+/** Each camera starts at its own whole second of the clip (or the one it asks for). */
+function startSecond(spec: SimulatedCamera, clip: Clip): number {
+  return (
+    (spec.startSecond ?? Number.parseInt(createHash("sha1").update(spec.key).digest("hex").slice(0, 8), 16)) %
+    clip.duration
+  );
+}
+
+/** What a camera's ONVIF service says about itself, listening on `port`. */
+function deviceDescription(
+  spec: SimulatedCamera,
+  clip: Clip,
+  port: number,
+  rtspPort: number,
+): DeviceDescription {
+  return {
+    deviceServiceUrl: `http://${HOST}:${port}/onvif/device_service`,
+    mediaServiceUrl: `http://${HOST}:${port}/onvif/media_service`,
+    snapshotUrl: `http://${HOST}:${port}${SNAPSHOT_PATH}`,
+    manufacturer: "Mingfang Simulator",
+    model: "SIM-IPC-2",
+    firmwareVersion: "1.0.0",
+    serialNumber: `SIM-${spec.key}`,
+    hardwareId: "sim-h264",
+    streams: (["main", "sub"] as const).map((token) => ({
+      token,
+      width: clip[token].width,
+      height: clip[token].height,
+      fps: clip.fps,
+      kbps: token === "main" ? 900 : 300,
+      rtspUrl: `rtsp://${HOST}:${rtspPort}/${spec.key}/${token}`,
+    })),
+  };
+}
+
 export class CameraSimulator {
   private rtsp: RtspServerProcess | undefined;
   private discovery: WsDiscoveryResponder | undefined;
@@ -141,121 +220,93 @@ export class CameraSimulator {
 
   async start(opts: CameraSimulatorOptions): Promise<void> {
     if (this.rtsp) throw new Error("simulator already started");
-    const seen = new Set<string>();
-    for (const c of opts.cameras) {
-      if (!KEY_RE.test(c.key)) throw new Error(`camera key "${c.key}" must match ${KEY_RE}`);
-      if (seen.has(c.key)) throw new Error(`camera key "${c.key}" is used twice`);
-      if (c.startSecond !== undefined && !(Number.isInteger(c.startSecond) && c.startSecond >= 0))
-        throw new Error(`camera "${c.key}": startSecond must be a whole number of seconds >= 0`);
-      seen.add(c.key);
-    }
-    let dataDir = opts.dataDir;
-    if (!dataDir) {
-      const { loadConfig } = await import("@mingfang/core");
-      dataDir = loadConfig().DATA_DIR;
-    }
-    const clipSet = await ensureClips({
-      dataDir,
-      ...(opts.recipes ? { recipes: opts.recipes } : {}),
-      ...(opts.onClipProgress ? { onProgress: opts.onClipProgress } : {}),
-    });
+    validateCameras(opts.cameras);
+    const { clipSet, snapshots } = await prepareClips(opts);
     this.clipSet = clipSet;
-    const clipByName = new Map(clipSet.clips.map((c) => [c.name, c]));
-    const snapshots = new Map<string, Buffer>();
-    for (const c of clipSet.clips) {
-      snapshots.set(c.main.path, await snapshotOf(c.main.path));
-      snapshots.set(c.sub.path, await snapshotOf(c.sub.path));
-    }
-
-    const chosen = opts.cameras.map((spec, i) => {
-      const clip = spec.clip ? clipByName.get(spec.clip) : clipSet.clips[i % clipSet.clips.length];
-      if (!clip) throw new Error(`camera "${spec.key}": no clip named "${spec.clip}"`);
-      return { spec, clip };
-    });
-
+    const chosen = chooseClips(opts.cameras, clipSet);
     try {
-      this.rtsp = await RtspServerProcess.start(
-        {
-          host: HOST,
-          rtspPort: opts.rtspPort ?? 0,
-          clips: Object.fromEntries(
-            clipSet.clips.map((c) => [c.name, { main: c.main.path, sub: c.sub.path, fps: c.fps }]),
-          ),
-          cameras: chosen.map(({ spec, clip }) => {
-            // Each camera starts at its own whole second of the clip (or the one it asks for).
-            const seconds =
-              (spec.startSecond ??
-                Number.parseInt(createHash("sha1").update(spec.key).digest("hex").slice(0, 8), 16)) %
-              clip.duration;
-            return {
-              key: spec.key,
-              username: spec.username,
-              password: spec.password,
-              clip: clip.name,
-              offset: seconds * clip.fps,
-            };
-          }),
-        },
-        opts.log,
-      );
-      const rtspPort = this.rtsp.rtspPort;
-      const proc = this.rtsp;
-      void proc.exited.then((e) => {
-        // Unexpected: every camera is gone. Say so, for whoever is wondering why all streams stopped.
-        if (this.rtsp === proc)
-          opts.log?.(`rtsp-simulator exited unexpectedly (${e.signal ?? `code ${e.code}`})`);
-      });
+      const rtspPort = await this.startRtsp(chosen, clipSet, opts);
       for (const [i, { spec, clip }] of chosen.entries()) {
-        const device = new OnvifDevice({
-          host: HOST,
-          port: opts.onvifBasePort ? opts.onvifBasePort + i : 0,
-          username: spec.username,
-          password: spec.password,
-          ...(spec.onvif ? { behaviour: spec.onvif } : {}),
-          snapshot: (stream) => snapshots.get(clip[stream].path),
-          describe: (port): DeviceDescription => ({
-            deviceServiceUrl: `http://${HOST}:${port}/onvif/device_service`,
-            mediaServiceUrl: `http://${HOST}:${port}/onvif/media_service`,
-            snapshotUrl: `http://${HOST}:${port}${SNAPSHOT_PATH}`,
-            manufacturer: "Mingfang Simulator",
-            model: "SIM-IPC-2",
-            firmwareVersion: "1.0.0",
-            serialNumber: `SIM-${spec.key}`,
-            hardwareId: "sim-h264",
-            streams: (["main", "sub"] as const).map((token) => ({
-              token,
-              width: clip[token].width,
-              height: clip[token].height,
-              fps: clip.fps,
-              kbps: token === "main" ? 900 : 300,
-              rtspUrl: `rtsp://${HOST}:${rtspPort}/${spec.key}/${token}`,
-            })),
-          }),
-        });
-        await device.start();
-        this.cams.set(spec.key, {
-          spec,
-          clip,
-          device,
-          fault: "none",
-          endpoint: `urn:uuid:${uuidFromKey(spec.key)}`,
-        });
+        const port = opts.onvifBasePort ? opts.onvifBasePort + i : 0;
+        await this.startDevice(spec, clip, port, rtspPort, snapshots);
       }
-      const iface = opts.discoveryInterface ?? HOST;
-      if (iface !== false) {
-        const responder = new WsDiscoveryResponder(iface, () => this.probeMatches());
-        try {
-          await responder.start();
-          this.discovery = responder;
-        } catch (err) {
-          // The cameras still stream; only discovery is missing (e.g. UDP 3702 held without SO_REUSEADDR).
-          await responder.stop();
-          opts.log?.(`WS-Discovery responder not started on ${iface}: ${(err as Error).message}`);
-        }
-      }
+      await this.startDiscovery(opts);
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /** The one RTSP process for every camera; its port. */
+  private async startRtsp(
+    chosen: { spec: SimulatedCamera; clip: Clip }[],
+    clipSet: ClipSet,
+    opts: CameraSimulatorOptions,
+  ): Promise<number> {
+    this.rtsp = await RtspServerProcess.start(
+      {
+        host: HOST,
+        rtspPort: opts.rtspPort ?? 0,
+        clips: Object.fromEntries(
+          clipSet.clips.map((c) => [c.name, { main: c.main.path, sub: c.sub.path, fps: c.fps }]),
+        ),
+        cameras: chosen.map(({ spec, clip }) => ({
+          key: spec.key,
+          username: spec.username,
+          password: spec.password,
+          clip: clip.name,
+          offset: startSecond(spec, clip) * clip.fps,
+        })),
+      },
+      opts.log,
+    );
+    const proc = this.rtsp;
+    void proc.exited.then((e) => {
+      // Unexpected: every camera is gone. Say so, for whoever is wondering why all streams stopped.
+      if (this.rtsp === proc)
+        opts.log?.(`rtsp-simulator exited unexpectedly (${e.signal ?? `code ${e.code}`})`);
+    });
+    return proc.rtspPort;
+  }
+
+  /** A camera's ONVIF device service. */
+  private async startDevice(
+    spec: SimulatedCamera,
+    clip: Clip,
+    port: number,
+    rtspPort: number,
+    snapshots: Map<string, Buffer>,
+  ): Promise<void> {
+    const device = new OnvifDevice({
+      host: HOST,
+      port,
+      username: spec.username,
+      password: spec.password,
+      ...(spec.onvif ? { behaviour: spec.onvif } : {}),
+      snapshot: (stream) => snapshots.get(clip[stream].path),
+      describe: (devicePort) => deviceDescription(spec, clip, devicePort, rtspPort),
+    });
+    await device.start();
+    this.cams.set(spec.key, {
+      spec,
+      clip,
+      device,
+      fault: "none",
+      endpoint: `urn:uuid:${uuidFromKey(spec.key)}`,
+    });
+  }
+
+  private async startDiscovery(opts: CameraSimulatorOptions): Promise<void> {
+    const iface = opts.discoveryInterface ?? HOST;
+    if (iface === false) return;
+    const responder = new WsDiscoveryResponder(iface, () => this.probeMatches());
+    try {
+      await responder.start();
+      this.discovery = responder;
+    } catch (err) {
+      // The cameras still stream; only discovery is missing (e.g. UDP 3702 held without SO_REUSEADDR).
+      await responder.stop();
+      opts.log?.(`WS-Discovery responder not started on ${iface}: ${(err as Error).message}`);
     }
   }
 

@@ -383,6 +383,49 @@ export function sceneFilter(recipe: ClipRecipe, stream: StreamName): string {
   return parts.join(";");
 }
 
+/** The ffmpeg input and filter arguments of one stream of a recipe (before the encoder's). */
+function inputAndFilterArgs(
+  recipe: ClipRecipe,
+  stream: StreamName,
+  assetDir: string,
+): { input: string[]; filter: string[] } {
+  const src = recipe.source;
+  if (src.kind === "rendered") {
+    return {
+      input: [
+        "-i",
+        `${assetDir}/${recipe.name}.background.svg`,
+        ...src.layers.flatMap((l) => ["-i", l.image ?? `${assetDir}/${recipe.name}.${l.name}.svg`]),
+      ],
+      // One filter thread: the noise and the overlays give the same bytes every time.
+      filter: ["-filter_complex_threads", "1", "-filter_complex", sceneFilter(recipe, stream), "-map", "[v]"],
+    };
+  }
+  const input =
+    src.kind === "video"
+      ? ["-ss", String(src.start), "-t", String(src.duration), "-i", src.path]
+      : ["-loop", "1", "-framerate", String(recipe.fps), "-t", String(src.duration), "-i", src.path];
+  return { input, filter: ["-vf", videoFilter(recipe, stream)] };
+}
+
+/**
+ * H.264 as a camera sends it, made reproducible: one thread, a keyframe every second, no B-frames,
+ * bit-exact, no metadata; MP4 with the index in front.
+ */
+function encoderArgs(recipe: ClipRecipe, stream: StreamName): string[] {
+  const p = recipe[stream];
+  const gop = String(recipe.fps);
+  return [
+    ...["-frames:v", String(recipe.source.duration * recipe.fps)],
+    ...["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main"],
+    ...["-threads", "1", "-x264-params", "threads=1:lookahead-threads=1:sliced-threads=0"],
+    ...["-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"],
+    ...["-b:v", `${p.kbps}k`, "-maxrate", `${Math.round(p.kbps * 1.5)}k`, "-bufsize", `${p.kbps * 2}k`],
+    ...["-r", String(recipe.fps), "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"],
+    ...["-movflags", "+faststart", "-f", "mp4"],
+  ];
+}
+
 /**
  * The ffmpeg arguments that encode one stream of one recipe to `outPath` (progress on stdout). A rendered
  * recipe's SVG files (`sceneAssets`) are read from `assetDir`.
@@ -394,90 +437,9 @@ export function buildClipEncodeArgs(
   assetDir = ".",
 ): string[] {
   validateRecipe(recipe);
-  const p = recipe[stream];
-  const src = recipe.source;
-  const looped = (file: string) => [
-    "-loop",
-    "1",
-    "-framerate",
-    String(recipe.fps),
-    "-t",
-    String(src.duration),
-    "-i",
-    file,
-  ];
-  let input: string[];
-  let filter: string[];
-  if (src.kind === "rendered") {
-    input = [
-      "-i",
-      `${assetDir}/${recipe.name}.background.svg`,
-      ...src.layers.flatMap((l) => ["-i", l.image ?? `${assetDir}/${recipe.name}.${l.name}.svg`]),
-    ];
-    // One filter thread: the noise and the overlays give the same bytes every time.
-    filter = ["-filter_complex_threads", "1", "-filter_complex", sceneFilter(recipe, stream), "-map", "[v]"];
-  } else {
-    input =
-      src.kind === "video"
-        ? ["-ss", String(src.start), "-t", String(src.duration), "-i", src.path]
-        : looped(src.path);
-    filter = ["-vf", videoFilter(recipe, stream)];
-  }
-  const frames = src.duration * recipe.fps;
-  return [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
-    "-progress",
-    "pipe:1",
-    "-nostats",
-    ...input,
-    "-an",
-    "-sn",
-    "-dn",
-    ...filter,
-    "-frames:v",
-    String(frames),
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-profile:v",
-    "main",
-    "-threads",
-    "1",
-    "-x264-params",
-    "threads=1:lookahead-threads=1:sliced-threads=0",
-    "-g",
-    String(recipe.fps),
-    "-keyint_min",
-    String(recipe.fps),
-    "-sc_threshold",
-    "0",
-    "-bf",
-    "0",
-    "-b:v",
-    `${p.kbps}k`,
-    "-maxrate",
-    `${Math.round(p.kbps * 1.5)}k`,
-    "-bufsize",
-    `${p.kbps * 2}k`,
-    "-r",
-    String(recipe.fps),
-    "-fflags",
-    "+bitexact",
-    "-flags:v",
-    "+bitexact",
-    "-map_metadata",
-    "-1",
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    outPath,
-  ];
+  const { input, filter } = inputAndFilterArgs(recipe, stream, assetDir);
+  const quiet = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats"];
+  return [...quiet, ...input, "-an", "-sn", "-dn", ...filter, ...encoderArgs(recipe, stream), outPath];
 }
 
 /** Seconds of output encoded so far, from one `-progress` line (`out_time_us=…`); undefined otherwise. */

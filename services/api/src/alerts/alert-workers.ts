@@ -11,7 +11,15 @@
  *   committed but not acknowledged to Redis is a harmless duplicate;
  * - a delayed escalation lost with Redis is caught by the sweep (alerts.escalation_due_at).
  */
-import { type AlertJob, EscalationJob, type Logger, QUEUE_PREFIX, QUEUES, type Redis } from "@mingfang/core";
+import {
+  ALERT_JOB_OPTIONS,
+  type AlertJob,
+  EscalationJob,
+  type Logger,
+  QUEUE_PREFIX,
+  QUEUES,
+  type Redis,
+} from "@mingfang/core";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Value } from "typebox/value";
 import type { AlertService, IntakeOutcome } from "./alert.service.js";
@@ -32,17 +40,6 @@ export function queueConnection(redis: Redis): Redis {
     retryStrategy: (times: number) => Math.min(100 * times, 2000),
   });
 }
-
-/**
- * What a producer of alerts should use: job id = alert id (BullMQ drops a second add), retries with
- * back-off, completed jobs kept an hour for the duplicate check, failed ones a week for inspection.
- */
-export const ALERT_JOB_OPTIONS = {
-  attempts: 20,
-  backoff: { type: "exponential", delay: 500 },
-  removeOnComplete: { age: 3600, count: 50_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
 
 export interface AlertWorkersDeps {
   redis: Redis;

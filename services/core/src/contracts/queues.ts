@@ -22,6 +22,17 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const QUEUE_PREFIX = "mingfang";
 
 /**
+ * What a producer of alerts should use: job id = alert id (BullMQ drops a second add), retries with
+ * back-off, completed jobs kept an hour for the duplicate check, failed ones a week for inspection.
+ */
+export const ALERT_JOB_OPTIONS = {
+  attempts: 20,
+  backoff: { type: "exponential", delay: 500 },
+  removeOnComplete: { age: 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/**
  * Violation types. The set is data: a model's class map plus the rules decide which ones can fire.
  * `camera_offline` is raised by the API itself (camera health as compliance).
  */

@@ -1,0 +1,150 @@
+"""What the crop classifiers (glove-classifier, hat-classifier) share: the network, the augmentation, the
+training loop, the metrics, and the export to ONNX with its parity fixture.
+
+Imported by models/glove-classifier/train.py and models/hat-classifier/train.py (which put this folder on
+sys.path). Needs Debian's python3-torch and python3-numpy.
+"""
+
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SIZE = 64
+PARITY_FORMULA = "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]"
+
+
+class CropNet(nn.Module):
+    """4 conv blocks (16-32-64-96) → global average → 2 logits; softmax in the exported graph."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+
+        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 96))
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(96, 2)
+
+    def forward(self, x):
+        x = (x - 0.5) / 0.25
+        x = self.features(x)
+        x = x.mean(dim=(2, 3))
+        return self.fc(self.drop(x))
+
+
+class Exported(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, image):
+        return F.softmax(self.net(image), dim=1)
+
+
+def augment(x, rng):
+    """Flips, brightness/contrast, slight saturation change (no hue shift: skin colour is a real cue)."""
+    x = x.clone()
+    n = x.shape[0]
+    flip = torch.from_numpy(rng.random(n) < 0.5)
+    x[flip] = x[flip].flip(3)
+    vflip = torch.from_numpy(rng.random(n) < 0.2)
+    x[vflip] = x[vflip].flip(2)
+    b = torch.from_numpy(rng.uniform(-0.15, 0.15, (n, 1, 1, 1)).astype(np.float32))
+    c = torch.from_numpy(rng.uniform(0.75, 1.25, (n, 1, 1, 1)).astype(np.float32))
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * c + mean + b
+    gray = x.mean(dim=1, keepdim=True)
+    s = torch.from_numpy(rng.uniform(0.7, 1.2, (n, 1, 1, 1)).astype(np.float32))
+    x = gray + (x - gray) * s
+    return x.clamp(0, 1)
+
+
+def metrics(y, p, classes):
+    """Precision, recall and support per class, accuracy, and the confusion matrix of two classes."""
+    out = {}
+    for k, name in enumerate(classes):
+        tp = int(((p == k) & (y == k)).sum())
+        fp = int(((p == k) & (y != k)).sum())
+        fn = int(((p != k) & (y == k)).sum())
+        out[name] = {
+            "precision": round(tp / max(1, tp + fp), 3),
+            "recall": round(tp / max(1, tp + fn), 3),
+            "support": int((y == k).sum()),
+        }
+    out["accuracy"] = round(float((p == y).mean()), 3)
+    out["confusion[true][pred]"] = [[int(((y == a) & (p == b)).sum()) for b in range(2)] for a in range(2)]
+    return out
+
+
+def predict(net, x):
+    net.eval()
+    with torch.no_grad():
+        return torch.cat([F.softmax(net(torch.from_numpy(x[i : i + 256])), 1) for i in range(0, len(x), 256)]).numpy()
+
+
+def train(x_tr, y_tr, x_va, y_va, epochs, seed):
+    """AdamW with a one-cycle schedule, class-weighted cross-entropy; keeps the epoch best on validation."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = CropNet()
+    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * ((len(x_tr) + 63) // 64))
+    counts = np.bincount(y_tr, minlength=2)
+    weight = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32)
+    best = (-1, None)
+    xt = torch.from_numpy(x_tr)
+    yt = torch.from_numpy(y_tr)
+    for epoch in range(epochs):
+        net.train()
+        order = torch.from_numpy(rng.permutation(len(x_tr)))
+        for i in range(0, len(order), 64):
+            idx = order[i : i + 64]
+            loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        acc = float((predict(net, x_va).argmax(1) == y_va).mean())
+        print(f"epoch {epoch + 1}/{epochs} val accuracy {acc:.3f}", flush=True)
+        if acc >= best[0]:
+            best = (acc, {k: v.clone() for k, v in net.state_dict().items()})
+    net.load_state_dict(best[1])
+    return net, best[0]
+
+
+def parity_inputs(n=4):
+    """Fixed inputs that models/classifiers.test.ts rebuilds in JS: ((n*7 + c*13 + y*3 + x*5) % 17) / 16."""
+    n_, c, y, x = np.meshgrid(np.arange(n), np.arange(3), np.arange(SIZE), np.arange(SIZE), indexing="ij")
+    return (((n_ * 7 + c * 13 + y * 3 + x * 5) % 17) / 16).astype(np.float32)
+
+
+def export_onnx(net, out_dir, onnx_name):
+    """Writes the softmax graph (input `image`, output `probs`, free batch) to out_dir/onnx_name and
+    parity-fixture.json (its PyTorch outputs on parity_inputs()) beside it; returns the ONNX path."""
+    exported = Exported(net).eval()
+    onnx_path = os.path.join(out_dir, onnx_name)
+    torch.onnx.export(
+        exported,
+        torch.zeros(1, 3, SIZE, SIZE),
+        onnx_path,
+        input_names=["image"],
+        output_names=["probs"],
+        dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
+        opset_version=13,
+    )
+    with torch.no_grad():
+        ref = exported(torch.from_numpy(parity_inputs())).numpy()
+    json.dump({"formula": PARITY_FORMULA, "probs": ref.round(6).tolist()}, open(os.path.join(out_dir, "parity-fixture.json"), "w"), indent=1)
+    return onnx_path
+
+
+def write_card(path, card):
+    """The model card as JSON, with a final newline."""
+    with open(path, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
