@@ -74,13 +74,8 @@ const seen = { key: new Set(), licenceNo: new Set(), name: new Set(), phone: new
 const perStation = new Map();
 const demoStations = [];
 
-data.workshops.forEach((w, i) => {
-  const at = `workshops[${i}]${w?.key ? ` (${w.key})` : ""}`;
-  if (!w || typeof w !== "object") {
-    fail(`${at}: not an object`);
-    return;
-  }
-
+/** Required strings, unique fields. */
+function checkFields(w, at) {
   for (const f of [
     "key",
     "station",
@@ -99,26 +94,32 @@ data.workshops.forEach((w, i) => {
     if (seen[f].has(w[f])) fail(`${at}: duplicate ${f} "${w[f]}"`);
     seen[f].add(w[f]);
   }
+}
 
+/** The station exists in Annex 1; the key, address and name follow it. */
+function checkStation(w, at) {
   const station = stations.get(w.station);
   if (!station) {
     fail(`${at}: unknown station "${w.station}" (not in annex1)`);
-  } else {
-    const list = perStation.get(w.station) ?? [];
-    list.push(w);
-    perStation.set(w.station, list);
-    const prefix = station.pinyin.toLowerCase();
-    if (typeof w.key === "string" && !new RegExp(`^${prefix}-\\d{2}$`).test(w.key)) {
-      fail(`${at}: key must be "${prefix}-NN" for ${w.station}`);
-    }
-    const town = STATION_TOWNS[w.station];
-    if (typeof w.address === "string" && !w.address.startsWith(`济南市章丘区${town}`)) {
-      fail(`${at}: address must start with "济南市章丘区${town}"`);
-    }
-    if (typeof w.name === "string" && !w.name.includes(town))
-      fail(`${at}: name should contain the town "${town}"`);
+    return;
   }
+  const list = perStation.get(w.station) ?? [];
+  list.push(w);
+  perStation.set(w.station, list);
+  const prefix = station.pinyin.toLowerCase();
+  if (typeof w.key === "string" && !new RegExp(`^${prefix}-\\d{2}$`).test(w.key)) {
+    fail(`${at}: key must be "${prefix}-NN" for ${w.station}`);
+  }
+  const town = STATION_TOWNS[w.station];
+  if (typeof w.address === "string" && !w.address.startsWith(`济南市章丘区${town}`)) {
+    fail(`${at}: address must start with "济南市章丘区${town}"`);
+  }
+  if (typeof w.name === "string" && !w.name.includes(town))
+    fail(`${at}: name should contain the town "${town}"`);
+}
 
+/** Enumerations, flags, formats and ranges. */
+function checkValues(w, at) {
   if (!CATEGORIES.includes(w.category))
     fail(`${at}: category "${w.category}" not one of ${CATEGORIES.join("/")}`);
   if (!RISK_LEVELS.includes(w.riskLevel))
@@ -133,14 +134,16 @@ data.workshops.forEach((w, i) => {
   if (!Number.isInteger(w.employees) || w.employees < EMP_MIN || w.employees > EMP_MAX) {
     fail(`${at}: employees must be an integer ${EMP_MIN}..${EMP_MAX}`);
   }
-
   const wh = w.workingHours;
   if (!wh || !TIME_RE.test(wh.start ?? "") || !TIME_RE.test(wh.end ?? "")) {
     fail(`${at}: workingHours.start/end must be "HH:MM"`);
   } else if (wh.start >= wh.end) {
     fail(`${at}: workingHours.start ${wh.start} must be before end ${wh.end}`);
   }
+}
 
+/** The cameras: count, names, areas, which may be public, and the areas a workshop needs. */
+function checkCameras(w, at) {
   const cams = Array.isArray(w.cameras) ? w.cameras : [];
   if (!Array.isArray(w.cameras) || cams.length < CAMERAS_MIN || cams.length > CAMERAS_MAX) {
     fail(`${at}: must have ${CAMERAS_MIN}..${CAMERAS_MAX} cameras (has ${cams.length})`);
@@ -169,6 +172,18 @@ data.workshops.forEach((w, i) => {
       fail(`${at}: demo site needs a public 加工车间 camera`);
     }
   }
+}
+
+data.workshops.forEach((w, i) => {
+  const at = `workshops[${i}]${w?.key ? ` (${w.key})` : ""}`;
+  if (!w || typeof w !== "object") {
+    fail(`${at}: not an object`);
+    return;
+  }
+  checkFields(w, at);
+  checkStation(w, at);
+  checkValues(w, at);
+  checkCameras(w, at);
 });
 
 // Per-station counts must equal Annex 1, and keys must run 01..N within each station.
