@@ -36,6 +36,49 @@ export interface ListState {
   arrived: (alerts: AlertView[]) => void;
 }
 
+/** What an event means for the page shown. */
+type EventEffect = "ignore" | "elsewhere" | "created" | "updated" | "reload";
+
+function effectOf(e: ServerEvent, id: string, list: ListState): EventEffect {
+  const shown = list.items.value.some((a) => a.id === id);
+  const matches = matchesFilter(e.payload as unknown as FilterableAlert, list.filter.value);
+  if (!shown && !matches) return "ignore";
+  if (e.kind === "alert.created" && !shown) return list.page.value !== 1 ? "elsewhere" : "created";
+  // An older alert that now matches the filter (it was acknowledged, escalated…): where it goes and
+  // whether the total grows is the server's answer.
+  return shown ? "updated" : "reload";
+}
+
+/** Fetches the changed alerts, merges them into the page shown; returns those that arrived. */
+async function fetchEach(list: ListState, ids: string[], created: string[]): Promise<AlertView[]> {
+  const gone: string[] = [];
+  const got = await Promise.all(
+    ids.map((id) =>
+      alertsApi.get(id).catch((err) => {
+        if (err instanceof ApiError && err.status === 404) gone.push(id);
+        return null;
+      }),
+    ),
+  );
+  const fetched = got.filter((a): a is AlertView => a !== null);
+  const items = list.items.value;
+  const shown = new Set(items.map((a) => a.id));
+  const keep = fetched.filter((a) => shown.has(a.id) || matchesFilter(a, list.filter.value));
+  const added = countNew(items, keep);
+  const base = items.filter((a) => !gone.includes(a.id));
+  list.total.value -= items.length - base.length;
+  list.items.value = mergeAlerts(base, keep, list.page.value === 1 ? list.pageSize.value : undefined);
+  list.total.value += added;
+  return keep.filter((a) => created.includes(a.id) && !shown.has(a.id));
+}
+
+/** Reloads the page; returns the created alerts it brought. */
+async function reloadPage(list: ListState, created: string[]): Promise<AlertView[]> {
+  const before = new Set(list.items.value.map((a) => a.id));
+  await list.load();
+  return list.items.value.filter((a) => created.includes(a.id) && !before.has(a.id));
+}
+
 export function liveAlertMerger(list: ListState) {
   const pendingCreated = new Set<string>();
   const pendingUpdated = new Set<string>();
@@ -45,23 +88,16 @@ export function liveAlertMerger(list: ListState) {
   function onEvent(e: ServerEvent) {
     const id = payloadAlertId(e.payload);
     if (!id) return;
-    const shown = list.items.value.some((a) => a.id === id);
-    const matches = matchesFilter(e.payload as unknown as FilterableAlert, list.filter.value);
-    if (!shown && !matches) return;
-    if (e.kind === "alert.created" && !shown) {
-      if (list.page.value !== 1) {
-        list.newElsewhere.value++;
-        list.total.value++;
-        return;
-      }
-      pendingCreated.add(id);
-    } else if (shown) {
-      pendingUpdated.add(id);
-    } else {
-      // An older alert that now matches the filter (it was acknowledged, escalated…): where it goes and
-      // whether the total grows is the server's answer.
-      reloadNeeded = true;
+    const effect = effectOf(e, id, list);
+    if (effect === "ignore") return;
+    if (effect === "elsewhere") {
+      list.newElsewhere.value++;
+      list.total.value++;
+      return;
     }
+    if (effect === "created") pendingCreated.add(id);
+    else if (effect === "updated") pendingUpdated.add(id);
+    else reloadNeeded = true;
     if (!timer) timer = setTimeout(() => void flush(), FLUSH_MS);
   }
 
@@ -69,44 +105,12 @@ export function liveAlertMerger(list: ListState) {
     timer = null;
     const created = [...pendingCreated];
     const ids = [...new Set([...created, ...pendingUpdated])];
-    pendingCreated.clear();
-    pendingUpdated.clear();
     const reload = reloadNeeded;
-    reloadNeeded = false;
-    if (reload || ids.length > MAX_FETCH_PER_FLUSH) await reloadPage(created);
-    else if (ids.length > 0) await fetchEach(ids, created);
-  }
-
-  async function reloadPage(created: string[]) {
-    const before = new Set(list.items.value.map((a) => a.id));
-    await list.load();
-    announce(list.items.value.filter((a) => created.includes(a.id) && !before.has(a.id)));
-  }
-
-  async function fetchEach(ids: string[], created: string[]) {
-    const gone: string[] = [];
-    const got = await Promise.all(
-      ids.map((id) =>
-        alertsApi.get(id).catch((err) => {
-          if (err instanceof ApiError && err.status === 404) gone.push(id);
-          return null;
-        }),
-      ),
-    );
-    const fetched = got.filter((a): a is AlertView => a !== null);
-    const items = list.items.value;
-    const shown = new Set(items.map((a) => a.id));
-    const keep = fetched.filter((a) => shown.has(a.id) || matchesFilter(a, list.filter.value));
-    const added = countNew(items, keep);
-    const base = items.filter((a) => !gone.includes(a.id));
-    list.total.value -= items.length - base.length;
-    list.items.value = mergeAlerts(base, keep, list.page.value === 1 ? list.pageSize.value : undefined);
-    list.total.value += added;
-    announce(keep.filter((a) => created.includes(a.id) && !shown.has(a.id)));
-  }
-
-  function announce(alerts: AlertView[]) {
-    if (alerts.length > 0) list.arrived(alerts);
+    clear();
+    let arrived: AlertView[] = [];
+    if (reload || ids.length > MAX_FETCH_PER_FLUSH) arrived = await reloadPage(list, created);
+    else if (ids.length > 0) arrived = await fetchEach(list, ids, created);
+    if (arrived.length > 0) list.arrived(arrived);
   }
 
   function clear() {
