@@ -11,6 +11,7 @@ import {
   type AlertState,
   type AlertView,
   ackLimitMs,
+  alertActionPermission,
   authorize,
   availableAlertActions,
   type Db,
@@ -191,11 +192,7 @@ export function alertActionsFor(
   viewer?: Principal,
 ): AlertAction[] {
   return availableAlertActions(r.status as AlertState).filter(
-    (a) =>
-      !viewer ||
-      authorize(viewer, a === "open_case" ? "case.create" : "alert.acknowledge", {
-        stationId: r.station_id,
-      }) === "allow",
+    (a) => !viewer || authorize(viewer, alertActionPermission(a), { stationId: r.station_id }) === "allow",
   );
 }
 
