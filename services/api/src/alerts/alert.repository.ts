@@ -1,6 +1,12 @@
 /** Alert rows: reads with their camera, workshop and case, the cooldown look-up, and state updates. */
-import { type AlertListQuery, type Db, type ListScope, OPEN_ALERT_STATES } from "@mingfang/core";
-import { sql } from "kysely";
+import {
+  type AlertListQuery,
+  type Database,
+  type Db,
+  type ListScope,
+  OPEN_ALERT_STATES,
+} from "@mingfang/core";
+import { sql, type Updateable } from "kysely";
 import type { Executor } from "../events/event-bus.js";
 
 export interface AlertRecord {
@@ -46,6 +52,15 @@ export interface CameraContext {
   working_hours: unknown;
   enabled: boolean;
 }
+
+/** The file (evidence or undrawn frame) stored for an alert, or none. */
+export interface StoredFile {
+  path: string | null;
+  sha: string | null;
+}
+
+/** The columns a lifecycle step changes. */
+export type AlertStatePatch = Updateable<Database["alerts"]>;
 
 export class AlertRepository {
   constructor(readonly db: Db) {}
@@ -198,6 +213,87 @@ export class AlertRepository {
       .where("escalation_due_at", "<=", now)
       .orderBy("escalation_due_at")
       .limit(limit)
+      .execute();
+  }
+
+  /** Records a detection folded into an open alert, and counts it on that alert. */
+  async fold(exec: Executor, f: { jobId: string; into: string; capturedAt: Date; now: Date }): Promise<void> {
+    await exec
+      .insertInto("alert_folds")
+      .values({ job_id: f.jobId, alert_id: f.into, captured_at: f.capturedAt })
+      .execute();
+    await exec
+      .updateTable("alerts")
+      .set((eb) => ({
+        repeat_count: eb("repeat_count", "+", 1),
+        last_seen_at: f.capturedAt,
+        updated_at: f.now,
+      }))
+      .where("id", "=", f.into)
+      .execute();
+  }
+
+  /** Inserts a new alert (the record as intake built it, plus its undrawn frame). */
+  async insert(exec: Executor, r: AlertRecord, frame: StoredFile): Promise<void> {
+    await exec
+      .insertInto("alerts")
+      .values({
+        id: r.id,
+        camera_id: r.camera_id,
+        workshop_id: r.workshop_id,
+        station_id: r.station_id,
+        type: r.type,
+        confidence: r.confidence,
+        boxes: JSON.stringify(r.boxes),
+        grade: r.grade,
+        status: r.status,
+        captured_at: r.captured_at,
+        evidence_path: r.evidence_path,
+        evidence_sha256: r.evidence_sha256,
+        frame_path: frame.path,
+        frame_sha256: frame.sha,
+        area: r.area,
+        model: r.model,
+        zone: r.zone,
+        escalation_due_at: r.escalation_due_at,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+      })
+      .execute();
+  }
+
+  /** Status and station of an alert, row-locked until the transaction ends. */
+  lockState(exec: Executor, id: string): Promise<{ status: string; station_id: number } | undefined> {
+    return exec
+      .selectFrom("alerts")
+      .select(["status", "station_id"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  /** What the escalation check reads of an alert, row-locked until the transaction ends. */
+  lockForEscalation(exec: Executor, id: string) {
+    return exec
+      .selectFrom("alerts")
+      .select(["status", "station_id", "escalated_at", "grade", "escalation_due_at"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  async update(exec: Executor, id: string, patch: AlertStatePatch): Promise<void> {
+    await exec.updateTable("alerts").set(patch).where("id", "=", id).execute();
+  }
+
+  /** The open camera_offline alerts of a camera (resolved when it is back). */
+  openCameraOffline(cameraId: number): Promise<{ id: string }[]> {
+    return this.db
+      .selectFrom("alerts")
+      .select("id")
+      .where("camera_id", "=", cameraId)
+      .where("type", "=", "camera_offline")
+      .where("status", "in", ["new", "acknowledged"])
       .execute();
   }
 }

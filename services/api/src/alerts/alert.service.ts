@@ -11,6 +11,7 @@ import {
   type AlertState,
   type AlertView,
   ackLimitMs,
+  alertActionPermission,
   authorize,
   availableAlertActions,
   type Db,
@@ -27,7 +28,14 @@ import { Value } from "typebox/value";
 import { HttpError } from "../errors.js";
 import type { EventBus, Executor } from "../events/event-bus.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
-import { type AlertRecord, AlertRepository, type CameraContext } from "./alert.repository.js";
+import {
+  type AlertRecord,
+  AlertRepository,
+  type AlertStatePatch,
+  type CameraContext,
+  type StoredFile,
+} from "./alert.repository.js";
+import { alertEventPayload, alertView } from "./alert.views.js";
 import type { AlertsOptions } from "./alerts.options.js";
 import { EvidenceError, type EvidenceStore } from "./evidence.store.js";
 
@@ -65,34 +73,127 @@ export function verifyEvidenceToken(key: Buffer, alertId: string, token: string,
   return safeEqualHex(m[2]!, hmacHex(key, `evidence:${alertId}:${exp}`)) && exp * 1000 > now;
 }
 
-/** The event payload of an alert: enough for a console to show it without asking. */
-export function alertEventPayload(r: AlertRecord): Record<string, unknown> {
+/** Checks an alert job from the queue: the job, or the outcome that rejects it. Pure. */
+export function checkAlertJob(
+  data: unknown,
+): { ok: true; job: AlertJob } | { ok: false; outcome: Extract<IntakeOutcome, { outcome: "rejected" }> } {
+  const reject = (alertId: string | null, reason: string) =>
+    ({ ok: false, outcome: { outcome: "rejected", alertId, reason } }) as const;
+  if (!Value.Check(AlertJob, data)) {
+    const first = [...Value.Errors(AlertJob, data)][0];
+    const id = typeof (data as { id?: unknown })?.id === "string" ? (data as { id: string }).id : null;
+    return reject(id, `invalid payload: ${first?.instancePath ?? ""} ${first?.message ?? ""}`);
+  }
+  const job = data as AlertJob;
+  if (!TYPE_PATTERN.test(job.type)) return reject(job.id, `bad type '${job.type}'`);
+  if (job.evidenceJpeg && !job.evidenceSha256) return reject(job.id, "evidence without its SHA-256");
+  if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64)
+    return reject(job.id, "evidence larger than 8 MB");
+  if (job.frameJpeg && !job.frameSha256) return reject(job.id, "frame without its SHA-256");
+  if (job.frameJpeg && job.frameJpeg.length > MAX_EVIDENCE_BASE64)
+    return reject(job.id, "frame larger than 8 MB");
+  return { ok: true, job };
+}
+
+/**
+ * The bytes of the evidence (boxes drawn) or of the undrawn frame the job carries, or null when it
+ * carries none. The only place that knows how the job carries them (base64 inside the job today).
+ */
+export async function jobImageBytes(job: AlertJob, kind: "evidence" | "frame"): Promise<Buffer | null> {
+  const b64 = kind === "evidence" ? job.evidenceJpeg : job.frameJpeg;
+  return b64 ? Buffer.from(b64, "base64") : null;
+}
+
+/** What one intake knows once its job is checked and its files are stored. */
+export interface IntakeStep {
+  job: AlertJob;
+  cam: CameraContext;
+  capturedAt: Date;
+  now: Date;
+  evidence: StoredFile;
+  frame: StoredFile;
+}
+
+/** What the intake transaction did, and what is left to do after its commit. */
+interface Recorded {
+  outcome: IntakeOutcome;
+  /** A redelivery of a detection that was folded: its files are dropped like the fold's. */
+  duplicateOfFold: boolean;
+  escalation?: { grade: number; dueAt: Date };
+}
+
+/** The record of a new alert as intake inserts it (and publishes it). Pure. */
+export function newAlertRecord(s: IntakeStep, grade: number, dueAt: Date): AlertRecord {
+  const { job, cam, now } = s;
   return {
-    id: r.id,
-    cameraId: r.camera_id,
-    cameraName: r.camera_name,
-    workshopId: r.workshop_id,
-    workshopName: r.workshop_name,
-    stationId: r.station_id,
-    type: r.type,
-    area: r.area,
-    grade: r.grade,
-    status: r.status,
-    confidence: r.confidence,
-    capturedAt: iso(r.captured_at),
-    createdAt: iso(r.created_at),
-    repeatCount: r.repeat_count,
-    escalatedAt: iso(r.escalated_at),
-    acknowledgedAt: iso(r.acknowledged_at),
-    caseId: r.case_id,
+    id: job.id,
+    camera_id: cam.id,
+    camera_name: cam.name,
+    workshop_id: cam.workshop_id,
+    workshop_name: cam.workshop_name,
+    station_id: cam.station_id,
+    type: job.type,
+    area: cam.area,
+    grade,
+    status: "new",
+    confidence: job.confidence,
+    boxes: job.boxes,
+    model: job.model ?? null,
+    zone: job.zone ?? null,
+    captured_at: s.capturedAt,
+    created_at: now,
+    updated_at: now,
+    repeat_count: 0,
+    last_seen_at: null,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    ack_note: null,
+    escalation_due_at: dueAt,
+    escalated_at: null,
+    closed_by: null,
+    closed_at: null,
+    close_note: null,
+    evidence_path: s.evidence.path,
+    evidence_sha256: s.evidence.sha,
+    case_id: null,
   };
 }
 
-function iso(d: Date | string | null): string | null {
-  return d === null ? null : new Date(d).toISOString();
+/**
+ * The columns a lifecycle transition sets: the new status; the acknowledgement (by an `acknowledge`,
+ * with its note, or by a transition that counts as one); the closing (any state but `acknowledged`).
+ * Pure.
+ */
+export function alertTransitionPatch(
+  t: { to: AlertState; acknowledges: boolean },
+  action: AlertAction,
+  actorId: number | null,
+  note: string | null,
+  now: Date,
+): AlertStatePatch {
+  const closing = t.to !== "acknowledged";
+  return {
+    status: t.to,
+    updated_at: now,
+    ...(t.acknowledges || action === "acknowledge"
+      ? {
+          acknowledged_by: actorId,
+          acknowledged_at: now,
+          ...(action === "acknowledge" ? { ack_note: note } : {}),
+        }
+      : {}),
+    ...(closing ? { closed_by: actorId, closed_at: now, close_note: note } : {}),
+  };
 }
-function isoReq(d: Date | string): string {
-  return new Date(d).toISOString();
+
+/** The actions of an alert a viewer may take (all of them without a viewer). Pure. */
+export function alertActionsFor(
+  r: Pick<AlertRecord, "status" | "station_id">,
+  viewer?: Principal,
+): AlertAction[] {
+  return availableAlertActions(r.status as AlertState).filter(
+    (a) => !viewer || authorize(viewer, alertActionPermission(a), { stationId: r.station_id }) === "allow",
+  );
 }
 
 export interface AlertServiceDeps {
@@ -122,199 +223,133 @@ export class AlertService {
    * database or the disk failed), so BullMQ retries it.
    */
   async intake(data: unknown): Promise<IntakeOutcome> {
-    if (!Value.Check(AlertJob, data)) {
-      const first = [...Value.Errors(AlertJob, data)][0];
-      const id = typeof (data as { id?: unknown })?.id === "string" ? (data as { id: string }).id : null;
-      return {
-        outcome: "rejected",
-        alertId: id,
-        reason: `invalid payload: ${first?.instancePath ?? ""} ${first?.message ?? ""}`,
-      };
-    }
-    const job = data as AlertJob;
-    if (!TYPE_PATTERN.test(job.type))
-      return { outcome: "rejected", alertId: job.id, reason: `bad type '${job.type}'` };
-    if (job.evidenceJpeg && !job.evidenceSha256) {
-      return { outcome: "rejected", alertId: job.id, reason: "evidence without its SHA-256" };
-    }
-    if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64) {
-      return { outcome: "rejected", alertId: job.id, reason: "evidence larger than 8 MB" };
-    }
-    if (job.frameJpeg && !job.frameSha256) {
-      return { outcome: "rejected", alertId: job.id, reason: "frame without its SHA-256" };
-    }
-    if (job.frameJpeg && job.frameJpeg.length > MAX_EVIDENCE_BASE64) {
-      return { outcome: "rejected", alertId: job.id, reason: "frame larger than 8 MB" };
-    }
-    const { bus, options } = this.deps;
+    const checked = checkAlertJob(data);
+    if (!checked.ok) return checked.outcome;
+    const job = checked.job;
     // (The duplicate check is inside the transaction: a redelivered job rewrites the same evidence file
     // with the same bytes, then stops there.)
     const cam = await this.cameraContext(job.cameraId);
     if (!cam) return { outcome: "rejected", alertId: job.id, reason: `unknown camera ${job.cameraId}` };
     const capturedAt = new Date(job.capturedAt);
+    const files = await this.storeFiles(job, cam, capturedAt);
+    if (!files.ok) return files.outcome;
+    const now = new Date();
+    const step: IntakeStep = { job, cam, capturedAt, now, ...files };
+    // The escalation job is scheduled after the commit; if this process dies in between, the escalation
+    // sweep finds the alert by its escalation_due_at.
+    const result = await this.deps.bus.transaction((trx) => this.record(trx, step));
+    await this.afterCommit(step, result);
+    return result.outcome;
+  }
 
-    // The evidence (boxes drawn), then the undrawn frame (for training sets), each checked against its
-    // SHA-256; either one not matching rejects the alert, and nothing of it stays on disk.
+  /**
+   * The evidence (boxes drawn), then the undrawn frame (for training sets), each checked against its
+   * SHA-256; either one not matching rejects the alert, and nothing of it stays on disk.
+   */
+  private async storeFiles(
+    job: AlertJob,
+    cam: CameraContext,
+    capturedAt: Date,
+  ): Promise<{ ok: true; evidence: StoredFile; frame: StoredFile } | { ok: false; outcome: IntakeOutcome }> {
+    const store = this.deps.evidence;
     const files = [
-      { kind: "evidence", b64: job.evidenceJpeg, sha: job.evidenceSha256, rel: this.deps.evidence.relPath },
-      { kind: "frame", b64: job.frameJpeg, sha: job.frameSha256, rel: this.deps.evidence.framePath },
+      { kind: "evidence", sha: job.evidenceSha256, rel: store.relPath },
+      { kind: "frame", sha: job.frameSha256, rel: store.framePath },
     ] as const;
-    const stored: { path: string | null; sha: string | null }[] = [];
+    const stored: StoredFile[] = [];
     for (const f of files) {
-      if (!f.b64) {
+      const bytes = await jobImageBytes(job, f.kind);
+      if (!bytes) {
         stored.push({ path: null, sha: null });
         continue;
       }
-      const rel = f.rel.call(this.deps.evidence, cam.station_id, capturedAt, job.id);
+      const rel = f.rel.call(store, cam.station_id, capturedAt, job.id);
       try {
-        stored.push({
-          path: rel,
-          sha: await this.deps.evidence.write(rel, Buffer.from(f.b64, "base64"), f.sha),
-        });
+        stored.push({ path: rel, sha: await store.write(rel, bytes, f.sha) });
       } catch (err) {
-        for (const s of stored) if (s.path) await this.deps.evidence.remove(s.path).catch(() => {});
+        await this.removeFiles(stored);
         if (err instanceof EvidenceError && err.code === "hash_mismatch") {
-          return { outcome: "rejected", alertId: job.id, reason: `${f.kind}: ${err.message}` };
+          return {
+            ok: false,
+            outcome: { outcome: "rejected", alertId: job.id, reason: `${f.kind}: ${err.message}` },
+          };
         }
         throw err;
       }
     }
-    const [{ path: evidencePath, sha: evidenceSha }, { path: framePath, sha: frameSha }] = stored as [
-      { path: string | null; sha: string | null },
-      { path: string | null; sha: string | null },
-    ];
+    return { ok: true, evidence: stored[0]!, frame: stored[1]! };
+  }
 
-    const now = new Date();
-    let escalation: { grade: number; dueAt: Date } | null = null;
-    let duplicateOfFold = false;
-    // The escalation job is scheduled after the commit; if this process dies in between, the escalation
-    // sweep finds the alert by its escalation_due_at.
-    const result = await bus.transaction(async (trx): Promise<IntakeOutcome> => {
-      await this.repo.lockCamera(trx, cam.id);
-      const taken = await this.repo.taken(job.id, trx);
-      if (taken) {
-        duplicateOfFold = taken === "folded";
-        return { outcome: "duplicate", alertId: job.id };
-      }
-      if (options.cooldownMinutes > 0) {
-        const open = await this.repo.openAlertFor(
-          trx,
-          cam.id,
-          job.type,
-          new Date(now.getTime() - options.cooldownMinutes * 60_000),
-        );
-        if (open) {
-          await trx
-            .insertInto("alert_folds")
-            .values({ job_id: job.id, alert_id: open.id, captured_at: capturedAt })
-            .execute();
-          await trx
-            .updateTable("alerts")
-            .set((eb) => ({
-              repeat_count: eb("repeat_count", "+", 1),
-              last_seen_at: capturedAt,
-              updated_at: now,
-            }))
-            .where("id", "=", open.id)
-            .execute();
-          return { outcome: "folded", alertId: job.id, into: open.id };
-        }
-      }
-      const policy = options.gradePolicy;
-      const recent = await this.repo.countRecent(
-        trx,
-        cam.workshop_id,
-        job.type,
-        new Date(now.getTime() - policy.repetition.windowHours * 3600_000),
-      );
-      const grade = gradeAlert({ type: job.type, area: cam.area, recentSameType: recent }, policy);
-      const dueAt = new Date(now.getTime() + ackLimitMs(grade, policy));
-      await trx
-        .insertInto("alerts")
-        .values({
-          id: job.id,
-          camera_id: cam.id,
-          workshop_id: cam.workshop_id,
-          station_id: cam.station_id,
-          type: job.type,
-          confidence: job.confidence,
-          boxes: JSON.stringify(job.boxes),
-          grade,
-          status: "new",
-          captured_at: capturedAt,
-          evidence_path: evidencePath,
-          evidence_sha256: evidenceSha,
-          frame_path: framePath,
-          frame_sha256: frameSha,
-          area: cam.area,
-          model: job.model ?? null,
-          zone: job.zone ?? null,
-          escalation_due_at: dueAt,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await new AuditRepository(trx as unknown as Db).record({
-        actorId: null,
-        actorUsername: SYSTEM.username,
-        action: "alert.intake",
-        targetType: "alert",
-        targetId: job.id,
-        stationId: cam.station_id,
-        detail: { cameraId: cam.id, type: job.type, grade, confidence: job.confidence },
-      });
-      const rec: AlertRecord = {
-        id: job.id,
-        camera_id: cam.id,
-        camera_name: cam.name,
-        workshop_id: cam.workshop_id,
-        workshop_name: cam.workshop_name,
-        station_id: cam.station_id,
-        type: job.type,
-        area: cam.area,
-        grade,
-        status: "new",
-        confidence: job.confidence,
-        boxes: job.boxes,
-        model: job.model ?? null,
-        zone: job.zone ?? null,
-        captured_at: capturedAt,
-        created_at: now,
-        updated_at: now,
-        repeat_count: 0,
-        last_seen_at: null,
-        acknowledged_by: null,
-        acknowledged_at: null,
-        ack_note: null,
-        escalation_due_at: dueAt,
-        escalated_at: null,
-        closed_by: null,
-        closed_at: null,
-        close_note: null,
-        evidence_path: evidencePath,
-        evidence_sha256: evidenceSha,
-        case_id: null,
-      };
-      const { seq } = await bus.publish(trx, "alert.created", cam.station_id, alertEventPayload(rec));
-      escalation = { grade, dueAt };
-      return { outcome: "created", alertId: job.id, seq };
-    });
-    if (result.outcome === "created" && escalation) {
-      const { grade, dueAt } = escalation as { grade: number; dueAt: Date };
-      {
-        const delay = Math.max(0, dueAt.getTime() - Date.now());
-        await this.deps.scheduleEscalation(job.id, grade, delay).catch((err: Error) => {
-          this.log.warn(
-            { err: err.message, alertId: job.id },
-            "escalation not scheduled; the sweep will catch it",
-          );
-        });
-      }
-    } else if (result.outcome === "folded" || duplicateOfFold) {
-      // A folded detection (or its redelivery) keeps no evidence file of its own.
-      for (const p of [evidencePath, framePath]) if (p) await this.deps.evidence.remove(p).catch(() => {});
+  private async removeFiles(files: StoredFile[]): Promise<void> {
+    for (const s of files) if (s.path) await this.deps.evidence.remove(s.path).catch(() => {});
+  }
+
+  /** Inside the intake transaction: a duplicate, a detection folded into an open alert, or a new alert. */
+  private async record(trx: Transaction<DbSchema>, s: IntakeStep): Promise<Recorded> {
+    const { job, cam } = s;
+    await this.repo.lockCamera(trx, cam.id);
+    const taken = await this.repo.taken(job.id, trx);
+    if (taken)
+      return { outcome: { outcome: "duplicate", alertId: job.id }, duplicateOfFold: taken === "folded" };
+    const into = await this.openAlertToFoldInto(trx, s);
+    if (into) {
+      await this.repo.fold(trx, { jobId: job.id, into, capturedAt: s.capturedAt, now: s.now });
+      return { outcome: { outcome: "folded", alertId: job.id, into }, duplicateOfFold: false };
     }
-    return result;
+    return this.createAlert(trx, s);
+  }
+
+  /** The open alert of the same camera and type within the cooldown, if any. */
+  private async openAlertToFoldInto(trx: Transaction<DbSchema>, s: IntakeStep): Promise<string | null> {
+    const { cooldownMinutes } = this.deps.options;
+    if (cooldownMinutes <= 0) return null;
+    const since = new Date(s.now.getTime() - cooldownMinutes * 60_000);
+    const open = await this.repo.openAlertFor(trx, s.cam.id, s.job.type, since);
+    return open?.id ?? null;
+  }
+
+  /** Grades and inserts the alert, with its audit row and its `alert.created` event (last). */
+  private async createAlert(trx: Transaction<DbSchema>, s: IntakeStep): Promise<Recorded> {
+    const { job, cam, now } = s;
+    const policy = this.deps.options.gradePolicy;
+    const since = new Date(now.getTime() - policy.repetition.windowHours * 3600_000);
+    const recent = await this.repo.countRecent(trx, cam.workshop_id, job.type, since);
+    const grade = gradeAlert({ type: job.type, area: cam.area, recentSameType: recent }, policy);
+    const dueAt = new Date(now.getTime() + ackLimitMs(grade, policy));
+    const rec = newAlertRecord(s, grade, dueAt);
+    await this.repo.insert(trx, rec, s.frame);
+    await new AuditRepository(trx as unknown as Db).record({
+      actorId: null,
+      actorUsername: SYSTEM.username,
+      action: "alert.intake",
+      targetType: "alert",
+      targetId: job.id,
+      stationId: cam.station_id,
+      detail: { cameraId: cam.id, type: job.type, grade, confidence: job.confidence },
+    });
+    const { seq } = await this.deps.bus.publish(trx, "alert.created", cam.station_id, alertEventPayload(rec));
+    return {
+      outcome: { outcome: "created", alertId: job.id, seq },
+      duplicateOfFold: false,
+      escalation: { grade, dueAt },
+    };
+  }
+
+  /** After the commit: schedule the escalation of a new alert, or drop the files of a folded one. */
+  private async afterCommit(s: IntakeStep, r: Recorded): Promise<void> {
+    if (r.outcome.outcome === "created" && r.escalation) {
+      const { grade, dueAt } = r.escalation;
+      const delay = Math.max(0, dueAt.getTime() - Date.now());
+      await this.deps.scheduleEscalation(s.job.id, grade, delay).catch((err: Error) => {
+        this.log.warn(
+          { err: err.message, alertId: s.job.id },
+          "escalation not scheduled; the sweep will catch it",
+        );
+      });
+    } else if (r.outcome.outcome === "folded" || r.duplicateOfFold) {
+      // A folded detection (or its redelivery) keeps no evidence file of its own.
+      await this.removeFiles([s.evidence, s.frame]);
+    }
   }
 
   private readonly cameras = new Map<number, { at: number; cam: CameraContext | undefined }>();
@@ -353,12 +388,7 @@ export class AlertService {
     actorKind: "user" | "system",
     extra: { caseId?: string } = {},
   ): Promise<AlertRecord> {
-    const row = await trx
-      .selectFrom("alerts")
-      .select(["status", "station_id"])
-      .where("id", "=", id)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await this.repo.lockState(trx, id);
     if (!row) throw new HttpError(404, "not_found", "alert not found");
     const t = transitionAlert(row.status as AlertState, action, { actor: actorKind, note });
     if (!t.ok) {
@@ -366,24 +396,7 @@ export class AlertService {
         throw new HttpError(400, "validation_failed", "a note is required", "note");
       throw new HttpError(409, "invalid_transition", `cannot ${action} an alert that is ${row.status}`);
     }
-    const now = new Date();
-    const closing = t.to !== "acknowledged";
-    await trx
-      .updateTable("alerts")
-      .set({
-        status: t.to,
-        updated_at: now,
-        ...(t.acknowledges || action === "acknowledge"
-          ? {
-              acknowledged_by: actor.id,
-              acknowledged_at: now,
-              ...(action === "acknowledge" ? { ack_note: note } : {}),
-            }
-          : {}),
-        ...(closing ? { closed_by: actor.id, closed_at: now, close_note: note } : {}),
-      })
-      .where("id", "=", id)
-      .execute();
+    await this.repo.update(trx, id, alertTransitionPatch(t, action, actor.id, note, new Date()));
     await new AuditRepository(trx as unknown as Db).record({
       actorId: actor.id,
       actorUsername: actor.username,
@@ -428,21 +441,12 @@ export class AlertService {
   /** Escalates an alert still unacknowledged past its limit. Returns whether it did. */
   async escalate(id: string): Promise<boolean> {
     return this.deps.bus.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom("alerts")
-        .select(["status", "station_id", "escalated_at", "grade", "escalation_due_at"])
-        .where("id", "=", id)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await this.repo.lockForEscalation(trx, id);
       if (row?.status !== "new" || row.escalated_at !== null) return false;
       if (row.escalation_due_at && new Date(row.escalation_due_at).getTime() > Date.now() + 1000)
         return false;
       const now = new Date();
-      await trx
-        .updateTable("alerts")
-        .set({ escalated_at: now, updated_at: now })
-        .where("id", "=", id)
-        .execute();
+      await this.repo.update(trx, id, { escalated_at: now, updated_at: now });
       await new AuditRepository(trx as unknown as Db).record({
         actorId: null,
         actorUsername: SYSTEM.username,
@@ -473,13 +477,7 @@ export class AlertService {
 
   /** The camera is back: its open camera_offline alerts are resolved by the system. */
   async resolveCameraOffline(cameraId: number): Promise<number> {
-    const open = await this.deps.db
-      .selectFrom("alerts")
-      .select("id")
-      .where("camera_id", "=", cameraId)
-      .where("type", "=", "camera_offline")
-      .where("status", "in", ["new", "acknowledged"])
-      .execute();
+    const open = await this.repo.openCameraOffline(cameraId);
     for (const a of open) {
       await this.deps.bus.transaction((trx) =>
         this.transition(trx, SYSTEM, a.id, "auto_resolve", "摄像头已恢复在线", "system"),
@@ -496,52 +494,15 @@ export class AlertService {
    * read-only role gets no buttons.
    */
   toView(r: AlertRecord, viewer?: Principal): AlertView {
-    const hasEvidence = r.evidence_path !== null;
-    return {
-      id: r.id,
-      cameraId: r.camera_id,
-      cameraName: r.camera_name,
-      workshopId: r.workshop_id,
-      workshopName: r.workshop_name,
-      stationId: r.station_id,
-      type: r.type,
-      area: r.area,
-      grade: r.grade,
-      status: r.status as AlertView["status"],
-      confidence: r.confidence,
-      boxes: (typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) as AlertView["boxes"],
-      model: r.model,
-      zone: r.zone,
-      capturedAt: isoReq(r.captured_at),
-      createdAt: isoReq(r.created_at),
-      updatedAt: isoReq(r.updated_at),
-      repeatCount: r.repeat_count,
-      lastSeenAt: iso(r.last_seen_at),
-      acknowledgedBy: r.acknowledged_by,
-      acknowledgedAt: iso(r.acknowledged_at),
-      ackNote: r.ack_note,
-      escalationDueAt: iso(r.escalation_due_at),
-      escalatedAt: iso(r.escalated_at),
-      closedBy: r.closed_by,
-      closedAt: iso(r.closed_at),
-      closeNote: r.close_note,
-      caseId: r.case_id,
-      hasEvidence,
-      evidenceUrl: hasEvidence
+    const evidenceUrl =
+      r.evidence_path !== null
         ? `/api/alerts/${r.id}/evidence?token=${signEvidenceToken(
             this.deps.keyring.mediaToken,
             r.id,
             this.deps.options.evidenceTokenTtlSeconds,
           )}`
-        : null,
-      actions: availableAlertActions(r.status as AlertState).filter(
-        (a) =>
-          !viewer ||
-          authorize(viewer, a === "open_case" ? "case.create" : "alert.acknowledge", {
-            stationId: r.station_id,
-          }) === "allow",
-      ),
-    };
+        : null;
+    return alertView(r, evidenceUrl, alertActionsFor(r, viewer));
   }
 
   async readEvidence(r: AlertRecord): Promise<Buffer> {

@@ -29,18 +29,36 @@ export interface AlertRoutesOptions {
   keyring: Keyring;
 }
 
+type App = Parameters<FastifyPluginAsyncTypebox>[0];
+
 export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async (
   app,
   { service, keyring },
 ) => {
-  const audit = new AuditRepository(service.repo.db);
+  listRoute(app, service);
+  readRoute(app, service);
+  actionRoute(app, service, "acknowledge", "acknowledge", {
+    summary: "Acknowledge a new alert, with a note (duty officer of its station)",
+    body: AlertAckBody,
+  });
+  actionRoute(app, service, "false-positive", "mark_false_positive", {
+    summary: "Mark an acknowledged alert a false positive",
+    body: AlertCloseBody,
+  });
+  actionRoute(app, service, "resolve", "resolve", {
+    summary: "Resolve an acknowledged alert (handled without a case)",
+    body: AlertCloseBody,
+  });
+  evidenceRoute(app, service, keyring);
+};
 
-  async function load(id: string): Promise<AlertRecord> {
-    const a = await service.repo.find(id);
-    if (!a) throw notFound("alert");
-    return a;
-  }
+async function load(service: AlertService, id: string): Promise<AlertRecord> {
+  const a = await service.repo.find(id);
+  if (!a) throw notFound("alert");
+  return a;
+}
 
+function listRoute(app: App, service: AlertService): void {
   app.get(
     "/api/alerts",
     {
@@ -65,7 +83,9 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
       };
     },
   );
+}
 
+function readRoute(app: App, service: AlertService): void {
   app.get(
     "/api/alerts/:id",
     {
@@ -74,55 +94,47 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
     },
     async (req) => {
       const user = currentUser(req);
-      const a = await load(req.params.id);
+      const a = await load(service, req.params.id);
       can(user, "alert.read", "alert", { stationId: a.station_id });
       return service.toView(a, user);
     },
   );
+}
 
-  const action = (
-    path: string,
-    act: "acknowledge" | "mark_false_positive" | "resolve",
-    summary: string,
-    body: typeof AlertAckBody | typeof AlertCloseBody,
-  ) =>
-    app.post(
-      `/api/alerts/:id/${path}`,
-      {
-        preHandler: app.authenticate,
-        schema: {
-          tags: ["alerts"],
-          summary,
-          params: AlertIdParams,
-          body,
-          response: { 200: AlertView, ...errors },
-        },
+/** POST /api/alerts/:id/<path>: one lifecycle action of a duty officer. */
+function actionRoute(
+  app: App,
+  service: AlertService,
+  path: string,
+  act: "acknowledge" | "mark_false_positive" | "resolve",
+  doc: { summary: string; body: typeof AlertAckBody | typeof AlertCloseBody },
+): void {
+  app.post(
+    `/api/alerts/:id/${path}`,
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["alerts"],
+        summary: doc.summary,
+        params: AlertIdParams,
+        body: doc.body,
+        response: { 200: AlertView, ...errors },
       },
-      async (req) => {
-        const user = currentUser(req);
-        const a = await load(req.params.id);
-        can(user, "alert.read", "alert", { stationId: a.station_id });
-        can(user, "alert.acknowledge", "alert", { stationId: a.station_id });
-        const note = (req.body as { note?: string }).note?.trim() || null;
-        const rec = await service.act({ id: user.id, username: user.username, ip: req.ip }, a.id, act, note);
-        return service.toView(rec, user);
-      },
-    );
-
-  action(
-    "acknowledge",
-    "acknowledge",
-    "Acknowledge a new alert, with a note (duty officer of its station)",
-    AlertAckBody,
+    },
+    async (req) => {
+      const user = currentUser(req);
+      const a = await load(service, req.params.id);
+      can(user, "alert.read", "alert", { stationId: a.station_id });
+      can(user, "alert.acknowledge", "alert", { stationId: a.station_id });
+      const note = (req.body as { note?: string }).note?.trim() || null;
+      const rec = await service.act({ id: user.id, username: user.username, ip: req.ip }, a.id, act, note);
+      return service.toView(rec, user);
+    },
   );
-  action(
-    "false-positive",
-    "mark_false_positive",
-    "Mark an acknowledged alert a false positive",
-    AlertCloseBody,
-  );
-  action("resolve", "resolve", "Resolve an acknowledged alert (handled without a case)", AlertCloseBody);
+}
 
+function evidenceRoute(app: App, service: AlertService, keyring: Keyring): void {
+  const audit = new AuditRepository(service.repo.db);
   app.get(
     "/api/alerts/:id/evidence",
     {
@@ -163,4 +175,4 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
         .send(bytes);
     },
   );
-};
+}

@@ -24,6 +24,7 @@ import {
 import { Value } from "typebox/value";
 import type { EventBus } from "../events/event-bus.js";
 import type { AlertService } from "./alert.service.js";
+import { CameraHealthRepository } from "./camera-health.repository.js";
 
 /** A UUID (version 8, RFC 9562 custom) derived from a name: the same name gives the same id. */
 export function nameUuid(name: string): string {
@@ -62,8 +63,10 @@ export class CameraHealthMonitor {
   private closed = false;
   private readonly channel: string;
   private readonly now: () => Date;
+  private readonly repo: CameraHealthRepository;
 
   constructor(private readonly deps: CameraHealthDeps) {
+    this.repo = new CameraHealthRepository(deps.db);
     this.log = deps.logger.child({ component: "camera-health" });
     this.channel = `${deps.redis.options.keyPrefix ?? ""}${REDIS_KEYS.cameraStatusChannel}`;
     this.now = deps.now ?? (() => new Date());
@@ -97,9 +100,9 @@ export class CameraHealthMonitor {
   }
 
   private async loadSnapshot(): Promise<void> {
-    const cams = await this.deps.db.selectFrom("cameras").select("id").where("enabled", "=", true).execute();
-    if (cams.length === 0) return;
-    const values = await this.deps.redis.mget(...cams.map((c) => REDIS_KEYS.cameraStatus(c.id)));
+    const ids = await this.repo.enabledCameraIds();
+    if (ids.length === 0) return;
+    const values = await this.deps.redis.mget(...ids.map((id) => REDIS_KEYS.cameraStatus(id)));
     for (const v of values) if (v) await this.onStatus(v, false);
   }
 
@@ -118,12 +121,7 @@ export class CameraHealthMonitor {
     this.known.set(st.cameraId, { status: st.status, since });
     if (!live || prev?.status === st.status) return;
     try {
-      const cam = await this.deps.db
-        .selectFrom("cameras as c")
-        .innerJoin("workshops as w", "w.id", "c.workshop_id")
-        .select(["c.id", "w.station_id", "c.workshop_id"])
-        .where("c.id", "=", st.cameraId)
-        .executeTakeFirst();
+      const cam = await this.repo.place(st.cameraId);
       if (!cam) return;
       await this.deps.bus.publish(this.deps.db, "camera.status", cam.station_id, {
         cameraId: st.cameraId,
@@ -147,16 +145,7 @@ export class CameraHealthMonitor {
       ([, k]) => k.status === "offline" || k.status === "stalled",
     );
     if (down.length === 0) return 0;
-    const rows = await this.deps.db
-      .selectFrom("cameras as c")
-      .innerJoin("workshops as w", "w.id", "c.workshop_id")
-      .select(["c.id", "c.enabled", "w.working_hours"])
-      .where(
-        "c.id",
-        "in",
-        down.map(([id]) => id),
-      )
-      .execute();
+    const rows = await this.repo.hours(down.map(([id]) => id));
     const now = this.now();
     let n = 0;
     for (const r of rows) {

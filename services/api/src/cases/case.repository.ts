@@ -3,7 +3,7 @@
  * executor (the database or the caller's transaction), so the service decides the transaction.
  */
 import type { CaseListQuery, Database, ListScope } from "@mingfang/core";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from "kysely";
 
 export type Exec = Kysely<Database> | Transaction<Database>;
 
@@ -149,4 +149,120 @@ export class CaseRepository {
     const n = Number(r.top ?? 0) + 1;
     return `${prefix}${String(n).padStart(4, "0")}`;
   }
+
+  /** Row-locks a case until the transaction ends; false when there is none. */
+  async lock(trx: Transaction<Database>, id: string): Promise<boolean> {
+    const r = await trx.selectFrom("cases").select("id").where("id", "=", id).forUpdate().executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** The alerts a case is opened from, row-locked (their state changes in the same transaction). */
+  lockAlerts(trx: Transaction<Database>, ids: string[]): Promise<CaseAlertRow[]> {
+    return trx
+      .selectFrom("alerts")
+      .select(["id", "station_id", "workshop_id", "status", "type", "grade"])
+      .where("id", "in", ids)
+      .forUpdate()
+      .execute();
+  }
+
+  /** The station of a workshop, or undefined when there is no such workshop. */
+  async workshopStation(db: Exec, workshopId: number): Promise<number | undefined> {
+    const w = await db
+      .selectFrom("workshops")
+      .select("station_id")
+      .where("id", "=", workshopId)
+      .executeTakeFirst();
+    return w?.station_id;
+  }
+
+  /** The code of a station (it prefixes its case numbers), or undefined when there is no such station. */
+  async stationCode(db: Exec, stationId: number): Promise<string | undefined> {
+    const s = await db.selectFrom("stations").select(["code"]).where("id", "=", stationId).executeTakeFirst();
+    return s?.code;
+  }
+
+  async insert(trx: Transaction<Database>, c: Insertable<Database["cases"]>): Promise<void> {
+    await trx.insertInto("cases").values(c).execute();
+  }
+
+  async linkAlerts(trx: Transaction<Database>, caseId: string, alertIds: string[]): Promise<void> {
+    await trx
+      .insertInto("case_alerts")
+      .values(alertIds.map((alertId) => ({ case_id: caseId, alert_id: alertId })))
+      .execute();
+  }
+
+  /** Updates a case only if it is still in state `from`; returns whether it did. */
+  async updateInState(
+    trx: Transaction<Database>,
+    id: string,
+    from: string,
+    set: Updateable<Database["cases"]>,
+  ): Promise<boolean> {
+    const r = await trx
+      .updateTable("cases")
+      .set(set)
+      .where("id", "=", id)
+      .where("state", "=", from)
+      .returning("id")
+      .execute();
+    return r.length === 1;
+  }
+
+  async update(trx: Transaction<Database>, id: string, set: Updateable<Database["cases"]>): Promise<void> {
+    await trx.updateTable("cases").set(set).where("id", "=", id).execute();
+  }
+
+  async insertAttachment(
+    trx: Transaction<Database>,
+    a: Insertable<Database["case_attachments"]>,
+  ): Promise<void> {
+    await trx.insertInto("case_attachments").values(a).execute();
+  }
+
+  /** Open cases whose deadline has passed, the most overdue first. */
+  overdueIds(db: Exec, now: Date, limit: number): Promise<{ id: string }[]> {
+    return db
+      .selectFrom("cases")
+      .select(["id"])
+      .where("state", "<>", "closed")
+      .where("deadline", "<", now)
+      .orderBy("deadline")
+      .limit(limit)
+      .execute();
+  }
+
+  /** A case's deadline and state, row-locked; undefined when another process holds it (SKIP LOCKED). */
+  lockDeadline(trx: Transaction<Database>, id: string) {
+    return trx
+      .selectFrom("cases")
+      .select(["id", "deadline", "state"])
+      .where("id", "=", id)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+  }
+
+  /** Whether the passing of this deadline (`dueAt`, ISO) is already on the case's timeline. */
+  async overdueAnnounced(db: Exec, caseId: string, dueAt: string): Promise<boolean> {
+    const seen = await db
+      .selectFrom("case_events")
+      .select("id")
+      .where("case_id", "=", caseId)
+      .where("kind", "=", "overdue")
+      .where(sql<boolean>`data->>'dueAt' = ${dueAt}`)
+      .executeTakeFirst();
+    return seen !== undefined;
+  }
+}
+
+/** What opening a case reads of each of its alerts. */
+export interface CaseAlertRow {
+  id: string;
+  station_id: number;
+  workshop_id: number;
+  status: string;
+  type: string;
+  grade: number;
 }

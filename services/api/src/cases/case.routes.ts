@@ -3,7 +3,7 @@
  * authorizes, writes the timeline, the audit log and the event in one transaction.
  */
 import path from "node:path";
-import multipart from "@fastify/multipart";
+import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CaseAssignBody,
@@ -37,10 +37,17 @@ function cleanFileName(name: string | undefined): string | null {
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
+type App = Parameters<FastifyPluginAsyncTypebox>[0];
+
+/** What every case route needs: the service, and the database its detail view reads. */
+interface CaseRouteCtx {
+  db: ApiDeps["db"];
+  service: CaseService;
+}
+
 /** Needs the alerts plugin: publishes through `app.events`, links alerts through `app.alertService`. */
 export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
-  const maxBytes = Math.floor(config.CASE_PHOTO_MAX_MB * 1024 * 1024);
   const service = new CaseService(
     db,
     app.events,
@@ -48,50 +55,65 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
     new CasePhotoStore(path.join(resolveDataDir(config), "media")),
     config,
   );
-  // Deadlines that pass are announced (timeline, audit, case.updated) by a sweep in every process that
-  // runs the alert workers; the sweep is safe to run in several at once.
-  const sweepMs = deps.alerts?.sweepMs ?? 30_000;
-  if (deps.alerts?.workers !== false) {
-    let timer: NodeJS.Timeout | null = null;
-    let running: Promise<unknown> | null = null;
-    app.addHook("onReady", async () => {
-      timer = setInterval(() => {
-        if (running) return;
-        running = service
-          .sweepOverdue()
-          .catch((err: Error) => app.log.warn({ err: err.message }, "overdue sweep failed"))
-          .finally(() => {
-            running = null;
-          });
-      }, sweepMs);
-      timer.unref();
-    });
-    app.addHook("preClose", async () => {
-      if (timer) clearInterval(timer);
-      await running;
-    });
-  }
+  if (deps.alerts?.workers !== false) overdueSweep(app, service, deps.alerts?.sweepMs ?? 30_000);
 
   // Encapsulated: only these routes accept multipart bodies.
+  const maxBytes = Math.floor(config.CASE_PHOTO_MAX_MB * 1024 * 1024);
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 5 } });
 
-  const actor = (req: FastifyRequest) => ({ user: currentUser(req), ip: req.ip });
+  const ctx: CaseRouteCtx = { db, service };
+  listRoute(app, ctx);
+  openRoute(app, ctx);
+  readRoute(app, ctx);
+  changeRoutes(app, ctx);
+  attachRoute(app, ctx, config.CASE_PHOTO_MAX_MB);
+  photoRoute(app, ctx);
+};
 
-  async function detail(req: FastifyRequest, id: string) {
-    const user = currentUser(req);
-    const c = await service.load(user, id);
-    const [alertIds, events, attachments] = await Promise.all([
-      service.repo.alertIds(db, [id]),
-      service.repo.events(db, id),
-      service.repo.attachments(db, id),
-    ]);
-    return {
-      ...caseView(c, alertIds.get(id) ?? [], user, new Date()),
-      timeline: events.map(caseEventView),
-      attachments: attachments.map(attachmentView),
-    };
-  }
+/**
+ * Deadlines that pass are announced (timeline, audit, case.updated) by a sweep in every process that
+ * runs the alert workers; the sweep is safe to run in several at once.
+ */
+function overdueSweep(app: App, service: CaseService, sweepMs: number): void {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  app.addHook("onReady", async () => {
+    timer = setInterval(() => {
+      if (running) return;
+      running = service
+        .sweepOverdue()
+        .catch((err: Error) => app.log.warn({ err: err.message }, "overdue sweep failed"))
+        .finally(() => {
+          running = null;
+        });
+    }, sweepMs);
+    timer.unref();
+  });
+  app.addHook("preClose", async () => {
+    if (timer) clearInterval(timer);
+    await running;
+  });
+}
 
+const actor = (req: FastifyRequest) => ({ user: currentUser(req), ip: req.ip });
+
+/** A case with its alerts, timeline and photos, as the user sees it. */
+async function detail({ db, service }: CaseRouteCtx, req: FastifyRequest, id: string) {
+  const user = currentUser(req);
+  const c = await service.load(user, id);
+  const [alertIds, events, attachments] = await Promise.all([
+    service.repo.alertIds(db, [id]),
+    service.repo.events(db, id),
+    service.repo.attachments(db, id),
+  ]);
+  return {
+    ...caseView(c, alertIds.get(id) ?? [], user, new Date()),
+    timeline: events.map(caseEventView),
+    attachments: attachments.map(attachmentView),
+  };
+}
+
+function listRoute(app: App, { db, service }: CaseRouteCtx): void {
   app.get(
     "/api/cases",
     {
@@ -119,7 +141,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       };
     },
   );
+}
 
+function openRoute(app: App, ctx: CaseRouteCtx): void {
   app.post(
     "/api/cases",
     {
@@ -132,20 +156,26 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       },
     },
     async (req, reply) => {
-      const id = await service.open(actor(req), req.body);
-      return reply.status(201).send(await detail(req, id));
+      const id = await ctx.service.open(actor(req), req.body);
+      return reply.status(201).send(await detail(ctx, req, id));
     },
   );
+}
 
+function readRoute(app: App, ctx: CaseRouteCtx): void {
   app.get(
     "/api/cases/:id",
     {
       preHandler: app.authenticate,
       schema: { tags: ["cases"], params: CaseIdParams, response: { 200: CaseDetailView, ...errors } },
     },
-    async (req) => detail(req, req.params.id),
+    async (req) => detail(ctx, req, req.params.id),
   );
+}
 
+/** The changes that answer with the case's detail: transitions, brigade assignment, notes. */
+function changeRoutes(app: App, ctx: CaseRouteCtx): void {
+  const { service } = ctx;
   app.post(
     "/api/cases/:id/transitions",
     {
@@ -161,7 +191,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
     },
     async (req) => {
       await service.transition(actor(req), req.params.id, req.body);
-      return detail(req, req.params.id);
+      return detail(ctx, req, req.params.id);
     },
   );
 
@@ -179,7 +209,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
     },
     async (req) => {
       await service.assign(actor(req), req.params.id, req.body);
-      return detail(req, req.params.id);
+      return detail(ctx, req, req.params.id);
     },
   );
 
@@ -196,10 +226,32 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
     },
     async (req) => {
       await service.note(actor(req), req.params.id, req.body.note);
-      return detail(req, req.params.id);
+      return detail(ctx, req, req.params.id);
     },
   );
+}
 
+const AttachQuery = Type.Object(
+  {
+    kind: Type.Union([Type.Literal("rectification"), Type.Literal("on_site"), Type.Literal("other")], {
+      default: "other",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The bytes of the one uploaded file: 413 past the limit. */
+async function uploadedBytes(part: MultipartFile, maxMb: number): Promise<Buffer> {
+  try {
+    return await part.toBuffer();
+  } catch (err) {
+    if ((err as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
+      throw new HttpError(413, "payload_too_large", `a photo may be at most ${maxMb} MiB`);
+    throw err;
+  }
+}
+
+function attachRoute(app: App, { db, service }: CaseRouteCtx, maxMb: number): void {
   app.post(
     "/api/cases/:id/attachments",
     {
@@ -209,17 +261,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
         summary: "Attach one photo (multipart field `file`; JPEG or PNG, at most CASE_PHOTO_MAX_MB)",
         consumes: ["multipart/form-data"],
         params: CaseIdParams,
-        querystring: Type.Object(
-          {
-            kind: Type.Union(
-              [Type.Literal("rectification"), Type.Literal("on_site"), Type.Literal("other")],
-              {
-                default: "other",
-              },
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: AttachQuery,
         response: { 201: CaseAttachmentView, ...errors, 413: ErrorBody, 415: ErrorBody },
       },
     },
@@ -227,18 +269,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       if (!req.isMultipart()) throw new HttpError(415, "unsupported_media_type", "send multipart/form-data");
       const part = await req.file();
       if (!part) throw badRequest("file", "multipart: a file field is required");
-      let bytes: Buffer;
-      try {
-        bytes = await part.toBuffer();
-      } catch (err) {
-        if ((err as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
-          throw new HttpError(
-            413,
-            "payload_too_large",
-            `a photo may be at most ${config.CASE_PHOTO_MAX_MB} MiB`,
-          );
-        throw err;
-      }
+      const bytes = await uploadedBytes(part, maxMb);
       const mime = sniffImage(bytes);
       if (!mime) throw new HttpError(415, "unsupported_media_type", "only JPEG and PNG photos are accepted");
       const attId = await service.attach(actor(req), req.params.id, {
@@ -251,7 +282,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       return reply.status(201).send(attachmentView(att!));
     },
   );
+}
 
+function photoRoute(app: App, { service }: CaseRouteCtx): void {
   app.get(
     "/api/cases/:id/attachments/:attachmentId",
     {
@@ -272,4 +305,4 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
         .send(p.bytes);
     },
   );
-};
+}

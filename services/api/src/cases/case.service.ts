@@ -22,14 +22,21 @@ import {
   listScope,
   mayAssignBrigade,
   type Principal,
-  transitionAlert,
-  violationLabel,
 } from "@mingfang/core";
-import { sql, type Transaction } from "kysely";
-import { badRequest, conflict, forbidden, HttpError, notFound } from "../errors.js";
+import type { Transaction } from "kysely";
+import { badRequest, forbidden, HttpError, notFound } from "../errors.js";
 import { can, enforce } from "../plugins/auth.plugin.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
-import { CaseRepository, type CaseRow, type Exec } from "./case.repository.js";
+import { type CaseAlertRow, CaseRepository, type CaseRow, type Exec } from "./case.repository.js";
+import {
+  caseTitle,
+  decisionError,
+  dispatchDeadline,
+  newCaseRow,
+  type OpenedCase,
+  placeFromAlerts,
+  transitionChanges,
+} from "./case.rules.js";
 import type { CasePhotoStore, PhotoMime } from "./case-photo.store.js";
 
 /** What the service needs of the event bus (services/api/src/events/event-bus.ts). */
@@ -58,7 +65,6 @@ export interface Actor {
   ip: string | null;
 }
 
-const HOUR = 3600_000;
 const YEAR_FMT = new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" });
 
 export class CaseService {
@@ -92,154 +98,115 @@ export class CaseService {
     const now = this.now();
     const id = randomUUID();
     await this.bus.transaction(async (trx) => {
-      let stationId: number;
-      let workshopId: number | null = body.workshopId ?? null;
-      let title = body.title;
-      const alertIds = body.alertIds ?? [];
-      let alerts: {
-        id: string;
-        station_id: number;
-        workshop_id: number;
-        status: string;
-        type: string;
-        grade: number;
-      }[] = [];
-      if (alertIds.length > 0) {
-        alerts = await trx
-          .selectFrom("alerts")
-          .select(["id", "station_id", "workshop_id", "status", "type", "grade"])
-          .where("id", "in", alertIds)
-          .forUpdate()
-          .execute();
-        // A missing alert and another station's alert answer alike.
-        for (const aid of alertIds) {
-          const a = alerts.find((x) => x.id === aid);
-          if (!a) throw notFound("alert");
-          can(user, "alert.read", "alert", { stationId: a.station_id });
-        }
-        const stations = new Set(alerts.map((a) => a.station_id));
-        if (stations.size > 1)
-          throw badRequest("alertIds", "body: the alerts of one case belong to one station");
-        stationId = alerts[0]!.station_id;
-        if (body.stationId !== undefined && body.stationId !== stationId)
-          throw badRequest("stationId", "body: the alerts belong to another station");
-        const workshops = new Set(alerts.map((a) => a.workshop_id));
-        if (workshopId === null && workshops.size === 1) workshopId = alerts[0]!.workshop_id;
-        if (workshopId !== null && !workshops.has(workshopId))
-          throw badRequest("workshopId", "body: the alerts are not of this workshop");
-        for (const a of alerts) {
-          const t = transitionAlert(a.status as never, "open_case", { actor: "user" });
-          if (!t.ok) throw conflict(`alert ${a.id} is ${a.status}: it cannot become a case`, "alertIds");
-        }
-      } else if (workshopId !== null) {
-        const w = await trx
-          .selectFrom("workshops")
-          .select("station_id")
-          .where("id", "=", workshopId)
-          .executeTakeFirst();
-        if (!w) throw notFound("workshop");
-        can(user, "workshop.read", "workshop", { stationId: w.station_id });
-        stationId = w.station_id;
-        if (body.stationId !== undefined && body.stationId !== stationId)
-          throw badRequest("stationId", "body: the workshop belongs to another station");
-      } else if (body.stationId !== undefined) {
-        stationId = body.stationId;
-      } else {
-        throw badRequest("alertIds", "body: give alertIds, or a workshopId or stationId for a case by hand");
-      }
+      const { alerts, stationId, workshopId } = await this.placeOfNewCase(trx, user, body);
       can(user, "case.create", "station", { stationId });
-      const station = await trx
-        .selectFrom("stations")
-        .select(["code"])
-        .where("id", "=", stationId)
-        .executeTakeFirst();
-      if (!station) throw badRequest("stationId", "body: no such station");
-      if (!title) {
-        if (alerts.length === 0) throw badRequest("title", "body: a case by hand needs a title");
-        title = `视频预警：${[...new Set(alerts.map((a) => violationLabel(a.type)))].join("、")}`;
-      }
+      const stationCode = await this.repo.stationCode(trx, stationId);
+      if (stationCode === undefined) throw badRequest("stationId", "body: no such station");
+      const title = caseTitle(body.title, alerts);
       if (body.assignBrigade && !mayAssignBrigade(user.role, "open"))
         throw forbidden("only the station or the bureau hands a case to the brigade");
-      const dispatchDue = body.dispatchDueAt
-        ? new Date(body.dispatchDueAt)
-        : new Date(now.getTime() + this.config.CASE_DISPATCH_HOURS * HOUR);
-      if (dispatchDue.getTime() <= now.getTime())
-        throw badRequest("dispatchDueAt", "body: the dispatch deadline must be in the future");
-      const year = Number(YEAR_FMT.format(now));
-      const code = await this.repo.nextCode(trx, stationId, station.code, year);
-      await trx
-        .insertInto("cases")
-        .values({
-          id,
-          code,
-          station_id: stationId,
-          workshop_id: workshopId,
-          title,
-          description: body.description ?? null,
-          state: "open",
-          source: alerts.length ? "alert" : "manual",
-          assigned_brigade: body.assignBrigade === true,
-          brigade_assigned_at: body.assignBrigade ? now : null,
-          dispatch_due_at: dispatchDue,
-          deadline: dispatchDue,
-          opened_by: user.id,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      if (alerts.length) {
-        await trx
-          .insertInto("case_alerts")
-          .values(alerts.map((a) => ({ case_id: id, alert_id: a.id })))
-          .execute();
-        // The alerts become `case_opened` in this same transaction (the alert service writes their audit
-        // rows and `alert.updated` events; opening a case from a `new` alert acknowledges it).
-        await this.alerts.markCaseOpened(
-          trx,
-          { id: user.id, username: user.username, ip: actor.ip },
-          alerts.map((a) => a.id),
-          id,
-        );
-      }
-      await this.repo.addEvent(trx, {
-        caseId: id,
-        actorId: user.id,
-        kind: "opened",
-        toState: "open",
-        note: body.note ?? null,
-        data: {
-          alertIds: alerts.map((a) => a.id),
-          assignedBrigade: body.assignBrigade === true,
-          dispatchDueAt: dispatchDue,
-        },
-      });
-      await new AuditRepository(trx as unknown as Db).record({
-        actorId: user.id,
-        actorUsername: user.username,
-        action: "case.create",
-        targetType: "case",
-        targetId: id,
-        stationId,
-        ip: actor.ip,
-        detail: {
-          code,
-          alertIds: alerts.map((a) => a.id),
-          workshopId,
-          assignedBrigade: body.assignBrigade === true,
-        },
-      });
-      await this.bus.publish(trx, "case.created", stationId, {
+      const dispatchDue = dispatchDeadline(body.dispatchDueAt, now, this.config.CASE_DISPATCH_HOURS);
+      const code = await this.repo.nextCode(trx, stationId, stationCode, Number(YEAR_FMT.format(now)));
+      const opened: OpenedCase = {
         id,
         code,
         title,
-        state: "open",
         stationId,
         workshopId,
-        assignedBrigade: body.assignBrigade === true,
         alertIds: alerts.map((a) => a.id),
-      });
+        assignedBrigade: body.assignBrigade === true,
+        dispatchDue,
+      };
+      await this.repo.insert(trx, newCaseRow(opened, body.description ?? null, user.id, now));
+      if (opened.alertIds.length) await this.linkAlerts(trx, actor, opened);
+      await this.recordOpened(trx, actor, opened, body.note ?? null);
     });
     return id;
+  }
+
+  /**
+   * Where a new case belongs: the station (and workshop) of its alerts, locked; or of the workshop
+   * given; or the station given. Throws 404 for an alert or workshop the user may not see.
+   */
+  private async placeOfNewCase(
+    trx: Transaction<Database>,
+    user: Principal,
+    body: CaseCreateBody,
+  ): Promise<{ alerts: CaseAlertRow[]; stationId: number; workshopId: number | null }> {
+    const alertIds = body.alertIds ?? [];
+    if (alertIds.length > 0) {
+      const alerts = await this.repo.lockAlerts(trx, alertIds);
+      return { alerts, ...placeFromAlerts(user, alertIds, alerts, body) };
+    }
+    const workshopId = body.workshopId ?? null;
+    if (workshopId !== null) {
+      const stationId = await this.repo.workshopStation(trx, workshopId);
+      if (stationId === undefined) throw notFound("workshop");
+      can(user, "workshop.read", "workshop", { stationId });
+      if (body.stationId !== undefined && body.stationId !== stationId)
+        throw badRequest("stationId", "body: the workshop belongs to another station");
+      return { alerts: [], stationId, workshopId };
+    }
+    if (body.stationId !== undefined) return { alerts: [], stationId: body.stationId, workshopId };
+    throw badRequest("alertIds", "body: give alertIds, or a workshopId or stationId for a case by hand");
+  }
+
+  /**
+   * The alerts become `case_opened` in the transaction that opens the case (the alert service writes
+   * their audit rows and `alert.updated` events; opening a case from a `new` alert acknowledges it).
+   */
+  private async linkAlerts(trx: Transaction<Database>, actor: Actor, c: OpenedCase): Promise<void> {
+    await this.repo.linkAlerts(trx, c.id, c.alertIds);
+    const { user } = actor;
+    await this.alerts.markCaseOpened(
+      trx,
+      { id: user.id, username: user.username, ip: actor.ip },
+      c.alertIds,
+      c.id,
+    );
+  }
+
+  /** The `opened` timeline row, the audit row and the `case.created` event (last) of a new case. */
+  private async recordOpened(
+    trx: Transaction<Database>,
+    actor: Actor,
+    c: OpenedCase,
+    note: string | null,
+  ): Promise<void> {
+    const { user } = actor;
+    await this.repo.addEvent(trx, {
+      caseId: c.id,
+      actorId: user.id,
+      kind: "opened",
+      toState: "open",
+      note,
+      data: { alertIds: c.alertIds, assignedBrigade: c.assignedBrigade, dispatchDueAt: c.dispatchDue },
+    });
+    await new AuditRepository(trx as unknown as Db).record({
+      actorId: user.id,
+      actorUsername: user.username,
+      action: "case.create",
+      targetType: "case",
+      targetId: c.id,
+      stationId: c.stationId,
+      ip: actor.ip,
+      detail: {
+        code: c.code,
+        alertIds: c.alertIds,
+        workshopId: c.workshopId,
+        assignedBrigade: c.assignedBrigade,
+      },
+    });
+    await this.bus.publish(trx, "case.created", c.stationId, {
+      id: c.id,
+      code: c.code,
+      title: c.title,
+      state: "open",
+      stationId: c.stationId,
+      workshopId: c.workshopId,
+      assignedBrigade: c.assignedBrigade,
+      alertIds: c.alertIds,
+    });
   }
 
   async transition(actor: Actor, id: string, body: CaseTransitionBody): Promise<void> {
@@ -263,87 +230,41 @@ export class CaseService {
         },
         now,
       );
-      if (!d.ok) {
-        if (d.code === "forbidden") throw forbidden(d.message);
-        if (d.code === "invalid_transition") throw new HttpError(409, "invalid_transition", d.message);
-        throw badRequest(d.field, `body: ${d.message}`);
-      }
-      const set: Record<string, unknown> = { state: d.to, updated_at: now };
-      const data: Record<string, unknown> = {};
-      switch (body.transition) {
-        case "dispatch": {
-          const due = body.onSiteDueAt
-            ? new Date(body.onSiteDueAt)
-            : new Date(now.getTime() + this.config.CASE_ONSITE_HOURS * HOUR);
-          if (due.getTime() <= now.getTime())
-            throw badRequest("onSiteDueAt", "body: the on-site deadline must be in the future");
-          Object.assign(set, { dispatched_at: now, on_site_due_at: due, deadline: due });
-          data.onSiteDueAt = due;
-          break;
-        }
-        case "check_in": {
-          const at = body.checkedInAt ? new Date(body.checkedInAt) : now;
-          if (at.getTime() > now.getTime() + 60_000)
-            throw badRequest("checkedInAt", "body: the check-in time cannot be in the future");
-          if (c.dispatched_at && at.getTime() < new Date(c.dispatched_at).getTime())
-            throw badRequest("checkedInAt", "body: the check-in time is before the dispatch");
-          Object.assign(set, { on_site_at: at, deadline: null });
-          data.checkedInAt = at;
-          break;
-        }
-        case "order_rectification":
-        case "return_rectification": {
-          const due = new Date(body.rectificationDueAt!);
-          Object.assign(set, {
-            rectification_due_at: due,
-            rectification_ordered_at: now,
-            rectified_at: null,
-            deadline: due,
-          });
-          data.rectificationDueAt = due;
-          break;
-        }
-        case "submit_rectification":
-          Object.assign(set, { rectified_at: now, deadline: null });
-          data.photos = photos;
-          break;
-        case "review":
-          Object.assign(set, { reviewed_at: now });
-          break;
-        case "close":
-          Object.assign(set, { outcome: body.outcome, closed_at: now, deadline: null });
-          data.outcome = body.outcome;
-          break;
-      }
-      const r = await trx
-        .updateTable("cases")
-        .set(set)
-        .where("id", "=", id)
-        .where("state", "=", from)
-        .returning("id")
-        .execute();
-      if (r.length !== 1) throw new HttpError(409, "invalid_transition", "the case changed meanwhile");
-      await this.repo.addEvent(trx, {
-        caseId: id,
-        actorId: user.id,
-        kind: body.transition,
-        fromState: from,
-        toState: d.to,
-        note: body.note ?? null,
-        data,
+      if (!d.ok) throw decisionError(d);
+      const { set, data } = transitionChanges(body, c, {
+        now,
+        photos,
+        onSiteHours: this.config.CASE_ONSITE_HOURS,
       });
-      await this.audit(trx, actor, `case.${body.transition}`, c, {
-        from,
-        to: d.to,
-        ...data,
-        note: body.note,
-      });
-      await this.bus.publish(trx, "case.updated", c.station_id, {
-        ...this.eventPayload(c),
-        state: d.to,
-        outcome: body.outcome ?? null,
-        transition: body.transition,
-      });
+      if (!(await this.repo.updateInState(trx, id, from, { state: d.to, updated_at: now, ...set })))
+        throw new HttpError(409, "invalid_transition", "the case changed meanwhile");
+      await this.recordTransition(trx, actor, c, { body, from, to: d.to, data });
+    });
+  }
+
+  /** The timeline row, the audit row and the `case.updated` event (last) of a transition. */
+  private async recordTransition(
+    trx: Transaction<Database>,
+    actor: Actor,
+    c: CaseRow,
+    t: { body: CaseTransitionBody; from: CaseState; to: CaseState; data: Record<string, unknown> },
+  ): Promise<void> {
+    const { body, from, to, data } = t;
+    await this.repo.addEvent(trx, {
+      caseId: c.id,
+      actorId: actor.user.id,
+      kind: body.transition,
+      fromState: from,
+      toState: to,
+      note: body.note ?? null,
+      data,
+    });
+    await this.audit(trx, actor, `case.${body.transition}`, c, { from, to, ...data, note: body.note });
+    await this.bus.publish(trx, "case.updated", c.station_id, {
+      ...this.eventPayload(c),
+      state: to,
+      outcome: body.outcome ?? null,
+      transition: body.transition,
     });
   }
 
@@ -357,15 +278,11 @@ export class CaseService {
         throw forbidden("only the station or the bureau hands a case to the brigade");
       }
       if (c.assigned_brigade === body.brigade) return;
-      await trx
-        .updateTable("cases")
-        .set({
-          assigned_brigade: body.brigade,
-          brigade_assigned_at: body.brigade ? now : null,
-          updated_at: now,
-        })
-        .where("id", "=", id)
-        .execute();
+      await this.repo.update(trx, id, {
+        assigned_brigade: body.brigade,
+        brigade_assigned_at: body.brigade ? now : null,
+        updated_at: now,
+      });
       const kind = body.brigade ? "assigned_brigade" : "unassigned_brigade";
       await this.repo.addEvent(trx, { caseId: id, actorId: user.id, kind, note: body.note ?? null });
       await this.audit(trx, actor, `case.${kind}`, c, { note: body.note });
@@ -411,21 +328,18 @@ export class CaseService {
     await this.bus.transaction(async (trx) => {
       const c = await this.lockForUpdate(trx, user, id);
       if (c.state === "closed") throw new HttpError(409, "invalid_transition", "the case is closed");
-      await trx
-        .insertInto("case_attachments")
-        .values({
-          id: attId,
-          case_id: id,
-          kind: photo.kind,
-          mime: photo.mime,
-          size: photo.bytes.length,
-          sha256: saved.sha256,
-          path: saved.rel,
-          file_name: photo.fileName,
-          uploaded_by: user.id,
-          created_at: this.now(),
-        })
-        .execute();
+      await this.repo.insertAttachment(trx, {
+        id: attId,
+        case_id: id,
+        kind: photo.kind,
+        mime: photo.mime,
+        size: photo.bytes.length,
+        sha256: saved.sha256,
+        path: saved.rel,
+        file_name: photo.fileName,
+        uploaded_by: user.id,
+        created_at: this.now(),
+      });
       const data = { attachmentId: attId, kind: photo.kind, sha256: saved.sha256, size: photo.bytes.length };
       await this.repo.addEvent(trx, { caseId: id, actorId: user.id, kind: "photo", data });
       await this.audit(trx, actor, "case.attach", c, data);
@@ -464,79 +378,49 @@ export class CaseService {
    */
   async sweepOverdue(limit = 100): Promise<number> {
     const now = this.now();
-    const due = await this.db
-      .selectFrom("cases")
-      .select(["id"])
-      .where("state", "<>", "closed")
-      .where("deadline", "<", now)
-      .orderBy("deadline")
-      .limit(limit)
-      .execute();
     let n = 0;
-    for (const { id } of due) {
-      const done = await this.bus.transaction(async (trx) => {
-        const row = await trx
-          .selectFrom("cases")
-          .select(["id", "deadline", "state"])
-          .where("id", "=", id)
-          .forUpdate()
-          .skipLocked()
-          .executeTakeFirst();
-        if (
-          !row ||
-          row.state === "closed" ||
-          !row.deadline ||
-          new Date(row.deadline).getTime() >= now.getTime()
-        )
-          return false;
-        const dueAt = new Date(row.deadline).toISOString();
-        const seen = await trx
-          .selectFrom("case_events")
-          .select("id")
-          .where("case_id", "=", id)
-          .where("kind", "=", "overdue")
-          .where(sql<boolean>`data->>'dueAt' = ${dueAt}`)
-          .executeTakeFirst();
-        if (seen) return false;
-        const c = (await this.repo.find(trx, id))!;
-        const which = c.state === "open" ? "dispatch" : c.state === "dispatched" ? "onSite" : "rectification";
-        await this.repo.addEvent(trx, {
-          caseId: id,
-          actorId: null,
-          kind: "overdue",
-          data: { deadline: which, dueAt },
-        });
-        await new AuditRepository(trx as unknown as Db).record({
-          actorId: null,
-          actorUsername: "system",
-          action: "case.overdue",
-          targetType: "case",
-          targetId: id,
-          stationId: c.station_id,
-          detail: { code: c.code, deadline: which, dueAt },
-        });
-        await this.bus.publish(trx, "case.updated", c.station_id, {
-          ...this.eventPayload(c),
-          overdue: true,
-          overdueDeadline: which,
-          transition: "overdue",
-        });
-        return true;
-      });
-      if (done) n++;
+    for (const { id } of await this.repo.overdueIds(this.db, now, limit)) {
+      if (await this.bus.transaction((trx) => this.announceOverdue(trx, id, now))) n++;
     }
     return n;
   }
 
+  /** Announces that a case's deadline passed, unless it moved, closed, or is already announced. */
+  private async announceOverdue(trx: Transaction<Database>, id: string, now: Date): Promise<boolean> {
+    const row = await this.repo.lockDeadline(trx, id);
+    if (!row || row.state === "closed" || !row.deadline || new Date(row.deadline).getTime() >= now.getTime())
+      return false;
+    const dueAt = new Date(row.deadline).toISOString();
+    if (await this.repo.overdueAnnounced(trx, id, dueAt)) return false;
+    const c = (await this.repo.find(trx, id))!;
+    const which = c.state === "open" ? "dispatch" : c.state === "dispatched" ? "onSite" : "rectification";
+    await this.repo.addEvent(trx, {
+      caseId: id,
+      actorId: null,
+      kind: "overdue",
+      data: { deadline: which, dueAt },
+    });
+    await new AuditRepository(trx as unknown as Db).record({
+      actorId: null,
+      actorUsername: "system",
+      action: "case.overdue",
+      targetType: "case",
+      targetId: id,
+      stationId: c.station_id,
+      detail: { code: c.code, deadline: which, dueAt },
+    });
+    await this.bus.publish(trx, "case.updated", c.station_id, {
+      ...this.eventPayload(c),
+      overdue: true,
+      overdueDeadline: which,
+      transition: "overdue",
+    });
+    return true;
+  }
+
   /** Loads for a change: 404 when unseen, 403 when the role may not change cases. Row-locked. */
   private async lockForUpdate(trx: Transaction<Database>, user: Principal, id: string): Promise<CaseRow> {
-    const locked = await trx
-      .selectFrom("cases")
-      .select("id")
-      .where("id", "=", id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!locked) throw notFound("case");
+    if (!(await this.repo.lock(trx, id))) throw notFound("case");
     const c = await this.load(user, id, trx);
     can(user, "case.update", "case", scope(c));
     return c;

@@ -29,7 +29,8 @@
  *   - `payload.assignedBrigade === true` on case.* events: the brigade sees it too.
  */
 import { type Db, type EventKind, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import { EventRepository, type EventRow } from "./event.repository.js";
 
 type Database = Db extends Kysely<infer D> ? D : never;
 export type Executor = Db | Transaction<Database>;
@@ -45,9 +46,6 @@ export interface BusEvent {
 
 export type BusListener = (e: BusEvent) => void;
 
-/** Any fixed 64-bit key: serialises event appends so commit order equals seq order. */
-const APPEND_LOCK_KEY = 7_061_796_613_003_001n;
-
 export interface EventBusOptions {
   db: Db;
   /** Publishes wake-ups (the app's shared connection). */
@@ -61,6 +59,7 @@ export interface EventBusOptions {
 
 export class EventBus {
   private readonly db: Db;
+  private readonly repo: EventRepository;
   private readonly redis: Redis;
   private readonly log: Logger;
   private readonly pollMs: number;
@@ -85,6 +84,7 @@ export class EventBus {
 
   constructor(opts: EventBusOptions) {
     this.db = opts.db;
+    this.repo = new EventRepository(opts.db);
     this.redis = opts.redis;
     this.log = opts.logger.child({ component: "event-bus" });
     this.pollMs = opts.pollMs ?? 1000;
@@ -105,13 +105,7 @@ export class EventBus {
     if (!exec.isTransaction) {
       return this.transaction((trx) => this.publish(trx, kind, stationId, payload));
     }
-    await sql`select pg_advisory_xact_lock(${sql.lit(APPEND_LOCK_KEY.toString())}::bigint)`.execute(exec);
-    const row = await exec
-      .insertInto("events")
-      .values({ kind, station_id: stationId, payload: JSON.stringify(payload) })
-      .returning("seq")
-      .executeTakeFirstOrThrow();
-    const seq = String(row.seq);
+    const seq = await this.repo.append(exec as Transaction<Database>, kind, stationId, payload);
     if (this.pending.has(exec)) {
       const prev = this.pending.get(exec) ?? 0n;
       if (BigInt(seq) > prev) this.pending.set(exec, BigInt(seq));
@@ -148,9 +142,7 @@ export class EventBus {
 
   /** Committed events after `since`, in order (for a reconnecting console). */
   async readSince(since: string, limit: number, upTo?: string): Promise<BusEvent[]> {
-    let q = this.db.selectFrom("events").selectAll().where("seq", ">", since).orderBy("seq").limit(limit);
-    if (upTo !== undefined) q = q.where("seq", "<=", upTo);
-    const rows = await q.execute();
+    const rows = await this.repo.since(since, limit, upTo);
     return rows.map(toBusEvent);
   }
 
@@ -171,11 +163,7 @@ export class EventBus {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const top = await this.db
-      .selectFrom("events")
-      .select(sql<string>`coalesce(max(seq), 0)`.as("top"))
-      .executeTakeFirstOrThrow();
-    this.cursor = BigInt(top.top);
+    this.cursor = BigInt(await this.repo.topSeq());
     this.sub = this.redis.duplicate({ lazyConnect: true });
     this.sub.on("message", (_channel: string, message: string) => {
       if (/^\d+$/.test(message)) this.want(BigInt(message));
@@ -283,13 +271,7 @@ export class EventBus {
   }
 }
 
-function toBusEvent(r: {
-  seq: string;
-  kind: string;
-  station_id: number | null;
-  payload: unknown;
-  created_at: Date;
-}): BusEvent {
+function toBusEvent(r: EventRow): BusEvent {
   return {
     seq: String(r.seq),
     kind: r.kind as EventKind,

@@ -19,14 +19,15 @@ import {
   type FeedbackAlert,
   type FeedbackBox,
   resolveDataDir,
+  type YoloDataset,
 } from "@mingfang/core";
-import { sql } from "kysely";
 import { Type } from "typebox";
 import { EvidenceStore } from "../alerts/evidence.store.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, forbidden } from "../errors.js";
 import { currentUser } from "../plugins/auth.plugin.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
+import { FeedbackRepository, type ReviewedAlertRow } from "./feedback.repository.js";
 import { TAR_END, tarFile } from "./tar.js";
 
 const DatasetQuery = Type.Object(
@@ -42,6 +43,7 @@ const ROOT = "mingfang-dataset";
 export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
   const evidence = new EvidenceStore(path.join(resolveDataDir(config), "media"));
   const audit = new AuditRepository(db);
+  const reviewed = new FeedbackRepository(db);
 
   app.get(
     "/api/feedback/dataset.tar.gz",
@@ -67,45 +69,8 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       const from = req.query.from ? new Date(req.query.from) : new Date(0);
       if (from.getTime() >= to.getTime()) throw badRequest("from", "querystring: 'from' must be before 'to'");
 
-      const rows = await db
-        .selectFrom("alerts as a")
-        .leftJoin("case_alerts as ca", "ca.alert_id", "a.id")
-        .leftJoin("cases as c", "c.id", "ca.case_id")
-        .select([
-          "a.id",
-          "a.type",
-          "a.status",
-          "a.boxes",
-          "a.captured_at",
-          "a.camera_id",
-          "a.evidence_path",
-          "a.evidence_sha256",
-          "a.frame_path",
-          "a.frame_sha256",
-          "c.state as case_state",
-          "c.outcome as case_outcome",
-        ])
-        .select(sql<string | null>`a.model`.as("model"))
-        .where("a.evidence_path", "is not", null)
-        .where("a.captured_at", ">=", from)
-        .where("a.captured_at", "<", to)
-        .where((eb) =>
-          eb.or([eb("a.status", "in", ["false_positive", "resolved"]), eb("c.state", "=", "closed")]),
-        )
-        .orderBy("a.id")
-        .execute();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const alerts: FeedbackAlert[] = rows.map((r) => ({
-        id: r.id,
-        type: r.type,
-        verdict:
-          r.status === "false_positive" || r.case_outcome === "false_alarm" ? "false_positive" : "confirmed",
-        boxes: ((typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) ?? []) as FeedbackBox[],
-        capturedAt: new Date(r.captured_at).toISOString(),
-        cameraId: r.camera_id,
-        model: r.model ?? null,
-      }));
-      const ds = buildYoloDataset(alerts);
+      const rows = await reviewed.reviewedAlerts(from, to);
+      const ds = buildYoloDataset(rows.map(feedbackAlert));
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,
@@ -114,46 +79,69 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
         ip: req.ip,
         detail: { from: from.toISOString(), to: to.toISOString(), ...ds.counts, classes: ds.classes },
       });
-
-      const mtime = Math.floor(Date.now() / 1000);
-      async function* entries(): AsyncGenerator<Buffer> {
-        const skipped: { alertId: string; reason: string }[] = [];
-        const files = ds.files.filter((f) => f.path !== "manifest.json");
-        for (let i = 0; i < files.length; i++) {
-          const f = files[i]!;
-          if (f.alertId) {
-            const r = byId.get(f.alertId)!;
-            let bytes: Buffer;
-            try {
-              bytes = r.frame_path
-                ? await evidence.read(r.frame_path, r.frame_sha256)
-                : await evidence.read(r.evidence_path!, r.evidence_sha256);
-            } catch (err) {
-              skipped.push({ alertId: f.alertId, reason: (err as Error).message });
-              i += 1; // its label file follows: leave it out too
-              continue;
-            }
-            yield* tarFile(`${ROOT}/${f.path}`, bytes, mtime);
-          } else {
-            yield* tarFile(`${ROOT}/${f.path}`, Buffer.from(f.text ?? "", "utf8"), mtime);
-          }
-        }
-        const manifest = JSON.parse(ds.files.find((f) => f.path === "manifest.json")!.text!) as {
-          images: { alertId: string }[];
-        };
-        const gone = new Set(skipped.map((s) => s.alertId));
-        const images = manifest.images
-          .filter((m) => !gone.has(m.alertId))
-          .map((m) => ({ ...m, source: byId.get(m.alertId)?.frame_path ? "frame" : "evidence_drawn" }));
-        const out = { ...manifest, images, skipped };
-        yield* tarFile(`${ROOT}/manifest.json`, Buffer.from(`${JSON.stringify(out, null, 2)}\n`), mtime);
-        yield TAR_END;
-      }
       const stamp = to.toISOString().slice(0, 10);
+      const tar = datasetTar(ds, new Map(rows.map((r) => [r.id, r])), evidence);
       return reply
         .header("content-type", "application/gzip")
         .header("content-disposition", `attachment; filename="mingfang-dataset-${stamp}.tar.gz"`)
-        .send(Readable.from(entries()).pipe(createGzip()) as unknown as Buffer);
+        .send(Readable.from(tar).pipe(createGzip()) as unknown as Buffer);
     },
   );
 };
+
+/** A reviewed alert as the dataset builder takes it: a case closed as a false alarm is a false positive. */
+export function feedbackAlert(r: ReviewedAlertRow): FeedbackAlert {
+  return {
+    id: r.id,
+    type: r.type,
+    verdict:
+      r.status === "false_positive" || r.case_outcome === "false_alarm" ? "false_positive" : "confirmed",
+    boxes: ((typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) ?? []) as FeedbackBox[],
+    capturedAt: new Date(r.captured_at).toISOString(),
+    cameraId: r.camera_id,
+    model: r.model ?? null,
+  };
+}
+
+/**
+ * The dataset as tar entries: each image read through the evidence store (the undrawn frame when there
+ * is one), then manifest.json, which names the images left out and the source of each one kept.
+ */
+async function* datasetTar(
+  ds: YoloDataset,
+  byId: Map<string, ReviewedAlertRow>,
+  evidence: EvidenceStore,
+): AsyncGenerator<Buffer> {
+  const mtime = Math.floor(Date.now() / 1000);
+  const skipped: { alertId: string; reason: string }[] = [];
+  const files = ds.files.filter((f) => f.path !== "manifest.json");
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (f.alertId) {
+      const r = byId.get(f.alertId)!;
+      let bytes: Buffer;
+      try {
+        bytes = r.frame_path
+          ? await evidence.read(r.frame_path, r.frame_sha256)
+          : await evidence.read(r.evidence_path!, r.evidence_sha256);
+      } catch (err) {
+        skipped.push({ alertId: f.alertId, reason: (err as Error).message });
+        i += 1; // its label file follows: leave it out too
+        continue;
+      }
+      yield* tarFile(`${ROOT}/${f.path}`, bytes, mtime);
+    } else {
+      yield* tarFile(`${ROOT}/${f.path}`, Buffer.from(f.text ?? "", "utf8"), mtime);
+    }
+  }
+  const manifest = JSON.parse(ds.files.find((f) => f.path === "manifest.json")!.text!) as {
+    images: { alertId: string }[];
+  };
+  const gone = new Set(skipped.map((s) => s.alertId));
+  const images = manifest.images
+    .filter((m) => !gone.has(m.alertId))
+    .map((m) => ({ ...m, source: byId.get(m.alertId)?.frame_path ? "frame" : "evidence_drawn" }));
+  const out = { ...manifest, images, skipped };
+  yield* tarFile(`${ROOT}/manifest.json`, Buffer.from(`${JSON.stringify(out, null, 2)}\n`), mtime);
+  yield TAR_END;
+}

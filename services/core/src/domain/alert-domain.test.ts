@@ -5,6 +5,7 @@ import {
   ALERT_STATES,
   type AlertAction,
   type AlertState,
+  alertActionPermission,
   availableAlertActions,
   transitionAlert,
 } from "./alert-lifecycle.js";
@@ -96,6 +97,12 @@ describe("alert lifecycle", () => {
     expect(availableAlertActions("new")).toEqual(["acknowledge", "open_case"]);
     expect(availableAlertActions("acknowledged")).toEqual(["mark_false_positive", "resolve", "open_case"]);
     expect(availableAlertActions("resolved")).toEqual([]);
+  });
+
+  it("names the permission each user action needs: a case is case.create, the rest alert.acknowledge", () => {
+    expect(alertActionPermission("open_case")).toBe("case.create");
+    for (const a of ["acknowledge", "mark_false_positive", "resolve"] as const)
+      expect(alertActionPermission(a)).toBe("alert.acknowledge");
   });
 });
 

@@ -11,6 +11,8 @@
  * `new` until someone acknowledges it.
  */
 
+import type { Action } from "../policy/rbac.js";
+
 export const ALERT_STATES = ["new", "acknowledged", "false_positive", "case_opened", "resolved"] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
@@ -72,4 +74,12 @@ export function availableAlertActions(state: AlertState): AlertAction[] {
   return ALERT_ACTIONS.filter(
     (a) => RULES[a].actor !== "system" && transitionAlert(state, a, { actor: "user", note: "x" }).ok,
   );
+}
+
+/**
+ * The permission a user needs for an action on an alert (on its station): opening a case is creating
+ * one (`case.create`); acknowledging, marking a false positive and resolving are `alert.acknowledge`.
+ */
+export function alertActionPermission(action: AlertAction): Action {
+  return action === "open_case" ? "case.create" : "alert.acknowledge";
 }
