@@ -24,9 +24,9 @@ import {
 } from "@mingfang/core";
 import type { Kysely, Transaction } from "kysely";
 import { Value } from "typebox/value";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { HttpError } from "../errors.js";
 import type { EventBus, Executor } from "../events/event-bus.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import { type AlertRecord, AlertRepository, type CameraContext } from "./alert.repository.js";
 import type { AlertsOptions } from "./alerts.options.js";
 import { EvidenceError, type EvidenceStore } from "./evidence.store.js";

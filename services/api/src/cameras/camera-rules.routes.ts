@@ -6,11 +6,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { CameraRulesBody, CameraRulesView, ErrorBody, IdParams } from "@mingfang/core";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { CameraRepository } from "../repositories/camera.repository.js";
+import { CameraRepository } from "./camera.repository.js";
 import { analyticsWith, rulesView } from "./camera-rules.mapping.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };

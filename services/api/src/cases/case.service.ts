@@ -26,9 +26,9 @@ import {
   violationLabel,
 } from "@mingfang/core";
 import { sql, type Transaction } from "kysely";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../errors.js";
 import { can, enforce } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import { CaseRepository, type CaseRow, type Exec } from "./case.repository.js";
 import type { CasePhotoStore, PhotoMime } from "./case-photo.store.js";
 

@@ -22,12 +22,12 @@ import {
   WorkshopFileView,
 } from "@mingfang/core";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { CaseRepository } from "../cases/case.repository.js";
 import { caseTimes, caseView } from "../cases/case.views.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, forbidden, notFound } from "../errors.js";
 import { can, currentUser, enforce } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import { writeLedger } from "./ledger.workbook.js";
 import { WorkshopFileRepository } from "./workshop-file.repository.js";
 

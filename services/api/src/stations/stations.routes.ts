@@ -4,7 +4,7 @@ import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { stationView } from "../views.js";
+import { stationView } from "./station.views.js";
 
 export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   const query = () =>

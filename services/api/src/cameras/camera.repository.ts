@@ -1,6 +1,6 @@
 import type { CameraListQuery, CamerasTable, Db, ListScope, NewCamera } from "@mingfang/core";
 import type { Updateable } from "kysely";
-import { applyStationScope } from "./workshop.repository.js";
+import { applyStationScope } from "../workshops/workshop.repository.js";
 
 export class CameraRepository {
   constructor(private readonly db: Db) {}

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { HttpError } from "../errors.js";
-import { LoginLimiter } from "../login-limiter.js";
 import { currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { UserRepository } from "../repositories/user.repository.js";
-import { userView } from "../views.js";
+import { UserRepository } from "../users/user.repository.js";
+import { userView } from "../users/user.views.js";
+import { LoginLimiter } from "./login-limiter.js";
 
 const INVALID = "Invalid username or password";
 

@@ -12,12 +12,12 @@ import {
   WorkshopView,
 } from "@mingfang/core";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { WorkshopRepository } from "../repositories/workshop.repository.js";
-import { workshopView } from "../views.js";
+import { WorkshopRepository } from "./workshop.repository.js";
+import { workshopView } from "./workshop.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 

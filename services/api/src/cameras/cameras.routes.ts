@@ -17,13 +17,13 @@ import {
 } from "@mingfang/core";
 import type { Updateable } from "kysely";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { CameraRepository } from "../repositories/camera.repository.js";
-import { WorkshopRepository } from "../repositories/workshop.repository.js";
-import { cameraView } from "../views.js";
+import { WorkshopRepository } from "../workshops/workshop.repository.js";
+import { CameraRepository } from "./camera.repository.js";
+import { cameraView } from "./camera.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 

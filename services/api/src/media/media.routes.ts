@@ -22,12 +22,12 @@ import {
   verifyMediaToken,
 } from "@mingfang/core";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
+import { CameraRepository } from "../cameras/camera.repository.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { cameraStatusOf } from "../live/camera-status.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { CameraRepository } from "../repositories/camera.repository.js";
 
 /** A push camera's key lasts a year: it is configured once on the device. */
 const PUSH_KEY_TTL_SECONDS = 365 * 24 * 3600;

@@ -11,12 +11,12 @@ import {
   UserView,
 } from "@mingfang/core";
 import { Type } from "typebox";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { UserRepository } from "../repositories/user.repository.js";
-import { userView } from "../views.js";
+import { UserRepository } from "./user.repository.js";
+import { userView } from "./user.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
