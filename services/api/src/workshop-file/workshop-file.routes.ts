@@ -28,7 +28,7 @@ import { forbidden, notFound } from "../errors.js";
 import { can, currentUser, enforce } from "../plugins/auth.plugin.js";
 import { writeLedger } from "./ledger.workbook.js";
 import { WorkshopFileRepository } from "./workshop-file.repository.js";
-import { DAY, type FileRows, type FileWorkshop, period, workshopFileView } from "./workshop-file.view.js";
+import { DAY, type FileRows, type FileWorkshop, period, workshopFileView } from "./workshop-file.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
