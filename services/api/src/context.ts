@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Config, Db, Keyring, Logger, Redis } from "@mingfang/core";
 import type { AlertsOptions } from "./alerts/alerts.options.js";
 
@@ -12,3 +13,9 @@ export interface ApiDeps {
   /** Alert pipeline tunables (tests shorten the limits; `workers: false` runs no queue consumers). */
   alerts?: Partial<AlertsOptions>;
 }
+
+/**
+ * The fastify instance a route plugin is given, with TypeBox types: what a function that registers one
+ * route (or a small group) takes, so that a plugin stays a short list of such calls.
+ */
+export type RouteApp = Parameters<FastifyPluginAsyncTypebox<ApiDeps>>[0];

@@ -25,9 +25,9 @@ import {
 } from "@mingfang/core";
 import type { Kysely, Transaction } from "kysely";
 import { Value } from "typebox/value";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { HttpError } from "../errors.js";
 import type { EventBus, Executor } from "../events/event-bus.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import {
   type AlertRecord,
   AlertRepository,

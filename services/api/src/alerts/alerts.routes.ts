@@ -16,9 +16,9 @@ import {
   listScope,
   Page,
 } from "@mingfang/core";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import type { AlertRecord } from "./alert.repository.js";
 import { type AlertService, verifyEvidenceToken } from "./alert.service.js";
 

@@ -6,11 +6,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { CameraRulesBody, CameraRulesView, ErrorBody, IdParams } from "@mingfang/core";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
-import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { CameraRepository } from "../repositories/camera.repository.js";
+import { CameraRepository } from "./camera.repository.js";
 import { analyticsWith, rulesView } from "./camera-rules.mapping.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -18,12 +17,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 export const cameraRulesRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   const repo = new CameraRepository(db);
   const audit = new AuditRepository(db);
-
-  async function load(id: number) {
-    const c = await repo.find(id);
-    if (!c) throw notFound("camera");
-    return c;
-  }
 
   app.get(
     "/api/cameras/:id/rules",
@@ -37,7 +30,7 @@ export const cameraRulesRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app,
       },
     },
     async (req) => {
-      const c = await load(req.params.id);
+      const c = await repo.findOrThrow(req.params.id);
       can(currentUser(req), "camera.read", "camera", { stationId: c.station_id });
       return rulesView(c.id, c);
     },
@@ -58,7 +51,7 @@ export const cameraRulesRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app,
     },
     async (req) => {
       const user = currentUser(req);
-      const c = await load(req.params.id);
+      const c = await repo.findOrThrow(req.params.id);
       can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.update", "camera", { stationId: c.station_id });
       const analytics = analyticsWith(c.analytics, req.body);
@@ -80,7 +73,7 @@ export const cameraRulesRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app,
         ip: req.ip,
         detail: { fields: Object.keys(req.body).map((k) => `rules.${k}`) },
       });
-      return rulesView(c.id, await load(c.id));
+      return rulesView(c.id, await repo.findOrThrow(c.id));
     },
   );
 };

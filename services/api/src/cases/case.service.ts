@@ -24,9 +24,9 @@ import {
   type Principal,
 } from "@mingfang/core";
 import type { Transaction } from "kysely";
+import { AuditRepository } from "../audit/audit.repository.js";
 import { badRequest, forbidden, HttpError, notFound } from "../errors.js";
 import { can, enforce } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import { type CaseAlertRow, CaseRepository, type CaseRow, type Exec } from "./case.repository.js";
 import {
   caseTitle,

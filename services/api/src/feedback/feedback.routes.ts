@@ -23,10 +23,10 @@ import {
 } from "@mingfang/core";
 import { Type } from "typebox";
 import { EvidenceStore } from "../alerts/evidence.store.js";
+import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, forbidden } from "../errors.js";
 import { currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
 import { FeedbackRepository, type ReviewedAlertRow } from "./feedback.repository.js";
 import { TAR_END, tarFile } from "./tar.js";
 

@@ -1,12 +1,13 @@
 /**
- * `GET /api/cameras/status`: the status of every camera the user may see, as the ingest reports it in
- * Redis, in one answer (one MGET), so that a video wall of 42 cameras does not ask 42 times. A camera no
- * ingest reports on is `offline` (or `disabled`), as `GET /api/cameras/:id/status` answers.
+ * A camera's status as the ingest reports it in Redis. `GET /api/cameras/status`: every camera the user may
+ * see, in one answer (one MGET), so that a video wall of 42 cameras does not ask 42 times;
+ * `GET /api/cameras/:id/status`: one camera. A camera no ingest reports on is `offline` (or `disabled`) in both.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { CameraStatus, ErrorBody, listScope, REDIS_KEYS } from "@mingfang/core";
+import { CameraStatus, ErrorBody, IdParams, listScope, REDIS_KEYS } from "@mingfang/core";
 import { Type } from "typebox";
-import type { ApiDeps } from "../context.js";
+import { CameraRepository } from "../cameras/camera.repository.js";
+import type { ApiDeps, RouteApp } from "../context.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
 import { cameraStatusOf } from "./camera-status.js";
 import { CameraStatusRepository } from "./camera-status.repository.js";
@@ -18,9 +19,36 @@ const StatusQuery = Type.Object(
 
 const StatusList = Type.Object({ items: Type.Array(CameraStatus) });
 
-export const cameraStatusRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, redis }) => {
-  const repo = new CameraStatusRepository(db);
+const StatusView = Type.Union([CameraStatus]);
 
+function oneCameraStatusRoute(app: RouteApp, { db, redis }: Pick<ApiDeps, "db" | "redis">): void {
+  const cameras = new CameraRepository(db);
+  app.get(
+    "/api/cameras/:id/status",
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ["media"],
+        summary: "The camera's status as the ingest reports it (offline when no ingest reports it)",
+        params: IdParams,
+        response: { 200: StatusView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const c = await cameras.findOrThrow(req.params.id);
+      can(currentUser(req), "camera.read", "camera", { stationId: c.station_id });
+      return cameraStatusOf(c, await redis.get(REDIS_KEYS.cameraStatus(c.id)), new Date());
+    },
+  );
+}
+
+export const cameraStatusRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
+  allCameraStatusRoute(app, deps);
+  oneCameraStatusRoute(app, deps);
+};
+
+function allCameraStatusRoute(app: RouteApp, { db, redis }: Pick<ApiDeps, "db" | "redis">): void {
+  const repo = new CameraStatusRepository(db);
   app.get(
     "/api/cameras/status",
     {
@@ -42,4 +70,4 @@ export const cameraStatusRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app
       return { items: cams.map((c, i) => cameraStatusOf(c, raw[i], now)) };
     },
   );
-};
+}

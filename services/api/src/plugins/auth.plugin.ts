@@ -5,9 +5,9 @@
 import { type Action, authorize, type Decision, type Principal, type ResourceScope } from "@mingfang/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { SessionRepository, type SessionUser } from "../auth/session.repository.js";
 import type { ApiDeps } from "../context.js";
 import { forbidden, HttpError, notFound, unauthorized } from "../errors.js";
-import { SessionRepository, type SessionUser } from "../repositories/session.repository.js";
 
 export const SESSION_COOKIE = "mingfang_session";
 const TOUCH_EVERY_MS = 60_000;

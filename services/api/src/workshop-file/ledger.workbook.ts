@@ -224,6 +224,156 @@ const emptyTally = (): Tally => ({
   late: 0,
 });
 
+type Workbook = ExcelJS.stream.xlsx.WorkbookWriter;
+
+/** The tally of each station, created on first use (a row of a station not listed still counts). */
+function talliesFor(stations: LedgerMeta["stations"]) {
+  const tally = new Map<number, Tally>(stations.map((s) => [s.id, emptyTally()]));
+  const of = (station: number) => {
+    const t = tally.get(station) ?? emptyTally();
+    tally.set(station, t);
+    return t;
+  };
+  return { tally, of };
+}
+
+function alertRow(n: number, a: LedgerAlertRow) {
+  return [
+    n,
+    a.id,
+    beijing(a.captured_at),
+    a.station_name,
+    a.workshop_name,
+    a.licence_no,
+    a.camera_name,
+    a.area,
+    violationLabel(a.type),
+    `${a.grade}级`,
+    Math.round(a.confidence * 100) / 100,
+    alertStatusLabel(a.status),
+    a.acknowledged_by_name ?? "",
+    beijing(a.acknowledged_at),
+    a.ack_note ?? "",
+    a.escalated_at ? "是" : "否",
+    a.case_code ?? "",
+  ];
+}
+
+function caseRow(n: number, c: LedgerCaseRow, late: boolean) {
+  return [
+    n,
+    c.code,
+    beijing(c.created_at),
+    c.station_name,
+    c.workshop_name ?? "",
+    c.licence_no ?? "",
+    c.title,
+    c.source === "alert" ? "视频预警" : "人工登记",
+    Number(c.alert_count ?? 0),
+    CASE_STATE_LABELS[c.state as CaseState] ?? c.state,
+    c.assigned_brigade ? "是" : "否",
+    beijing(c.dispatched_at),
+    beijing(c.on_site_at),
+    beijing(c.rectification_due_at),
+    beijing(c.rectified_at),
+    beijing(c.reviewed_at),
+    beijing(c.closed_at),
+    c.outcome ? (CASE_OUTCOME_LABELS[c.outcome as CaseOutcome] ?? c.outcome) : "",
+    late ? "是" : "否",
+  ];
+}
+
+/** 预警台账: one row per alert, counted into its station's tally; resolves with the number of rows. */
+async function writeAlertSheet(
+  wb: Workbook,
+  meta: LedgerMeta,
+  subtitle: string,
+  pages: LedgerRows["alerts"],
+  of: (station: number) => Tally,
+): Promise<number> {
+  const sheet = startSheet(
+    wb,
+    "预警台账",
+    `${meta.title} — 预警台账`,
+    subtitle,
+    ALERT_HEADINGS,
+    [6, 38, 17, 14, 24, 20, 16, 10, 14, 16, 8, 10, 10, 17, 30, 12, 20],
+  );
+  let n = 0;
+  for await (const page of pages) {
+    for (const a of page) {
+      n++;
+      sheet.addRow(alertRow(n, a)).commit();
+      const t = of(a.station_id);
+      t.alerts++;
+      if (a.grade === 1) t.grade1++;
+      if (a.status === "false_positive") t.falsePositives++;
+      if (a.case_code !== null) t.inCases++;
+    }
+  }
+  sheet.commit();
+  return n;
+}
+
+/** 案件台账: one row per case, counted into its station's tally; resolves with the number of rows. */
+async function writeCaseSheet(
+  wb: Workbook,
+  meta: LedgerMeta,
+  subtitle: string,
+  pages: LedgerRows["cases"],
+  of: (station: number) => Tally,
+): Promise<number> {
+  const sheet = startSheet(
+    wb,
+    "案件台账",
+    `${meta.title} — 案件台账`,
+    subtitle,
+    CASE_HEADINGS,
+    [6, 22, 17, 14, 24, 20, 30, 8, 10, 10, 12, 17, 17, 17, 17, 17, 17, 12, 10],
+  );
+  let n = 0;
+  for await (const page of pages) {
+    for (const c of page) {
+      n++;
+      const late = lateOrOverdue(c, meta.now);
+      sheet.addRow(caseRow(n, c, late)).commit();
+      const t = of(c.station_id);
+      t.cases++;
+      if (c.state === "closed") t.closed++;
+      if (c.assigned_brigade) t.brigade++;
+      if (late) t.late++;
+    }
+  }
+  sheet.commit();
+  return n;
+}
+
+/** 汇总: one row per listed station, then the totals. */
+function writeSummarySheet(
+  wb: Workbook,
+  meta: LedgerMeta,
+  subtitle: string,
+  tally: Map<number, Tally>,
+): void {
+  const summary = meta.stations.map((s) => {
+    const t = tally.get(s.id) ?? emptyTally();
+    return [s.name, t.alerts, t.grade1, t.falsePositives, t.inCases, t.cases, t.closed, t.brigade, t.late];
+  });
+  const total = SUMMARY_HEADINGS.map((_, i) =>
+    i === 0 ? "合计" : summary.reduce((sum, r) => sum + Number(r[i] ?? 0), 0),
+  );
+  const sheet = startSheet(
+    wb,
+    "汇总",
+    `${meta.title} — 汇总`,
+    subtitle,
+    SUMMARY_HEADINGS,
+    [16, 10, 10, 10, 12, 10, 10, 14, 10],
+  );
+  for (const r of [...summary, total]) sheet.addRow(r).commit();
+  sheet.commit();
+}
+
 /**
  * Writes the ledger workbook into `out` as the pages arrive; resolves with the row counts once the file
  * is complete (the stream is ended by then).
@@ -241,119 +391,10 @@ export async function writeLedger(
   wb.creator = "明坊 远程视频监管平台";
   wb.created = meta.now;
   const subtitle = `统计期间：${beijing(meta.from)} 至 ${beijing(meta.to)}（北京时间）    导出人：${meta.exportedBy}    导出时间：${beijing(meta.now)}`;
-  const tally = new Map<number, Tally>(meta.stations.map((s) => [s.id, emptyTally()]));
-  const of = (station: number) => {
-    const t = tally.get(station) ?? emptyTally();
-    tally.set(station, t);
-    return t;
-  };
-
-  const alertSheet = startSheet(
-    wb,
-    "预警台账",
-    `${meta.title} — 预警台账`,
-    subtitle,
-    ALERT_HEADINGS,
-    [6, 38, 17, 14, 24, 20, 16, 10, 14, 16, 8, 10, 10, 17, 30, 12, 20],
-  );
-  let n = 0;
-  for await (const page of rows.alerts) {
-    for (const a of page) {
-      n++;
-      alertSheet
-        .addRow([
-          n,
-          a.id,
-          beijing(a.captured_at),
-          a.station_name,
-          a.workshop_name,
-          a.licence_no,
-          a.camera_name,
-          a.area,
-          violationLabel(a.type),
-          `${a.grade}级`,
-          Math.round(a.confidence * 100) / 100,
-          alertStatusLabel(a.status),
-          a.acknowledged_by_name ?? "",
-          beijing(a.acknowledged_at),
-          a.ack_note ?? "",
-          a.escalated_at ? "是" : "否",
-          a.case_code ?? "",
-        ])
-        .commit();
-      const t = of(a.station_id);
-      t.alerts++;
-      if (a.grade === 1) t.grade1++;
-      if (a.status === "false_positive") t.falsePositives++;
-      if (a.case_code !== null) t.inCases++;
-    }
-  }
-  alertSheet.commit();
-  const alertCount = n;
-
-  const caseSheet = startSheet(
-    wb,
-    "案件台账",
-    `${meta.title} — 案件台账`,
-    subtitle,
-    CASE_HEADINGS,
-    [6, 22, 17, 14, 24, 20, 30, 8, 10, 10, 12, 17, 17, 17, 17, 17, 17, 12, 10],
-  );
-  n = 0;
-  for await (const page of rows.cases) {
-    for (const c of page) {
-      n++;
-      const late = lateOrOverdue(c, meta.now);
-      caseSheet
-        .addRow([
-          n,
-          c.code,
-          beijing(c.created_at),
-          c.station_name,
-          c.workshop_name ?? "",
-          c.licence_no ?? "",
-          c.title,
-          c.source === "alert" ? "视频预警" : "人工登记",
-          Number(c.alert_count ?? 0),
-          CASE_STATE_LABELS[c.state as CaseState] ?? c.state,
-          c.assigned_brigade ? "是" : "否",
-          beijing(c.dispatched_at),
-          beijing(c.on_site_at),
-          beijing(c.rectification_due_at),
-          beijing(c.rectified_at),
-          beijing(c.reviewed_at),
-          beijing(c.closed_at),
-          c.outcome ? (CASE_OUTCOME_LABELS[c.outcome as CaseOutcome] ?? c.outcome) : "",
-          late ? "是" : "否",
-        ])
-        .commit();
-      const t = of(c.station_id);
-      t.cases++;
-      if (c.state === "closed") t.closed++;
-      if (c.assigned_brigade) t.brigade++;
-      if (late) t.late++;
-    }
-  }
-  caseSheet.commit();
-  const caseCount = n;
-
-  const summary = meta.stations.map((s) => {
-    const t = tally.get(s.id) ?? emptyTally();
-    return [s.name, t.alerts, t.grade1, t.falsePositives, t.inCases, t.cases, t.closed, t.brigade, t.late];
-  });
-  const total = SUMMARY_HEADINGS.map((_, i) =>
-    i === 0 ? "合计" : summary.reduce((sum, r) => sum + Number(r[i] ?? 0), 0),
-  );
-  const sumSheet = startSheet(
-    wb,
-    "汇总",
-    `${meta.title} — 汇总`,
-    subtitle,
-    SUMMARY_HEADINGS,
-    [16, 10, 10, 10, 12, 10, 10, 14, 10],
-  );
-  for (const r of [...summary, total]) sumSheet.addRow(r).commit();
-  sumSheet.commit();
+  const { tally, of } = talliesFor(meta.stations);
+  const alerts = await writeAlertSheet(wb, meta, subtitle, rows.alerts, of);
+  const cases = await writeCaseSheet(wb, meta, subtitle, rows.cases, of);
+  writeSummarySheet(wb, meta, subtitle, tally);
   await wb.commit();
-  return { alerts: alertCount, cases: caseCount };
+  return { alerts, cases };
 }

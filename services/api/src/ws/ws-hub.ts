@@ -17,8 +17,8 @@
  */
 import { canSeeEvent, type Logger, type WsServerMessage } from "@mingfang/core";
 import type { WebSocket } from "ws";
+import type { SessionUser } from "../auth/session.repository.js";
 import type { BusEvent, EventBus } from "../events/event-bus.js";
-import type { SessionUser } from "../repositories/session.repository.js";
 
 export const WS_CLOSE = {
   slowConsumer: 4008,

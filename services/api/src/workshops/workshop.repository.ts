@@ -1,5 +1,6 @@
 import type { Database, Db, ListScope, NewWorkshop, WorkshopListQuery, WorkshopUpdate } from "@mingfang/core";
 import { type SelectQueryBuilder, sql } from "kysely";
+import { notFound } from "../errors.js";
 
 export function applyStationScope<DB, TB extends keyof DB, O>(
   q: SelectQueryBuilder<DB, TB, O>,
@@ -63,6 +64,13 @@ export class WorkshopRepository {
 
   find(id: number) {
     return this.base().where("w.id", "=", id).executeTakeFirst();
+  }
+
+  /** The workshop with its station name and camera count, or a 404 `workshop not found`. */
+  async findOrThrow(id: number) {
+    const w = await this.find(id);
+    if (!w) throw notFound("workshop");
+    return w;
   }
 
   async stationOf(id: number): Promise<number | undefined> {

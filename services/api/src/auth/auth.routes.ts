@@ -1,26 +1,46 @@
+/**
+ * Sign-in and sign-out, the signed-in user, and changing one's own password. Sign-in is limited per user name
+ * and per address (LoginLimiter); every attempt is audited.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
 import { Type } from "typebox";
-import type { ApiDeps } from "../context.js";
+import { AuditRepository } from "../audit/audit.repository.js";
+import type { ApiDeps, RouteApp } from "../context.js";
 import { HttpError } from "../errors.js";
-import { LoginLimiter } from "../login-limiter.js";
 import { currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { UserRepository } from "../repositories/user.repository.js";
-import { userView } from "../views.js";
+import { UserRepository } from "../users/user.repository.js";
+import { userView } from "../users/user.views.js";
+import { LoginLimiter } from "./login-limiter.js";
 
 const INVALID = "Invalid username or password";
 
-export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
-  const users = new UserRepository(deps.db);
-  const audit = new AuditRepository(deps.db);
-  const limiter = new LoginLimiter(deps.redis, {
-    maxPerUser: deps.config.LOGIN_MAX_FAILURES_PER_USER,
-    maxPerIp: deps.config.LOGIN_MAX_FAILURES_PER_IP,
-    windowSeconds: deps.config.LOGIN_WINDOW_MINUTES * 60,
-  });
-  const ttlMs = deps.config.SESSION_TTL_HOURS * 3600_000;
+interface AuthContext {
+  users: UserRepository;
+  audit: AuditRepository;
+  limiter: LoginLimiter;
+  /** The absolute lifetime of a session. */
+  ttlMs: number;
+}
 
+export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
+  const ctx: AuthContext = {
+    users: new UserRepository(deps.db),
+    audit: new AuditRepository(deps.db),
+    limiter: new LoginLimiter(deps.redis, {
+      maxPerUser: deps.config.LOGIN_MAX_FAILURES_PER_USER,
+      maxPerIp: deps.config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: deps.config.LOGIN_WINDOW_MINUTES * 60,
+    }),
+    ttlMs: deps.config.SESSION_TTL_HOURS * 3600_000,
+  };
+  loginRoute(app, ctx);
+  logoutRoute(app, ctx);
+  meRoute(app, ctx);
+  changePasswordRoute(app, ctx);
+};
+
+function loginRoute(app: RouteApp, { users, audit, limiter, ttlMs }: AuthContext): void {
   app.post(
     "/api/auth/login",
     {
@@ -70,7 +90,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       return { user: userView(user) };
     },
   );
+}
 
+function logoutRoute(app: RouteApp, { audit }: AuthContext): void {
   app.post(
     "/api/auth/logout",
     { schema: { tags: ["auth"], summary: "Sign out", response: { 204: Type.Null() } } },
@@ -88,7 +110,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       return reply.status(204).send(null);
     },
   );
+}
 
+function meRoute(app: RouteApp, { users }: AuthContext): void {
   app.get(
     "/api/me",
     {
@@ -101,7 +125,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       return userView(user);
     },
   );
+}
 
+function changePasswordRoute(app: RouteApp, { users, audit, ttlMs }: AuthContext): void {
   app.post(
     "/api/me/password",
     {
@@ -140,4 +166,4 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
       return reply.status(204).send(null);
     },
   );
-};
+}

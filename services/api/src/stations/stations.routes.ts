@@ -4,22 +4,11 @@ import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { stationView } from "../views.js";
+import { StationRepository } from "./station.repository.js";
+import { stationView } from "./station.views.js";
 
 export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
-  const query = () =>
-    db
-      .selectFrom("stations as s")
-      .selectAll("s")
-      .select((eb) =>
-        eb
-          .selectFrom("workshops as w")
-          .whereRef("w.station_id", "=", "s.id")
-          .where("w.pilot", "=", true)
-          .select(eb.fn.countAll<string>().as("n"))
-          .as("pilot_workshops"),
-      )
-      .orderBy("s.id");
+  const stations = new StationRepository(db);
 
   app.get(
     "/api/stations",
@@ -33,7 +22,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     },
     async (req) => {
       can(currentUser(req), "station.read", "station");
-      return { items: (await query().execute()).map(stationView) };
+      return { items: (await stations.list()).map(stationView) };
     },
   );
 
@@ -49,7 +38,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     },
     async (req) => {
       can(currentUser(req), "station.read", "station");
-      const s = await query().where("s.id", "=", req.params.id).executeTakeFirst();
+      const s = await stations.find(req.params.id);
       if (!s) throw notFound("station");
       return stationView(s);
     },

@@ -1,3 +1,4 @@
+/** `/api/users`: user management, for the bureau admin only (`user.manage`). Every change is audited. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
@@ -11,37 +12,56 @@ import {
   UserView,
 } from "@mingfang/core";
 import { Type } from "typebox";
-import type { ApiDeps } from "../context.js";
+import { AuditRepository } from "../audit/audit.repository.js";
+import type { ApiDeps, RouteApp } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { UserRepository } from "../repositories/user.repository.js";
-import { userView } from "../views.js";
+import { StationRepository } from "../stations/station.repository.js";
+import { UserRepository } from "./user.repository.js";
+import { userView } from "./user.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
+interface UserContext {
+  users: UserRepository;
+  audit: AuditRepository;
+  /** The station a user of this role gets (null for a district-wide role), or a 400 naming `stationId`. */
+  checkScope: (role: string, stationId: number | null | undefined) => Promise<number | null>;
+}
+
 export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
-  const users = new UserRepository(db);
-  const audit = new AuditRepository(db);
-
-  async function checkScope(role: string, stationId: number | null | undefined): Promise<number | null> {
-    const needs = roleNeedsStation(role as Parameters<typeof roleNeedsStation>[0]);
-    if (needs && (stationId === null || stationId === undefined)) {
-      throw badRequest("stationId", `body: role '${role}' needs a stationId`);
-    }
-    if (!needs && stationId !== null && stationId !== undefined) {
-      throw badRequest("stationId", `body: role '${role}' has no station`);
-    }
-    if (needs) {
-      const s = await db.selectFrom("stations").select("id").where("id", "=", stationId!).executeTakeFirst();
-      if (!s) throw badRequest("stationId", "body: no such station");
-    }
-    return needs ? stationId! : null;
-  }
-
+  const stations = new StationRepository(db);
+  const ctx: UserContext = {
+    users: new UserRepository(db),
+    audit: new AuditRepository(db),
+    checkScope: (role, stationId) => checkScope(stations, role, stationId),
+  };
   app.addHook("preHandler", app.authenticate);
   app.addHook("preHandler", async (req) => can(currentUser(req), "user.manage", "user"));
+  listUsers(app, ctx);
+  getUser(app, ctx);
+  createUser(app, ctx);
+  updateUser(app, ctx);
+  deleteUser(app, ctx);
+};
 
+async function checkScope(
+  stations: StationRepository,
+  role: string,
+  stationId: number | null | undefined,
+): Promise<number | null> {
+  const needs = roleNeedsStation(role as Parameters<typeof roleNeedsStation>[0]);
+  if (needs && (stationId === null || stationId === undefined)) {
+    throw badRequest("stationId", `body: role '${role}' needs a stationId`);
+  }
+  if (!needs && stationId !== null && stationId !== undefined) {
+    throw badRequest("stationId", `body: role '${role}' has no station`);
+  }
+  if (needs && !(await stations.exists(stationId!))) throw badRequest("stationId", "body: no such station");
+  return needs ? stationId! : null;
+}
+
+function listUsers(app: RouteApp, { users }: UserContext): void {
   app.get(
     "/api/users",
     { schema: { tags: ["users"], querystring: UserListQuery, response: { 200: Page(UserView), ...errors } } },
@@ -50,7 +70,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
       return { items: items.map(userView), total, page: req.query.page, pageSize: req.query.pageSize };
     },
   );
+}
 
+function getUser(app: RouteApp, { users }: UserContext): void {
   app.get(
     "/api/users/:id",
     { schema: { tags: ["users"], params: IdParams, response: { 200: UserView, ...errors } } },
@@ -60,7 +82,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
       return userView(u);
     },
   );
+}
 
+function createUser(app: RouteApp, { users, audit, checkScope }: UserContext): void {
   app.post(
     "/api/users",
     { schema: { tags: ["users"], body: UserCreateBody, response: { 201: UserView, ...errors } } },
@@ -87,7 +111,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
       return reply.status(201).send(userView(u));
     },
   );
+}
 
+function updateUser(app: RouteApp, { users, audit, checkScope }: UserContext): void {
   app.patch(
     "/api/users/:id",
     {
@@ -140,7 +166,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
       return userView(updated!);
     },
   );
+}
 
+function deleteUser(app: RouteApp, { users, audit }: UserContext): void {
   app.delete(
     "/api/users/:id",
     { schema: { tags: ["users"], params: IdParams, response: { 204: Type.Null(), ...errors } } },
@@ -163,4 +191,4 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
       return reply.status(204).send(null);
     },
   );
-};
+}

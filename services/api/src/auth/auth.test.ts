@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_PASSWORD, buildTestApp, DEMO_PASSWORD, type TestApp } from "../../../test/support/harness.js";
+import {
+  ADMIN_PASSWORD,
+  buildTestApp,
+  DEMO_PASSWORD,
+  type TestApp,
+} from "../../../../test/support/harness.js";
 
 describe("sign-in, sessions and limits", () => {
   let t: TestApp;

@@ -1,117 +1,61 @@
+/**
+ * `/api/cameras`: list, read, register, change and remove cameras. RBAC: another station's camera is a
+ * 404; a change is announced to the ingest (only that camera's pipeline restarts) and audited.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CameraCreateBody,
   CameraListQuery,
-  type CamerasTable,
   type CameraUpdateBody,
   CameraUpdateBody as CameraUpdateSchema,
   CameraView,
   ErrorBody,
-  encrypt,
   IdParams,
   listScope,
-  maskCameraUrl,
   Page,
-  pushStreamPath,
   REDIS_KEYS,
 } from "@mingfang/core";
-import type { Updateable } from "kysely";
 import { Type } from "typebox";
-import type { ApiDeps } from "../context.js";
-import { badRequest, notFound } from "../errors.js";
+import { AuditRepository } from "../audit/audit.repository.js";
+import type { ApiDeps, RouteApp } from "../context.js";
+import { notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { CameraRepository } from "../repositories/camera.repository.js";
-import { WorkshopRepository } from "../repositories/workshop.repository.js";
-import { cameraView } from "../views.js";
+import { WorkshopRepository } from "../workshops/workshop.repository.js";
+import { cameraColumns, checkPush, pushSource } from "./camera.columns.js";
+import { CameraRepository } from "./camera.repository.js";
+import { cameraView } from "./camera.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-/** A camera URL must parse and name a host; anything else is refused with the field named. */
-export function checkCameraUrl(url: string, field: string, schemes = ["rtsp:", "rtsps:", "rtmp:"]): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw badRequest(field, `body: '${field}' is not a valid URL`);
-  }
-  if (!schemes.includes(u.protocol)) {
-    throw badRequest(field, `body: '${field}' must use ${schemes.map((s) => s.slice(0, -1)).join(", ")}`);
-  }
-  if (!u.hostname) throw badRequest(field, `body: '${field}' has no host`);
-  if (u.port && (Number(u.port) < 1 || Number(u.port) > 65535))
-    throw badRequest(field, `body: '${field}' has a bad port`);
+interface CameraContext {
+  deps: ApiDeps;
+  repo: CameraRepository;
+  workshops: WorkshopRepository;
+  audit: AuditRepository;
+  /** Tell the ingest that one camera changed: only that camera's pipeline restarts. */
+  announce: (cameraId: number) => Promise<unknown>;
 }
 
-export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
-  app,
-  { db, keyring, redis, logger, config },
-) => {
-  /** Tell the ingest that one camera changed: only that camera's pipeline restarts. */
-  const announce = (cameraId: number) =>
-    redis
-      .publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId }))
-      .catch((err) => logger.warn({ err, cameraId }, "camera change not announced to the ingest"));
-  const repo = new CameraRepository(db);
-  const workshops = new WorkshopRepository(db);
-  const audit = new AuditRepository(db);
+export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
+  const { db, redis, logger } = deps;
+  const ctx: CameraContext = {
+    deps,
+    repo: new CameraRepository(db),
+    workshops: new WorkshopRepository(db),
+    audit: new AuditRepository(db),
+    announce: (cameraId) =>
+      redis
+        .publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId }))
+        .catch((err) => logger.warn({ err, cameraId }, "camera change not announced to the ingest")),
+  };
+  listCameras(app, ctx);
+  getCamera(app, ctx);
+  createCamera(app, ctx);
+  updateCamera(app, ctx);
+  deleteCamera(app, ctx);
+};
 
-  /** Refuses a push camera when RTMP is off or when a sourceUrl comes with it. */
-  function checkPush(b: CameraUpdateBody): void {
-    if (!b.push) return;
-    if (b.sourceUrl !== undefined)
-      throw badRequest("push", "body: a push camera takes no 'sourceUrl' (the platform sets it)");
-    if (config.RTMP_PORT === 0)
-      throw badRequest("push", "body: RTMP is turned off here (RTMP_PORT=0): no push cameras");
-  }
-
-  /** The source of a push camera: its stream on our own node-media-server, pulled by the ingest. */
-  function pushSource(cameraId: number): Updateable<CamerasTable> {
-    const url = `rtmp://127.0.0.1:${config.RTMP_PORT}${pushStreamPath(cameraId)}`;
-    return { source_url_enc: encrypt(keyring.credentials, url), source_url_masked: maskCameraUrl(url) };
-  }
-
-  function columns(b: CameraUpdateBody): Updateable<CamerasTable> {
-    const out: Updateable<CamerasTable> = {};
-    if (b.name !== undefined) out.name = b.name;
-    if (b.area !== undefined) out.area = b.area;
-    if (b.sourceUrl !== undefined) {
-      checkCameraUrl(b.sourceUrl, "sourceUrl");
-      out.source_url_enc = encrypt(keyring.credentials, b.sourceUrl);
-      out.source_url_masked = maskCameraUrl(b.sourceUrl);
-    }
-    if (b.subUrl !== undefined) {
-      if (b.subUrl === null) {
-        out.sub_url_enc = null;
-        out.sub_url_masked = null;
-      } else {
-        checkCameraUrl(b.subUrl, "subUrl");
-        out.sub_url_enc = encrypt(keyring.credentials, b.subUrl);
-        out.sub_url_masked = maskCameraUrl(b.subUrl);
-      }
-    }
-    if (b.analyse !== undefined) out.analyse = b.analyse;
-    if (b.onvifUrl !== undefined) {
-      checkCameraUrl(b.onvifUrl, "onvifUrl", ["http:", "https:"]);
-      out.onvif_url = b.onvifUrl;
-    }
-    if (b.onvifUsername !== undefined) out.onvif_username = b.onvifUsername;
-    if (b.onvifPassword !== undefined)
-      out.onvif_password_enc = encrypt(keyring.credentials, b.onvifPassword, "onvif");
-    if (b.detectProfile !== undefined) out.detect_profile = b.detectProfile;
-    if (b.recordProfile !== undefined) out.record_profile = b.recordProfile;
-    if (b.zones !== undefined) out.zones = JSON.stringify(b.zones);
-    if (b.public !== undefined) out.public = b.public;
-    if (b.enabled !== undefined) out.enabled = b.enabled;
-    return out;
-  }
-
-  async function load(id: number) {
-    const c = await repo.find(id);
-    if (!c) throw notFound("camera");
-    return c;
-  }
-
+function listCameras(app: RouteApp, { repo }: CameraContext): void {
   app.get(
     "/api/cameras",
     {
@@ -130,7 +74,9 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       return { items: items.map(cameraView), total, page: req.query.page, pageSize: req.query.pageSize };
     },
   );
+}
 
+function getCamera(app: RouteApp, { repo }: CameraContext): void {
   app.get(
     "/api/cameras/:id",
     {
@@ -138,12 +84,15 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       schema: { tags: ["cameras"], params: IdParams, response: { 200: CameraView, ...errors } },
     },
     async (req) => {
-      const c = await load(req.params.id);
+      const c = await repo.findOrThrow(req.params.id);
       can(currentUser(req), "camera.read", "camera", { stationId: c.station_id });
       return cameraView(c);
     },
   );
+}
 
+function createCamera(app: RouteApp, { deps, repo, workshops, audit }: CameraContext): void {
+  const { config, keyring } = deps;
   app.post(
     "/api/cameras",
     {
@@ -162,15 +111,15 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       can(user, "workshop.read", "workshop", { stationId });
       can(user, "camera.create", "workshop", { stationId });
       const { workshopId, ...rest } = req.body;
-      checkPush(rest);
-      const cols = columns(rest);
+      checkPush(rest, config.RTMP_PORT);
+      const cols = cameraColumns(rest, keyring);
       const id = await repo.create({
         ...cols,
         workshop_id: workshopId,
         name: req.body.name,
         area: req.body.area,
       });
-      if (rest.push) await repo.update(id, pushSource(id));
+      if (rest.push) await repo.update(id, pushSource(id, config.RTMP_PORT, keyring));
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,
@@ -186,10 +135,13 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
           ...(rest.push ? { push: true } : {}),
         },
       });
-      return reply.status(201).send(cameraView(await load(id)));
+      return reply.status(201).send(cameraView(await repo.findOrThrow(id)));
     },
   );
+}
 
+function updateCamera(app: RouteApp, { deps, repo, audit, announce }: CameraContext): void {
+  const { config, keyring } = deps;
   app.patch(
     "/api/cameras/:id",
     {
@@ -204,12 +156,15 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
     async (req) => {
       const user = currentUser(req);
       const body = req.body as CameraUpdateBody;
-      const c = await load(req.params.id);
+      const c = await repo.findOrThrow(req.params.id);
       // Read first: a role that may not update sees another station's camera as missing (404, not 403).
       can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.update", "camera", { stationId: c.station_id });
-      checkPush(body);
-      await repo.update(c.id, { ...columns(body), ...(body.push ? pushSource(c.id) : {}) });
+      checkPush(body, config.RTMP_PORT);
+      await repo.update(c.id, {
+        ...cameraColumns(body, keyring),
+        ...(body.push ? pushSource(c.id, config.RTMP_PORT, keyring) : {}),
+      });
       await announce(c.id);
       await audit.record({
         actorId: user.id,
@@ -222,10 +177,12 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
         // Field names only: never the values (they may hold credentials).
         detail: { fields: Object.keys(body) },
       });
-      return cameraView(await load(c.id));
+      return cameraView(await repo.findOrThrow(c.id));
     },
   );
+}
 
+function deleteCamera(app: RouteApp, { repo, audit, announce }: CameraContext): void {
   app.delete(
     "/api/cameras/:id",
     {
@@ -234,7 +191,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
     },
     async (req, reply) => {
       const user = currentUser(req);
-      const c = await load(req.params.id);
+      const c = await repo.findOrThrow(req.params.id);
       can(user, "camera.read", "camera", { stationId: c.station_id });
       can(user, "camera.delete", "camera", { stationId: c.station_id });
       await repo.delete(c.id);
@@ -252,4 +209,4 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
       return reply.status(204).send(null);
     },
   );
-};
+}

@@ -7,7 +7,7 @@ import { decrypt } from "@mingfang/core";
 import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp, type TestApp } from "../../../test/support/harness.js";
+import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 
 const PASSWORD = "Sup3r-Secret-pw";
 const ONVIF_PASSWORD = "0nvif-Secret";

@@ -1,6 +1,10 @@
 import type { CameraListQuery, CamerasTable, Db, ListScope, NewCamera } from "@mingfang/core";
 import type { Updateable } from "kysely";
-import { applyStationScope } from "./workshop.repository.js";
+import { notFound } from "../errors.js";
+import { applyStationScope } from "../workshops/workshop.repository.js";
+
+/** The columns a camera update sets. */
+export type CameraUpdate = Updateable<CamerasTable>;
 
 export class CameraRepository {
   constructor(private readonly db: Db) {}
@@ -37,12 +41,19 @@ export class CameraRepository {
     return this.base().where("c.id", "=", id).executeTakeFirst();
   }
 
+  /** The camera with its station, or a 404 `camera not found` (the camera, rules and media routes). */
+  async findOrThrow(id: number) {
+    const c = await this.find(id);
+    if (!c) throw notFound("camera");
+    return c;
+  }
+
   async create(c: NewCamera): Promise<number> {
     const r = await this.db.insertInto("cameras").values(c).returning("id").executeTakeFirstOrThrow();
     return r.id;
   }
 
-  async update(id: number, patch: Updateable<CamerasTable>): Promise<void> {
+  async update(id: number, patch: CameraUpdate): Promise<void> {
     await this.db
       .updateTable("cameras")
       .set({ ...patch, updated_at: new Date() })

@@ -1,3 +1,7 @@
+/**
+ * `/api/workshops`: list, read, register, change and remove workshops. RBAC: another station's workshop is
+ * a 404; moving a workshop needs the right in both stations. Every change is audited.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
@@ -12,12 +16,13 @@ import {
   WorkshopView,
 } from "@mingfang/core";
 import { Type } from "typebox";
-import type { ApiDeps } from "../context.js";
-import { badRequest, notFound } from "../errors.js";
+import { AuditRepository } from "../audit/audit.repository.js";
+import type { ApiDeps, RouteApp } from "../context.js";
+import { badRequest } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
-import { AuditRepository } from "../repositories/audit.repository.js";
-import { WorkshopRepository } from "../repositories/workshop.repository.js";
-import { workshopView } from "../views.js";
+import { StationRepository } from "../stations/station.repository.js";
+import { WorkshopRepository } from "./workshop.repository.js";
+import { workshopView } from "./workshop.views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -40,20 +45,26 @@ export function workshopColumns(b: WorkshopUpdateBody): WorkshopUpdate {
   return out;
 }
 
+interface WorkshopContext {
+  repo: WorkshopRepository;
+  stations: StationRepository;
+  audit: AuditRepository;
+}
+
 export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
-  const repo = new WorkshopRepository(db);
-  const audit = new AuditRepository(db);
+  const ctx: WorkshopContext = {
+    repo: new WorkshopRepository(db),
+    stations: new StationRepository(db),
+    audit: new AuditRepository(db),
+  };
+  listWorkshops(app, ctx);
+  getWorkshop(app, ctx);
+  createWorkshop(app, ctx);
+  updateWorkshop(app, ctx);
+  deleteWorkshop(app, ctx);
+};
 
-  async function stationExists(id: number): Promise<boolean> {
-    return !!(await db.selectFrom("stations").select("id").where("id", "=", id).executeTakeFirst());
-  }
-
-  async function load(id: number) {
-    const w = await repo.find(id);
-    if (!w) throw notFound("workshop");
-    return w;
-  }
-
+function listWorkshops(app: RouteApp, { repo }: WorkshopContext): void {
   app.get(
     "/api/workshops",
     {
@@ -72,7 +83,9 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       return { items: items.map(workshopView), total, page: req.query.page, pageSize: req.query.pageSize };
     },
   );
+}
 
+function getWorkshop(app: RouteApp, { repo }: WorkshopContext): void {
   app.get(
     "/api/workshops/:id",
     {
@@ -80,12 +93,14 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       schema: { tags: ["workshops"], params: IdParams, response: { 200: WorkshopView, ...errors } },
     },
     async (req) => {
-      const w = await load(req.params.id);
+      const w = await repo.findOrThrow(req.params.id);
       can(currentUser(req), "workshop.read", "workshop", { stationId: w.station_id });
       return workshopView(w);
     },
   );
+}
 
+function createWorkshop(app: RouteApp, { repo, stations, audit }: WorkshopContext): void {
   app.post(
     "/api/workshops",
     {
@@ -95,7 +110,8 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
     async (req, reply) => {
       const user = currentUser(req);
       can(user, "workshop.create", "station", { stationId: req.body.stationId });
-      if (!(await stationExists(req.body.stationId))) throw badRequest("stationId", "body: no such station");
+      if (!(await stations.exists(req.body.stationId)))
+        throw badRequest("stationId", "body: no such station");
       const cols = workshopColumns(req.body);
       const id = await repo.create({
         ...(cols as Required<
@@ -113,10 +129,12 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
         ip: req.ip,
         detail: { name: req.body.name, licenceNo: req.body.licenceNo },
       });
-      return reply.status(201).send(workshopView(await load(id)));
+      return reply.status(201).send(workshopView(await repo.findOrThrow(id)));
     },
   );
+}
 
+function updateWorkshop(app: RouteApp, { repo, stations, audit }: WorkshopContext): void {
   app.patch(
     "/api/workshops/:id",
     {
@@ -131,14 +149,14 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
     async (req) => {
       const user = currentUser(req);
       const body = req.body as WorkshopUpdateBody;
-      const w = await load(req.params.id);
+      const w = await repo.findOrThrow(req.params.id);
       // Read first: a role that may not update sees another station's workshop as missing (404, not 403).
       can(user, "workshop.read", "workshop", { stationId: w.station_id });
       can(user, "workshop.update", "workshop", { stationId: w.station_id });
       if (body.stationId !== undefined && body.stationId !== w.station_id) {
         // Moving a workshop is a change in both stations: the user must be allowed in the target too.
         can(user, "workshop.update", "station", { stationId: body.stationId });
-        if (!(await stationExists(body.stationId))) throw badRequest("stationId", "body: no such station");
+        if (!(await stations.exists(body.stationId))) throw badRequest("stationId", "body: no such station");
       }
       await repo.update(w.id, workshopColumns(body));
       await audit.record({
@@ -151,10 +169,12 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
         ip: req.ip,
         detail: { fields: Object.keys(body) },
       });
-      return workshopView(await load(w.id));
+      return workshopView(await repo.findOrThrow(w.id));
     },
   );
+}
 
+function deleteWorkshop(app: RouteApp, { repo, audit }: WorkshopContext): void {
   app.delete(
     "/api/workshops/:id",
     {
@@ -163,7 +183,7 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
     },
     async (req, reply) => {
       const user = currentUser(req);
-      const w = await load(req.params.id);
+      const w = await repo.findOrThrow(req.params.id);
       can(user, "workshop.read", "workshop", { stationId: w.station_id });
       can(user, "workshop.delete", "workshop", { stationId: w.station_id });
       await repo.delete(w.id);
@@ -180,4 +200,4 @@ export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       return reply.status(204).send(null);
     },
   );
-};
+}
