@@ -4,11 +4,16 @@
  * `alerts`, metrics on a prom-client registry.
  */
 import { fileURLToPath } from "node:url";
-import { createRedis, type Logger, QUEUE_PREFIX } from "@mingfang/core";
+import { createRedis, type Logger, QUEUE_PREFIX, redisBlobStore } from "@mingfang/core";
 import type { Registry } from "prom-client";
 import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
 import { type Analyser, createThreadPool } from "./worker/analyser.js";
-import { type CameraRulesSource, FrameProcessor, startFramesConsumer } from "./worker/analytics.worker.js";
+import {
+  type CameraRulesSource,
+  enqueueAlert,
+  FrameProcessor,
+  startFramesConsumer,
+} from "./worker/analytics.worker.js";
 import { redisBaselineStore } from "./worker/baseline.store.js";
 import {
   type AnalyticsMetrics,
@@ -25,7 +30,10 @@ export { type Detector, loadModel, modelTypes, registerModelType } from "./model
 export { RulesEngine, type Violation } from "./rules/rules.engine.js";
 export { type Analyser, createInlineAnalyser, createThreadPool } from "./worker/analyser.js";
 export {
+  type AlertMedia,
   type CameraRulesSource,
+  enqueueAlert,
+  type Frame,
   FrameProcessor,
   failureReason,
   startFramesConsumer,
@@ -84,6 +92,8 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
+  // The frames' and alerts' JPEGs (blobs the jobs refer to), on the same connection.
+  const blobs = redisBlobStore(baselineRedis);
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,
@@ -92,8 +102,9 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       logger: log,
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
-      publish: async (alert) => {
-        await consumer?.alerts.add("alert", alert, {
+      publish: async (alert, media) => {
+        if (!consumer) return;
+        await enqueueAlert(consumer.alerts, blobs, alert, media, {
           jobId: alert.id,
           attempts: 20,
           backoff: { type: "exponential", delay: 500 },
@@ -107,6 +118,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       concurrency: config.concurrency,
       processor,
+      blobs,
       metrics,
       logger: log,
     });

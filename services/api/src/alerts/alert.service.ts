@@ -13,6 +13,7 @@ import {
   ackLimitMs,
   authorize,
   availableAlertActions,
+  type BlobStore,
   type Db,
   gradeAlert,
   hmacHex,
@@ -28,6 +29,7 @@ import { HttpError } from "../errors.js";
 import type { EventBus, Executor } from "../events/event-bus.js";
 import { AuditRepository } from "../repositories/audit.repository.js";
 import { type AlertRecord, AlertRepository, type CameraContext } from "./alert.repository.js";
+import { loadAlertMedia } from "./alert-media.js";
 import type { AlertsOptions } from "./alerts.options.js";
 import { EvidenceError, type EvidenceStore } from "./evidence.store.js";
 
@@ -45,7 +47,6 @@ export interface Actor {
 const SYSTEM: Actor = { id: null, username: "system" };
 
 const CAMERA_CACHE_MS = 10_000;
-const MAX_EVIDENCE_BASE64 = Math.ceil((8 * 1024 * 1024 * 4) / 3);
 const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
 export function signEvidenceToken(
@@ -99,6 +100,8 @@ export interface AlertServiceDeps {
   db: Db;
   bus: EventBus;
   evidence: EvidenceStore;
+  /** Where the alert jobs' images are (blobs the jobs refer to). */
+  blobs: Pick<BlobStore, "get">;
   keyring: Keyring;
   logger: Logger;
   options: AlertsOptions;
@@ -134,18 +137,9 @@ export class AlertService {
     const job = data as AlertJob;
     if (!TYPE_PATTERN.test(job.type))
       return { outcome: "rejected", alertId: job.id, reason: `bad type '${job.type}'` };
-    if (job.evidenceJpeg && !job.evidenceSha256) {
-      return { outcome: "rejected", alertId: job.id, reason: "evidence without its SHA-256" };
-    }
-    if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64) {
-      return { outcome: "rejected", alertId: job.id, reason: "evidence larger than 8 MB" };
-    }
-    if (job.frameJpeg && !job.frameSha256) {
-      return { outcome: "rejected", alertId: job.id, reason: "frame without its SHA-256" };
-    }
-    if (job.frameJpeg && job.frameJpeg.length > MAX_EVIDENCE_BASE64) {
-      return { outcome: "rejected", alertId: job.id, reason: "frame larger than 8 MB" };
-    }
+    const loaded = await loadAlertMedia(job, this.deps.blobs);
+    if ("reason" in loaded) return { outcome: "rejected", alertId: job.id, reason: loaded.reason };
+    const { media } = loaded;
     const { bus, options } = this.deps;
     // (The duplicate check is inside the transaction: a redelivered job rewrites the same evidence file
     // with the same bytes, then stops there.)
@@ -156,12 +150,12 @@ export class AlertService {
     // The evidence (boxes drawn), then the undrawn frame (for training sets), each checked against its
     // SHA-256; either one not matching rejects the alert, and nothing of it stays on disk.
     const files = [
-      { kind: "evidence", b64: job.evidenceJpeg, sha: job.evidenceSha256, rel: this.deps.evidence.relPath },
-      { kind: "frame", b64: job.frameJpeg, sha: job.frameSha256, rel: this.deps.evidence.framePath },
+      { kind: "evidence", bytes: media.evidence, sha: job.evidenceSha256, rel: this.deps.evidence.relPath },
+      { kind: "frame", bytes: media.frame, sha: job.frameSha256, rel: this.deps.evidence.framePath },
     ] as const;
     const stored: { path: string | null; sha: string | null }[] = [];
     for (const f of files) {
-      if (!f.b64) {
+      if (!f.bytes) {
         stored.push({ path: null, sha: null });
         continue;
       }
@@ -169,7 +163,7 @@ export class AlertService {
       try {
         stored.push({
           path: rel,
-          sha: await this.deps.evidence.write(rel, Buffer.from(f.b64, "base64"), f.sha),
+          sha: await this.deps.evidence.write(rel, f.bytes, f.sha),
         });
       } catch (err) {
         for (const s of stored) if (s.path) await this.deps.evidence.remove(s.path).catch(() => {});
