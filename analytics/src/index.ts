@@ -92,8 +92,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
-  // The frames' and alerts' JPEGs (blobs the jobs refer to), on the same connection.
-  const blobs = redisBlobStore(baselineRedis);
+  const blobs = redisBlobStore(baselineRedis); // the frames' and alerts' JPEGs, which the jobs refer to
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,

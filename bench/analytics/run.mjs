@@ -271,79 +271,29 @@ async function pacedRun(workload, naive, threads = 2) {
   const analyser = await createThreadPool(cfg, threads);
   const alertLat = [];
   const p = processor(cfg, analyser, (a) => alertLat.push(Date.now() - Date.parse(a.capturedAt)));
-  const queue = [];
-  const waiters = [];
-  let offering = true;
-  let offered = 0;
+  const fifo = { queue: [], waiters: [], offering: true, offered: 0 };
   const stats = { analysed: 0, inWindow: 0, stale: 0, superseded: 0, failed: 0 };
   const lat = [];
   const cpu0 = process.cpuUsage();
-  const start = Date.now();
-  const end = start + PACED_S * 1000;
-  const wake = () => {
-    while (waiters.length && queue.length) waiters.shift()();
-  };
-  const timers = Array.from({ length: PILOT_CAMERAS }, (_, c) => {
-    let k = 0;
-    const offer = () => {
-      if (Date.now() >= end) return;
-      queue.push({
-        cameraId: c + 1,
-        capturedAt: new Date().toISOString(),
-        jpeg: WORKLOADS[workload].frame(c, k++),
-        width: 640,
-        height: 480,
-      });
-      offered++;
-      wake();
-    };
-    const phase = Math.round((c * PERIOD_MS) / PILOT_CAMERAS);
-    return setTimeout(() => {
-      offer();
-      timers[c] = setInterval(offer, PERIOD_MS);
-    }, phase);
-  });
+  const end = Date.now() + PACED_S * 1000;
+  const stopOffer = offerFrames(workload, fifo, end);
   const stop = setTimeout(
     () => {
-      offering = false;
-      for (const w of waiters.splice(0)) w();
+      fifo.offering = false;
+      for (const w of fifo.waiters.splice(0)) w();
     },
     PACED_S * 1000 + 50,
   );
-  const consumer = async () => {
-    for (;;) {
-      if (!queue.length) {
-        if (!offering) return;
-        await new Promise((r) => waiters.push(r));
-        continue;
-      }
-      const job = queue.shift();
-      try {
-        const r = await p.processFrame(job);
-        if (r.outcome === "analysed") {
-          stats.analysed++;
-          const done = Date.now();
-          if (done <= end) stats.inWindow++;
-          lat.push(done - Date.parse(job.capturedAt));
-        } else stats[r.outcome]++;
-      } catch {
-        stats.failed++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: threads }, consumer));
+  await Promise.all(Array.from({ length: threads }, () => consumeFrames(p, fifo, end, stats, lat)));
   const cpu = process.cpuUsage(cpu0);
   clearTimeout(stop);
-  for (const t of timers) {
-    clearTimeout(t);
-    clearInterval(t);
-  }
+  stopOffer();
   await analyser.close();
   return {
     workload,
     naive,
     threads,
-    offered,
+    offered: fifo.offered,
     ...stats,
     fps: stats.inWindow / PACED_S,
     p50: pct(lat, 50),
@@ -352,6 +302,62 @@ async function pacedRun(workload, naive, threads = 2) {
     alertP95: pct(alertLat, 95),
     cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, stats.analysed),
   };
+}
+
+/** The paced offer: each pilot camera puts a frame in the FIFO every PERIOD_MS until `end`; returns stop. */
+function offerFrames(workload, fifo, end) {
+  const wake = () => {
+    while (fifo.waiters.length && fifo.queue.length) fifo.waiters.shift()();
+  };
+  const timers = Array.from({ length: PILOT_CAMERAS }, (_, c) => {
+    let k = 0;
+    const offer = () => {
+      if (Date.now() >= end) return;
+      fifo.queue.push({
+        cameraId: c + 1,
+        capturedAt: new Date().toISOString(),
+        jpeg: WORKLOADS[workload].frame(c, k++),
+        width: 640,
+        height: 480,
+      });
+      fifo.offered++;
+      wake();
+    };
+    const phase = Math.round((c * PERIOD_MS) / PILOT_CAMERAS);
+    return setTimeout(() => {
+      offer();
+      timers[c] = setInterval(offer, PERIOD_MS);
+    }, phase);
+  });
+  return () => {
+    for (const t of timers) {
+      clearTimeout(t);
+      clearInterval(t);
+    }
+  };
+}
+
+/** One consumer (a unit of the worker's concurrency): takes frames until the offer stopped and the FIFO is empty. */
+async function consumeFrames(p, fifo, end, stats, lat) {
+  for (;;) {
+    if (!fifo.queue.length) {
+      if (!fifo.offering) return;
+      await new Promise((r) => fifo.waiters.push(r));
+      continue;
+    }
+    const job = fifo.queue.shift();
+    try {
+      const r = await p.processFrame(job);
+      if (r.outcome === "analysed") {
+        stats.analysed++;
+        const done = Date.now();
+        if (done <= end) stats.inWindow++;
+        lat.push(done - Date.parse(job.capturedAt));
+      } else stats[r.outcome]++;
+    } catch {
+      stats.failed++;
+    }
+  }
 }
 
 if (ONLY.has("paced")) {
