@@ -5,7 +5,11 @@
  * Newest wins: a frame older than `maxFrameAgeS` when picked up, or older than a frame of the same camera
  * already taken, is dropped unanalysed (counted), so a worker that cannot keep up falls behind by at most
  * that age instead of by a growing queue. Bad input fails the job with its reason (no retry) and the
- * worker carries on.
+ * worker carries on; a job whose JPEG blob expired or is gone is bad input too (`frame_missing`).
+ *
+ * The JPEGs are not in the jobs (BullMQ keeps job data as JSON): a frame job refers to a blob
+ * (services/core redis/blob-store.ts), deleted once the job is done; an alert's evidence and frame are
+ * stored as blobs by `enqueueAlert` for the API to read and delete.
  */
 import { createHash, randomUUID } from "node:crypto";
 import {
