@@ -75,7 +75,7 @@ describe("from a queued alert to a closed case", () => {
     const dutyB = `${B.stationCode}.duty`;
 
     // 1. The analytics worker's message on the queue.
-    const job = makeAlert(A.cameraId, { type: "no_hat" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "no_hat" });
     await producer.add(job);
     const arrived = (p: WsProbe) => p.events("alert.created").some((e) => e.payload?.id === job.id);
     await consoles[dutyA]!.waitFor(arrived);
@@ -150,7 +150,7 @@ describe("from a queued alert to a closed case", () => {
 
     // Station B's console never saw any of it: an alert of its own, sent last, arrives (events come in
     // seq order, so anything of station A's would have come first).
-    const own = makeAlert(B.cameraId, { type: "no_gloves" });
+    const own = await makeAlert(t.redis, B.cameraId, { type: "no_gloves" });
     await producer.add(own);
     await consoles[dutyB]!.waitFor((p) => p.events("alert.created").some((e) => e.payload?.id === own.id));
     expect(

@@ -4,11 +4,16 @@
  * `alerts`, metrics on a prom-client registry.
  */
 import { fileURLToPath } from "node:url";
-import { ALERT_JOB_OPTIONS, createRedis, type Logger, QUEUE_PREFIX } from "@mingfang/core";
+import { ALERT_JOB_OPTIONS, createRedis, type Logger, QUEUE_PREFIX, redisBlobStore } from "@mingfang/core";
 import type { Registry } from "prom-client";
 import { type AnalyticsConfig, parseAnalyticsConfig } from "./config.schema.js";
 import { type Analyser, createThreadPool } from "./worker/analyser.js";
-import { type CameraRulesSource, FrameProcessor, startFramesConsumer } from "./worker/analytics.worker.js";
+import {
+  type CameraRulesSource,
+  enqueueAlert,
+  FrameProcessor,
+  startFramesConsumer,
+} from "./worker/analytics.worker.js";
 import { redisBaselineStore } from "./worker/baseline.store.js";
 import {
   type AnalyticsMetrics,
@@ -25,7 +30,10 @@ export { type Detector, loadModel, modelTypes, registerModelType } from "./model
 export { RulesEngine, type Violation } from "./rules/rules.engine.js";
 export { type Analyser, createInlineAnalyser, createThreadPool } from "./worker/analyser.js";
 export {
+  type AlertMedia,
   type CameraRulesSource,
+  enqueueAlert,
+  type Frame,
   FrameProcessor,
   failureReason,
   startFramesConsumer,
@@ -84,6 +92,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
+  const blobs = redisBlobStore(baselineRedis); // the frames' and alerts' JPEGs, which the jobs refer to
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,
@@ -92,8 +101,9 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       logger: log,
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
-      publish: async (alert) => {
-        await consumer?.alerts.add("alert", alert, { jobId: alert.id, ...ALERT_JOB_OPTIONS });
+      publish: async (alert, media) => {
+        if (!consumer) return;
+        await enqueueAlert(consumer.alerts, blobs, alert, media, { jobId: alert.id, ...ALERT_JOB_OPTIONS });
       },
     });
     consumer = await startFramesConsumer({
@@ -101,6 +111,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       concurrency: config.concurrency,
       processor,
+      blobs,
       metrics,
       logger: log,
     });

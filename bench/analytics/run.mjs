@@ -110,15 +110,6 @@ const WORKLOADS = {
 };
 const CHOSEN = String(arg("workloads", Object.keys(WORKLOADS).join(","))).split(",");
 for (const w of CHOSEN) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
-const b64 = new Map();
-const base64 = (buf) => {
-  let s = b64.get(buf);
-  if (!s) {
-    s = buf.toString("base64");
-    b64.set(buf, s);
-  }
-  return s;
-};
 const size = (() => {
   const j = pool[0];
   // SOF0/SOF2 marker: height, width
@@ -223,10 +214,10 @@ async function maxRun(workload, threads, naive) {
     Array.from({ length: CAMERAS }, async (_, c) => {
       for (let k = 0; k < FRAMES; k++) {
         const t = performance.now();
-        await p.process({
+        await p.processFrame({
           cameraId: c + 1,
           capturedAt: new Date(base + k * PERIOD_MS).toISOString(),
-          jpeg: base64(WORKLOADS[workload].frame(c, k)),
+          jpeg: WORKLOADS[workload].frame(c, k),
           width: 640,
           height: 480,
         });
@@ -313,7 +304,7 @@ function offerPilotLoad(workload, queue, end) {
       queue.push({
         cameraId: c + 1,
         capturedAt: new Date().toISOString(),
-        jpeg: base64(WORKLOADS[workload].frame(c, k++)),
+        jpeg: WORKLOADS[workload].frame(c, k++),
         width: 640,
         height: 480,
       });
@@ -344,7 +335,7 @@ async function consumeFrames(p, queue, end, stats, lat) {
     const job = await queue.take();
     if (!job) return;
     try {
-      const r = await p.process(job);
+      const r = await p.processFrame(job);
       if (r.outcome === "analysed") {
         stats.analysed++;
         const done = Date.now();

@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { QUEUE_PREFIX, QUEUES } from "../../services/core/dist/index.js";
+import { QUEUE_PREFIX, QUEUES, redisBlobStore } from "../../services/core/dist/index.js";
 import { openConsole } from "../../test/console/browser.mjs";
 import { startDemo, waitFor } from "../../test/support/demo-process.mjs";
 
@@ -70,7 +70,8 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-function job(cameraId, type) {
+/** An alert job as the analytics queues it: the evidence JPEG is a blob the job refers to. */
+async function job(cameraId, type) {
   const id = randomUUID();
   const jpeg = Buffer.concat([
     Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
@@ -84,7 +85,7 @@ function job(cameraId, type) {
     confidence: 0.9,
     boxes: [{ x: 0.1, y: 0.2, w: 0.2, h: 0.3, label: "head", score: 0.9 }],
     capturedAt: new Date().toISOString(),
-    evidenceJpeg: jpeg.toString("base64"),
+    evidenceKey: await redisBlobStore(redis).put("evidence", jpeg),
     evidenceSha256: createHash("sha256").update(jpeg).digest("hex"),
     model: "bench",
   };
@@ -107,7 +108,7 @@ try {
   }
   const sent = new Map();
   for (let i = 0; i < ALERTS; i++) {
-    const j = job(1 + (i % 3), ["no_hat", "no_gloves", "unclean_area"][i % 3]);
+    const j = await job(1 + (i % 3), ["no_hat", "no_gloves", "unclean_area"][i % 3]);
     sent.set(j.id, Date.now());
     await queue.add("alert", j, { jobId: j.id, attempts: 5 });
     if ((i + 1) % 10 === 0) process.stderr.write(`${i + 1}/${ALERTS} alerts sent\n`);

@@ -10,7 +10,8 @@
  *   npm run build && node bench/ingest/run.mjs [--cameras 8,42] [--seconds 40]
  *
  * The simulator's own CPU is not counted (it is the cameras). Our figure counts the ffmpeg processes and
- * this Node process (supervision, frame splitting, Redis/BullMQ writes).
+ * this Node process (supervision, frame splitting, Redis/BullMQ writes). What a frame costs Redis itself
+ * (memory, CPU), the JPEG base64 in the job against a blob beside it: frames-redis.mjs.
  */
 import { execSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -87,8 +88,8 @@ async function measure(label, n, start, stop, ownPids, ready = () => true) {
   };
 }
 
-async function main() {
-  const log = createLogger({ level: "warn" });
+/** The private Redis, its connections and the simulator with the largest count of cameras. */
+async function startInfra() {
   const work = mkdtempSync(path.join(tmpdir(), "mf-bench-ingest-"));
   const redis = await startPrivateRedis({ dir: path.join(work, "redis") });
   const conn = createRedis(redis.url);
@@ -100,136 +101,130 @@ async function main() {
   console.log(
     `simulator: ${max} cameras on 127.0.0.1:${sim.rtspPort}; ${SECONDS} s measured after ${WARMUP} s warm-up`,
   );
-  const rows = [];
-  for (const n of COUNTS) {
-    const subset = cams.slice(0, n);
-    // The floor: bare processes, no supervision. `withSampler` adds a bare keyframe sampler per camera.
-    const bareHls = (c, i, tag) =>
-      spawn(
-        "ffmpeg",
-        [
-          ...[
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-rtsp_transport",
-            "tcp",
-            "-i",
-            sim.rtspUrl(c.key, "main"),
-          ],
-          ...[
-            "-c",
-            "copy",
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "6",
-            "-hls_flags",
-            "delete_segments",
-          ],
-          path.join(mkdtempSync(path.join(work, `${tag}-${i}-`)), "index.m3u8"),
-        ],
-        { stdio: "ignore" },
-      );
-    const bareSampler = (c) =>
-      spawn(
-        "ffmpeg",
-        [
-          ...["-hide_banner", "-loglevel", "error", "-skip_frame", "nokey", "-rtsp_transport", "tcp"],
-          ...[
-            "-i",
-            sim.rtspUrl(c.key, "sub"),
-            "-an",
-            "-vf",
-            "scale='min(640,iw)':-2",
-            "-fps_mode",
-            "passthrough",
-          ],
-          ...["-c:v", "mjpeg", "-q:v", "5", "-f", "image2pipe", "pipe:1"],
-        ],
-        { stdio: "ignore" },
-      );
-    for (const [label, withSampler] of [
-      ["floor", false],
-      ["floor+samp", true],
-    ]) {
-      let procs = [];
-      rows.push(
-        await measure(
-          label,
-          n,
-          async () => {
-            procs = subset.flatMap((c, i) => [
-              bareHls(c, i, label),
-              ...(withSampler ? [bareSampler(c)] : []),
-            ]);
-          },
-          async () => {
-            for (const p of procs) p.kill("SIGTERM");
-            await sleep(1500);
-          },
-          () => procs.map((p) => p.pid),
-        ),
-      );
-    }
-    for (const analyse of [false, true]) {
-      let owners = [];
-      const frames = new QueueFrameSink(conn, qconn, `bench${n}${analyse}`);
-      rows.push(
-        await measure(
-          analyse ? "ours-full" : "ours-live",
-          n,
-          async () => {
-            const mediaDir = mkdtempSync(path.join(work, "ours-"));
-            const settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir };
-            // As the ingest service does: a few processes starting at a time.
-            const gate = new StartGate(settings.concurrentStarts);
-            owners = subset.map(
-              (c, i) =>
-                new CameraOwner(
-                  {
-                    id: i + 1,
-                    mainUrl: sim.rtspUrl(c.key, "main"),
-                    subUrl: sim.rtspUrl(c.key, "sub"),
-                    analyse,
-                  },
-                  settings,
-                  frames,
-                  { publish: async () => {} },
-                  log,
-                  gate,
-                ),
-            );
-            for (const o of owners) {
-              o.start();
-              await sleep(settings.staggerMs);
-            }
-          },
-          async () => {
-            await Promise.all(owners.map((o) => o.stop()));
-            await frames.close();
-          },
-          () => owners.flatMap((o) => o.pids()),
-          () =>
-            owners.every(
-              (o) => o.live.current.phase === "live" && (o.sampler?.current.phase ?? "live") === "live",
-            ),
-        ),
-      );
-      rows.at(-1).restarts = owners.reduce(
-        (a, o) => a + o.live.current.restarts + (o.sampler?.current.restarts ?? 0),
-        0,
-      );
-    }
-  }
+  return { work, redis, conn, qconn, cams, sim, log: createLogger({ level: "warn" }) };
+}
+
+async function stopInfra({ work, redis, conn, qconn, sim }) {
   await sim.stop();
   conn.disconnect();
   qconn.disconnect();
   await redis.stop();
   rmSync(work, { recursive: true, force: true });
+}
 
+/** The floor: a bare `ffmpeg -c copy -f hls` of a camera's main stream, no supervision. */
+function bareHls({ sim, work }, c, i, tag) {
+  return spawn(
+    "ffmpeg",
+    [
+      ...["-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", sim.rtspUrl(c.key, "main")],
+      ...[
+        "-c",
+        "copy",
+        "-f",
+        "hls",
+        "-hls_time",
+        "1",
+        "-hls_list_size",
+        "6",
+        "-hls_flags",
+        "delete_segments",
+      ],
+      path.join(mkdtempSync(path.join(work, `${tag}-${i}-`)), "index.m3u8"),
+    ],
+    { stdio: "ignore" },
+  );
+}
+
+/** A bare keyframe-only JPEG sampler of a camera's sub-stream, output discarded. */
+function bareSampler({ sim }, c) {
+  return spawn(
+    "ffmpeg",
+    [
+      ...["-hide_banner", "-loglevel", "error", "-skip_frame", "nokey", "-rtsp_transport", "tcp"],
+      ...[
+        "-i",
+        sim.rtspUrl(c.key, "sub"),
+        "-an",
+        "-vf",
+        "scale='min(640,iw)':-2",
+        "-fps_mode",
+        "passthrough",
+      ],
+      ...["-c:v", "mjpeg", "-q:v", "5", "-f", "image2pipe", "pipe:1"],
+    ],
+    { stdio: "ignore" },
+  );
+}
+
+/** The floor rows for n cameras: bare HLS, then bare HLS plus a bare sampler per camera. */
+async function measureFloor(infra, n, subset) {
+  const rows = [];
+  for (const [label, withSampler] of [
+    ["floor", false],
+    ["floor+samp", true],
+  ]) {
+    let procs = [];
+    const start = async () => {
+      procs = subset.flatMap((c, i) => [
+        bareHls(infra, c, i, label),
+        ...(withSampler ? [bareSampler(infra, c)] : []),
+      ]);
+    };
+    const stop = async () => {
+      for (const p of procs) p.kill("SIGTERM");
+      await sleep(1500);
+    };
+    rows.push(await measure(label, n, start, stop, () => procs.map((p) => p.pid)));
+  }
+  return rows;
+}
+
+/** Our camera owners for n cameras, with analysis off (live only) or on (sampling → BullMQ). */
+async function measureOurs(infra, n, subset, analyse) {
+  const { sim, work, conn, qconn, log } = infra;
+  let owners = [];
+  const frames = new QueueFrameSink(conn, qconn, `bench${n}${analyse}`);
+  const start = async () => {
+    const mediaDir = mkdtempSync(path.join(work, "ours-"));
+    const settings = { ...DEFAULT_INGEST_SETTINGS, mediaDir };
+    // As the ingest service does: a few processes starting at a time.
+    const gate = new StartGate(settings.concurrentStarts);
+    owners = subset.map(
+      (c, i) =>
+        new CameraOwner(
+          { id: i + 1, mainUrl: sim.rtspUrl(c.key, "main"), subUrl: sim.rtspUrl(c.key, "sub"), analyse },
+          settings,
+          frames,
+          { publish: async () => {} },
+          log,
+          gate,
+        ),
+    );
+    for (const o of owners) {
+      o.start();
+      await sleep(settings.staggerMs);
+    }
+  };
+  const stop = async () => {
+    await Promise.all(owners.map((o) => o.stop()));
+    await frames.close();
+  };
+  const live = () =>
+    owners.every((o) => o.live.current.phase === "live" && (o.sampler?.current.phase ?? "live") === "live");
+  const row = await measure(
+    analyse ? "ours-full" : "ours-live",
+    n,
+    start,
+    stop,
+    () => owners.flatMap((o) => o.pids()),
+    live,
+  );
+  row.restarts = owners.reduce((a, o) => a + o.live.current.restarts + (o.sampler?.current.restarts ?? 0), 0);
+  return row;
+}
+
+function printTable(rows) {
   console.log(
     "\ncameras  pipeline    CPU s/camera-min  % core/camera  MiB/camera  processes  restarts  ratio to floor",
   );
@@ -242,6 +237,18 @@ async function main() {
       );
     }
   }
+}
+
+async function main() {
+  const infra = await startInfra();
+  const rows = [];
+  for (const n of COUNTS) {
+    const subset = infra.cams.slice(0, n);
+    rows.push(...(await measureFloor(infra, n, subset)));
+    for (const analyse of [false, true]) rows.push(await measureOurs(infra, n, subset, analyse));
+  }
+  await stopInfra(infra);
+  printTable(rows);
 }
 
 main().catch((err) => {

@@ -122,10 +122,10 @@ for (const scene of scenes) {
       const jpeg = frames[(start + t) % frames.length];
       clock += every * 1000;
       const before = alerts.length;
-      await processor.process({
+      await processor.processFrame({
         cameraId: 1,
         capturedAt: new Date(clock - 50).toISOString(),
-        jpeg: jpeg.toString("base64"),
+        jpeg,
         width: 640,
         height: 480,
       });

@@ -4,7 +4,7 @@
  * page as the role it plays and saves a screenshot of each page it visits under test-results/console/.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createRedis, type Redis } from "@mingfang/core";
+import { createRedis, type Redis, redisBlobStore } from "@mingfang/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alertProducer, makeAlert } from "../support/alert-fixtures.js";
@@ -386,10 +386,10 @@ describe("live alerts over /ws", () => {
     const id = randomUUID();
     const producer = alertProducer(redis);
     await producer.add(
-      makeAlert(1, {
+      await makeAlert(redis, 1, {
         id,
         type: "no_mask",
-        evidenceJpeg: jpeg.toString("base64"),
+        evidenceKey: await redisBlobStore(redis).put("evidence", jpeg),
         evidenceSha256: createHash("sha256").update(jpeg).digest("hex"),
       }),
     );

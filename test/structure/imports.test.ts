@@ -51,7 +51,7 @@ function packages(): Pkg[] {
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
 
 /** Every module specifier a file imports (static, dynamic, require). */
-export function specifiers(text: string): string[] {
+function specifiers(text: string): string[] {
   return [...text.matchAll(SPECIFIER)].map((m) => m[1] as string);
 }
 

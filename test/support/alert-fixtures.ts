@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { AlertJob, Db, Redis } from "@mingfang/core";
-import { ALERT_JOB_OPTIONS, QUEUES } from "@mingfang/core";
+import { ALERT_JOB_OPTIONS, QUEUES, redisBlobStore } from "@mingfang/core";
 import { Queue } from "bullmq";
 import WebSocket from "ws";
 import { queueConnection, queuePrefix } from "../../services/api/src/alerts/alert-workers.js";
@@ -40,14 +40,21 @@ export function fakeJpeg(seed: string): Buffer {
 /** The undrawn frame that `makeAlert(…, { frame: true })` sends beside the evidence. */
 export const fakeFrame = (id: string) => fakeJpeg(`frame ${id}`);
 
-export function makeAlert(
+/**
+ * An alert job as the analytics worker queues it: its evidence (`fakeJpeg(id)`) and, with `frame`, its
+ * undrawn frame (`fakeFrame(id)`) stored as blobs on `redis` (the app's connection, which intake reads
+ * them from), the job referring to them.
+ */
+export async function makeAlert(
+  redis: Redis,
   cameraId: number,
   over: Partial<AlertJob> & { evidence?: boolean; frame?: boolean } = {},
-): AlertJob {
+): Promise<AlertJob> {
   const { evidence = true, frame = false, ...rest } = over;
   const id = rest.id ?? randomUUID();
   const jpeg = fakeJpeg(id);
   const undrawn = fakeFrame(id);
+  const blobs = redisBlobStore(redis);
   return {
     id,
     cameraId,
@@ -57,13 +64,13 @@ export function makeAlert(
     capturedAt: new Date().toISOString(),
     ...(evidence
       ? {
-          evidenceJpeg: jpeg.toString("base64"),
+          evidenceKey: await blobs.put("evidence", jpeg),
           evidenceSha256: createHash("sha256").update(jpeg).digest("hex"),
         }
       : {}),
     ...(frame
       ? {
-          frameJpeg: undrawn.toString("base64"),
+          frameKey: await blobs.put("alert-frame", undrawn),
           frameSha256: createHash("sha256").update(undrawn).digest("hex"),
         }
       : {}),

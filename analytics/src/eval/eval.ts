@@ -58,10 +58,10 @@ async function runCase(
   let t = 0;
   const ms: number[] = [];
   for (const [i, f] of [...learn, ...test].entries()) {
-    const r = await p.process({
+    const r = await p.processFrame({
       cameraId: 1,
       capturedAt: new Date(base + t++ * 100).toISOString(),
-      jpeg: f.toString("base64"),
+      jpeg: f,
       width: 1,
       height: 1,
     });

@@ -5,11 +5,16 @@
  * Newest wins: a frame older than `maxFrameAgeS` when picked up, or older than a frame of the same camera
  * already taken, is dropped unanalysed (counted), so a worker that cannot keep up falls behind by at most
  * that age instead of by a growing queue. Bad input fails the job with its reason (no retry) and the
- * worker carries on.
+ * worker carries on; a job whose JPEG blob expired or is gone is bad input too (`frame_missing`).
+ *
+ * The JPEGs are not in the jobs (BullMQ keeps job data as JSON): a frame job refers to a blob
+ * (services/core redis/blob-store.ts), deleted once the job is done; an alert's evidence and frame are
+ * stored as blobs by `enqueueAlert` for the API to read and delete.
  */
 import { createHash, randomUUID } from "node:crypto";
 import {
   type AlertJob,
+  type BlobStore,
   createRedis,
   FrameJob,
   type Logger,
@@ -17,9 +22,9 @@ import {
   QUEUES,
   type Redis,
 } from "@mingfang/core";
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Value } from "typebox/value";
-import type { FrameObservation } from "../analysis/frame.pipeline.js";
+import type { FrameObservation, FramePlan } from "../analysis/frame.pipeline.js";
 import { type AnalyticsConfig, type CameraRules, resolveCameraRules } from "../config.schema.js";
 import { renderEvidence } from "../evidence/evidence.render.js";
 import { ModelError } from "../models/card.js";
@@ -39,6 +44,21 @@ export interface FrameOutcome {
   ms?: number;
 }
 
+/** A frame job's fields apart from where its bytes are. */
+export type FrameMeta = Omit<FrameJob, "frameKey">;
+
+/** A frame in memory: the job's fields and its JPEG. */
+export type Frame = FrameMeta & { jpeg: Buffer };
+
+/** Where the frame jobs' JPEGs are (a BlobStore in the platform). */
+export type FrameBlobs = Pick<BlobStore, "get" | "delete">;
+
+/** An alert's images: the evidence (boxes and labels drawn) and the frame as analysed, undrawn. */
+export interface AlertMedia {
+  evidence: Buffer;
+  frame: Buffer;
+}
+
 export interface FrameProcessorDeps {
   config: AnalyticsConfig;
   analyser: Analyser;
@@ -46,7 +66,8 @@ export interface FrameProcessorDeps {
   logger: Logger;
   /** Overrides per camera (deep-merged over config.defaults and config.cameras[id]). */
   cameraRules?: CameraRulesSource;
-  publish(alert: AlertJob): Promise<void>;
+  /** Where alerts go: `alert` has the images' SHA-256 but not their blob keys; `enqueueAlert` adds them. */
+  publish(alert: AlertJob, media: AlertMedia): Promise<void>;
   /** Where learned clean baselines survive a restart (Redis in the platform); absent: memory only. */
   baselines?: BaselineStore;
   now?: () => number;
@@ -72,61 +93,102 @@ export class FrameProcessor {
     return resolveCameraRules(base, fromSource ?? {}, `camera ${cameraId}`);
   }
 
-  async process(data: unknown): Promise<FrameOutcome> {
-    const { metrics } = this.deps;
-    if (!Value.Check(FrameJob, data)) {
-      const e = [...Value.Errors(FrameJob, data)][0];
-      throw new BadInputError(
-        `not a frame job: ${e ? `${e.instancePath || "/"} ${e.message}` : "invalid"}`,
-        "bad_job",
-      );
+  /**
+   * The queue's entry: a frame job whose JPEG is a blob. The blob is read only for a frame that is not
+   * dropped (stale, superseded), and deleted once the job is done with it, whatever the outcome.
+   */
+  async process(data: unknown, frames: FrameBlobs): Promise<FrameOutcome> {
+    const job = parseFrameJob(data);
+    try {
+      const dropped = this.admit(job);
+      if (dropped) return dropped;
+      const t0 = performance.now();
+      return await this.analyse(job, await loadFrame(job.frameKey, frames), t0);
+    } finally {
+      await frames.delete(job.frameKey).catch(() => {});
     }
-    const job = data as FrameJob;
-    const captured = Date.parse(job.capturedAt);
+  }
+
+  /** A frame in memory (evaluation, benchmarks, tests): the same steps without the queue. */
+  async processFrame(frame: Frame): Promise<FrameOutcome> {
+    const dropped = this.admit(frame);
+    if (dropped) return dropped;
+    return this.analyse(frame, frame.jpeg, performance.now());
+  }
+
+  /** Newest wins: a frame too old, or older than one of its camera already taken, is dropped (counted). */
+  private admit(frame: FrameMeta): FrameOutcome | undefined {
+    const { metrics } = this.deps;
+    const captured = Date.parse(frame.capturedAt);
     const age = (this.now() - captured) / 1000;
     if (age > this.deps.config.maxFrameAgeS) {
       metrics.frames.inc({ outcome: "stale" });
       return { outcome: "stale", alerts: [] };
     }
-    if (!this.engine.admit(job.cameraId, captured)) {
+    if (!this.engine.admit(frame.cameraId, captured)) {
       metrics.frames.inc({ outcome: "superseded" });
       return { outcome: "superseded", alerts: [] };
     }
     metrics.lagSeconds.set(Math.max(0, age));
-    const t0 = performance.now();
-    const jpeg = Buffer.from(job.jpeg, "base64");
-    if (jpeg.length === 0) throw new BadInputError("empty frame (0 bytes after base64)", "empty");
-    const rules = await this.rulesFor(job.cameraId);
-    if (this.deps.baselines && !this.restored.has(job.cameraId)) {
-      this.restored.add(job.cameraId);
-      const kept = await this.deps.baselines.load(job.cameraId).catch((err) => {
-        this.deps.logger.warn(
-          { cameraId: job.cameraId, err: (err as Error).message },
-          "baseline load failed: learning again",
-        );
-        return undefined;
-      });
-      if (kept) this.engine.restoreBaselines(job.cameraId, kept);
-    }
-    const at = new Date(captured);
-    const plan = this.engine.plan(job.cameraId, rules, at);
+    return undefined;
+  }
+
+  /** Analyses an admitted frame: the models, the rules, the alerts. `t0`: when its handling began. */
+  private async analyse(frame: FrameMeta, jpeg: Buffer, t0: number): Promise<FrameOutcome> {
+    const { metrics } = this.deps;
+    if (jpeg.length === 0) throw new BadInputError("empty frame (0 bytes)", "empty");
+    const rules = await this.rulesFor(frame.cameraId);
+    await this.restoreBaselines(frame.cameraId);
+    const at = new Date(Date.parse(frame.capturedAt));
+    const plan = this.engine.plan(frame.cameraId, rules, at);
     const obs = await this.deps.analyser.analyse(new Uint8Array(jpeg), plan);
     for (const [model, ms] of Object.entries(obs.ms)) metrics.modelSeconds.observe({ model }, ms / 1000);
-    const violations = this.engine.evaluate(job.cameraId, rules, obs, at);
-    const changed = this.deps.baselines ? this.engine.takeBaselineChanges(job.cameraId) : undefined;
-    if (changed) {
-      await this.deps.baselines
-        ?.save(job.cameraId, changed)
-        .catch((err) =>
-          this.deps.logger.warn(
-            { cameraId: job.cameraId, err: (err as Error).message },
-            "baseline save failed",
-          ),
-        );
-    }
+    const violations = this.engine.evaluate(frame.cameraId, rules, obs, at);
+    await this.saveBaselines(frame.cameraId);
+    this.logAnalysed(frame.cameraId, obs, plan, violations);
+    const broken = this.engine.brokenFor(rules, at);
+    const ids = await this.raiseAlerts(frame, jpeg, obs, violations);
+    // The other checks ran and alerted; the frame still fails, visibly, for the check that could not.
+    if (broken.length) throw new ModelError(broken.join("; "));
+    const ms = performance.now() - t0;
+    metrics.frameSeconds.observe(ms / 1000);
+    metrics.frames.inc({ outcome: "analysed" });
+    return { outcome: "analysed", alerts: ids, ms };
+  }
+
+  /** A camera's learned baselines, from the store, once per camera and process. */
+  private async restoreBaselines(cameraId: number): Promise<void> {
+    if (!this.deps.baselines || this.restored.has(cameraId)) return;
+    this.restored.add(cameraId);
+    const kept = await this.deps.baselines.load(cameraId).catch((err) => {
+      this.deps.logger.warn(
+        { cameraId, err: (err as Error).message },
+        "baseline load failed: learning again",
+      );
+      return undefined;
+    });
+    if (kept) this.engine.restoreBaselines(cameraId, kept);
+  }
+
+  private async saveBaselines(cameraId: number): Promise<void> {
+    const changed = this.deps.baselines ? this.engine.takeBaselineChanges(cameraId) : undefined;
+    if (!changed) return;
+    await this.deps.baselines
+      ?.save(cameraId, changed)
+      .catch((err) =>
+        this.deps.logger.warn({ cameraId, err: (err as Error).message }, "baseline save failed"),
+      );
+  }
+
+  private logAnalysed(
+    cameraId: number,
+    obs: FrameObservation,
+    plan: FramePlan,
+    violations: Violation[],
+  ): void {
     this.deps.logger.debug(
       {
-        cameraId: job.cameraId,
+        cameraId,
         size: `${obs.width}x${obs.height}`,
         motion: obs.motion,
         persons: obs.persons.length,
@@ -138,33 +200,42 @@ export class FrameProcessor {
       },
       "frame analysed",
     );
+  }
+
+  /** One alert per violation, published with its evidence and frame; returns their ids. */
+  private async raiseAlerts(
+    frame: FrameMeta,
+    jpeg: Buffer,
+    obs: FrameObservation,
+    violations: Violation[],
+  ): Promise<string[]> {
     const ids: string[] = [];
-    const broken = this.engine.brokenFor(rules, at);
     for (const v of violations) {
-      const alert = await this.toAlert(job, jpeg, obs, v);
-      await this.deps.publish(alert);
-      metrics.alerts.inc({ type: v.type });
+      const { alert, media } = await this.toAlert(frame, jpeg, obs, v);
+      await this.deps.publish(alert, media);
+      this.deps.metrics.alerts.inc({ type: v.type });
       ids.push(alert.id);
       this.deps.logger.info(
-        { cameraId: job.cameraId, type: v.type, confidence: v.confidence, zone: v.zone, alertId: alert.id },
+        { cameraId: frame.cameraId, type: v.type, confidence: v.confidence, zone: v.zone, alertId: alert.id },
         "alert",
       );
     }
-    // The other checks ran and alerted; the frame still fails, visibly, for the check that could not.
-    if (broken.length) throw new ModelError(broken.join("; "));
-    const ms = performance.now() - t0;
-    metrics.frameSeconds.observe(ms / 1000);
-    metrics.frames.inc({ outcome: "analysed" });
-    return { outcome: "analysed", alerts: ids, ms };
+    return ids;
   }
 
-  private async toAlert(job: FrameJob, jpeg: Buffer, obs: FrameObservation, v: Violation): Promise<AlertJob> {
-    const caption = `${new Date(job.capturedAt).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false })} · 摄像头 ${job.cameraId}${v.zone ? ` · ${v.zone}` : ""}`;
+  /** The alert of a violation (without its blob keys: the publisher stores the media) and its media. */
+  private async toAlert(
+    frame: FrameMeta,
+    jpeg: Buffer,
+    obs: FrameObservation,
+    v: Violation,
+  ): Promise<{ alert: AlertJob; media: AlertMedia }> {
+    const caption = `${new Date(frame.capturedAt).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false })} · 摄像头 ${frame.cameraId}${v.zone ? ` · ${v.zone}` : ""}`;
     const ev = await renderEvidence(jpeg, obs.width, obs.height, v.boxes, caption);
     const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
-    return {
+    const alert: AlertJob = {
       id: randomUUID(),
-      cameraId: job.cameraId,
+      cameraId: frame.cameraId,
       type: v.type,
       confidence: clamp01(v.confidence),
       boxes: v.boxes.slice(0, 100).map((b) => {
@@ -179,15 +250,57 @@ export class FrameProcessor {
           score: clamp01(b.score),
         };
       }),
-      capturedAt: job.capturedAt,
-      evidenceJpeg: ev.jpeg.toString("base64"),
+      capturedAt: frame.capturedAt,
       evidenceSha256: ev.sha256,
-      // The frame as analysed, undrawn: what a training set made from reviewed alerts needs.
-      frameJpeg: jpeg.toString("base64"),
       frameSha256: createHash("sha256").update(jpeg).digest("hex"),
       model: v.model.slice(0, 128),
       ...(v.zone ? { zone: v.zone.slice(0, 64) } : {}),
     };
+    // Beside the evidence, the frame as analysed, undrawn: what a training set made from reviewed alerts needs.
+    return { alert, media: { evidence: ev.jpeg, frame: jpeg } };
+  }
+}
+
+/** The job's fields, checked against the contract (bad_job otherwise). */
+function parseFrameJob(data: unknown): FrameJob {
+  if (!Value.Check(FrameJob, data)) {
+    const e = [...Value.Errors(FrameJob, data)][0];
+    throw new BadInputError(
+      `not a frame job: ${e ? `${e.instancePath || "/"} ${e.message}` : "invalid"}`,
+      "bad_job",
+    );
+  }
+  return data as FrameJob;
+}
+
+/** A frame job's JPEG; an expired or missing blob is bad input (the job cannot be analysed), not a crash. */
+async function loadFrame(key: string, frames: FrameBlobs): Promise<Buffer> {
+  const jpeg = await frames.get(key);
+  if (!jpeg) throw new BadInputError(`frame blob ${key} expired or missing`, "frame_missing");
+  return jpeg;
+}
+
+/**
+ * Puts an alert on `alerts`: its evidence and undrawn frame first, as blobs the job refers to; if the job
+ * cannot be added, the blobs go too.
+ */
+export async function enqueueAlert(
+  alerts: Queue,
+  blobs: BlobStore,
+  alert: AlertJob,
+  media: AlertMedia,
+  opts: JobsOptions,
+): Promise<void> {
+  const evidenceKey = await blobs.put("evidence", media.evidence);
+  const frameKey = await blobs.put("alert-frame", media.frame).catch(async (err) => {
+    await blobs.delete(evidenceKey).catch(() => {});
+    throw err;
+  });
+  try {
+    await alerts.add("alert", { ...alert, evidenceKey, frameKey }, opts);
+  } catch (err) {
+    await blobs.delete(evidenceKey, frameKey).catch(() => {});
+    throw err;
   }
 }
 
@@ -205,6 +318,8 @@ export interface FramesConsumerOptions {
   prefix?: string;
   concurrency: number;
   processor: FrameProcessor;
+  /** Where the jobs' JPEGs are (a blob store on the producers' Redis). */
+  blobs: FrameBlobs;
   metrics: AnalyticsMetrics;
   logger: Logger;
 }
@@ -232,7 +347,7 @@ export async function startFramesConsumer(
     QUEUES.frames,
     async (job: Job) => {
       try {
-        return await opts.processor.process(job.data);
+        return await opts.processor.process(job.data, opts.blobs);
       } catch (err) {
         const reason = failureReason(err);
         opts.metrics.frames.inc({ outcome: "failed" });

@@ -10,7 +10,6 @@ import { workshopScene } from "../testing/scenes.js";
 const redisUrl = inject("redisUrl");
 const prefix = `t-default-${process.pid}-${Date.now()}`;
 let handle: AnalyticsHandle;
-let frames: Queue;
 let alerts: Queue;
 let events: QueueEvents;
 let q: TestQueues;
@@ -18,7 +17,7 @@ let q: TestQueues;
 beforeAll(async () => {
   handle = await startAnalytics({ redisUrl, logger: createLogger({ level: "silent" }), prefix });
   q = await openTestQueues(redisUrl, prefix);
-  ({ frames, alerts, events } = q);
+  ({ alerts, events } = q);
 }, 60_000);
 
 afterAll(async () => {
@@ -37,10 +36,10 @@ describe("default checks on real footage", () => {
         [1, street[i]],
         [2, empty],
       ] as const) {
-        const job = await frames.add("frame", {
+        const job = await q.addFrame({
           cameraId,
           capturedAt: new Date(base + i * 500).toISOString(),
-          jpeg: (jpeg as Buffer).toString("base64"),
+          jpeg: jpeg as Buffer,
           width: 768,
           height: 576,
         });

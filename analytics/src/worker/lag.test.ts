@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createLogger, QUEUES } from "@mingfang/core";
+import { createLogger, QUEUES, redisBlobStore } from "@mingfang/core";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -71,23 +71,25 @@ describe("stale frames", () => {
       publish: async () => {},
     });
     const original = processor.process.bind(processor);
-    processor.process = async (data) => {
+    processor.process = async (data, blobs) => {
       // The frame's age when the worker picked it up (what the newest-wins rule bounds).
       const age = (Date.now() - Date.parse((data as { capturedAt: string }).capturedAt)) / 1000;
-      const r = await original(data);
+      const r = await original(data, blobs);
       if (r.outcome === "analysed") lags.push(age);
       return r;
     };
+    const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const blobs = redisBlobStore(conn);
     const consumer = await startFramesConsumer({
       redisUrl,
       prefix,
       concurrency: 1,
       processor,
+      blobs,
       metrics,
       logger,
     });
     cleanups.push(() => consumer.stop());
-    const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const frames = new Queue(QUEUES.frames, { connection: conn, prefix });
     cleanups.push(async () => {
       await frames.obliterate({ force: true });
@@ -95,14 +97,15 @@ describe("stale frames", () => {
       conn.disconnect();
     });
 
-    const jpeg = (await squaresJpeg(128, 96, [{ x: 0, y: 0, s: 32, rgb: [0, 255, 0] }])).toString("base64");
+    const jpeg = await squaresJpeg(128, 96, [{ x: 0, y: 0, s: 32, rgb: [0, 255, 0] }]);
     const started = Date.now();
     let produced = 0;
     // Worst case for the consumer: every frame is its own job (no replacement by the producer).
     while (Date.now() - started < 3000) {
+      const frameKey = await blobs.put("frame", jpeg);
       await frames.add(
         "frame",
-        { cameraId: 1, capturedAt: new Date().toISOString(), jpeg, width: 128, height: 96 },
+        { cameraId: 1, capturedAt: new Date().toISOString(), frameKey, width: 128, height: 96 },
         { removeOnComplete: true },
       );
       produced++;

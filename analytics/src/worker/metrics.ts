@@ -24,7 +24,7 @@ export function registerAnalyticsMetrics(registry: Registry): AnalyticsMetrics {
     }),
     failures: new Counter({
       name: "mingfang_analytics_frame_failures_total",
-      help: "Frames that failed, by reason (empty, not_jpeg, truncated, corrupt, bad_job, model_output, model).",
+      help: "Frames that failed, by reason (empty, not_jpeg, truncated, corrupt, bad_job, frame_missing, model_output, model).",
       labelNames: ["reason"],
       registers,
     }),

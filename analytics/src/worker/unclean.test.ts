@@ -62,10 +62,10 @@ describe("unclean_area", () => {
       },
     });
     const send = async (jpeg: Buffer) =>
-      p.process({
+      p.processFrame({
         cameraId: 5,
         capturedAt: new Date(base + 1000 * t++).toISOString(),
-        jpeg: jpeg.toString("base64"),
+        jpeg,
         width: 640,
         height: 480,
       });
@@ -114,20 +114,20 @@ describe("unclean_area", () => {
     const frame = (jpeg: Buffer) => ({
       cameraId: 6,
       capturedAt: new Date(base + 500 * t++).toISOString(),
-      jpeg: jpeg.toString("base64"),
+      jpeg,
       width: 640,
       height: 480,
     });
     const first: AlertJob[] = [];
     const before = make(first);
-    for (const b of [0.9, 1.0, 1.1]) await before.process(frame(await workshopScene({ brightness: b })));
+    for (const b of [0.9, 1.0, 1.1]) await before.processFrame(frame(await workshopScene({ brightness: b })));
     expect(first).toEqual([]);
     // "Restart": a new processor (empty memory) sees only the messy zone.
     const after: AlertJob[] = [];
     const restarted = make(after);
     const messy = await workshopScene({ clutter: CLUTTER });
-    await restarted.process(frame(messy));
-    await restarted.process(frame(messy));
+    await restarted.processFrame(frame(messy));
+    await restarted.processFrame(frame(messy));
     expect(after.map((a) => a.type)).toEqual(["unclean_area"]);
     // Without the store it would have learned the mess as clean.
     const forgetful = new FrameProcessor({
@@ -139,7 +139,7 @@ describe("unclean_area", () => {
         after.push(a);
       },
     });
-    for (let i = 0; i < 5; i++) await forgetful.process({ ...frame(messy), cameraId: 7 });
+    for (let i = 0; i < 5; i++) await forgetful.processFrame({ ...frame(messy), cameraId: 7 });
     expect(after).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
  * a YOLO-shaped model this test writes, evidence rendered by sharp. A user's own detector with a class map
  * replaces the default no_hat check by configuration only.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -85,6 +85,7 @@ afterAll(async () => {
 });
 
 let seq = 0;
+/** A frame job whose JPEG is a blob (as the ingest queues it); `extra` overrides the job's fields. */
 async function frame(
   cameraId: number,
   jpeg: Buffer | string,
@@ -94,12 +95,11 @@ async function frame(
   const data = {
     cameraId,
     capturedAt: at.toISOString(),
-    jpeg: typeof jpeg === "string" ? jpeg : jpeg.toString("base64"),
+    jpeg: typeof jpeg === "string" ? Buffer.from(jpeg, "base64") : jpeg,
     width: 256,
     height: 192,
-    ...extra,
   };
-  const job = await frames.add("frame", data, { jobId: `t-${cameraId}-${seq++}` });
+  const job = await q.addFrame(data, { jobId: `t-${cameraId}-${seq++}` }, extra);
   try {
     return { ok: true as const, value: await job.waitUntilFinished(events, 30_000) };
   } catch (err) {
@@ -129,17 +129,21 @@ describe("analytics worker", () => {
     const box = alert.boxes[0];
     expect(box?.x).toBeCloseTo(0.25, 1);
     expect(box?.w).toBeCloseTo(0.25, 1);
-    const jpeg = Buffer.from(alert.evidenceJpeg as string, "base64");
+    // The images are blobs beside the job, not base64 inside it.
+    const jpeg = (await q.blobs.get(alert.evidenceKey as string)) as Buffer;
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(createHash("sha256").update(jpeg).digest("hex")).toBe(alert.evidenceSha256);
     // Beside it, the frame as analysed (the second violating one), undrawn, for training sets.
-    expect(Buffer.from(alert.frameJpeg as string, "base64").equals(violating)).toBe(true);
+    expect((await q.blobs.get(alert.frameKey as string))?.equals(violating)).toBe(true);
     expect(createHash("sha256").update(violating).digest("hex")).toBe(alert.frameSha256);
     // The second violating frame raised it (k = 2), frames 3 and 4 were within the cooldown.
     const analysed = (await registry.getSingleMetric("mingfang_analytics_frames_total")?.get())?.values.find(
       (v) => v.labels.outcome === "analysed",
     );
     expect(analysed?.value).toBe(8);
+    // The frames' blobs went once analysed (the alert's stay for the API's intake).
+    const frameKeys = (await frames.getJobs(["completed", "failed"])).map((j) => j.data.frameKey as string);
+    expect(await Promise.all(frameKeys.map((k) => q.blobs.get(k)))).toEqual(frameKeys.map(() => null));
   });
 
   it("fails bad input with a clear reason, counts it, and keeps working", async () => {
@@ -147,11 +151,14 @@ describe("analytics worker", () => {
     const truncated = good.subarray(0, good.length >> 1);
     const corrupt = Buffer.from(good);
     corrupt.fill(0x11, 4, corrupt.length - 2);
+    const gone = `mingfang:blob:frame:${randomUUID()}`; // expired, or never stored
     const cases = [
       { jpeg: truncated, want: /truncated/ },
       { jpeg: corrupt, want: /corrupt JPEG/ },
       { jpeg: "AAAA", want: /not_jpeg/ },
       { jpeg: good, extra: { width: 0 }, want: /bad_job.*width/ },
+      { jpeg: good, extra: { frameKey: "mingfang:session:x" }, want: /bad_job.*frameKey/ },
+      { jpeg: good, extra: { frameKey: gone }, want: /frame_missing: frame blob .* expired or missing/ },
     ];
     for (const c of cases) {
       const r = await frame(3, c.jpeg, (c.extra ?? {}) as Partial<FrameJob>);
@@ -162,7 +169,8 @@ describe("analytics worker", () => {
     const failures =
       (await registry.getSingleMetric("mingfang_analytics_frame_failures_total")?.get())?.values ?? [];
     const count = (reason: string) => failures.find((v) => v.labels.reason === reason)?.value ?? 0;
-    expect([count("truncated"), count("corrupt"), count("not_jpeg"), count("bad_job")]).toEqual([1, 1, 1, 1]);
+    expect([count("truncated"), count("corrupt"), count("not_jpeg"), count("bad_job")]).toEqual([1, 1, 1, 2]);
+    expect(count("frame_missing")).toBe(1);
     expect(await registry.metrics()).toContain("mingfang_analytics_frame_failures_total");
   });
 

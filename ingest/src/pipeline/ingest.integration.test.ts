@@ -166,24 +166,37 @@ describe("ingest pipeline against the simulator", () => {
       (await q.getWaiting()).some((j) => j.data.cameraId === 1002),
     );
     const seen = new Set<string>();
+    const frameKeys = new Set<string>();
     const t0 = Date.now();
     let maxWaiting = 0;
     while (Date.now() - t0 < 8000) {
       const jobs = await q.getWaiting();
       const mine = jobs.filter((j) => j.data.cameraId === 1002);
       maxWaiting = Math.max(maxWaiting, mine.length);
-      for (const j of mine) seen.add(j.id!);
+      for (const j of mine) {
+        seen.add(j.id!);
+        frameKeys.add(j.data.frameKey);
+      }
       await new Promise((r) => setTimeout(r, 150));
     }
     // 1 frame/s configured: about 8 in 8 s (ffmpeg start-up and sampling jitter allowed).
     expect(seen.size).toBeGreaterThanOrEqual(4);
     expect(seen.size).toBeLessThanOrEqual(12);
     expect(maxWaiting).toBe(1);
-    const job = (await q.getWaiting()).find((j) => j.data.cameraId === 1002);
-    expect(job!.data.jpeg.length).toBeGreaterThan(1000);
-    expect(Buffer.from(job!.data.jpeg, "base64").subarray(0, 2).toString("hex")).toBe("ffd8");
-    expect(job!.data.width).toBeLessThanOrEqual(640);
-    expect(job!.data.source).toBe("keyframe");
+    // The newest job's JPEG is a blob beside it (read again if a newer frame replaced it meanwhile).
+    const waitingFrame = async () => {
+      const j = (await q.getWaiting()).find((w) => w.data.cameraId === 1002);
+      const bytes = j ? await redis.getBuffer(j.data.frameKey) : null;
+      return j && bytes ? { job: j, bytes } : undefined;
+    };
+    const { job, bytes } = await until("a waiting frame with its blob", 10_000, waitingFrame);
+    expect(bytes.length).toBeGreaterThan(750);
+    expect(bytes.subarray(0, 2).toString("hex")).toBe("ffd8");
+    // The replaced frames' blobs were deleted with their jobs, not left to their TTL.
+    frameKeys.delete(job.data.frameKey);
+    expect(await Promise.all([...frameKeys].map((k) => redis.exists(k)))).not.toContain(1);
+    expect(job.data.width).toBeLessThanOrEqual(640);
+    expect(job.data.source).toBe("keyframe");
     const snap = await redis.getBuffer("mingfang:camera:1002:snapshot");
     expect(snap?.subarray(0, 2).toString("hex")).toBe("ffd8");
     await q.obliterate({ force: true });

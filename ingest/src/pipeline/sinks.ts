@@ -1,15 +1,18 @@
 /**
  * Where a camera's owner reports: frames to the `frames` queue (at most one waiting job per camera, the
- * newest frame wins), the latest frame as the camera's snapshot, and its status to Redis (a key that
- * expires when the ingest dies, and a pub/sub channel for the API's WebSocket push).
+ * newest frame wins; the JPEG is a blob the job refers to), the latest frame as the camera's snapshot,
+ * and its status to Redis (a key that expires when the ingest dies, and a pub/sub channel for the API's
+ * WebSocket push).
  */
 import {
+  type BlobStore,
   type CameraStatus,
   type FrameJob,
   QUEUE_PREFIX,
   QUEUES,
   REDIS_KEYS,
   type Redis,
+  redisBlobStore,
 } from "@mingfang/core";
 import { Queue } from "bullmq";
 
@@ -34,8 +37,9 @@ export const snapshotKey = REDIS_KEYS.cameraSnapshot;
 
 export class QueueFrameSink implements FrameSink {
   private readonly queue: Queue<FrameJob>;
-  /** The job id of each camera's last frame, removed when a newer frame arrives while it still waits. */
-  private readonly waiting = new Map<number, string>();
+  private readonly blobs: BlobStore;
+  /** Each camera's last frame job and its blob, removed when a newer frame arrives while it still waits. */
+  private readonly waiting = new Map<number, { jobId: string; frameKey: string }>();
   private seq = 0;
 
   constructor(
@@ -44,6 +48,7 @@ export class QueueFrameSink implements FrameSink {
     prefix: string = QUEUE_PREFIX,
   ) {
     this.queue = new Queue<FrameJob>(QUEUES.frames, { connection, prefix });
+    this.blobs = redisBlobStore(redis);
   }
 
   async push(
@@ -55,18 +60,32 @@ export class QueueFrameSink implements FrameSink {
   ): Promise<void> {
     const capturedAt = new Date().toISOString();
     await this.redis.set(snapshotKey(cameraId), jpeg, "EX", SNAPSHOT_TTL_SECONDS);
-    const prev = this.waiting.get(cameraId);
-    if (prev) {
-      // Still waiting? Then it is stale: drop it. If a worker holds it already, remove() fails: let it be.
-      await this.queue.remove(prev).catch(() => 0);
-    }
+    await this.dropWaiting(cameraId);
+    const frameKey = await this.blobs.put("frame", jpeg);
     const jobId = `cam-${cameraId}-${Date.now()}-${++this.seq}`;
-    this.waiting.set(cameraId, jobId);
-    await this.queue.add(
-      "frame",
-      { cameraId, capturedAt, jpeg: jpeg.toString("base64"), width, height, source },
-      { jobId, removeOnComplete: true, removeOnFail: 50, attempts: 1 },
-    );
+    this.waiting.set(cameraId, { jobId, frameKey });
+    try {
+      await this.queue.add(
+        "frame",
+        { cameraId, capturedAt, frameKey, width, height, source },
+        { jobId, removeOnComplete: true, removeOnFail: 50, attempts: 1 },
+      );
+    } catch (err) {
+      await this.blobs.delete(frameKey).catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * The camera's previous frame, if still waiting, is stale: drop it and its blob. If a worker holds it
+   * already, remove() fails: let it be (the worker deletes the blob after analysis).
+   */
+  private async dropWaiting(cameraId: number): Promise<void> {
+    const prev = this.waiting.get(cameraId);
+    if (!prev) return;
+    this.waiting.delete(cameraId);
+    const removed = await this.queue.remove(prev.jobId).catch(() => 0);
+    if (removed === 1) await this.blobs.delete(prev.frameKey).catch(() => {});
   }
 
   async close(): Promise<void> {

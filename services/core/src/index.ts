@@ -23,6 +23,7 @@ export * from "./logger.js";
 export * from "./media-token.js";
 export * from "./policy/rbac.js";
 export * from "./process/tethered.js";
+export * from "./redis/blob-store.js";
 export * from "./redis/client.js";
 export { findFreePort, type PrivateRedis, startPrivateRedis } from "./redis/private-redis.js";
 export * from "./seed/seed.js";

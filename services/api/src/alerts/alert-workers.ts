@@ -9,11 +9,15 @@
  * - a worker killed mid-job leaves its job `active` with a lock that lapses; BullMQ's stalled-job check
  *   (in any worker) moves it back to waiting; intake is idempotent on the alert id, so a job that was
  *   committed but not acknowledged to Redis is a harmless duplicate;
- * - a delayed escalation lost with Redis is caught by the sweep (alerts.escalation_due_at).
+ * - a delayed escalation lost with Redis is caught by the sweep (alerts.escalation_due_at);
+ * - an alert's images (blobs the job refers to) are deleted only once its job completed (the alert
+ *   committed, folded or a duplicate, and Redis told): a retried or redelivered job finds them again; a
+ *   rejected job leaves them to their TTL.
  */
 import {
   ALERT_JOB_OPTIONS,
   type AlertJob,
+  type BlobStore,
   EscalationJob,
   type Logger,
   QUEUE_PREFIX,
@@ -43,6 +47,8 @@ export function queueConnection(redis: Redis): Redis {
 
 export interface AlertWorkersDeps {
   redis: Redis;
+  /** Where the alert jobs' images are (the same store as the service's). */
+  blobs: Pick<BlobStore, "delete">;
   pingDb: (timeoutMs?: number) => Promise<boolean>;
   logger: Logger;
   options: AlertsOptions;
@@ -93,6 +99,15 @@ export class AlertWorkers {
     await this.alerts.add("alert", job, { jobId: job.id, ...ALERT_JOB_OPTIONS });
   }
 
+  /** The images of an alert whose job completed; a failure to delete leaves them to their TTL. */
+  private async dropMedia(job: AlertJob): Promise<void> {
+    await this.deps.blobs
+      .delete(job.evidenceKey, job.frameKey)
+      .catch((err: Error) =>
+        this.log.debug({ alertId: job.id, err: err.message }, "alert media not deleted"),
+      );
+  }
+
   async scheduleEscalation(alertId: string, grade: number, delayMs: number): Promise<void> {
     await this.queue().add("escalate", { alertId, grade } satisfies EscalationJob, {
       jobId: `esc-${alertId}`,
@@ -139,6 +154,8 @@ export class AlertWorkers {
       { ...common, connection: this.connection(), concurrency: options.intakeConcurrency },
     );
     intake.on("error", (err) => this.log.debug({ err: err.message }, "intake worker error"));
+    // Completed = committed (or a duplicate) and acknowledged to Redis: the job cannot come back.
+    intake.on("completed", (job) => void this.dropMedia(job.data));
     intake.on("failed", (job, err) => {
       if (job && !(err instanceof UnrecoverableError)) {
         this.log.warn({ jobId: job.id, attempts: job.attemptsMade, err: err.message }, "alert intake failed");

@@ -14,6 +14,7 @@ import {
   alertActionPermission,
   authorize,
   availableAlertActions,
+  type BlobStore,
   type Db,
   gradeAlert,
   hmacHex,
@@ -36,6 +37,7 @@ import {
   type StoredFile,
 } from "./alert.repository.js";
 import { alertEventPayload, alertView } from "./alert.views.js";
+import { type AlertMedia, loadAlertMedia } from "./alert-media.js";
 import type { AlertsOptions } from "./alerts.options.js";
 import { EvidenceError, type EvidenceStore } from "./evidence.store.js";
 
@@ -53,7 +55,6 @@ export interface Actor {
 const SYSTEM: Actor = { id: null, username: "system" };
 
 const CAMERA_CACHE_MS = 10_000;
-const MAX_EVIDENCE_BASE64 = Math.ceil((8 * 1024 * 1024 * 4) / 3);
 const TYPE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
 export function signEvidenceToken(
@@ -86,22 +87,7 @@ export function checkAlertJob(
   }
   const job = data as AlertJob;
   if (!TYPE_PATTERN.test(job.type)) return reject(job.id, `bad type '${job.type}'`);
-  if (job.evidenceJpeg && !job.evidenceSha256) return reject(job.id, "evidence without its SHA-256");
-  if (job.evidenceJpeg && job.evidenceJpeg.length > MAX_EVIDENCE_BASE64)
-    return reject(job.id, "evidence larger than 8 MB");
-  if (job.frameJpeg && !job.frameSha256) return reject(job.id, "frame without its SHA-256");
-  if (job.frameJpeg && job.frameJpeg.length > MAX_EVIDENCE_BASE64)
-    return reject(job.id, "frame larger than 8 MB");
   return { ok: true, job };
-}
-
-/**
- * The bytes of the evidence (boxes drawn) or of the undrawn frame the job carries, or null when it
- * carries none. The only place that knows how the job carries them (base64 inside the job today).
- */
-export async function jobImageBytes(job: AlertJob, kind: "evidence" | "frame"): Promise<Buffer | null> {
-  const b64 = kind === "evidence" ? job.evidenceJpeg : job.frameJpeg;
-  return b64 ? Buffer.from(b64, "base64") : null;
 }
 
 /** What one intake knows once its job is checked and its files are stored. */
@@ -200,6 +186,8 @@ export interface AlertServiceDeps {
   db: Db;
   bus: EventBus;
   evidence: EvidenceStore;
+  /** Where the alert jobs' images are (blobs the jobs refer to). */
+  blobs: Pick<BlobStore, "get">;
   keyring: Keyring;
   logger: Logger;
   options: AlertsOptions;
@@ -226,12 +214,14 @@ export class AlertService {
     const checked = checkAlertJob(data);
     if (!checked.ok) return checked.outcome;
     const job = checked.job;
+    const loaded = await loadAlertMedia(job, this.deps.blobs);
+    if ("reason" in loaded) return { outcome: "rejected", alertId: job.id, reason: loaded.reason };
     // (The duplicate check is inside the transaction: a redelivered job rewrites the same evidence file
     // with the same bytes, then stops there.)
     const cam = await this.cameraContext(job.cameraId);
     if (!cam) return { outcome: "rejected", alertId: job.id, reason: `unknown camera ${job.cameraId}` };
     const capturedAt = new Date(job.capturedAt);
-    const files = await this.storeFiles(job, cam, capturedAt);
+    const files = await this.storeFiles(job, loaded.media, cam, capturedAt);
     if (!files.ok) return files.outcome;
     const now = new Date();
     const step: IntakeStep = { job, cam, capturedAt, now, ...files };
@@ -248,24 +238,24 @@ export class AlertService {
    */
   private async storeFiles(
     job: AlertJob,
+    media: AlertMedia,
     cam: CameraContext,
     capturedAt: Date,
   ): Promise<{ ok: true; evidence: StoredFile; frame: StoredFile } | { ok: false; outcome: IntakeOutcome }> {
     const store = this.deps.evidence;
     const files = [
-      { kind: "evidence", sha: job.evidenceSha256, rel: store.relPath },
-      { kind: "frame", sha: job.frameSha256, rel: store.framePath },
+      { kind: "evidence", bytes: media.evidence, sha: job.evidenceSha256, rel: store.relPath },
+      { kind: "frame", bytes: media.frame, sha: job.frameSha256, rel: store.framePath },
     ] as const;
     const stored: StoredFile[] = [];
     for (const f of files) {
-      const bytes = await jobImageBytes(job, f.kind);
-      if (!bytes) {
+      if (!f.bytes) {
         stored.push({ path: null, sha: null });
         continue;
       }
       const rel = f.rel.call(store, cam.station_id, capturedAt, job.id);
       try {
-        stored.push({ path: rel, sha: await store.write(rel, bytes, f.sha) });
+        stored.push({ path: rel, sha: await store.write(rel, f.bytes, f.sha) });
       } catch (err) {
         await this.removeFiles(stored);
         if (err instanceof EvidenceError && err.code === "hash_mismatch") {

@@ -8,10 +8,10 @@ import {
   alertTransitionPatch,
   checkAlertJob,
   type IntakeStep,
-  jobImageBytes,
   newAlertRecord,
 } from "./alert.service.js";
 import { alertEventPayload, alertFields, alertView } from "./alert.views.js";
+import { loadAlertMedia } from "./alert-media.js";
 
 const SHA = "a".repeat(64);
 
@@ -64,19 +64,39 @@ describe("checkAlertJob", () => {
     expect(reason({ id: "x" })?.reason).toMatch(/^invalid payload: /);
     expect(reason(null)).toMatchObject({ outcome: "rejected", alertId: null });
     expect(reason(job({ type: "No-Hat" }))?.reason).toBe("bad type 'No-Hat'");
-    expect(reason(job({ evidenceJpeg: "AAAA" }))?.reason).toBe("evidence without its SHA-256");
-    expect(reason(job({ frameJpeg: "AAAA" }))?.reason).toBe("frame without its SHA-256");
-    const big = "A".repeat(Math.ceil((8 * 1024 * 1024 * 4) / 3) + 4);
-    expect(reason(job({ evidenceJpeg: big, evidenceSha256: SHA }))?.reason).toBe("evidence larger than 8 MB");
-    expect(reason(job({ frameJpeg: big, frameSha256: SHA }))?.reason).toBe("frame larger than 8 MB");
   });
 });
 
-describe("jobImageBytes", () => {
-  it("decodes the evidence and the frame the job carries, or gives null", async () => {
-    const j = job({ evidenceJpeg: Buffer.from("evidence").toString("base64"), evidenceSha256: SHA });
-    expect((await jobImageBytes(j, "evidence"))?.toString()).toBe("evidence");
-    expect(await jobImageBytes(j, "frame")).toBeNull();
+describe("loadAlertMedia", () => {
+  const EV = "mingfang:blob:evidence:00000000-0000-4000-8000-000000000001";
+  const FR = "mingfang:blob:alert-frame:00000000-0000-4000-8000-000000000002";
+  const blobs = (entries: [string, Buffer][]) => {
+    const m = new Map(entries);
+    return { get: async (key: string) => m.get(key) ?? null };
+  };
+  const reason = async (j: AlertJob, entries: [string, Buffer][] = []) => {
+    const r = await loadAlertMedia(j, blobs(entries));
+    return "reason" in r ? r.reason : null;
+  };
+
+  it("reads the evidence and the frame the job refers to, or none", async () => {
+    const j = job({ evidenceKey: EV, evidenceSha256: SHA });
+    const r = await loadAlertMedia(j, blobs([[EV, Buffer.from("evidence")]]));
+    expect("media" in r && r.media.evidence?.toString()).toBe("evidence");
+    expect("media" in r && r.media.frame).toBeUndefined();
+  });
+
+  it("rejects an image without its SHA-256, a missing blob and one over 8 MB", async () => {
+    expect(await reason(job({ evidenceKey: EV }))).toBe("evidence without its SHA-256");
+    expect(await reason(job({ frameKey: FR }))).toBe("frame without its SHA-256");
+    expect(await reason(job({ evidenceKey: EV, evidenceSha256: SHA }))).toMatch(
+      /^evidence: blob .* expired or missing$/,
+    );
+    const big = Buffer.alloc(8 * 1024 * 1024 + 1);
+    expect(await reason(job({ evidenceKey: EV, evidenceSha256: SHA }), [[EV, big]])).toBe(
+      "evidence larger than 8 MB",
+    );
+    expect(await reason(job({ frameKey: FR, frameSha256: SHA }), [[FR, big]])).toBe("frame larger than 8 MB");
   });
 });
 

@@ -35,7 +35,7 @@ describe("alert actions by viewer", () => {
   const get = (url: string, cookie: string) => t.app.inject({ method: "GET", url, headers: { cookie } });
 
   it("lists only the actions the viewer may take, in the list and in the detail", async () => {
-    const job = makeAlert(A.cameraId, { type: "no_hat" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "no_hat" });
     await t.app.alertService.intake(job);
     const expected = {
       duty: ["acknowledge", "open_case"],

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import websocket from "@fastify/websocket";
-import { resolveDataDir } from "@mingfang/core";
+import { redisBlobStore, resolveDataDir } from "@mingfang/core";
 import fp from "fastify-plugin";
 import type { ApiDeps } from "../context.js";
 import { EventBus } from "../events/event-bus.js";
@@ -37,8 +37,11 @@ export const alertsPlugin = fp<ApiDeps>(
     const bus = new EventBus({ db: deps.db, redis: deps.redis, logger });
     await bus.start();
     const evidence = new EvidenceStore(path.join(resolveDataDir(deps.config), "media"));
+    // The alert jobs' images: blobs on the API's Redis connection, read by intake, deleted after it.
+    const blobs = redisBlobStore(deps.redis);
     const workers = new AlertWorkers({
       redis: deps.redis,
+      blobs,
       pingDb: deps.pingDb,
       logger,
       options,
@@ -47,6 +50,7 @@ export const alertsPlugin = fp<ApiDeps>(
       db: deps.db,
       bus,
       evidence,
+      blobs,
       keyring: deps.keyring,
       logger,
       options,

@@ -106,8 +106,10 @@ describe("alert pipeline reliability", () => {
       const ws1 = await WsProbe.open(api.base, cookie);
       await ws1.waitFor((p) => p.messages.length > 0);
 
-      const jobs = Array.from({ length: 60 }, (_, i) =>
-        makeAlert(i % 3 === 2 ? B.cameraId : A.cameraId, { evidence: i % 2 === 0 }),
+      const jobs = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          makeAlert(redis, i % 3 === 2 ? B.cameraId : A.cameraId, { evidence: i % 2 === 0 }),
+        ),
       );
       const flowing = (async () => {
         for (const j of jobs) {
@@ -189,7 +191,7 @@ describe("alert pipeline reliability", () => {
       let retries = 0;
       const flowing = (async () => {
         for (let i = 0; i < 60; i++) {
-          const job = makeAlert(A.cameraId, { evidence: false });
+          const job = await makeAlert(redis, A.cameraId, { evidence: false });
           // A producer retries until Redis takes the job (the analytics worker does the same).
           for (;;) {
             try {
@@ -256,7 +258,9 @@ describe("alert pipeline reliability", () => {
         expect(ready.statusCode).toBe(503);
         expect(ready.json()).toMatchObject({ database: false, redis: true });
 
-        const jobs = Array.from({ length: 10 }, () => makeAlert(A.cameraId, { evidence: false }));
+        const jobs = await Promise.all(
+          Array.from({ length: 10 }, () => makeAlert(redis, A.cameraId, { evidence: false })),
+        );
         for (const j of jobs) await producer.add(j);
         await new Promise((r) => setTimeout(r, 3000));
         const waiting = await producer.queue.getJobCounts("failed", "completed");

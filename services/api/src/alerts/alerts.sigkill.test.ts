@@ -124,8 +124,10 @@ describe.skipIf(pgUrl === null)("alert pipeline: the API process SIGKILLed", () 
       const first = await startApi(port);
 
       const producer = alertProducer(redis);
-      const jobs = Array.from({ length: 80 }, (_, i) =>
-        makeAlert(i % 3 === 2 ? B.cameraId : A.cameraId, { evidence: i % 2 === 0 }),
+      const jobs = await Promise.all(
+        Array.from({ length: 80 }, (_, i) =>
+          makeAlert(redis, i % 3 === 2 ? B.cameraId : A.cameraId, { evidence: i % 2 === 0 }),
+        ),
       );
       const ids = jobs.map((j) => j.id);
       const stored = async () =>

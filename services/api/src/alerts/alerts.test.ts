@@ -12,6 +12,7 @@ import {
   alertProducer,
   camerasOfTwoStations,
   fakeFrame,
+  fakeJpeg,
   makeAlert,
   type StationCamera,
   WsProbe,
@@ -90,8 +91,8 @@ describe("alert pipeline", () => {
     const wsBrigade = await WsProbe.open(base, brigade);
     for (const w of [wsA, wsB, wsAdmin, wsBrigade]) await w.waitFor((p) => p.messages[0]?.type === "hello");
 
-    const job = makeAlert(A.cameraId);
-    const jobB = makeAlert(B.cameraId);
+    const job = await makeAlert(t.redis, A.cameraId);
+    const jobB = await makeAlert(t.redis, B.cameraId);
     await producer.add(job);
     await producer.add(jobB);
     await wsA.waitFor((p) => p.events("alert.created").length === 1);
@@ -111,23 +112,29 @@ describe("alert pipeline", () => {
     const row = await alertRow(job.id);
     expect(row).toMatchObject({ status: "new", station_id: A.stationId, type: "no_hat", grade: 3 });
     const file = path.join(dataDir, "media", row!.evidence_path!);
-    expect(readFileSync(file).toString("base64")).toBe(job.evidenceJpeg);
+    expect(readFileSync(file).equals(fakeJpeg(job.id))).toBe(true);
     expect(row!.evidence_sha256).toBe(job.evidenceSha256);
+    // The evidence blob the job referred to went once the alert was committed.
+    await waitUntil(
+      async () => (await t.redis.exists(job.evidenceKey!)) === 0,
+      5000,
+      "evidence blob deleted",
+    );
     for (const w of [wsA, wsB, wsAdmin, wsBrigade]) await w.close();
   });
 
   it("is idempotent on the alert id and folds a repetition into the open alert (cooldown)", async () => {
-    const job = makeAlert(A.cameraId, { type: "no_mask" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "no_mask" });
     await t.app.alertService.intake(job);
     expect(await t.app.alertService.intake(job)).toEqual({ outcome: "duplicate", alertId: job.id });
     await producer.add(job); // BullMQ drops it or intake does: still one row
-    const again = makeAlert(A.cameraId, { type: "no_mask" });
+    const again = await makeAlert(t.redis, A.cameraId, { type: "no_mask" });
     expect(await t.app.alertService.intake(again)).toEqual({
       outcome: "folded",
       alertId: again.id,
       into: job.id,
     });
-    const other = makeAlert(A.cameraId, { type: "smoking" });
+    const other = await makeAlert(t.redis, A.cameraId, { type: "smoking" });
     expect((await t.app.alertService.intake(other)).outcome).toBe("created");
     await new Promise((r) => setTimeout(r, 300));
     const rows = await t.db
@@ -143,29 +150,29 @@ describe("alert pipeline", () => {
 
   it("keeps the undrawn frame beside the evidence, hash-checked; a frame that does not match rejects the alert", async () => {
     const store = new EvidenceStore(path.join(dataDir, "media"));
-    const job = makeAlert(A.cameraId, { type: "frame_kept", frame: true });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "frame_kept", frame: true });
     expect((await t.app.alertService.intake(job)).outcome).toBe("created");
     const row = (await alertRow(job.id))!;
     expect(row.frame_path).toBe(store.framePath(A.stationId, new Date(job.capturedAt), job.id));
     expect(row.frame_sha256).toBe(job.frameSha256);
     expect(readFileSync(path.join(dataDir, "media", row.frame_path!)).equals(fakeFrame(job.id))).toBe(true);
 
-    const bad = makeAlert(A.cameraId, { type: "frame_bad", frame: true });
+    const bad = await makeAlert(t.redis, A.cameraId, { type: "frame_bad", frame: true });
     bad.frameSha256 = "0".repeat(64);
     expect(await t.app.alertService.intake(bad)).toMatchObject({ outcome: "rejected", reason: /^frame: / });
     expect(await alertRow(bad.id)).toBeUndefined();
     const at = new Date(bad.capturedAt);
     for (const p of [store.relPath(A.stationId, at, bad.id), store.framePath(A.stationId, at, bad.id)])
       expect(existsSync(path.join(dataDir, "media", p))).toBe(false);
-    const noHash = makeAlert(A.cameraId, { type: "frame_bad", frame: true });
+    const noHash = await makeAlert(t.redis, A.cameraId, { type: "frame_bad", frame: true });
     delete noHash.frameSha256;
     expect(await t.app.alertService.intake(noHash)).toMatchObject({ outcome: "rejected" });
   });
 
   it("counts a folded detection once when it is delivered again, and keeps no evidence file for it", async () => {
-    const first = makeAlert(A.cameraId, { type: "fold_redelivery" });
+    const first = await makeAlert(t.redis, A.cameraId, { type: "fold_redelivery" });
     expect((await t.app.alertService.intake(first)).outcome).toBe("created");
-    const repeat = makeAlert(A.cameraId, { type: "fold_redelivery" });
+    const repeat = await makeAlert(t.redis, A.cameraId, { type: "fold_redelivery" });
     expect((await t.app.alertService.intake(repeat)).outcome).toBe("folded");
     // The worker died after the commit and before BullMQ's acknowledgement: the same job comes back.
     expect(await t.app.alertService.intake(repeat)).toEqual({ outcome: "duplicate", alertId: repeat.id });
@@ -183,18 +190,31 @@ describe("alert pipeline", () => {
   });
 
   it("rejects a bad payload or evidence that does not match its hash, and stores nothing", async () => {
-    const bad = makeAlert(A.cameraId, { type: "no_gloves" });
+    const bad = await makeAlert(t.redis, A.cameraId, { type: "no_gloves" });
     bad.evidenceSha256 = "0".repeat(64);
     expect(await t.app.alertService.intake(bad)).toMatchObject({ outcome: "rejected" });
     expect(await t.app.alertService.intake({ id: "x", cameraId: A.cameraId })).toMatchObject({
       outcome: "rejected",
     });
-    expect(await t.app.alertService.intake(makeAlert(999_999))).toMatchObject({ outcome: "rejected" });
+    expect(await t.app.alertService.intake(await makeAlert(t.redis, 999_999))).toMatchObject({
+      outcome: "rejected",
+    });
     expect(await alertRow(bad.id)).toBeUndefined();
+    // An image whose blob expired (or never was) is bad input: rejected with the reason, nothing stored.
+    const expired = await makeAlert(t.redis, A.cameraId, { type: "no_gloves" });
+    await t.redis.del(expired.evidenceKey!);
+    expect(await t.app.alertService.intake(expired)).toMatchObject({
+      outcome: "rejected",
+      reason: /^evidence: blob .* expired or missing$/,
+    });
+    expect(await alertRow(expired.id)).toBeUndefined();
+    // A reference outside the blob keys is refused by the contract: a job cannot name any other key.
+    const forged = { ...(await makeAlert(t.redis, A.cameraId)), evidenceKey: "mingfang:camera:1:status" };
+    expect(await t.app.alertService.intake(forged)).toMatchObject({ outcome: "rejected" });
   });
 
   it("keeps station B out of station A's alerts over REST (list, read, act, evidence)", async () => {
-    const job = makeAlert(A.cameraId, { type: "phone_use" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "phone_use" });
     await t.app.alertService.intake(job);
     const listB = (await get("/api/alerts?pageSize=200", dutyB)).json();
     expect(listB.items.every((a: { stationId: number }) => a.stationId === B.stationId)).toBe(true);
@@ -209,19 +229,19 @@ describe("alert pipeline", () => {
   });
 
   it("serves evidence with the session or a signed link, checking its SHA-256 on read", async () => {
-    const job = makeAlert(A.cameraId, { type: "uncovered_bin" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "uncovered_bin" });
     await t.app.alertService.intake(job);
     const view = (await get(`/api/alerts/${job.id}`, dutyA)).json();
     expect(view.evidenceUrl).toMatch(/^\/api\/alerts\/.+\/evidence\?token=\d+\.[0-9a-f]{64}$/);
     const bySession = await get(`/api/alerts/${job.id}/evidence`, dutyA);
     expect(bySession.statusCode).toBe(200);
     expect(bySession.headers["content-type"]).toBe("image/jpeg");
-    expect(bySession.rawPayload.toString("base64")).toBe(job.evidenceJpeg);
+    expect(bySession.rawPayload.equals(fakeJpeg(job.id))).toBe(true);
     expect((await get(view.evidenceUrl)).statusCode).toBe(200);
     const forged = view.evidenceUrl.slice(0, -1) + (view.evidenceUrl.endsWith("0") ? "1" : "0");
     expect((await get(forged)).statusCode).toBe(401);
     // Another alert's token does not open this one.
-    const other = makeAlert(A.cameraId, { type: "rodent" });
+    const other = await makeAlert(t.redis, A.cameraId, { type: "rodent" });
     await t.app.alertService.intake(other);
     const token = view.evidenceUrl.split("token=")[1];
     expect((await get(`/api/alerts/${other.id}/evidence?token=${token}`)).statusCode).toBe(401);
@@ -241,7 +261,7 @@ describe("alert pipeline", () => {
   it("walks the lifecycle with RBAC, notes, audit rows and alert.updated events", async () => {
     const ws = await WsProbe.open(base, dutyA);
     await ws.waitFor((p) => p.messages.length > 0);
-    const job = makeAlert(A.cameraId, { type: "unclean_area" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "unclean_area" });
     await t.app.alertService.intake(job);
     const url = `/api/alerts/${job.id}`;
     expect((await post(`${url}/acknowledge`, staffA, { note: "seen" })).statusCode).toBe(403);
@@ -281,7 +301,7 @@ describe("alert pipeline", () => {
   });
 
   it("opens a case from alerts inside the caller's transaction (for the case service)", async () => {
-    const job = makeAlert(A.cameraId, { type: "no_work_clothes" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "no_work_clothes" });
     await t.app.alertService.intake(job);
     const user = await t.db
       .selectFrom("users")
@@ -314,8 +334,8 @@ describe("alert pipeline", () => {
   it("escalates an alert not acknowledged within its grade's limit, and not one that was", async () => {
     const ws = await WsProbe.open(base, admin);
     await ws.waitFor((p) => p.messages.length > 0);
-    const late = makeAlert(B.cameraId, { type: "no_hat", evidence: false });
-    const handled = makeAlert(A.cameraId, { type: "no_hat", evidence: false });
+    const late = await makeAlert(t.redis, B.cameraId, { type: "no_hat", evidence: false });
+    const handled = await makeAlert(t.redis, A.cameraId, { type: "no_hat", evidence: false });
     await t.db.updateTable("alerts").set({ status: "resolved" }).where("type", "=", "no_hat").execute();
     await producer.add(late);
     await producer.add(handled);
@@ -346,15 +366,17 @@ describe("alert pipeline", () => {
     await ws1.waitFor((p) => p.messages[0]?.type === "hello");
     const since = ws1.lastSeq();
     await ws1.close();
-    const jobs = ["rodent", "smoking", "no_gloves", "unclean_area", "phone_use"].map((type) =>
-      makeAlert(A.cameraId, { type: type as never, evidence: false }),
+    const jobs = await Promise.all(
+      ["rodent", "smoking", "no_gloves", "unclean_area", "phone_use"].map((type) =>
+        makeAlert(t.redis, A.cameraId, { type: type as never, evidence: false }),
+      ),
     );
     await t.db
       .updateTable("alerts")
       .set({ status: "resolved" })
       .where("camera_id", "=", A.cameraId)
       .execute();
-    const bJob = makeAlert(B.cameraId, { type: "rodent", evidence: false });
+    const bJob = await makeAlert(t.redis, B.cameraId, { type: "rodent", evidence: false });
     for (const j of [...jobs.slice(0, 2), bJob, ...jobs.slice(2)]) await producer.add(j);
     await waitUntil(
       async () => (await alertRow(jobs[4]!.id)) !== undefined && (await alertRow(bJob.id)) !== undefined,
@@ -372,7 +394,7 @@ describe("alert pipeline", () => {
     expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).toBe(true);
     expect(ws2.events().every((e) => e.stationId === A.stationId)).toBe(true);
 
-    const live = makeAlert(A.cameraId, { type: "no_work_clothes", evidence: false });
+    const live = await makeAlert(t.redis, A.cameraId, { type: "no_work_clothes", evidence: false });
     await t.db
       .updateTable("alerts")
       .set({ status: "resolved" })

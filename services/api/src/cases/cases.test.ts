@@ -41,7 +41,7 @@ let B: StationCamera;
 const cookies: Record<string, string> = {};
 
 async function newAlert(cam: StationCamera, type = "no_hat"): Promise<string> {
-  const job = makeAlert(cam.cameraId, { type });
+  const job = await makeAlert(t.redis, cam.cameraId, { type });
   const r = await t.app.alertService.intake(job);
   expect(r.outcome).toBe("created");
   return job.id;

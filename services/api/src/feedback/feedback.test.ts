@@ -30,7 +30,7 @@ async function intake(
   boxes: { x: number; y: number; w: number; h: number; label: string; score: number }[],
   frame = false,
 ) {
-  const job = makeAlert(A.cameraId, { boxes, frame });
+  const job = await makeAlert(t.redis, A.cameraId, { boxes, frame });
   expect((await t.app.alertService.intake(job)).outcome).toBe("created");
   return job.id;
 }

@@ -96,7 +96,7 @@ afterAll(async () => {
 
 describe("outbound events", () => {
   it("a new alert goes to MQTT under its station's topic and to the webhook, signed", async () => {
-    const job = makeAlert(A.cameraId);
+    const job = await makeAlert(t.redis, A.cameraId);
     const r = await t.app.alertService.intake(job);
     expect(r.outcome).toBe("created");
     const msg = await until("the MQTT message", () =>
@@ -196,7 +196,7 @@ describe("outbound events", () => {
   });
 
   it("a webhook that refuses with 4xx is not retried", async () => {
-    const job = makeAlert(A.cameraId, { type: "smoking" });
+    const job = await makeAlert(t.redis, A.cameraId, { type: "smoking" });
     const before = hits.length;
     // Every not-yet-seen delivery is refused once with 401.
     script.get = ((id: string) =>

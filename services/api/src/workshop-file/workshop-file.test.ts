@@ -25,7 +25,7 @@ const cookies: Record<string, string> = {};
 const DAY = 86_400_000;
 
 async function alertAt(cam: StationCamera, type: string, capturedAt: Date): Promise<string> {
-  const job = makeAlert(cam.cameraId, { type, capturedAt: capturedAt.toISOString() });
+  const job = await makeAlert(t.redis, cam.cameraId, { type, capturedAt: capturedAt.toISOString() });
   const r = await t.app.alertService.intake(job);
   expect(r.outcome).toBe("created");
   return job.id;

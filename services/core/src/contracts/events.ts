@@ -51,7 +51,35 @@ export const REDIS_KEYS = {
   cameraSnapshot: (id: number) => `mingfang:camera:${id}:snapshot`,
   /** Each analytics worker's recent figures (hash: field = worker id, value = AnalyticsStats JSON). */
   analyticsStats: "mingfang:analytics:stats",
+  /**
+   * The bytes a queue job refers to (a frame's JPEG, an alert's evidence and frame), binary, with a TTL
+   * (BLOB_TTL_SECONDS): `mingfang:blob:<kind>:<uuid>`. Written by redis/blob-store.ts only.
+   */
+  blob: (kind: BlobKind, id: string) => `mingfang:blob:${kind}:${id}`,
 } as const;
+
+/** What a blob holds: a sampled frame (frames queue) or an alert's evidence / undrawn frame (alerts queue). */
+export const BLOB_KINDS = ["frame", "evidence", "alert-frame"] as const;
+export type BlobKind = (typeof BLOB_KINDS)[number];
+
+/**
+ * A job's reference to its bytes, as the queue contracts accept it: a blob key and nothing else, so that
+ * a forged job cannot make a consumer read or delete any other key.
+ */
+export const BLOB_KEY_PATTERN =
+  "^mingfang:blob:(frame|evidence|alert-frame):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+/**
+ * How long a blob outlives its job at most. A frame is dropped as stale after `maxFrameAgeS` (10 s by
+ * default) anyway; its blob is deleted after analysis or when a newer frame replaces its job, so the TTL
+ * only bounds what a crash leaves behind. An alert's blobs must survive every retry of its intake: 20
+ * attempts with exponential back-off from 500 ms span about 3 days; failed alert jobs are kept 7 days.
+ */
+export const BLOB_TTL_SECONDS = {
+  frame: 120,
+  evidence: 7 * 24 * 3600,
+  "alert-frame": 7 * 24 * 3600,
+} as const satisfies Record<BlobKind, number>;
 
 /**
  * What an analytics worker reports every few seconds for the system status page (REDIS_KEYS.analyticsStats):

@@ -2,9 +2,16 @@
  * Queue contracts (ARCHITECTURE.md "Contracts"): names and payloads, as TypeBox schemas. Producers and
  * consumers import these; nothing else names a queue.
  *
- * Binary payloads (JPEG) travel base64-encoded in the job data: BullMQ stores job data as JSON.
+ * Binary payloads (JPEG) do not travel in the job data (BullMQ stores it as JSON, base64 would cost a
+ * third more and be copied with the job): they are binary Redis values with a TTL (redis/blob-store.ts)
+ * and the job carries their keys. A consumer that finds a key expired or missing treats the job as bad
+ * input; it deletes the blobs once done with them.
  */
 import { type Static, Type } from "typebox";
+import { BLOB_KEY_PATTERN } from "./events.js";
+
+/** A reference to a blob (REDIS_KEYS.blob): only keys of that form are accepted. */
+const BlobKey = (description: string) => Type.String({ pattern: BLOB_KEY_PATTERN, description });
 
 export const QUEUES = {
   /** Sampled frames for analysis: at most one waiting job per camera (job id `cam-<id>`; newest wins). */
@@ -70,8 +77,8 @@ export const FrameJob = Type.Object(
     cameraId: Type.Integer({ minimum: 1 }),
     /** ISO 8601 capture time. */
     capturedAt: Type.String({ format: "date-time" }),
-    /** JPEG, base64. */
-    jpeg: Type.String({ minLength: 4 }),
+    /** The JPEG: a blob of kind `frame`, deleted by the consumer after analysis. */
+    frameKey: BlobKey("The frame's JPEG (blob key)."),
     width: Type.Integer({ minimum: 1 }),
     height: Type.Integer({ minimum: 1 }),
     /** Keyframe-only sampling or fps filter: for diagnostics. */
@@ -90,15 +97,18 @@ export const AlertJob = Type.Object(
     confidence: Type.Number({ minimum: 0, maximum: 1 }),
     boxes: Type.Array(Box, { maxItems: 100 }),
     capturedAt: Type.String({ format: "date-time" }),
-    /** Evidence JPEG (boxes and labels drawn), base64; absent for alerts without a frame (camera_offline). */
-    evidenceJpeg: Type.Optional(Type.String()),
+    /**
+     * Evidence JPEG (boxes and labels drawn): a blob of kind `evidence`, deleted by the API once the alert
+     * is committed; absent for alerts without a frame (camera_offline).
+     */
+    evidenceKey: Type.Optional(BlobKey("The evidence JPEG (blob key).")),
     /** SHA-256 (hex) of the evidence JPEG bytes, checked on intake. */
     evidenceSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /**
-     * The frame as analysed, without drawings, base64 (JPEG): kept beside the evidence for training sets
-     * made from reviewed alerts. Optional; with it, its SHA-256.
+     * The frame as analysed, without drawings (JPEG), a blob of kind `alert-frame`: kept beside the
+     * evidence for training sets made from reviewed alerts. Optional; with it, its SHA-256.
      */
-    frameJpeg: Type.Optional(Type.String()),
+    frameKey: Type.Optional(BlobKey("The undrawn frame JPEG (blob key).")),
     frameSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /** Which model and rule produced it, for the record and for retraining. */
     model: Type.Optional(Type.String({ maxLength: 128 })),
