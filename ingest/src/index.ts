@@ -4,6 +4,7 @@ export * from "./onvif/discovery.js";
 export * from "./onvif/onvif-client.js";
 export * from "./onvif/ws-discovery.js";
 export * from "./pipeline/camera-owner.js";
+export * from "./pipeline/camera-source.js";
 export * from "./pipeline/ffmpeg-args.js";
 export * from "./pipeline/ingest-service.js";
 export * from "./pipeline/sinks.js";

@@ -1,14 +1,6 @@
 /** Row → API view mappings. Camera credentials are dropped here: the sealed URL never appears in a view. */
-import type {
-  Camera,
-  CameraView,
-  Station,
-  StationView,
-  User,
-  UserView,
-  Workshop,
-  WorkshopView,
-} from "@mingfang/core";
+import type { CameraView, StationView, UserView, WorkshopView } from "@mingfang/core";
+import type { Camera, Station, User, Workshop } from "@mingfang/db";
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 const parseJson = <T>(v: unknown, fallback: T): T => {

@@ -13,7 +13,6 @@ import {
   ackLimitMs,
   authorize,
   availableAlertActions,
-  type Db,
   gradeAlert,
   hmacHex,
   type Keyring,
@@ -22,6 +21,7 @@ import {
   safeEqualHex,
   transitionAlert,
 } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import type { Kysely, Transaction } from "kysely";
 import { Value } from "typebox/value";
 import { HttpError } from "../errors.js";

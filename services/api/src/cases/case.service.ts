@@ -16,8 +16,6 @@ import {
   type CaseState,
   type CaseTransitionBody,
   type Config,
-  type Database,
-  type Db,
   decide,
   listScope,
   mayAssignBrigade,
@@ -25,6 +23,7 @@ import {
   transitionAlert,
   violationLabel,
 } from "@mingfang/core";
+import type { Database, Db } from "@mingfang/db";
 import { sql, type Transaction } from "kysely";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../errors.js";
 import { can, enforce } from "../plugins/auth.plugin.js";

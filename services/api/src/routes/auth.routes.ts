@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
+import { ErrorBody, LoginBody, UserView } from "@mingfang/core";
+import { dummyHash, hashPassword, verifyPassword } from "@mingfang/db";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { HttpError } from "../errors.js";

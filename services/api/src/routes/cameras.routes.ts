@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CameraCreateBody,
   CameraListQuery,
-  type CamerasTable,
   type CameraUpdateBody,
   CameraUpdateBody as CameraUpdateSchema,
   CameraView,
@@ -13,10 +12,11 @@ import {
   maskCameraUrl,
   Page,
   pushStreamPath,
-  REDIS_KEYS,
 } from "@mingfang/core";
+import type { CamerasTable } from "@mingfang/db";
 import type { Updateable } from "kysely";
 import { Type } from "typebox";
+import { publishCameraSpec } from "../cameras/camera-spec.publisher.js";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
@@ -48,10 +48,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
   { db, keyring, redis, logger, config },
 ) => {
   /** Tell the ingest that one camera changed: only that camera's pipeline restarts. */
-  const announce = (cameraId: number) =>
-    redis
-      .publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId }))
-      .catch((err) => logger.warn({ err, cameraId }, "camera change not announced to the ingest"));
+  const announce = (cameraId: number) => publishCameraSpec({ db, redis, logger }, cameraId);
   const repo = new CameraRepository(db);
   const workshops = new WorkshopRepository(db);
   const audit = new AuditRepository(db);
@@ -171,6 +168,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (
         area: req.body.area,
       });
       if (rest.push) await repo.update(id, pushSource(id));
+      await announce(id);
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
-  hashPassword,
   IdParams,
   Page,
   roleNeedsStation,
@@ -10,6 +9,7 @@ import {
   UserUpdateBody,
   UserView,
 } from "@mingfang/core";
+import { hashPassword } from "@mingfang/db";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";

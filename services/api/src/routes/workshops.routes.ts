@@ -6,11 +6,11 @@ import {
   Page,
   WorkshopCreateBody,
   WorkshopListQuery,
-  type WorkshopUpdate,
   type WorkshopUpdateBody,
   WorkshopUpdateBody as WorkshopUpdateSchema,
   WorkshopView,
 } from "@mingfang/core";
+import type { WorkshopUpdate } from "@mingfang/db";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
 import { badRequest, notFound } from "../errors.js";

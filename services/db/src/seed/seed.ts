@@ -6,10 +6,9 @@
 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { encrypt, maskCameraUrl, type RiskLevel, type Role } from "@mingfang/core";
 import { hashPassword } from "../auth/password.js";
-import { encrypt, maskCameraUrl } from "../crypto.js";
-import type { Db } from "../db/database.js";
-import type { RiskLevel, Role } from "../db/schema.js";
+import type { Db } from "../database.js";
 
 export interface AnnexStation {
   name: string;

@@ -5,7 +5,7 @@
 import { accessSync, constants as fsConstants, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join, resolve } from "node:path";
-import { spawnTethered, type TetheredExit } from "../process/tethered.js";
+import { spawnTethered, type TetheredExit } from "./tethered.js";
 
 /** The subset of a pino logger used here. */
 export interface PrivateRedisLogger {
