@@ -31,7 +31,10 @@ export async function startApiRole(config: Config, logger: Logger, infra: Infra,
     logger,
   });
   stoppers.push({ name: "api", stop: () => app.close() });
-  await resyncCameraSpecs({ db: database.db, redis: infra.redis, logger });
+  // Redis being down must not keep the API from starting: the ingest then runs on the specs it had.
+  await resyncCameraSpecs({ db: database.db, redis: infra.redis, logger }).catch((err) =>
+    logger.warn({ err }, "camera specs not resynced for the ingest"),
+  );
   await app.listen({ port: config.PORT, host: config.HOST });
   return app;
 }
