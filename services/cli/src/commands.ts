@@ -146,6 +146,11 @@ async function seed(o: Opts): Promise<void> {
       const n = await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
       process.stdout.write(`seed: ${n} demo users created\n`);
     }
+    // With REDIS_URL set, a running ingest learns the seeded cameras now, not at the API's next start.
+    if (infra.redis) {
+      const { resyncCameraSpecs } = await import("@mingfang/api");
+      await resyncCameraSpecs({ db: infra.database.db, redis: infra.redis, logger: log });
+    }
   } finally {
     await infra.close();
   }
