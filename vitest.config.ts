@@ -11,6 +11,8 @@ export default defineConfig({
     // Tests run on the TypeScript sources: no build needed.
     alias: [
       { find: /^@mingfang\/core$/, replacement: src("./services/core/src/index.ts") },
+      { find: /^@mingfang\/db$/, replacement: src("./services/db/src/index.ts") },
+      { find: /^@mingfang\/process$/, replacement: src("./services/process/src/index.ts") },
       { find: /^@mingfang\/api$/, replacement: src("./services/api/src/index.ts") },
       { find: /^@mingfang\/analytics$/, replacement: src("./analytics/src/index.ts") },
       { find: /^@mingfang\/ingest$/, replacement: src("./ingest/src/index.ts") },

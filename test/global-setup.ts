@@ -16,8 +16,8 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { ensureClips } from "../ingest/src/simulator/clips.js";
-import { spawnTethered, type TetheredProcess } from "../services/core/src/process/tethered.js";
-import { findFreePort, startPrivateRedis } from "../services/core/src/redis/private-redis.js";
+import { findFreePort, startPrivateRedis } from "../services/process/src/private-redis.js";
+import { spawnTethered, type TetheredProcess } from "../services/process/src/tethered.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEST_DATA = join(ROOT, ".test-data");

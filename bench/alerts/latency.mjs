@@ -22,16 +22,18 @@ import { buildApp } from "../../services/api/dist/index.js";
 import {
   createLogger,
   createRedis,
-  ensureAdmin,
   Keyring,
   loadConfig,
-  migrateToLatest,
-  openDatabase,
   QUEUE_PREFIX,
   QUEUES,
-  seedReferenceData,
-  startPrivateRedis,
 } from "../../services/core/dist/index.js";
+import {
+  ensureAdmin,
+  migrateToLatest,
+  openDatabase,
+  seedReferenceData,
+} from "../../services/db/dist/index.js";
+import { startPrivateRedis } from "../../services/process/dist/index.js";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);

@@ -26,7 +26,8 @@ import {
   StartGate,
   simulatedCameras,
 } from "../../ingest/dist/index.js";
-import { createLogger, createRedis, startPrivateRedis } from "../../services/core/dist/index.js";
+import { createLogger, createRedis } from "../../services/core/dist/index.js";
+import { startPrivateRedis } from "../../services/process/dist/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const arg = (name, def) => {

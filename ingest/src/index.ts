@@ -1,6 +1,7 @@
 // Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
 
 export * from "./pipeline/camera-owner.js";
+export * from "./pipeline/camera-source.js";
 export * from "./pipeline/ffmpeg-args.js";
 export * from "./pipeline/ingest-service.js";
 export * from "./pipeline/sinks.js";

@@ -43,8 +43,9 @@ function packages(): Pkg[] {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, dir, "package.json"), "utf8")) as {
       name: string;
       dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
     };
-    return { short: pkg.name.replace(/^@mingfang\//, ""), dir, deps: Object.keys(pkg.dependencies ?? {}) };
+    return { short: pkg.name.replace(/^@mingfang\//, ""), dir, deps: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }) };
   });
 }
 

@@ -3,8 +3,9 @@
  * cameras of two stations, and a WebSocket console that records what it receives.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { AlertJob, Db, Redis } from "@mingfang/core";
+import type { AlertJob, Redis } from "@mingfang/core";
 import { ALERT_JOB_OPTIONS, QUEUES, redisBlobStore } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { Queue } from "bullmq";
 import WebSocket from "ws";
 import { queueConnection, queuePrefix } from "../../services/api/src/alerts/alert-workers.js";

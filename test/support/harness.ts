@@ -5,20 +5,15 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { buildApp } from "@mingfang/api";
+import { type Config, createLogger, createRedis, Keyring, loadConfig, type Redis } from "@mingfang/core";
 import {
-  type Config,
-  createLogger,
-  createRedis,
   type Db,
   ensureAdmin,
-  Keyring,
-  loadConfig,
   migrateToLatest,
   openDatabase,
-  type Redis,
   seedDemoUsers,
   seedReferenceData,
-} from "@mingfang/core";
+} from "@mingfang/db";
 import type { FastifyInstance } from "fastify";
 import { inject } from "vitest";
 import { createTestDatabase } from "../pg.js";

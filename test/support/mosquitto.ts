@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { findFreePort, spawnTethered } from "@mingfang/core";
+import { findFreePort, spawnTethered } from "@mingfang/process";
 
 export interface PrivateMosquitto {
   url: string;

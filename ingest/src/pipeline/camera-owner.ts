@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { type CameraStatus, type Logger, spawnTethered } from "@mingfang/core";
+import type { CameraStatus, Logger } from "@mingfang/core";
+import { spawnTethered } from "@mingfang/process";
 import {
   buildLiveArgs,
   buildProbeArgs,

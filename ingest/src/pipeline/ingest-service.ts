@@ -1,15 +1,17 @@
 /**
- * The ingest role: one CameraOwner per enabled camera. It reads the cameras (read-only) and follows
- * configuration changes announced by the API on Redis, touching only the camera that changed.
+ * The ingest role: one CameraOwner per enabled camera. It reads the cameras from a CameraSource (the specs
+ * the API keeps in Redis) and follows configuration changes announced by the API on Redis, touching only
+ * the camera that changed.
  */
 import path from "node:path";
-import { type Db, decrypt, type Keyring, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
+import { decrypt, type Keyring, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
 import {
   CameraOwner,
   type CameraSpec,
   DEFAULT_INGEST_SETTINGS,
   type IngestSettings,
 } from "./camera-owner.js";
+import type { CameraSource } from "./camera-source.js";
 import { type FrameSink, QueueFrameSink, RedisStatusSink, type StatusSink } from "./sinks.js";
 import { StartGate } from "./start-gate.js";
 
@@ -17,7 +19,8 @@ import { StartGate } from "./start-gate.js";
 export const CAMERA_CONFIG_CHANNEL = REDIS_KEYS.cameraConfigChannel;
 
 export interface IngestOptions {
-  db: Db;
+  /** The cameras to run (RedisCameraSource: what the API published). */
+  cameras: CameraSource;
   keyring: Keyring;
   /** Commands (status, snapshot, queue). */
   redis: Redis;
@@ -115,25 +118,15 @@ export class IngestService {
 
   private async cameraIds(): Promise<number[]> {
     if (this.allowed) return [...this.allowed];
-    const rows = await this.o.db
-      .selectFrom("cameras")
-      .select("id")
-      .where("enabled", "=", true)
-      .orderBy("id")
-      .execute();
-    return rows.map((r) => r.id);
+    return this.o.cameras.enabledIds();
   }
 
-  /** Bring one camera's owner in line with its row: start, restart with new settings, or stop. */
+  /** Bring one camera's owner in line with its spec: start, restart with new settings, or stop. */
   private async sync(id: number): Promise<void> {
     if (this.stopped) return;
-    const row = await this.o.db
-      .selectFrom("cameras")
-      .select(["id", "enabled", "source_url_enc", "sub_url_enc", "analyse"])
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const row = await this.o.cameras.get(id);
     const existing = this.owners.get(id);
-    if (!row?.enabled || !row.source_url_enc) {
+    if (!row?.enabled || !row.sourceUrlEnc) {
       if (existing) {
         this.owners.delete(id);
         await existing.stop({ removeMedia: !row });
@@ -145,8 +138,8 @@ export class IngestService {
     try {
       spec = {
         id,
-        mainUrl: decrypt(this.o.keyring.credentials, row.source_url_enc),
-        subUrl: row.sub_url_enc ? decrypt(this.o.keyring.credentials, row.sub_url_enc) : null,
+        mainUrl: decrypt(this.o.keyring.credentials, row.sourceUrlEnc),
+        subUrl: row.subUrlEnc ? decrypt(this.o.keyring.credentials, row.subUrlEnc) : null,
         analyse: row.analyse,
       };
     } catch {

@@ -2,19 +2,31 @@
  * The pipeline against the camera simulator with real ffmpeg, real Redis and BullMQ: a camera goes live
  * with a valid playlist, frames reach the queue at the configured rate (at most one waiting per camera),
  * a stopped camera goes offline and comes back, a stalled one is restarted, many cameras started and
- * stopped leave no ffmpeg behind, and no credential reaches a log line.
+ * stopped leave no ffmpeg behind, no credential reaches a log line, and the ingest service follows the
+ * camera specs the API publishes in Redis (sealed URLs; created, changed, deleted) without a database.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { type CameraStatus, createLogger, createRedis, type Redis } from "@mingfang/core";
+import {
+  type CameraSpecRecord,
+  type CameraStatus,
+  createLogger,
+  createRedis,
+  encrypt,
+  Keyring,
+  REDIS_KEYS,
+  type Redis,
+} from "@mingfang/core";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CameraSimulator, type SimulatedCamera, simulatedCameras } from "../simulator/camera-simulator.js";
 import { CameraOwner, DEFAULT_INGEST_SETTINGS, type IngestSettings } from "./camera-owner.js";
-import { QueueFrameSink, type StatusSink } from "./sinks.js";
+import { RedisCameraSource } from "./camera-source.js";
+import { CAMERA_CONFIG_CHANNEL, IngestService } from "./ingest-service.js";
+import { type FrameSink, QueueFrameSink, type StatusSink } from "./sinks.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const CLIP_CACHE = path.join(ROOT, ".test-data");
@@ -232,6 +244,55 @@ describe("ingest pipeline against the simulator", () => {
     expect(o.live.current.restarts).toBeGreaterThan(restartsBefore);
     await sim.fault(cams[3]!.key, "resume");
     await until("online after the stall", 15_000, () => status.last(1004)?.status === "online");
+  }, 60_000);
+
+  it("runs the cameras the API published in Redis and follows their changes (no database)", async () => {
+    const keyring = new Keyring("ingest-spec-test-secret-0123456789abcdef");
+    const specs = createRedis(inject("redisUrl"), { keyPrefix: `${prefix}:` });
+    const cam = cams[4]!;
+    const id = 3001;
+    const put = async (s: Partial<CameraSpecRecord> | null) => {
+      if (s) {
+        const spec: CameraSpecRecord = {
+          id,
+          enabled: true,
+          sourceUrlEnc: encrypt(keyring.credentials, sim.rtspUrl(cam.key, "main")),
+          subUrlEnc: encrypt(keyring.credentials, sim.rtspUrl(cam.key, "sub")),
+          analyse: false,
+          ...s,
+        };
+        await specs.hset(REDIS_KEYS.cameraSpecs, String(id), JSON.stringify(spec));
+      } else await specs.hdel(REDIS_KEYS.cameraSpecs, String(id));
+      await redis.publish(CAMERA_CONFIG_CHANNEL, JSON.stringify({ cameraId: id }));
+    };
+    const frames: FrameSink = { push: async () => {}, close: async () => {} };
+    const status = new MemoryStatus();
+    await put({});
+    const svc = new IngestService({
+      cameras: new RedisCameraSource(specs),
+      keyring,
+      redis,
+      connect: () => createRedis(inject("redisUrl")),
+      logger,
+      dataDir: mediaDir,
+      settings: settings(),
+      frames,
+      status,
+    });
+    try {
+      await svc.start();
+      expect(svc.owner(id)).toBeDefined();
+      await until("online from its published spec", 30_000, () => status.last(id)?.status === "online");
+      await put({ enabled: false });
+      await until("stopped when disabled", 10_000, () => svc.owner(id) === undefined);
+      await put({});
+      await until("started again when enabled", 10_000, () => svc.owner(id) !== undefined);
+      await put(null);
+      await until("stopped when deleted", 10_000, () => svc.owner(id) === undefined);
+    } finally {
+      await svc.stop();
+      specs.disconnect();
+    }
   }, 60_000);
 
   it("leaves no ffmpeg process behind after 20 cameras are started and stopped in cycles", async () => {

@@ -3,7 +3,8 @@
  * never outlive us), watches its output for stalls, restarts it with exponential backoff, and reports
  * every change. One per process; a camera owner has two (live HLS and frame sampling).
  */
-import { type Logger, spawnTethered, type TetheredProcess } from "@mingfang/core";
+import type { Logger } from "@mingfang/core";
+import { spawnTethered, type TetheredProcess } from "@mingfang/process";
 import { scrubLine } from "./ffmpeg-args.js";
 import type { StartGate } from "./start-gate.js";
 import {

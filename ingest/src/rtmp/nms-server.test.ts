@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { findFreePort, Keyring, pushStreamPath, signPublishKey } from "@mingfang/core";
+import { Keyring, pushStreamPath, signPublishKey } from "@mingfang/core";
+import { findFreePort } from "@mingfang/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cameraStreamPath, NmsServer, nmsFlvUrl, nmsPlaySecret } from "./nms-server.js";
 

@@ -6,14 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import { fileURLToPath } from "node:url";
-import {
-  type Keyring,
-  nmsPlaySecret,
-  nmsPlaySign,
-  signPublishKey,
-  spawnTethered,
-  type TetheredProcess,
-} from "@mingfang/core";
+import { type Keyring, nmsPlaySecret, nmsPlaySign, signPublishKey } from "@mingfang/core";
+import { spawnTethered, type TetheredProcess } from "@mingfang/process";
 
 export { cameraStreamPath, nmsFlvUrl, nmsPlaySecret } from "@mingfang/core";
 

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
-import { spawnTethered, type TetheredProcess } from "@mingfang/core";
+import { spawnTethered, type TetheredProcess } from "@mingfang/process";
 
 /** Same relative path from src/simulator (vitest) and dist/simulator (built). */
 export const RTSP_SIMULATOR_SCRIPT = fileURLToPath(

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { Config, Db, Keyring, Logger, Redis } from "@mingfang/core";
+import type { Config, Keyring, Logger, Redis } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import type { AlertsOptions } from "./alerts/alerts.options.js";
 
 /** What the API is handed by whoever starts it (the CLI, a test). */

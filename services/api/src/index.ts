@@ -1,4 +1,5 @@
 export { buildApp } from "./app.js";
+export { publishCameraSpec, resyncCameraSpecs } from "./cameras/camera-spec.publisher.js";
 export type { ApiDeps } from "./context.js";
 export { HttpError } from "./errors.js";
 export { SESSION_COOKIE } from "./plugins/auth.plugin.js";

@@ -4,19 +4,15 @@ import {
   type Config,
   ConfigError,
   createLogger,
-  demoUsers,
-  hashPassword,
   type Logger,
   loadConfig,
-  PASSWORD_MAX,
-  PASSWORD_MIN,
   type Role,
   roleNeedsStation,
-  seedDemoUsers,
-  seedReferenceData,
 } from "@mingfang/core";
+import type { DemoUser } from "@mingfang/db";
+import { CliRepository } from "./cli.repository.js";
 import { type DemoCameras, startDemoCameras } from "./demo-cameras.js";
-import { openInfra, parseRoles, startPlatform } from "./platform.js";
+import { openInfra, type Platform, parseRoles, requireDatabase, startPlatform } from "./platform.js";
 
 /** One line per demo scene: its cameras and what should fire (docs/demo-footage.md). */
 function sceneLines(simulated: DemoCameras | undefined): string[] {
@@ -76,6 +72,7 @@ async function readPassword(prompt: string): Promise<string> {
   } else {
     pw = readFileSync(0, "utf8").replace(/\r?\n$/, "");
   }
+  const { PASSWORD_MAX, PASSWORD_MIN } = await import("@mingfang/db");
   if (pw.length < PASSWORD_MIN || pw.length > PASSWORD_MAX) {
     fail(`the password must have ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
   }
@@ -110,143 +107,120 @@ export async function run(cmd: string, o: Opts): Promise<void> {
   }
 }
 
-async function dispatch(cmd: string, o: Opts): Promise<void> {
-  switch (cmd) {
-    case "serve": {
-      const cfg = config();
-      const log = createLogger({ level: cfg.LOG_LEVEL });
-      const roles = parseRoles(String(o.roles));
-      const p = await startPlatform(cfg, log, roles);
-      onSignals(p.stop, log);
-      if (p.adminPassword) {
-        process.stdout.write(
-          `\nFirst admin created: admin / ${p.adminPassword}\n(printed once; change it after signing in)\n\n`,
-        );
-      }
-      log.info({ url: p.url, roles }, "mingfang is serving");
-      return;
-    }
-    case "demo":
-      return demo(o);
-    case "migrate": {
-      const cfg = config();
-      const log = createLogger({ level: cfg.LOG_LEVEL });
-      const infra = await openInfra(cfg, log, { redis: false });
-      await infra.close();
-      process.stdout.write("migrations: up to date\n");
-      return;
-    }
-    case "seed": {
-      const cfg = config();
-      const log = createLogger({ level: cfg.LOG_LEVEL });
-      const infra = await openInfra(cfg, log, { redis: false });
-      try {
-        const r = await seedReferenceData(infra.database.db, {
-          credentialsKey: infra.keyring.credentials,
-          progress: (m) => process.stdout.write(`seed: ${m}\n`),
-        });
-        process.stdout.write(
-          `seed: ${r.stations} stations, ${r.workshops} pilot workshops, ${r.cameras} cameras\n`,
-        );
-        if (o.demoUsers) {
-          const n = await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
-          process.stdout.write(`seed: ${n} demo users created\n`);
-        }
-      } finally {
-        await infra.close();
-      }
-      return;
-    }
-    case "user-add": {
-      const cfg = config();
-      const log = createLogger({ level: "warn" });
-      const role = String(o.role) as Role;
-      if (roleNeedsStation(role) && !o.station) fail(`--station is required for role ${role}`);
-      if (!roleNeedsStation(role) && o.station) fail(`role ${role} has no station`);
-      const password = await readPassword("Password: ");
-      const infra = await openInfra(cfg, log, { redis: false });
-      try {
-        const db = infra.database.db;
-        let stationId: number | null = null;
-        if (o.station) {
-          const s = await db
-            .selectFrom("stations")
-            .select("id")
-            .where("code", "=", String(o.station))
-            .executeTakeFirst();
-          if (!s) fail(`no station with code '${o.station}' (run 'mingfang seed' first?)`);
-          stationId = s.id;
-        }
-        const username = String(o.username).toLowerCase();
-        if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) fail("username: 3–64 of a-z 0-9 . _ -");
-        const exists = await db
-          .selectFrom("users")
-          .select("id")
-          .where("username", "=", username)
-          .executeTakeFirst();
-        if (exists) fail(`user '${username}' already exists`);
-        await db
-          .insertInto("users")
-          .values({
-            username,
-            display_name: String(o.displayName ?? username),
-            password_hash: await hashPassword(password),
-            role,
-            station_id: stationId,
-          })
-          .execute();
-        await db
-          .insertInto("audit_log")
-          .values({
-            actor_id: null,
-            actor_username: "cli",
-            action: "user.create",
-            target_type: "user",
-            target_id: username,
-            station_id: stationId,
-          })
-          .execute();
-        process.stdout.write(`user '${username}' created (${role})\n`);
-      } finally {
-        await infra.close();
-      }
-      return;
-    }
-    case "user-passwd": {
-      const cfg = config();
-      const log = createLogger({ level: "warn" });
-      const password = await readPassword("New password: ");
-      const infra = await openInfra(cfg, log, { redis: false });
-      try {
-        const db = infra.database.db;
-        const username = String(o.username).toLowerCase();
-        const u = await db
-          .updateTable("users")
-          .set({ password_hash: await hashPassword(password), password_changed_at: new Date() })
-          .where("username", "=", username)
-          .returning("id")
-          .executeTakeFirst();
-        if (!u) fail(`no user '${username}'`);
-        await db.deleteFrom("sessions").where("user_id", "=", u.id).execute();
-        await db
-          .insertInto("audit_log")
-          .values({
-            actor_id: null,
-            actor_username: "cli",
-            action: "user.password_changed",
-            target_type: "user",
-            target_id: String(u.id),
-          })
-          .execute();
-        process.stdout.write(`password of '${username}' changed; their sessions ended\n`);
-      } finally {
-        await infra.close();
-      }
-      return;
-    }
-    default:
-      fail(`unknown command ${cmd}`);
+async function serve(o: Opts): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const roles = parseRoles(String(o.roles));
+  const p = await startPlatform(cfg, log, roles);
+  onSignals(p.stop, log);
+  if (p.adminPassword) {
+    process.stdout.write(
+      `\nFirst admin created: admin / ${p.adminPassword}\n(printed once; change it after signing in)\n\n`,
+    );
   }
+  log.info({ url: p.url, roles }, "mingfang is serving");
+}
+
+async function migrate(): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const infra = await openInfra(cfg, log, { redis: false });
+  await infra.close();
+  process.stdout.write("migrations: up to date\n");
+}
+
+async function seed(o: Opts): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const { seedDemoUsers, seedReferenceData } = await import("@mingfang/db");
+  const infra = await openInfra(cfg, log, { redis: false });
+  try {
+    const r = await seedReferenceData(infra.database.db, {
+      credentialsKey: infra.keyring.credentials,
+      progress: (m) => process.stdout.write(`seed: ${m}\n`),
+    });
+    process.stdout.write(
+      `seed: ${r.stations} stations, ${r.workshops} pilot workshops, ${r.cameras} cameras\n`,
+    );
+    if (o.demoUsers) {
+      const n = await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
+      process.stdout.write(`seed: ${n} demo users created\n`);
+    }
+    // With REDIS_URL set, a running ingest learns the seeded cameras now, not at the API's next start.
+    if (infra.redis) {
+      const { resyncCameraSpecs } = await import("@mingfang/api");
+      await resyncCameraSpecs({ db: infra.database.db, redis: infra.redis, logger: log });
+    }
+  } finally {
+    await infra.close();
+  }
+}
+
+async function userAdd(o: Opts): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: "warn" });
+  const role = String(o.role) as Role;
+  if (roleNeedsStation(role) && !o.station) fail(`--station is required for role ${role}`);
+  if (!roleNeedsStation(role) && o.station) fail(`role ${role} has no station`);
+  const password = await readPassword("Password: ");
+  const { hashPassword } = await import("@mingfang/db");
+  const infra = await openInfra(cfg, log, { redis: false });
+  try {
+    const repo = new CliRepository(infra.database.db);
+    let stationId: number | null = null;
+    if (o.station) {
+      const id = await repo.stationIdByCode(String(o.station));
+      if (id === undefined) fail(`no station with code '${o.station}' (run 'mingfang seed' first?)`);
+      stationId = id;
+    }
+    const username = String(o.username).toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) fail("username: 3–64 of a-z 0-9 . _ -");
+    if (await repo.userExists(username)) fail(`user '${username}' already exists`);
+    await repo.createUser({
+      username,
+      displayName: String(o.displayName ?? username),
+      passwordHash: await hashPassword(password),
+      role,
+      stationId,
+    });
+    process.stdout.write(`user '${username}' created (${role})\n`);
+  } finally {
+    await infra.close();
+  }
+}
+
+async function userPasswd(o: Opts): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: "warn" });
+  const password = await readPassword("New password: ");
+  const { hashPassword } = await import("@mingfang/db");
+  const infra = await openInfra(cfg, log, { redis: false });
+  try {
+    const username = String(o.username).toLowerCase();
+    const changed = await new CliRepository(infra.database.db).setPassword(
+      username,
+      await hashPassword(password),
+    );
+    if (!changed) fail(`no user '${username}'`);
+    process.stdout.write(`password of '${username}' changed; their sessions ended\n`);
+  } finally {
+    await infra.close();
+  }
+}
+
+const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
+  serve,
+  demo,
+  migrate,
+  seed,
+  "user-add": userAdd,
+  "user-passwd": userPasswd,
+};
+
+async function dispatch(cmd: string, o: Opts): Promise<void> {
+  const command = COMMANDS[cmd];
+  if (!command) fail(`unknown command ${cmd}`);
+  return command(o);
 }
 
 async function demo(o: Opts): Promise<void> {
@@ -259,15 +233,17 @@ async function demo(o: Opts): Promise<void> {
     fail("--cameras: a whole number 0..200");
   const log = createLogger({ level: cfg.LOG_LEVEL });
   const started = Date.now();
+  const { demoUsers, seedDemoUsers, seedReferenceData } = await import("@mingfang/db");
   let simulated: DemoCameras | undefined;
   const p = await startPlatform(cfg, log, ["api", "ingest", "analytics"], {
     prepare: async (infra) => {
-      await seedReferenceData(infra.database.db, {
+      const { db } = requireDatabase(infra);
+      await seedReferenceData(db, {
         credentialsKey: infra.keyring.credentials,
         simulatorRtspBase: `rtsp://127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}`,
         progress: (m) => log.info(`seed: ${m}`),
       });
-      await seedDemoUsers(infra.database.db, cfg.MINGFANG_DEMO_PASSWORD);
+      await seedDemoUsers(db, cfg.MINGFANG_DEMO_PASSWORD);
       simulated = await startDemoCameras(infra, cfg, cameraCount, log);
       return () => simulated!.stop();
     },
@@ -278,9 +254,29 @@ async function demo(o: Opts): Promise<void> {
   await p.ingest?.add(simulated?.cameraIds ?? []);
   const pwFile = path.join(p.infra.dataDir, "admin-password.txt");
   if (p.adminPassword) writeFileSync(pwFile, `${p.adminPassword}\n`, { mode: 0o600 });
-  const users = demoUsers();
+  const lines = demoBanner({
+    cfg,
+    p,
+    pwFile,
+    simulated,
+    users: demoUsers(),
+    seconds: (Date.now() - started) / 1000,
+  });
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** What the demo prints once it runs: the URLs, the scenes, the users. */
+function demoBanner(d: {
+  cfg: Config;
+  p: Platform;
+  pwFile: string;
+  simulated: DemoCameras | undefined;
+  users: DemoUser[];
+  seconds: number;
+}): string[] {
+  const { cfg, p, pwFile, simulated, users } = d;
   const base = p.url ?? `http://localhost:${cfg.PORT}`;
-  const lines = [
+  return [
     "",
     "  明坊 Mingfang demo is running",
     "",
@@ -288,7 +284,7 @@ async function demo(o: Opts): Promise<void> {
     `  API             ${base}/api`,
     `  API docs        ${base}/api/docs`,
     `  Health          ${base}/healthz   ${base}/readyz   ${base}/metrics`,
-    `  Data            ${p.infra.dataDir} (embedded ${p.infra.database.kind}, private Redis ${p.infra.redisUrl})`,
+    `  Data            ${p.infra.dataDir} (embedded ${p.infra.database?.kind}, private Redis ${p.infra.redisUrl})`,
     `  Cameras         ${simulated?.cameraIds.length ?? 0} simulated pilot cameras (RTSP 127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}); live HLS via GET /api/cameras/:id/live`,
     ...sceneLines(simulated),
     `  Public sites    ${base}/public/sites`,
@@ -308,8 +304,7 @@ async function demo(o: Opts): Promise<void> {
       .join(", ")}`,
     "    e.g. mingshui.duty, shuangshan.staff",
     "",
-    `  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`,
+    `  Ready in ${d.seconds.toFixed(1)} s. Ctrl-C stops everything.`,
     "",
   ];
-  process.stdout.write(`${lines.join("\n")}\n`);
 }

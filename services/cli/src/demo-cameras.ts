@@ -15,7 +15,8 @@ import {
   progressBar,
   type SimulatedCamera,
 } from "@mingfang/ingest";
-import type { Infra } from "./platform.js";
+import { CliRepository } from "./cli.repository.js";
+import { type Infra, requireDatabase } from "./infra.js";
 
 export interface DemoCameras {
   cameraIds: number[];
@@ -48,24 +49,13 @@ export function simulatedFromUrl(url: string, name: string): SimulatedCamera {
   return { key, username: decodeURIComponent(u.username), password: decodeURIComponent(u.password), name };
 }
 
-export async function startDemoCameras(
-  infra: Infra,
-  cfg: Config,
-  count: number,
-  log: Logger,
-): Promise<DemoCameras> {
-  const db = infra.database.db;
+type PilotCamera = Awaited<ReturnType<CliRepository["pilotCameras"]>>[number];
+type Simulatable = PilotCamera & { url: string };
+
+/** The seeded pilot cameras that point at the simulator (a camera someone added by hand is left alone). */
+async function simulatableCameras(repo: CliRepository, infra: Infra, cfg: Config): Promise<Simulatable[]> {
   // The first camera (lowest id: the processing room) of each pilot workshop, in station order.
-  const rows = await db
-    .selectFrom("cameras as c")
-    .innerJoin("workshops as w", "w.id", "c.workshop_id")
-    .select(["c.id", "c.name", "c.source_url_enc", "c.zones", "w.name as workshop", "w.id as wid"])
-    .where("w.pilot", "=", true)
-    .orderBy("w.station_id")
-    .orderBy("w.id")
-    .orderBy("c.id")
-    .execute();
-  // Only the seeded cameras, those that point at the simulator; a camera someone added by hand is left alone.
+  const rows = await repo.pilotCameras();
   const pointsAtSimulator = (enc: string | null): string | undefined => {
     if (!enc) return undefined;
     const url = decrypt(infra.keyring.credentials, enc);
@@ -73,11 +63,15 @@ export async function startDemoCameras(
       ? url
       : undefined;
   };
-  const simulatable = rows.flatMap((r) => {
+  return rows.flatMap((r) => {
     const url = pointsAtSimulator(r.source_url_enc);
     return url ? [{ ...r, url }] : [];
   });
-  const firstPerWorkshop = new Map<number, (typeof simulatable)[number]>();
+}
+
+/** The first `count` workshops' first simulatable camera, each with its scene. */
+function chooseCameras(simulatable: Simulatable[], count: number) {
+  const firstPerWorkshop = new Map<number, Simulatable>();
   for (const r of simulatable) if (!firstPerWorkshop.has(r.wid)) firstPerWorkshop.set(r.wid, r);
   const chosen = [...firstPerWorkshop.values()].slice(0, count);
   const scenes = new Map<number, DemoScene>();
@@ -90,33 +84,40 @@ export async function startDemoCameras(
       ...(scene.startSecond !== undefined ? { startSecond: scene.startSecond } : {}),
     };
   });
-  const ids = chosen.map((r) => r.id);
-  // The scene's zones, schedule and overrides on the camera's row (what the analytics reads), unless
-  // someone drew zones of their own on it.
+  return { chosen, scenes, cameras };
+}
+
+/**
+ * The scene's zones, schedule and overrides on the camera's row (what the analytics reads), unless someone
+ * drew zones of their own on it.
+ */
+async function applySceneRules(
+  repo: CliRepository,
+  chosen: Simulatable[],
+  scenes: Map<number, DemoScene>,
+  log: Logger,
+): Promise<void> {
   for (const r of chosen) {
     const scene = scenes.get(r.id) as DemoScene;
     if (!demoOwnsZones(r.zones)) {
       log.info({ cameraId: r.id }, "demo camera has zones of its own: its scene's rules are not applied");
       continue;
     }
-    await db
-      .updateTable("cameras")
-      .set({
-        zones: JSON.stringify(scene.zones),
-        schedule: scene.schedule ? JSON.stringify(scene.schedule) : null,
-        analytics: scene.analytics ? JSON.stringify(scene.analytics) : null,
-      })
-      .where("id", "=", r.id)
-      .execute();
+    await repo.setCameraRules(r.id, {
+      zones: JSON.stringify(scene.zones),
+      schedule: scene.schedule ? JSON.stringify(scene.schedule) : null,
+      analytics: scene.analytics ? JSON.stringify(scene.analytics) : null,
+    });
   }
-  // The seeded cameras the simulator does not serve are switched off for this run (and the served ones on),
-  // so that the demo shows no camera as offline that was never meant to stream, nor raises camera_offline
-  // alerts for them. `--cameras N` changes the split at the next start.
-  const off = simulatable.map((r) => r.id).filter((id) => !ids.includes(id));
-  if (ids.length) await db.updateTable("cameras").set({ enabled: true }).where("id", "in", ids).execute();
-  if (off.length) await db.updateTable("cameras").set({ enabled: false }).where("id", "in", off).execute();
-  const simulator = new CameraSimulator();
-  if (cameras.length === 0) return { cameraIds: [], scenes, simulator, stop: async () => {} };
+}
+
+async function startSimulator(
+  simulator: CameraSimulator,
+  cameras: SimulatedCamera[],
+  infra: Infra,
+  cfg: Config,
+  log: Logger,
+): Promise<void> {
   const bar = process.stderr.isTTY ? await progressBar("encoding demo clips") : undefined;
   try {
     await simulator.start({
@@ -134,6 +135,30 @@ export async function startDemoCameras(
   } finally {
     bar?.stop();
   }
+}
+
+export async function startDemoCameras(
+  infra: Infra,
+  cfg: Config,
+  count: number,
+  log: Logger,
+): Promise<DemoCameras> {
+  const repo = new CliRepository(requireDatabase(infra).db);
+  const simulatable = await simulatableCameras(repo, infra, cfg);
+  const { chosen, scenes, cameras } = chooseCameras(simulatable, count);
+  const ids = chosen.map((r) => r.id);
+  await applySceneRules(repo, chosen, scenes, log);
+  // The seeded cameras the simulator does not serve are switched off for this run (and the served ones on),
+  // so that the demo shows no camera as offline that was never meant to stream, nor raises camera_offline
+  // alerts for them. `--cameras N` changes the split at the next start.
+  await repo.setCamerasEnabled(ids, true);
+  await repo.setCamerasEnabled(
+    simulatable.map((r) => r.id).filter((id) => !ids.includes(id)),
+    false,
+  );
+  const simulator = new CameraSimulator();
+  if (cameras.length === 0) return { cameraIds: [], scenes, simulator, stop: async () => {} };
+  await startSimulator(simulator, cameras, infra, cfg, log);
   const perScene: Record<string, number[]> = {};
   for (const [id, s] of scenes) perScene[s.name] = [...(perScene[s.name] ?? []), id];
   log.info(

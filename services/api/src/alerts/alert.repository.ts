@@ -1,11 +1,6 @@
 /** Alert rows: reads with their camera, workshop and case, the cooldown look-up, and state updates. */
-import {
-  type AlertListQuery,
-  type Database,
-  type Db,
-  type ListScope,
-  OPEN_ALERT_STATES,
-} from "@mingfang/core";
+import { type AlertListQuery, type ListScope, OPEN_ALERT_STATES } from "@mingfang/core";
+import type { Database, Db } from "@mingfang/db";
 import { sql, type Updateable } from "kysely";
 import type { Executor } from "../events/event-bus.js";
 

@@ -15,7 +15,6 @@ import {
   authorize,
   availableAlertActions,
   type BlobStore,
-  type Db,
   gradeAlert,
   hmacHex,
   type Keyring,
@@ -24,6 +23,7 @@ import {
   safeEqualHex,
   transitionAlert,
 } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import type { Kysely, Transaction } from "kysely";
 import { Value } from "typebox/value";
 import { AuditRepository } from "../audit/audit.repository.js";

@@ -8,19 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApp } from "@mingfang/api";
-import {
-  createLogger,
-  createRedis,
-  type Db,
-  Keyring,
-  loadConfig,
-  migrateToLatest,
-  openDatabase,
-  type Redis,
-  seedDemoUsers,
-  seedReferenceData,
-  startPrivateRedis,
-} from "@mingfang/core";
+import { createLogger, createRedis, Keyring, loadConfig, type Redis } from "@mingfang/core";
+import { type Db, migrateToLatest, openDatabase, seedDemoUsers, seedReferenceData } from "@mingfang/db";
+import { startPrivateRedis } from "@mingfang/process";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

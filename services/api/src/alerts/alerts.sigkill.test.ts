@@ -11,15 +11,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createRedis,
-  Keyring,
-  migrateToLatest,
-  openDatabase,
-  type Redis,
-  seedDemoUsers,
-  seedReferenceData,
-} from "@mingfang/core";
+import { createRedis, Keyring, type Redis } from "@mingfang/core";
+import { migrateToLatest, openDatabase, seedDemoUsers, seedReferenceData } from "@mingfang/db";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/pg.js";
 import {

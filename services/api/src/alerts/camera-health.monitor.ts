@@ -15,12 +15,12 @@ import {
   type AlertJob,
   CameraStatus,
   cameraOfflineDue,
-  type Db,
   type Logger,
   REDIS_KEYS,
   type Redis,
   type WorkingHoursJson,
 } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { Value } from "typebox/value";
 import type { EventBus } from "../events/event-bus.js";
 import type { AlertService } from "./alert.service.js";

@@ -1,5 +1,5 @@
+import type { Db } from "@mingfang/db";
 /** What the camera-health monitor reads of the cameras: which are enabled, where they are, their hours. */
-import type { Db } from "@mingfang/core";
 
 export class CameraHealthRepository {
   constructor(private readonly db: Db) {}

@@ -1,4 +1,4 @@
-import type { Db } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 
 export interface AuditEntry {
   actorId: number | null;

@@ -3,7 +3,8 @@
  * and per address (LoginLimiter); every attempt is audited.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { dummyHash, ErrorBody, hashPassword, LoginBody, UserView, verifyPassword } from "@mingfang/core";
+import { ErrorBody, LoginBody, UserView } from "@mingfang/core";
+import { dummyHash, hashPassword, verifyPassword } from "@mingfang/db";
 import { Type } from "typebox";
 import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps, RouteApp } from "../context.js";

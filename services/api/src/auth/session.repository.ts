@@ -1,4 +1,5 @@
-import { type Db, type Principal, type Role, randomToken, sha256Hex } from "@mingfang/core";
+import { type Principal, type Role, randomToken, sha256Hex } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 
 export interface SessionUser extends Principal {
   displayName: string;

@@ -1,4 +1,5 @@
-import type { CameraListQuery, CamerasTable, Db, ListScope, NewCamera } from "@mingfang/core";
+import type { CameraListQuery, ListScope } from "@mingfang/core";
+import type { CamerasTable, Db, NewCamera } from "@mingfang/db";
 import type { Updateable } from "kysely";
 import { notFound } from "../errors.js";
 import { applyStationScope } from "../workshops/workshop.repository.js";

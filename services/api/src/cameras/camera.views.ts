@@ -1,5 +1,6 @@
 /** Camera row → API view. Camera credentials are dropped here: the sealed URL never appears in a view. */
-import type { Camera, CameraView } from "@mingfang/core";
+import type { CameraView } from "@mingfang/core";
+import type { Camera } from "@mingfang/db";
 import { iso, parseJson } from "../views.js";
 
 export function cameraView(c: Camera & { station_id: number }): CameraView {

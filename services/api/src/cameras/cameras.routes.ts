@@ -13,7 +13,6 @@ import {
   IdParams,
   listScope,
   Page,
-  REDIS_KEYS,
 } from "@mingfang/core";
 import { Type } from "typebox";
 import { AuditRepository } from "../audit/audit.repository.js";
@@ -24,6 +23,7 @@ import { WorkshopRepository } from "../workshops/workshop.repository.js";
 import { cameraColumns, checkPush, pushSource } from "./camera.columns.js";
 import { CameraRepository } from "./camera.repository.js";
 import { cameraView } from "./camera.views.js";
+import { publishCameraSpec } from "./camera-spec.publisher.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -43,10 +43,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps
     repo: new CameraRepository(db),
     workshops: new WorkshopRepository(db),
     audit: new AuditRepository(db),
-    announce: (cameraId) =>
-      redis
-        .publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId }))
-        .catch((err) => logger.warn({ err, cameraId }, "camera change not announced to the ingest")),
+    announce: (cameraId) => publishCameraSpec({ db, redis, logger }, cameraId),
   };
   listCameras(app, ctx);
   getCamera(app, ctx);
@@ -91,7 +88,7 @@ function getCamera(app: RouteApp, { repo }: CameraContext): void {
   );
 }
 
-function createCamera(app: RouteApp, { deps, repo, workshops, audit }: CameraContext): void {
+function createCamera(app: RouteApp, { deps, repo, workshops, audit, announce }: CameraContext): void {
   const { config, keyring } = deps;
   app.post(
     "/api/cameras",
@@ -120,6 +117,7 @@ function createCamera(app: RouteApp, { deps, repo, workshops, audit }: CameraCon
         area: req.body.area,
       });
       if (rest.push) await repo.update(id, pushSource(id, config.RTMP_PORT, keyring));
+      await announce(id);
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,

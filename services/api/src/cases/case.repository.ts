@@ -2,7 +2,8 @@
  * The only code that queries cases, their alerts, events and attachments. Every method takes the
  * executor (the database or the caller's transaction), so the service decides the transaction.
  */
-import type { CaseListQuery, Database, ListScope } from "@mingfang/core";
+import type { CaseListQuery, ListScope } from "@mingfang/core";
+import type { Database } from "@mingfang/db";
 import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from "kysely";
 
 export type Exec = Kysely<Database> | Transaction<Database>;

@@ -6,12 +6,12 @@
 import {
   type CaseCreateBody,
   type CaseTransitionBody,
-  type Database,
   type DecisionError,
   type Principal,
   transitionAlert,
   violationLabel,
 } from "@mingfang/core";
+import type { Database } from "@mingfang/db";
 import type { Insertable, Updateable } from "kysely";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../errors.js";
 import { can } from "../plugins/auth.plugin.js";

@@ -16,13 +16,12 @@ import {
   type CaseState,
   type CaseTransitionBody,
   type Config,
-  type Database,
-  type Db,
   decide,
   listScope,
   mayAssignBrigade,
   type Principal,
 } from "@mingfang/core";
+import type { Database, Db } from "@mingfang/db";
 import type { Transaction } from "kysely";
 import { AuditRepository } from "../audit/audit.repository.js";
 import { badRequest, forbidden, HttpError, notFound } from "../errors.js";

@@ -28,7 +28,8 @@
  *   - `stationId` (column): the station whose users may see the event; null = bureau-wide only.
  *   - `payload.assignedBrigade === true` on case.* events: the brigade sees it too.
  */
-import { type Db, type EventKind, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
+import { type EventKind, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import type { Kysely, Transaction } from "kysely";
 import { EventRepository, type EventRow } from "./event.repository.js";
 

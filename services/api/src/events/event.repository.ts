@@ -1,7 +1,8 @@
 /**
  * The `events` table, the log of the event bus (event-bus.ts says how appends and reads are ordered).
  */
-import type { Db, EventKind } from "@mingfang/core";
+import type { EventKind } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { type Kysely, sql, type Transaction } from "kysely";
 
 type Database = Db extends Kysely<infer D> ? D : never;

@@ -1,5 +1,5 @@
 /** What the training-data export reads: the reviewed alerts of a period, with the files to ship. */
-import type { Db } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { sql } from "kysely";
 
 /** A reviewed alert: its verdict's inputs (status, its case) and its files. */

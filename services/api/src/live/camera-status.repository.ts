@@ -1,5 +1,6 @@
 /** The cameras whose live status a user may read: ids and whether they are enabled, in one query. */
-import type { Db, ListScope } from "@mingfang/core";
+import type { ListScope } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { applyStationScope } from "../workshops/workshop.repository.js";
 
 export interface ScopedCamera {

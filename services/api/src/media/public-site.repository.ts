@@ -1,4 +1,4 @@
-import type { Db } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 
 /**
  * The transparent-supervision demonstration sites: what anyone may watch without signing in. A camera

@@ -10,16 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApp } from "@mingfang/api";
-import {
-  createLogger,
-  createRedis,
-  ensureAdmin,
-  Keyring,
-  loadConfig,
-  type Redis,
-  seedDemoUsers,
-  seedReferenceData,
-} from "@mingfang/core";
+import { createLogger, createRedis, Keyring, loadConfig, type Redis } from "@mingfang/core";
+import { ensureAdmin, seedDemoUsers, seedReferenceData } from "@mingfang/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openTestDb } from "../../../../test/support/harness.js";

@@ -1,5 +1,5 @@
+import type { Db } from "@mingfang/db";
 /** What the outbound relay reads besides the event log: the code of a station (its topic and body). */
-import type { Db } from "@mingfang/core";
 
 export class OutboundRepository {
   constructor(private readonly db: Db) {}

@@ -1,4 +1,4 @@
-import type { Db } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 
 /** The 18 supervision stations (seeded; the API never writes them). */
 export class StationRepository {

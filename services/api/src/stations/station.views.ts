@@ -1,5 +1,6 @@
 /** Station row → API view. */
-import type { Station, StationView } from "@mingfang/core";
+import type { StationView } from "@mingfang/core";
+import type { Station } from "@mingfang/db";
 
 export function stationView(s: Station & { pilot_workshops?: number | string | null }): StationView {
   return {

@@ -1,5 +1,5 @@
 /** The system status page's SQL: every camera with its workshop and station, and the event log's top. */
-import type { Db } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { sql } from "kysely";
 
 export interface CameraRow {

@@ -1,4 +1,5 @@
-import type { Db, ListScope, NewUser, Role, User } from "@mingfang/core";
+import type { ListScope, Role } from "@mingfang/core";
+import type { Db, NewUser, User } from "@mingfang/db";
 
 export class UserRepository {
   constructor(private readonly db: Db) {}

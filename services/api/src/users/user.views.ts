@@ -1,5 +1,6 @@
 /** User row → API view. The password hash never leaves the repository's row. */
-import type { User, UserView } from "@mingfang/core";
+import type { UserView } from "@mingfang/core";
+import type { User } from "@mingfang/db";
 import { iso } from "../views.js";
 
 export function userView(u: User): UserView {

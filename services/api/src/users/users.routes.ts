@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   ErrorBody,
-  hashPassword,
   IdParams,
   Page,
   roleNeedsStation,
@@ -11,6 +10,7 @@ import {
   UserUpdateBody,
   UserView,
 } from "@mingfang/core";
+import { hashPassword } from "@mingfang/db";
 import { Type } from "typebox";
 import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps, RouteApp } from "../context.js";

@@ -1,5 +1,6 @@
 /** Reads for the workshop's file (监管档案) and the alert and case ledger (台账). Read-only. */
-import type { Db, ListScope } from "@mingfang/core";
+import type { ListScope } from "@mingfang/core";
+import type { Db } from "@mingfang/db";
 import { sql } from "kysely";
 import { caseBase } from "../cases/case.repository.js";
 

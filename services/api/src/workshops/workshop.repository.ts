@@ -1,4 +1,5 @@
-import type { Database, Db, ListScope, NewWorkshop, WorkshopListQuery, WorkshopUpdate } from "@mingfang/core";
+import type { ListScope, WorkshopListQuery } from "@mingfang/core";
+import type { Database, Db, NewWorkshop, WorkshopUpdate } from "@mingfang/db";
 import { type SelectQueryBuilder, sql } from "kysely";
 import { notFound } from "../errors.js";
 

@@ -1,5 +1,6 @@
 /** Workshop row → API view. */
-import type { Workshop, WorkshopView } from "@mingfang/core";
+import type { WorkshopView } from "@mingfang/core";
+import type { Workshop } from "@mingfang/db";
 import { iso, parseJson } from "../views.js";
 
 export function workshopView(

@@ -10,11 +10,11 @@ import {
   Page,
   WorkshopCreateBody,
   WorkshopListQuery,
-  type WorkshopUpdate,
   type WorkshopUpdateBody,
   WorkshopUpdateBody as WorkshopUpdateSchema,
   WorkshopView,
 } from "@mingfang/core";
+import type { WorkshopUpdate } from "@mingfang/db";
 import { Type } from "typebox";
 import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps, RouteApp } from "../context.js";

@@ -47,6 +47,8 @@ export const REDIS_KEYS = {
   eventsChannel: "mingfang:events",
   /** The API announces a camera's creation, change or deletion to the ingest: payload `{"cameraId":N}`. */
   cameraConfigChannel: "mingfang:camera-config",
+  /** What the ingest runs, kept by the API (hash: field = camera id, value = CameraSpecRecord JSON). */
+  cameraSpecs: "mingfang:camera-specs",
   /** The latest analysed frame of a camera (JPEG bytes), written by the ingest. */
   cameraSnapshot: (id: number) => `mingfang:camera:${id}:snapshot`,
   /** Each analytics worker's recent figures (hash: field = worker id, value = AnalyticsStats JSON). */

@@ -3,7 +3,7 @@
  * OpenAPI document is generated from them, and the console takes its types from them.
  */
 import { type Static, type TSchema, Type } from "typebox";
-import type { RISK_LEVELS, ROLES } from "../db/schema.js";
+import type { RISK_LEVELS, ROLES } from "../domain/vocabulary.js";
 
 const strict = { additionalProperties: false } as const;
 

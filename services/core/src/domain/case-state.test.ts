@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Role } from "../db/schema.js";
 import {
   availableTransitions,
   type CaseFacts,
@@ -13,6 +12,7 @@ import {
   mayAssignBrigade,
   type TransitionInput,
 } from "./case-state.js";
+import type { Role } from "./vocabulary.js";
 
 const NOW = new Date("2026-06-01T08:00:00Z");
 const LATER = new Date("2026-06-08T08:00:00Z");

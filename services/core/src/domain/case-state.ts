@@ -11,7 +11,7 @@
  * (another station's case → 404) is the RBAC policy's job (policy/rbac.ts `case.update`); this module
  * adds the finer rules the matrix cannot express.
  */
-import type { Role } from "../db/schema.js";
+import type { Role } from "./vocabulary.js";
 
 export const CASE_STATES = [
   "open",

@@ -16,7 +16,7 @@
  *
  * Bands: ≥ 60 high (高风险), 30–59 medium (中风险), < 30 low (低风险).
  */
-import type { RiskLevel } from "../db/schema.js";
+import type { RiskLevel } from "./vocabulary.js";
 
 export const RISK_WINDOW_DAYS = 90;
 export const RISK_HALF_LIFE_DAYS = 30;

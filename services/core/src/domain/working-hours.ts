@@ -7,7 +7,7 @@
  * read as Sunday too); absent = every day. A workshop with no working hours recorded is treated as
  * always working: a camera must then be online all the time.
  */
-import type { WorkingHoursJson } from "../db/schema.js";
+import type { WorkingHoursJson } from "./vocabulary.js";
 
 export const CST_OFFSET_MINUTES = 8 * 60;
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Role } from "../db/schema.js";
+import type { Role } from "../domain/vocabulary.js";
 import { ACTIONS, type Action, authorize, type Decision, listScope, type Principal } from "./rbac.js";
 
 const OWN = 1;

@@ -5,7 +5,7 @@
  * Outcomes: `allow`; `forbidden` (the role may never do this → 403); `not_found` (the resource belongs
  * to a scope the user cannot see → 404, so its existence does not leak).
  */
-import type { Role } from "../db/schema.js";
+import type { Role } from "../domain/vocabulary.js";
 
 export interface Principal {
   id: number;

@@ -6,10 +6,11 @@
 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { encrypt, maskCameraUrl, type RiskLevel, type Role } from "@mingfang/core";
+import type { Transaction } from "kysely";
 import { hashPassword } from "../auth/password.js";
-import { encrypt, maskCameraUrl } from "../crypto.js";
-import type { Db } from "../db/database.js";
-import type { RiskLevel, Role } from "../db/schema.js";
+import type { Db } from "../database.js";
+import type { Database } from "../schema.js";
 
 export interface AnnexStation {
   name: string;
@@ -79,94 +80,121 @@ export async function seedReferenceData(db: Db, opts: SeedOptions): Promise<Seed
   const pilots = readPilotWorkshops();
   const base = opts.simulatorRtspBase ?? "rtsp://127.0.0.1:8554";
   return db.transaction().execute(async (trx) => {
-    for (const s of annex) {
-      const row = {
-        code: stationCode(s.pinyin),
-        name: s.name,
-        pinyin: s.pinyin,
-        target_demonstration_workshops: s.targets2022.demonstrationWorkshops,
-        target_upgraded_to_enterprises: s.targets2022.upgradedToEnterprises,
-        target_video_supervision_pilots: s.targets2022.videoSupervisionPilots,
-        target_industry_association_activities: s.targets2022.industryAssociationActivities,
-      };
-      await trx
-        .insertInto("stations")
-        .values(row)
-        .onConflict((oc) => oc.column("code").doUpdateSet(row))
-        .execute();
-    }
+    const stationByName = await seedStations(trx, annex);
     opts.progress?.(`stations: ${annex.length}`);
-    const stations = await trx.selectFrom("stations").select(["id", "name"]).execute();
-    const stationByName = new Map(stations.map((s) => [s.name, s.id]));
-
     let cameraCount = 0;
     for (const w of pilots) {
       const stationId = stationByName.get(w.station);
       if (stationId === undefined) throw new Error(`pilot workshop ${w.key}: unknown station ${w.station}`);
-      const row = {
-        station_id: stationId,
-        name: w.name,
-        licence_no: w.licenceNo,
-        address: w.address,
-        category: w.category,
-        risk_level: w.riskLevel,
-        cold_chain: w.coldChain,
-        demo_site: w.demoSite,
-        pilot: true,
-        operator_name: w.operator,
-        phone: w.phone,
-        employees: w.employees,
-        working_hours: JSON.stringify(w.workingHours),
-      };
-      const ws = await trx
-        .insertInto("workshops")
-        .values(row)
-        .onConflict((oc) => oc.column("licence_no").doNothing())
-        .returning("id")
-        .executeTakeFirst();
-      const workshopId =
-        ws?.id ??
-        (
-          await trx
-            .selectFrom("workshops")
-            .select("id")
-            .where("licence_no", "=", w.licenceNo)
-            .executeTakeFirstOrThrow()
-        ).id;
-      for (const [i, c] of w.cameras.entries()) {
-        const exists = await trx
-          .selectFrom("cameras")
-          .select("id")
-          .where("workshop_id", "=", workshopId)
-          .where("name", "=", c.name)
-          .executeTakeFirst();
-        cameraCount++;
-        if (exists) continue;
-        // Each simulated camera has its own credentials, sealed like a real camera's. The simulator serves
-        // /<key>/main and /<key>/sub with key <workshop key>-<camera number>.
-        const root = `${base.replace("://", `://admin:${randomBytes(6).toString("hex")}@`)}/${simulatorKey(w.key, i)}`;
-        const url = `${root}/main`;
-        const sub = `${root}/sub`;
-        await trx
-          .insertInto("cameras")
-          .values({
-            workshop_id: workshopId,
-            name: c.name,
-            area: c.area,
-            source_url_enc: encrypt(opts.credentialsKey, url),
-            source_url_masked: maskCameraUrl(url),
-            sub_url_enc: encrypt(opts.credentialsKey, sub),
-            sub_url_masked: maskCameraUrl(sub),
-            public: c.public,
-            detect_profile: "sub",
-            record_profile: "main",
-          })
-          .execute();
-      }
+      const workshopId = await seedWorkshop(trx, w, stationId);
+      cameraCount += await seedCameras(trx, w, workshopId, base, opts.credentialsKey);
     }
     opts.progress?.(`pilot workshops: ${pilots.length}, cameras: ${cameraCount}`);
     return { stations: annex.length, workshops: pilots.length, cameras: cameraCount };
   });
+}
+
+/** The stations of Annex 1 (their targets updated when they exist); returns station name → id. */
+async function seedStations(trx: Transaction<Database>, annex: AnnexStation[]): Promise<Map<string, number>> {
+  for (const s of annex) {
+    const row = {
+      code: stationCode(s.pinyin),
+      name: s.name,
+      pinyin: s.pinyin,
+      target_demonstration_workshops: s.targets2022.demonstrationWorkshops,
+      target_upgraded_to_enterprises: s.targets2022.upgradedToEnterprises,
+      target_video_supervision_pilots: s.targets2022.videoSupervisionPilots,
+      target_industry_association_activities: s.targets2022.industryAssociationActivities,
+    };
+    await trx
+      .insertInto("stations")
+      .values(row)
+      .onConflict((oc) => oc.column("code").doUpdateSet(row))
+      .execute();
+  }
+  const stations = await trx.selectFrom("stations").select(["id", "name"]).execute();
+  return new Map(stations.map((s) => [s.name, s.id]));
+}
+
+/** A pilot workshop, matched by licence number (left as it is when it exists); returns its id. */
+async function seedWorkshop(
+  trx: Transaction<Database>,
+  w: PilotWorkshop,
+  stationId: number,
+): Promise<number> {
+  const row = {
+    station_id: stationId,
+    name: w.name,
+    licence_no: w.licenceNo,
+    address: w.address,
+    category: w.category,
+    risk_level: w.riskLevel,
+    cold_chain: w.coldChain,
+    demo_site: w.demoSite,
+    pilot: true,
+    operator_name: w.operator,
+    phone: w.phone,
+    employees: w.employees,
+    working_hours: JSON.stringify(w.workingHours),
+  };
+  const ws = await trx
+    .insertInto("workshops")
+    .values(row)
+    .onConflict((oc) => oc.column("licence_no").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return (
+    ws?.id ??
+    (
+      await trx
+        .selectFrom("workshops")
+        .select("id")
+        .where("licence_no", "=", w.licenceNo)
+        .executeTakeFirstOrThrow()
+    ).id
+  );
+}
+
+/** A pilot workshop's cameras, matched by name (an existing one is left alone); returns how many it has. */
+async function seedCameras(
+  trx: Transaction<Database>,
+  w: PilotWorkshop,
+  workshopId: number,
+  base: string,
+  credentialsKey: Buffer,
+): Promise<number> {
+  let cameraCount = 0;
+  for (const [i, c] of w.cameras.entries()) {
+    const exists = await trx
+      .selectFrom("cameras")
+      .select("id")
+      .where("workshop_id", "=", workshopId)
+      .where("name", "=", c.name)
+      .executeTakeFirst();
+    cameraCount++;
+    if (exists) continue;
+    // Each simulated camera has its own credentials, sealed like a real camera's. The simulator serves
+    // /<key>/main and /<key>/sub with key <workshop key>-<camera number>.
+    const root = `${base.replace("://", `://admin:${randomBytes(6).toString("hex")}@`)}/${simulatorKey(w.key, i)}`;
+    const url = `${root}/main`;
+    const sub = `${root}/sub`;
+    await trx
+      .insertInto("cameras")
+      .values({
+        workshop_id: workshopId,
+        name: c.name,
+        area: c.area,
+        source_url_enc: encrypt(credentialsKey, url),
+        source_url_masked: maskCameraUrl(url),
+        sub_url_enc: encrypt(credentialsKey, sub),
+        sub_url_masked: maskCameraUrl(sub),
+        public: c.public,
+        detect_profile: "sub",
+        record_profile: "main",
+      })
+      .execute();
+  }
+  return cameraCount;
 }
 
 /** Create the first admin when there is no bureau_admin yet. Returns the password only when it made one up. */

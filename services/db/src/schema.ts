@@ -1,21 +1,11 @@
 /** Kysely table types. The migrations in ./migrations are the source of truth for the DDL. */
+import type { RiskLevel, Role, WorkingHoursJson } from "@mingfang/core";
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 type GeneratedJson<T> = ColumnType<T, string | undefined, string>;
-
-export const ROLES = ["bureau_admin", "station_staff", "duty_officer", "brigade_officer"] as const;
-export type Role = (typeof ROLES)[number];
-export const RISK_LEVELS = ["high", "medium", "low"] as const;
-export type RiskLevel = (typeof RISK_LEVELS)[number];
-
-export interface WorkingHoursJson {
-  start: string;
-  end: string;
-  days?: number[];
-}
 
 export interface StationsTable {
   id: Generated<number>;

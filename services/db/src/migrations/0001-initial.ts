@@ -1,6 +1,15 @@
 import { type Kysely, sql } from "kysely";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await createPlaces(db);
+  await createPeople(db);
+  await createAlerts(db);
+  await createCases(db);
+  await createEventsAndAudit(db);
+}
+
+/** The supervision stations, their workshops and the workshops' cameras. */
+async function createPlaces(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("stations")
     .addColumn("id", "serial", (c) => c.primaryKey())
@@ -56,7 +65,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex("cameras_workshop_idx").on("cameras").column("workshop_id").execute();
+}
 
+/** Users (scoped to a station by role) and their server-side sessions. */
+async function createPeople(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("users")
     .addColumn("id", "serial", (c) => c.primaryKey())
@@ -87,7 +99,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("user_agent", "text")
     .execute();
   await db.schema.createIndex("sessions_user_idx").on("sessions").column("user_id").execute();
+}
 
+/** Alerts raised by the analytics. */
+async function createAlerts(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("alerts")
     .addColumn("id", "uuid", (c) => c.primaryKey())
@@ -115,7 +130,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(["station_id", "created_at"])
     .execute();
   await db.schema.createIndex("alerts_workshop_idx").on("alerts").column("workshop_id").execute();
+}
 
+/** Rapid-response cases, the alerts they answer and their history. */
+async function createCases(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("cases")
     .addColumn("id", "uuid", (c) => c.primaryKey())
@@ -155,7 +173,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("data", "jsonb")
     .execute();
   await db.schema.createIndex("case_events_case_idx").on("case_events").column("case_id").execute();
+}
 
+/** The event log (WebSocket replay) and the append-only audit log. */
+async function createEventsAndAudit(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("events")
     .addColumn("seq", "bigserial", (c) => c.primaryKey())

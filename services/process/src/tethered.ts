@@ -137,11 +137,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function spawnTethered(command: string, args: string[], opts: TetheredOptions = {}): TetheredProcess {
-  const stopSignal = opts.stopSignal ?? "SIGTERM";
+/** The wrapper shell running the command; the script travels in the environment. */
+function spawnWrapper(
+  command: string,
+  args: string[],
+  opts: TetheredOptions,
+  stopSignal: NodeJS.Signals,
+): ChildProcess {
   const orphanTicks = Math.max(1, Math.ceil((opts.orphanGraceMs ?? 5000) / 100));
-  const logLine = opts.logLine ?? (() => {});
-
   const child: ChildProcess = spawn(
     "/bin/bash",
     // The script travels in the environment so that `ps` shows a short line: bash -c eval… <command>.
@@ -166,13 +169,12 @@ export function spawnTethered(command: string, args: string[], opts: TetheredOpt
   );
   // Never written to; errors (EPIPE after the wrapper exits) are irrelevant.
   child.stdin?.on("error", () => {});
+  return child;
+}
 
-  const wrapperPid = child.pid ?? -1;
-  let realPid: number | undefined;
-  let done = false;
-
-  const pidPipe = child.stdio[3] as Readable | null;
-  const ready = new Promise<number | undefined>((resolve) => {
+/** The real command's pid as the wrapper reports it on fd 3 (undefined if it never does). */
+function readPid(pidPipe: Readable | null): Promise<number | undefined> {
+  return new Promise<number | undefined>((resolve) => {
     if (!pidPipe) return resolve(undefined);
     let buf = "";
     pidPipe.setEncoding("utf8");
@@ -182,21 +184,40 @@ export function spawnTethered(command: string, args: string[], opts: TetheredOpt
     pidPipe.on("error", () => {});
     pidPipe.on("close", () => {
       const n = Number.parseInt(buf.trim(), 10);
-      if (Number.isInteger(n) && n > 0) realPid = n;
-      resolve(realPid);
+      resolve(Number.isInteger(n) && n > 0 ? n : undefined);
     });
   });
+}
 
+/** What a tethered process knows of itself while it runs. */
+interface TetherState {
+  child: ChildProcess;
+  wrapperPid: number;
+  realPid: number | undefined;
+  done: boolean;
+  stopSignal: NodeJS.Signals;
+  ready: Promise<number | undefined>;
+  exited: Promise<TetheredExit>;
+}
+
+/** Resolves once the wrapper exited and its output is drained (at most 500 ms after the exit). */
+function watchExit(
+  st: Omit<TetherState, "exited">,
+  command: string,
+  opts: TetheredOptions,
+  logLine: NonNullable<TetheredOptions["logLine"]>,
+): Promise<TetheredExit> {
+  const { child } = st;
+  const pidPipe = child.stdio[3] as Readable | null;
   const drained = Promise.all([
     opts.onStdout
       ? readRaw(child.stdout, opts.onStdout)
       : readLines(child.stdout, (line) => logLine("stdout", line)),
     readLines(child.stderr, (line) => logLine("stderr", line)),
   ]);
-
-  const exited = new Promise<TetheredExit>((resolve) => {
+  return new Promise<TetheredExit>((resolve) => {
     const finish = (result: TetheredExit) => {
-      done = true;
+      st.done = true;
       child.stdin?.destroy();
       // Drain remaining output, but do not wait forever for a grandchild that kept the pipe open.
       void Promise.race([drained, sleep(500)]).then(() => {
@@ -212,51 +233,68 @@ export function spawnTethered(command: string, args: string[], opts: TetheredOpt
     });
     child.once("exit", (code, signal) => finish(decodeStatus(code, signal)));
   });
+}
 
-  const signalChild = (sig: NodeJS.Signals) => {
-    if (done) return;
-    const target = realPid ?? wrapperPid;
-    if (target <= 0) return;
-    try {
-      process.kill(target, sig);
-    } catch {
-      // Already gone.
+function signalChild(st: TetherState, sig: NodeJS.Signals): void {
+  if (st.done) return;
+  const target = st.realPid ?? st.wrapperPid;
+  if (target <= 0) return;
+  try {
+    process.kill(target, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The stop signal, then SIGKILL after `graceMs`, then the wrapper itself if it lingers. */
+async function stopTethered(st: TetherState, graceMs: number): Promise<void> {
+  if (st.done) return;
+  await Promise.race([st.ready, sleep(1000)]);
+  signalChild(st, st.stopSignal);
+  const timedOut = await Promise.race([st.exited.then(() => false), sleep(graceMs).then(() => true)]);
+  if (timedOut) {
+    signalChild(st, "SIGKILL");
+    // The wrapper now returns from `wait` and exits; if it does not, it goes too.
+    await Promise.race([st.exited, sleep(1000)]);
+    if (!st.done && st.wrapperPid > 0 && !isGone(st.wrapperPid)) {
+      try {
+        process.kill(st.wrapperPid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
-  };
+  }
+  await st.exited;
+}
 
+export function spawnTethered(command: string, args: string[], opts: TetheredOptions = {}): TetheredProcess {
+  const stopSignal = opts.stopSignal ?? "SIGTERM";
+  const logLine = opts.logLine ?? (() => {});
+  const child = spawnWrapper(command, args, opts, stopSignal);
+  const base = {
+    child,
+    wrapperPid: child.pid ?? -1,
+    realPid: undefined as number | undefined,
+    done: false,
+    stopSignal,
+    ready: Promise.resolve<number | undefined>(undefined),
+  };
+  base.ready = readPid(child.stdio[3] as Readable | null).then((pid) => {
+    base.realPid = pid;
+    return pid;
+  });
+  const st: TetherState = Object.assign(base, { exited: watchExit(base, command, opts, logLine) });
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = 5000): Promise<void> => {
-    if (!stopping) {
-      stopping = (async () => {
-        if (done) return;
-        await Promise.race([ready, sleep(1000)]);
-        signalChild(stopSignal);
-        const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
-        if (timedOut) {
-          signalChild("SIGKILL");
-          // The wrapper now returns from `wait` and exits; if it does not, it goes too.
-          await Promise.race([exited, sleep(1000)]);
-          if (!done && wrapperPid > 0 && !isGone(wrapperPid)) {
-            try {
-              process.kill(wrapperPid, "SIGKILL");
-            } catch {
-              // Already gone.
-            }
-          }
-        }
-        await exited;
-      })();
-    }
-    return stopping;
-  };
-
   return {
     get pid() {
-      return realPid ?? wrapperPid;
+      return st.realPid ?? st.wrapperPid;
     },
-    wrapperPid,
-    ready,
-    exited,
-    stop,
+    wrapperPid: st.wrapperPid,
+    ready: st.ready,
+    exited: st.exited,
+    stop: (graceMs = 5000) => {
+      stopping ??= stopTethered(st, graceMs);
+      return stopping;
+    },
   };
 }

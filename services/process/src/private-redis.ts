@@ -5,7 +5,7 @@
 import { accessSync, constants as fsConstants, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join, resolve } from "node:path";
-import { spawnTethered, type TetheredExit } from "../process/tethered.js";
+import { spawnTethered, type TetheredExit, type TetheredProcess } from "./tethered.js";
 
 /** The subset of a pino logger used here. */
 export interface PrivateRedisLogger {
@@ -194,8 +194,8 @@ function describeExit(exit: TetheredExit): string {
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
-export async function startPrivateRedis(opts: PrivateRedisOptions): Promise<PrivateRedis> {
-  const { logger } = opts;
+/** The server binary: a path as given, else looked up on PATH; a clear error when it is not installed. */
+function resolveServer(opts: PrivateRedisOptions): string {
   const executable = opts.executable ?? "redis-server";
   const redisServer = executable.includes("/") ? executable : findExecutable(executable);
   if (!redisServer) {
@@ -204,6 +204,106 @@ export async function startPrivateRedis(opts: PrivateRedisOptions): Promise<Priv
         "(or run `node deploy/setup.mjs --for demo`, which does this for you).",
     );
   }
+  return redisServer;
+}
+
+/** Loopback only, AOF with fsync every second, no RDB snapshots, in the foreground, pidfile in `dir`. */
+function serverArgs(port: number, dir: string): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--protected-mode",
+    "yes",
+    "--dir",
+    dir,
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "everysec",
+    "--save",
+    "",
+    "--daemonize",
+    "no",
+    "--supervised",
+    "no",
+    "--pidfile",
+    join(dir, PIDFILE),
+    "--logfile",
+    "",
+  ];
+}
+
+/** One start of the server on `port`, its output kept (last TAIL_LINES lines) for error messages. */
+function spawnServer(redisServer: string, port: number, dir: string, logger: PrivateRedisLogger | undefined) {
+  const tail: string[] = [];
+  const proc = spawnTethered(redisServer, serverArgs(port, dir), {
+    cwd: dir,
+    logLine: (_stream, line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      logger?.debug(`redis: ${line}`);
+    },
+  });
+  const state: { proc: TetheredProcess; tail: string[]; exit?: TetheredExit } = { proc, tail };
+  void proc.exited.then((e) => {
+    state.exit = e;
+  });
+  return state;
+}
+
+type Spawned = ReturnType<typeof spawnServer>;
+
+/** True once our server (not something else on the port) answers PING, false when it exits or times out. */
+async function waitReady(s: Spawned, port: number): Promise<boolean> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  const realPid = await s.proc.ready;
+  while (!s.exit && Date.now() < deadline) {
+    // Something else may be answering on the port (an explicit port already in use): check it is ours.
+    if ((await pingRedisPort(port)) && (await redisServerPid(port)) === realPid) return true;
+    await sleep(100);
+  }
+  // Let a just-finished exit settle so a bind failure is reported as such.
+  await Promise.race([s.proc.exited, sleep(100)]);
+  return false;
+}
+
+/** The running server as a PrivateRedis; an unexpected exit is logged with its last output. */
+function running(
+  s: Spawned,
+  port: number,
+  dir: string,
+  logger: PrivateRedisLogger | undefined,
+): PrivateRedis {
+  let stopping = false;
+  void s.proc.exited.then((e) => {
+    if (!stopping) logger?.warn(`redis-server ${describeExit(e)} unexpectedly:\n${s.tail.join("\n")}`);
+  });
+  logger?.info(`private redis-server listening on 127.0.0.1:${port} (data in ${dir})`);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      stopping = true;
+      await s.proc.stop(5000);
+    },
+  };
+}
+
+/** Why a start failed, with the server's last output. */
+function startError(s: Spawned, port: number): Error {
+  const output = s.tail.length ? `; its last output:\n${s.tail.join("\n")}` : " (it printed nothing)";
+  if (s.exit)
+    return new Error(`redis-server on 127.0.0.1:${port} ${describeExit(s.exit)} during startup${output}`);
+  return new Error(
+    `redis-server on 127.0.0.1:${port} did not answer PING within ${START_TIMEOUT_MS / 1000} s${output}`,
+  );
+}
+
+export async function startPrivateRedis(opts: PrivateRedisOptions): Promise<PrivateRedis> {
+  const { logger } = opts;
+  const redisServer = resolveServer(opts);
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   await killStaleRedis(dir, logger);
@@ -213,91 +313,13 @@ export async function startPrivateRedis(opts: PrivateRedisOptions): Promise<Priv
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = opts.port || (await findFreePort());
-    const tail: string[] = [];
-    const proc = spawnTethered(
-      redisServer,
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--protected-mode",
-        "yes",
-        "--dir",
-        dir,
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "everysec",
-        "--save",
-        "",
-        "--daemonize",
-        "no",
-        "--supervised",
-        "no",
-        "--pidfile",
-        join(dir, PIDFILE),
-        "--logfile",
-        "",
-      ],
-      {
-        cwd: dir,
-        logLine: (_stream, line) => {
-          tail.push(line);
-          if (tail.length > TAIL_LINES) tail.shift();
-          logger?.debug(`redis: ${line}`);
-        },
-      },
-    );
-
-    let exit: TetheredExit | undefined;
-    void proc.exited.then((e) => {
-      exit = e;
-    });
-
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    const realPid = await proc.ready;
-    let ready = false;
-    while (!exit && Date.now() < deadline) {
-      // Something else may be answering on the port (an explicit port already in use): check it is ours.
-      if ((await pingRedisPort(port)) && (await redisServerPid(port)) === realPid) {
-        ready = true;
-        break;
-      }
-      await sleep(100);
-    }
-    // Let a just-finished exit settle so a bind failure is reported as such.
-    if (!ready) await Promise.race([proc.exited, sleep(100)]);
-
-    if (ready && !exit) {
-      let stopping = false;
-      void proc.exited.then((e) => {
-        if (!stopping) logger?.warn(`redis-server ${describeExit(e)} unexpectedly:\n${tail.join("\n")}`);
-      });
-      logger?.info(`private redis-server listening on 127.0.0.1:${port} (data in ${dir})`);
-      return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        stop: async () => {
-          stopping = true;
-          await proc.stop(5000);
-        },
-      };
-    }
-
-    await proc.stop(2000);
-    const output = tail.length ? `; its last output:\n${tail.join("\n")}` : " (it printed nothing)";
-    if (exit) {
-      lastError = new Error(
-        `redis-server on 127.0.0.1:${port} ${describeExit(exit)} during startup${output}`,
-      );
-      if (tail.some((l) => /address already in use/i.test(l)) && attempt < attempts) continue;
-    } else {
-      lastError = new Error(
-        `redis-server on 127.0.0.1:${port} did not answer PING within ${START_TIMEOUT_MS / 1000} s${output}`,
-      );
-    }
-    break;
+    const s = spawnServer(redisServer, port, dir, logger);
+    const ready = await waitReady(s, port);
+    if (ready && !s.exit) return running(s, port, dir, logger);
+    await s.proc.stop(2000);
+    lastError = startError(s, port);
+    const portTaken = s.exit && s.tail.some((l) => /address already in use/i.test(l));
+    if (!portTaken || attempt >= attempts) break;
   }
   throw lastError ?? new Error("redis-server did not start");
 }

@@ -1,10 +1,11 @@
 /** Migrations, seed and the audit log's guarantees, on PGlite and on real PostgreSQL. */
+
+import { deriveKey } from "@mingfang/core";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends, openTestDb } from "../../../../test/support/harness.js";
-import { deriveKey } from "../crypto.js";
-import { demoUsers, readAnnex1, readPilotWorkshops, seedDemoUsers, seedReferenceData } from "../seed/seed.js";
+import { backends, openTestDb } from "../../../test/support/harness.js";
 import { type Db, MIGRATIONS, migrateToLatest } from "./database.js";
+import { demoUsers, readAnnex1, readPilotWorkshops, seedDemoUsers, seedReferenceData } from "./seed/seed.js";
 
 describe.each(backends())("database on %s", (backend) => {
   let db: Db;

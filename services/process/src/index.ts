@@ -1,0 +1,2 @@
+export * from "./private-redis.js";
+export * from "./tethered.js";
