@@ -45,7 +45,11 @@ function packages(): Pkg[] {
       dependencies?: Record<string, string>;
       devDependencies?: Record<string, string>;
     };
-    return { short: pkg.name.replace(/^@mingfang\//, ""), dir, deps: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }) };
+    return {
+      short: pkg.name.replace(/^@mingfang\//, ""),
+      dir,
+      deps: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }),
+    };
   });
 }
 
