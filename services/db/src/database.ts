@@ -15,6 +15,7 @@ import * as m0004 from "./migrations/0004-ingest.js";
 import * as m0005 from "./migrations/0005-analytics.js";
 import * as m0006 from "./migrations/0006-alert-folds.js";
 import * as m0007 from "./migrations/0007-alert-frames.js";
+import * as m0008 from "./migrations/0008-plan.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -29,6 +30,9 @@ export interface DatabaseHandle {
 
 // bigint (int8, e.g. events.seq and counts) as string, never as a lossy number.
 pg.types.setTypeParser(20, (v) => v);
+/** A `date` column (a calendar day, no time zone) as its text, YYYY-MM-DD: never a Date at local midnight. */
+const DATE_OID = 1082;
+pg.types.setTypeParser(DATE_OID, (v) => v);
 
 export async function openDatabase(opts: {
   databaseUrl?: string;
@@ -53,7 +57,7 @@ export async function openDatabase(opts: {
   }
   const dir = opts.pgliteDir ?? path.join(opts.dataDir, "pglite");
   if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const client = await PGlite.create(dir, { parsers: { [DATE_OID]: (v: string) => v } });
   const db = new Kysely<Database>({ dialect: new KyselyPGlite(client).dialect });
   return {
     db,
@@ -90,6 +94,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0005-analytics": m0005,
   "0006-alert-folds": m0006,
   "0007-alert-frames": m0007,
+  "0008-plan": m0008,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

@@ -36,6 +36,12 @@ export interface WorkshopsTable {
   working_hours: Json<WorkingHoursJson | null> | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
+  /** Migration 0008: the plan's titles. Dates are calendar days as text, YYYY-MM-DD. */
+  demonstration_level: Generated<"demonstration" | "outstanding" | null>;
+  demonstration_awarded_on: Generated<string | null>;
+  demonstration_decision_ref: Generated<string | null>;
+  upgraded_on: Generated<string | null>;
+  enterprise_licence_no: Generated<string | null>;
 }
 
 export interface CamerasTable {
@@ -210,6 +216,32 @@ export interface AuditLogTable {
   detail: Json<unknown> | null;
 }
 
+/** An industry-association activity of a station (协会活动, migration 0008). */
+export interface AssociationActivitiesTable {
+  id: Generated<number>;
+  station_id: number;
+  /** YYYY-MM-DD. */
+  held_on: string;
+  title: string;
+  participants: number;
+  summary: Generated<string>;
+  created_by: number | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface ActivityPhotosTable {
+  id: string;
+  activity_id: number;
+  mime: string;
+  size: number;
+  sha256: string;
+  path: string;
+  file_name: string | null;
+  uploaded_by: number | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   stations: StationsTable;
   workshops: WorkshopsTable;
@@ -224,6 +256,8 @@ export interface Database {
   case_attachments: CaseAttachmentsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
+  association_activities: AssociationActivitiesTable;
+  activity_photos: ActivityPhotosTable;
 }
 
 export type Station = Selectable<StationsTable>;

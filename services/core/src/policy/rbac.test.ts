@@ -32,6 +32,8 @@ const M: Record<Action, Record<Role, string>> = {
   "user.manage": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
   "audit.read": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
   "system.read": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
+  "plan.update": { bureau_admin: "AA", station_staff: "AN", duty_officer: "FF", brigade_officer: "FF" },
+  "dashboard.read": { bureau_admin: "AA", station_staff: "AN", duty_officer: "AN", brigade_officer: "AA" },
 };
 const decode = (c: string | undefined): Decision =>
   c === "A" ? "allow" : c === "F" ? "forbidden" : "not_found";

@@ -33,6 +33,8 @@ export const ACTIONS = [
   "user.manage",
   "audit.read",
   "system.read",
+  "plan.update",
+  "dashboard.read",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -54,6 +56,9 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     "case.read": "own",
     "case.create": "own",
     "case.update": "own",
+    // The plan's targets (demonstration titles, upgrades, association activities) are the station's work.
+    "plan.update": "own",
+    "dashboard.read": "own",
   },
   duty_officer: {
     "station.read": "all",
@@ -65,6 +70,7 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     "case.read": "own",
     "case.create": "own",
     "case.update": "own",
+    "dashboard.read": "own",
   },
   brigade_officer: {
     "station.read": "all",
@@ -73,6 +79,7 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     "camera.read": "all",
     "case.read": "brigade",
     "case.update": "brigade",
+    "dashboard.read": "all",
   },
 };
 
