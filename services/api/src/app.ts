@@ -17,6 +17,7 @@ import { cameraRoutes } from "./cameras/cameras.routes.js";
 import { caseRoutes } from "./cases/case.routes.js";
 import { consoleRoutes } from "./console/console.plugin.js";
 import type { ApiDeps } from "./context.js";
+import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { badRequest, installErrorHandlers } from "./errors.js";
 import { feedbackRoutes } from "./feedback/feedback.routes.js";
 import { healthRoutes } from "./health/health.routes.js";
@@ -134,6 +135,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
   await app.register(systemRoutes, deps);
+  await app.register(dashboardRoutes, deps);
   await app.register(consoleRoutes, deps);
   return app;
 }
