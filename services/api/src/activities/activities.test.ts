@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sha256Hex } from "@mingfang/core";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 
@@ -302,5 +303,36 @@ describe("photos", () => {
     expect(r.statusCode).toBe(500);
     expect(r.body).not.toContain("sha");
     expect(r.body).not.toContain("<");
+  });
+});
+
+describe("arbitrary bodies (fast-check)", () => {
+  it("POST /api/activities and PATCH: a one-field mutation is accepted, or a 400 naming that field that writes nothing", async () => {
+    const a = (await send("admin", "POST", "/api/activities", activity(own))).json();
+    const keys = ["stationId", "heldOn", "title", "participants", "summary", "extra"] as const;
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.date().map((d) => (Number.isNaN(d.getTime()) ? "x" : d.toISOString().slice(0, 10))),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...keys), value, async (key, v) => {
+        const before = await Promise.all([count("association_activities"), count("audit_log")]);
+        const created = await send("admin", "POST", "/api/activities", { ...activity(own), [key]: v });
+        const patched = await send("admin", "PATCH", `/api/activities/${a.id}`, { [key]: v });
+        for (const r of [created, patched]) {
+          expect(r.statusCode, r.body).toBeLessThan(500);
+          if (r.statusCode === 400) expect(r.json().field).toBe(key);
+        }
+        const grew = created.statusCode === 201 ? 1 : 0;
+        if (created.statusCode !== 201 && patched.statusCode !== 200)
+          expect(await Promise.all([count("association_activities"), count("audit_log")])).toEqual(before);
+        else expect(await count("association_activities")).toBe(before[0] + grew);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
