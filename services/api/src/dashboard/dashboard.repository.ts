@@ -6,8 +6,6 @@
 import type { Db } from "@mingfang/db";
 import { type RawBuilder, sql } from "kysely";
 
-const TZ = "Asia/Shanghai";
-
 export interface StationRow {
   id: number;
   name: string;
@@ -59,23 +57,20 @@ export interface Period {
   end: Date;
 }
 
+/** Seconds from UTC to Asia/Shanghai local time (no daylight saving since 1991). */
+const CST = 28_800;
+
 /**
- * Seconds of the working hours of `wh` (a workshops.working_hours jsonb) inside [s, e): one working window
- * per local day (from the day before `s`, for an overnight shift), honouring `days`; no hours recorded =
- * the whole day, as in the camera-offline rule (core `domain/working-hours.ts`).
+ * Working seconds from a camera's reference point to an instant, in closed form: `u` is the instant in
+ * seconds since the start of its window 0 (epoch + CST − `off`), `k` the window it falls in (floor(u / 1 day),
+ * window k = local day k since 1970-01-01). Working windows are `len` long, one per working day; `cum[i+1]`
+ * counts the working days among the first i of a week of windows (window 0 is a Thursday), `cum[8]` the
+ * week's. The difference at two instants is the working time between them, with no row per day.
  */
-function workingSecondsIn(s: RawBuilder<unknown>, e: RawBuilder<unknown>, wh: RawBuilder<unknown>) {
-  return sql<number>`(select coalesce(sum(greatest(0, extract(epoch from least(${e}, x.we) - greatest(${s}, x.ws)))), 0)
-    from generate_series(((${s} at time zone ${TZ})::date - 1)::timestamp,
-                         (${e} at time zone ${TZ})::date::timestamp, interval '1 day') g(d)
-    cross join lateral (select (${wh}->>'start')::time as st, (${wh}->>'end')::time as en) h
-    cross join lateral (select
-      case when ${wh} is null or h.st = h.en then g.d else g.d + h.st end at time zone ${TZ} as ws,
-      case when ${wh} is null or h.st = h.en then g.d + interval '1 day'
-           when h.en > h.st then g.d + h.en else g.d + h.en + interval '1 day' end at time zone ${TZ} as we) x
-    where ${wh} is null or ${wh}->'days' is null
-       or ${wh}->'days' @> to_jsonb(extract(isodow from g.d)::int)
-       or (extract(isodow from g.d) = 7 and ${wh}->'days' @> '0'::jsonb))`;
+function worked(k: string, u: string, a: string): RawBuilder<number> {
+  return sql<number>`((${sql.raw(k)} / 7 * ${sql.raw(a)}.cum[8] + ${sql.raw(a)}.cum[${sql.raw(k)} % 7 + 1]) * ${sql.raw(a)}.len
+    + case when ${sql.raw(a)}.cum[${sql.raw(k)} % 7 + 2] > ${sql.raw(a)}.cum[${sql.raw(k)} % 7 + 1]
+      then least(${sql.raw(u)} - ${sql.raw(k)} * 86400::float8, ${sql.raw(a)}.len) else 0 end)`;
 }
 
 export class DashboardRepository {
@@ -121,13 +116,21 @@ export class DashboardRepository {
       .execute();
   }
 
-  /** Alerts raised in the period per station, by type and by local day, in one scan (grouping sets). */
+  /**
+   * Alerts raised in the period per station, by type and by local day: one pass over the period's alerts
+   * (grouped by station, type and day number, plain arithmetic), rolled up both ways.
+   */
   async alertCounts(p: Period): Promise<AlertCountRow[]> {
     const r = await sql<AlertCountRow>`
-      select station_id, type, day, count(*)::int as n
-      from (select a.station_id, a.type, ((a.created_at at time zone ${TZ})::date)::text as day
-            from alerts a where a.created_at >= ${p.start} and a.created_at < ${p.end}) x
-      group by grouping sets ((station_id, type), (station_id, day))`.execute(this.db);
+      with base as (
+        select a.station_id, a.type, floor((extract(epoch from a.created_at) + ${CST}) / 86400)::int as dn,
+          count(*)::int as n
+        from alerts a where a.created_at >= ${p.start} and a.created_at < ${p.end}
+        group by 1, 2, 3)
+      select station_id, type, null::text as day, sum(n)::int as n from base group by station_id, type
+      union all
+      select station_id, null, to_char(date '1970-01-01' + dn, 'YYYY-MM-DD'), sum(n)::int from base
+      group by station_id, dn`.execute(this.db);
     return r.rows;
   }
 
@@ -161,38 +164,59 @@ export class DashboardRepository {
   /**
    * Per station: seconds its cameras were online within their workshops' working hours in [start, end),
    * and the working seconds there, each camera counted from its first status row (a camera without
-   * history counts in neither). `cameraIds` limits the cameras (tests).
+   * history counts in neither). Working hours as in the camera-offline rule (core
+   * `domain/working-hours.ts`): `{start, end, days?}` local, an overnight shift belongs to the day it
+   * starts, start = end or none recorded = the whole day. `cameraIds` limits the cameras (tests).
    */
   async uptime(p: Period, cameraIds?: number[]): Promise<UptimeRow[]> {
-    const only = cameraIds ? sql`and c.id = any(${cameraIds}::int[])` : sql``;
+    const only = cameraIds ? sql`and l.camera_id = any(${cameraIds}::int[])` : sql``;
     const r = await sql<UptimeRow>`
-      with span as (
-        select c.id as camera_id, w.station_id, w.working_hours as wh,
-          greatest(${p.start}::timestamptz, f.first_at) as s, ${p.end}::timestamptz as e
-        from cameras c join workshops w on w.id = c.workshop_id
-        cross join lateral (select min(l.at) as first_at from camera_status_log l where l.camera_id = c.id) f
-        where f.first_at is not null and greatest(${p.start}::timestamptz, f.first_at) < ${p.end} ${only}
+      with span as materialized (${this.uptimeSpans(p, cameraIds)}),
+      logs as (
+        select l.camera_id, l.status, l.at, lead(l.at) over (partition by l.camera_id order by l.at) as next_at
+        from camera_status_log l where l.at < ${p.end} ${only}
       ), runs as (
-        select sp.camera_id, r.status, greatest(r.at, sp.s) as s,
-          least(coalesce(lead(r.at) over (partition by sp.camera_id order by r.at), sp.e), sp.e) as e
-        from span sp
-        cross join lateral (
-          (select l.status, l.at from camera_status_log l
-           where l.camera_id = sp.camera_id and l.at <= sp.s order by l.at desc limit 1)
-          union all
-          (select l.status, l.at from camera_status_log l
-           where l.camera_id = sp.camera_id and l.at > sp.s and l.at < sp.e)) r
+        select sp.station_id, sp.off, sp.len, sp.cum,
+          greatest(extract(epoch from l.at)::float8, sp.s) + ${CST} - sp.off as us,
+          least(coalesce(extract(epoch from l.next_at)::float8, sp.e), sp.e) + ${CST} - sp.off as ue
+        from logs l join span sp on sp.camera_id = l.camera_id
+        where l.status = 'online'
       ), online as (
-        select sp.station_id, ${workingSecondsIn(sql`ru.s`, sql`ru.e`, sql`sp.wh`)} as secs
-        from runs ru join span sp on sp.camera_id = ru.camera_id
-        where ru.status = 'online' and ru.e > ru.s
+        select ru.station_id, sum(${worked("ru.ke", "ru.ue", "ru")} - ${worked("ru.ks", "ru.us", "ru")}) as secs
+        from (select r.*, floor(r.us / 86400)::int as ks, floor(r.ue / 86400)::int as ke
+              from runs r where r.ue > r.us) ru
+        group by ru.station_id
       ), working as (
-        select sp.station_id, ${workingSecondsIn(sql`sp.s`, sql`sp.e`, sql`sp.wh`)} as secs from span sp
+        select sp.station_id, sum(${worked("sp.ke", "sp.ue", "sp")} - ${worked("sp.ks", "sp.us", "sp")}) as secs
+        from (select x.*, x.s + ${CST} - x.off as us, x.e + ${CST} - x.off as ue,
+                floor((x.s + ${CST} - x.off) / 86400)::int as ks,
+                floor((x.e + ${CST} - x.off) / 86400)::int as ke from span x) sp
+        group by sp.station_id
       )
       select wk.station_id, coalesce(o.secs, 0)::float8 as online_seconds, wk.secs::float8 as working_seconds
-      from (select station_id, sum(secs) as secs from working group by station_id) wk
-      left join (select station_id, sum(secs) as secs from online group by station_id) o
-        on o.station_id = wk.station_id`.execute(this.db);
+      from working wk left join online o on o.station_id = wk.station_id
+      order by wk.station_id`.execute(this.db);
     return r.rows;
+  }
+
+  /** Each camera with history: its observed span [s, e) in epoch seconds and its working window shape. */
+  private uptimeSpans(p: Period, cameraIds?: number[]) {
+    const only = cameraIds ? sql`and c.id = any(${cameraIds}::int[])` : sql``;
+    return sql`
+      select c.id as camera_id, w.station_id,
+        extract(epoch from greatest(${p.start}::timestamptz, f.first_at))::float8 as s,
+        extract(epoch from ${p.end}::timestamptz)::float8 as e,
+        case when h.st is null or h.st = h.en then 0 else h.st end as off,
+        case when h.st is null or h.st = h.en then 86400 when h.en > h.st then h.en - h.st
+             else h.en + 86400 - h.st end as len,
+        array(select (select count(distinct (case when x::int = 0 then 7 else x::int end))
+                      from jsonb_array_elements_text(coalesce(w.working_hours->'days', '[1,2,3,4,5,6,7]'::jsonb)) x
+                      where ((case when x::int = 0 then 7 else x::int end) + 3) % 7 < i)::int
+              from generate_series(0, 7) i order by i) as cum
+      from cameras c join workshops w on w.id = c.workshop_id
+      cross join lateral (select min(l.at) as first_at from camera_status_log l where l.camera_id = c.id) f
+      cross join lateral (select extract(epoch from (w.working_hours->>'start')::time)::float8 as st,
+                                 extract(epoch from (w.working_hours->>'end')::time)::float8 as en) h
+      where f.first_at is not null and greatest(${p.start}::timestamptz, f.first_at) < ${p.end} ${only}`;
   }
 }
