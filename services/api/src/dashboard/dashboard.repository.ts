@@ -123,7 +123,7 @@ export class DashboardRepository {
   async alertCounts(p: Period): Promise<AlertCountRow[]> {
     const r = await sql<AlertCountRow>`
       with base as (
-        select a.station_id, a.type, floor((extract(epoch from a.created_at) + ${CST}) / 86400)::int as dn,
+        select a.station_id, a.type, floor((date_part('epoch', a.created_at) + ${CST}) / 86400)::int as dn,
           count(*)::int as n
         from alerts a where a.created_at >= ${p.start} and a.created_at < ${p.end}
         group by 1, 2, 3)
@@ -142,7 +142,7 @@ export class DashboardRepository {
         percentile_cont(0.9) within group (order by x.s) as district_p90,
         percentile_cont(0.5) within group (order by x.s) filter (where x.station_id = ${stationId}) as station_median,
         percentile_cont(0.9) within group (order by x.s) filter (where x.station_id = ${stationId}) as station_p90
-      from (select a.station_id, greatest(0, extract(epoch from a.acknowledged_at - a.created_at))::float8 as s
+      from (select a.station_id, greatest(0, date_part('epoch', a.acknowledged_at - a.created_at)) as s
             from alerts a
             where a.created_at >= ${p.start} and a.created_at < ${p.end} and a.acknowledged_at is not null) x`.execute(
       this.db,
@@ -177,8 +177,8 @@ export class DashboardRepository {
         from camera_status_log l where l.at < ${p.end} ${only}
       ), runs as (
         select sp.station_id, sp.off, sp.len, sp.cum,
-          greatest(extract(epoch from l.at)::float8, sp.s) + ${CST} - sp.off as us,
-          least(coalesce(extract(epoch from l.next_at)::float8, sp.e), sp.e) + ${CST} - sp.off as ue
+          greatest(date_part('epoch', l.at), sp.s) + ${CST} - sp.off as us,
+          least(coalesce(date_part('epoch', l.next_at), sp.e), sp.e) + ${CST} - sp.off as ue
         from logs l join span sp on sp.camera_id = l.camera_id
         where l.status = 'online'
       ), online as (
@@ -204,8 +204,8 @@ export class DashboardRepository {
     const only = cameraIds ? sql`and c.id = any(${cameraIds}::int[])` : sql``;
     return sql`
       select c.id as camera_id, w.station_id,
-        extract(epoch from greatest(${p.start}::timestamptz, f.first_at))::float8 as s,
-        extract(epoch from ${p.end}::timestamptz)::float8 as e,
+        date_part('epoch', greatest(${p.start}::timestamptz, f.first_at)) as s,
+        date_part('epoch', ${p.end}::timestamptz) as e,
         case when h.st is null or h.st = h.en then 0 else h.st end as off,
         case when h.st is null or h.st = h.en then 86400 when h.en > h.st then h.en - h.st
              else h.en + 86400 - h.st end as len,
@@ -215,8 +215,8 @@ export class DashboardRepository {
               from generate_series(0, 7) i order by i) as cum
       from cameras c join workshops w on w.id = c.workshop_id
       cross join lateral (select min(l.at) as first_at from camera_status_log l where l.camera_id = c.id) f
-      cross join lateral (select extract(epoch from (w.working_hours->>'start')::time)::float8 as st,
-                                 extract(epoch from (w.working_hours->>'end')::time)::float8 as en) h
+      cross join lateral (select date_part('epoch', (w.working_hours->>'start')::time) as st,
+                                 date_part('epoch', (w.working_hours->>'end')::time) as en) h
       where f.first_at is not null and greatest(${p.start}::timestamptz, f.first_at) < ${p.end} ${only}`;
   }
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { REDIS_KEYS } from "@mingfang/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../../../../test/support/alert-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 import { dayStart, localDay } from "./dashboard.service.js";
 
@@ -284,5 +285,43 @@ describe("GET /api/dashboard", () => {
       expect(res.json(), q).toMatchObject({ error: "validation_failed", message: expect.any(String) });
     }
     expect((await t.app.inject({ url: "/api/dashboard" })).statusCode).toBe(401);
+  });
+
+  it("has the camera-health monitor record each status change once in the status log", async () => {
+    const [cam] = await camerasOf(shuangshan);
+    const id = cam!.id;
+    const channel = `${t.redis.options.keyPrefix}${REDIS_KEYS.cameraStatusChannel}`;
+    const report = (status: "online" | "offline", since: Date) =>
+      t.redis.publish(
+        channel,
+        JSON.stringify({
+          cameraId: id,
+          status,
+          state: "live",
+          fps: null,
+          bitrateKbps: null,
+          lastFrameAt: null,
+          lastError: null,
+          since: since.toISOString(),
+          restarts: 0,
+          updatedAt: new Date().toISOString(),
+        }),
+      );
+    const t0 = Date.now() - 60_000;
+    await report("online", new Date(t0));
+    await report("online", new Date(t0 + 1000));
+    await report("offline", new Date(t0 + 30_000));
+    const rows = () =>
+      t.db
+        .selectFrom("camera_status_log")
+        .select(["status", "at"])
+        .where("camera_id", "=", id)
+        .orderBy("at")
+        .execute();
+    await waitUntil(async () => (await rows()).length === 2, 10_000, "two status rows");
+    expect((await rows()).map((r) => [r.status, new Date(r.at).getTime()])).toEqual([
+      ["online", t0],
+      ["offline", t0 + 30_000],
+    ]);
   });
 });
