@@ -1,5 +1,15 @@
 /** The side menu: pages in order, each with its icon; entries a role may not open are left out. */
-import { Bell, Cpu, Document, Monitor, OfficeBuilding, User, VideoCamera } from "@element-plus/icons-vue";
+import {
+  Bell,
+  Cpu,
+  DataAnalysis,
+  Document,
+  Flag,
+  Monitor,
+  OfficeBuilding,
+  User,
+  VideoCamera,
+} from "@element-plus/icons-vue";
 import type { Component } from "vue";
 import type { Role } from "@/api/types";
 import { mayOpen, type PageName } from "@/router/access";
@@ -11,10 +21,12 @@ export interface MenuEntry {
 }
 
 const ENTRIES: MenuEntry[] = [
+  { page: "dashboard", path: "/dashboard", icon: DataAnalysis },
   { page: "live", path: "/live", icon: Monitor },
   { page: "alerts", path: "/alerts", icon: Bell },
   { page: "cases", path: "/cases", icon: Document },
   { page: "workshops", path: "/workshops", icon: OfficeBuilding },
+  { page: "activities", path: "/activities", icon: Flag },
   { page: "cameras", path: "/cameras", icon: VideoCamera },
   { page: "users", path: "/users", icon: User },
   { page: "system", path: "/system", icon: Cpu },

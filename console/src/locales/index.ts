@@ -2,19 +2,23 @@
  * Message files: one per feature and language, so that a page's strings sit in one place. A test
  * (`locales.test.ts`) fails when a key is in one language and not the other.
  */
+import enActivities from "./en/activities";
 import enAlerts from "./en/alerts";
 import enCameras from "./en/cameras";
 import enCases from "./en/cases";
 import enCommon from "./en/common";
+import enDashboard from "./en/dashboard";
 import enLayout from "./en/layout";
 import enLive from "./en/live";
 import enSystem from "./en/system";
 import enUsers from "./en/users";
 import enWorkshops from "./en/workshops";
+import zhActivities from "./zh-CN/activities";
 import zhAlerts from "./zh-CN/alerts";
 import zhCameras from "./zh-CN/cameras";
 import zhCases from "./zh-CN/cases";
 import zhCommon from "./zh-CN/common";
+import zhDashboard from "./zh-CN/dashboard";
 import zhLayout from "./zh-CN/layout";
 import zhLive from "./zh-CN/live";
 import zhSystem from "./zh-CN/system";
@@ -32,6 +36,8 @@ export const messages = {
     cameras: zhCameras,
     users: zhUsers,
     system: zhSystem,
+    dashboard: zhDashboard,
+    activities: zhActivities,
   },
   en: {
     ...enCommon,
@@ -43,5 +49,7 @@ export const messages = {
     cameras: enCameras,
     users: enUsers,
     system: enSystem,
+    dashboard: enDashboard,
+    activities: enActivities,
   },
 };

@@ -14,12 +14,25 @@ describe("page access by role", () => {
     ["brigade_officer", "workshops", true],
     ["bureau_admin", "system", true],
     ["station_staff", "system", false],
+    ["duty_officer", "dashboard", true],
+    ["brigade_officer", "dashboard", true],
+    ["station_staff", "activities", true],
+    ["bureau_admin", "activities", true],
+    ["duty_officer", "activities", false],
+    ["brigade_officer", "activities", false],
   ] as const)("%s may open %s: %s", (role, page, allowed) => {
     expect(mayOpen(role, page)).toBe(allowed);
   });
 
   it("sends nobody without a role anywhere", () => {
     expect(mayOpen(null, "cases")).toBe(false);
+  });
+
+  it("lands the bureau on the dashboard, the brigade on its cases, station roles on the live wall", () => {
+    expect(homeOf("bureau_admin")).toBe("dashboard");
+    expect(homeOf("brigade_officer")).toBe("cases");
+    expect(homeOf("station_staff")).toBe("live");
+    expect(homeOf("duty_officer")).toBe("live");
   });
 
   it("lands every role on a page it may open", () => {

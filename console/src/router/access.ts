@@ -14,11 +14,13 @@ export const ALL_ROLES: readonly Role[] = [
 const STATION_ROLES: readonly Role[] = ["bureau_admin", "station_staff", "duty_officer"];
 
 export const PAGE_ROLES = {
+  dashboard: ALL_ROLES,
   live: STATION_ROLES,
   alerts: STATION_ROLES,
   cases: ALL_ROLES,
   workshops: ALL_ROLES,
   cameras: ["bureau_admin", "station_staff"],
+  activities: ["bureau_admin", "station_staff"],
   users: ["bureau_admin"],
   system: ["bureau_admin"],
   password: ALL_ROLES,
@@ -30,7 +32,12 @@ export function mayOpen(role: Role | null | undefined, page: PageName): boolean 
   return !!role && (PAGE_ROLES[page] as readonly Role[]).includes(role);
 }
 
-/** Where a role lands after sign-in. */
+/**
+ * Where a role lands after sign-in. The bureau supervises eighteen stations against the plan's targets:
+ * it lands on the dashboard. The brigade works its queue of handed-over cases: it lands there (the
+ * dashboard is one click away). Station roles watch their cameras: the live wall.
+ */
 export function homeOf(role: Role): PageName {
+  if (role === "bureau_admin") return "dashboard";
   return role === "brigade_officer" ? "cases" : "live";
 }

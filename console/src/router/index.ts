@@ -30,6 +30,18 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: "", name: "home", redirect: () => ({ name: homeOf(useAuthStore().role as Role) }) },
       {
+        path: "dashboard",
+        name: "dashboard",
+        component: () => import("@/views/dashboard/DashboardView.vue"),
+        meta: { page: "dashboard" },
+      },
+      {
+        path: "activities",
+        name: "activities",
+        component: () => import("@/views/activities/ActivitiesView.vue"),
+        meta: { page: "activities" },
+      },
+      {
         path: "live",
         name: "live",
         component: () => import("@/views/live/LiveWallView.vue"),

@@ -41,6 +41,51 @@ const ALL = (a: number, b = a): Record<Role, [number, number]> => ({
   brigade_officer: [a, b],
 });
 
+/** An association activity of the station: the seeded one, or a new one for destructive routes. */
+async function activityOf(c: Ctx, w: Where, fresh = false): Promise<number> {
+  const q = c.t.db.selectFrom("association_activities").select("id").where("station_id", "=", c.station[w]);
+  if (!fresh) return (await q.orderBy("id").executeTakeFirstOrThrow()).id;
+  const a = await c.t.db
+    .insertInto("association_activities")
+    .values({ station_id: c.station[w], held_on: "2022-07-01", title: `临时活动${++seq}`, participants: 5 })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return a.id;
+}
+
+/** A photo row of a new activity of the station (its file need not exist to be deleted). */
+async function activityPhotoOf(c: Ctx, w: Where): Promise<string> {
+  const activityId = await activityOf(c, w, true);
+  const id = crypto.randomUUID();
+  await c.t.db
+    .insertInto("activity_photos")
+    .values({
+      id,
+      activity_id: activityId,
+      mime: "image/png",
+      size: 1,
+      sha256: "0".repeat(64),
+      path: `activities/${activityId}/x.png`,
+    })
+    .execute();
+  return `/api/activities/${activityId}/photos/${id}`;
+}
+
+/** Reads: the own station's users see their station's only; the bureau and the brigade see all. */
+const READ_OWN: Record<Role, [number, number]> = {
+  bureau_admin: [200, 200],
+  station_staff: [200, 404],
+  duty_officer: [200, 404],
+  brigade_officer: [200, 200],
+};
+/** plan.update: the bureau everywhere, station staff in their station; the others never (404 first). */
+const PLAN_UPDATE = (ok: number): Record<Role, [number, number]> => ({
+  bureau_admin: [ok, ok],
+  station_staff: [ok, 404],
+  duty_officer: [403, 404],
+  brigade_officer: [403, 403],
+});
+
 const ROUTES: RouteCase[] = [
   {
     name: "GET /api/stations",
@@ -51,6 +96,16 @@ const ROUTES: RouteCase[] = [
     name: "GET /api/stations/:id",
     request: async (c, w) => ({ method: "GET", url: `/api/stations/${c.station[w]}` }),
     expect: ALL(200),
+  },
+  {
+    name: "GET /api/dashboard",
+    request: async (c, w) => ({ method: "GET", url: `/api/dashboard?stationId=${c.station[w]}` }),
+    expect: {
+      bureau_admin: [200, 200],
+      station_staff: [200, 404],
+      duty_officer: [200, 404],
+      brigade_officer: [200, 200],
+    },
   },
   {
     name: "GET /api/workshops/:id",
@@ -148,6 +203,83 @@ const ROUTES: RouteCase[] = [
       duty_officer: [403, 404],
       brigade_officer: [403, 403],
     },
+  },
+  {
+    name: "GET /api/workshops/:id/plan",
+    request: async (c, w) => ({ method: "GET", url: `/api/workshops/${c.workshop[w]}/plan` }),
+    expect: READ_OWN,
+  },
+  {
+    name: "PUT /api/workshops/:id/demonstration",
+    request: async (c, w) => ({
+      method: "PUT",
+      url: `/api/workshops/${c.workshop[w]}/demonstration`,
+      payload: { level: "demonstration", awardedOn: "2022-09-28", decisionRef: "章市监管字〔2022〕58号" },
+    }),
+    expect: PLAN_UPDATE(200),
+  },
+  {
+    name: "DELETE /api/workshops/:id/demonstration",
+    request: async (c, w) => ({
+      method: "DELETE",
+      url: `/api/workshops/${(await c.scratch(w)).workshopId}/demonstration`,
+    }),
+    expect: PLAN_UPDATE(200),
+  },
+  {
+    name: "PUT /api/workshops/:id/upgrade",
+    request: async (c, w) => ({
+      method: "PUT",
+      url: `/api/workshops/${c.workshop[w]}/upgrade`,
+      payload: { upgradedOn: "2022-11-15", licenceNo: "SC12337018100123" },
+    }),
+    expect: PLAN_UPDATE(200),
+  },
+  {
+    name: "DELETE /api/workshops/:id/upgrade",
+    request: async (c, w) => ({
+      method: "DELETE",
+      url: `/api/workshops/${(await c.scratch(w)).workshopId}/upgrade`,
+    }),
+    expect: PLAN_UPDATE(200),
+  },
+  {
+    name: "GET /api/activities",
+    request: async (c, w) => ({ method: "GET", url: `/api/activities?stationId=${c.station[w]}` }),
+    expect: ALL(200),
+  },
+  {
+    name: "GET /api/activities/:id",
+    request: async (c, w) => ({ method: "GET", url: `/api/activities/${await activityOf(c, w)}` }),
+    expect: READ_OWN,
+  },
+  {
+    name: "POST /api/activities",
+    request: async (c, w) => ({
+      method: "POST",
+      url: "/api/activities",
+      payload: { stationId: c.station[w], heldOn: "2022-10-12", title: "协会培训", participants: 20 },
+    }),
+    expect: { ...PLAN_UPDATE(201), duty_officer: [403, 403] },
+  },
+  {
+    name: "PATCH /api/activities/:id",
+    request: async (c, w) => ({
+      method: "PATCH",
+      url: `/api/activities/${await activityOf(c, w, true)}`,
+      payload: { participants: 12 },
+    }),
+    expect: PLAN_UPDATE(200),
+  },
+  {
+    name: "DELETE /api/activities/:id",
+    request: async (c, w) => ({ method: "DELETE", url: `/api/activities/${await activityOf(c, w, true)}` }),
+    expect: PLAN_UPDATE(204),
+  },
+  {
+    name: "DELETE /api/activities/:id/photos/:photoId",
+    request: async (c, w) => ({ method: "DELETE", url: await activityPhotoOf(c, w) }),
+    expect: PLAN_UPDATE(204),
   },
   {
     name: "GET /api/users",

@@ -16,6 +16,7 @@ import * as m0005 from "./migrations/0005-analytics.js";
 import * as m0006 from "./migrations/0006-alert-folds.js";
 import * as m0007 from "./migrations/0007-alert-frames.js";
 import * as m0008 from "./migrations/0008-plan.js";
+import * as m0009 from "./migrations/0009-camera-uptime.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -95,6 +96,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0006-alert-folds": m0006,
   "0007-alert-frames": m0007,
   "0008-plan": m0008,
+  "0009-camera-uptime": m0009,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

@@ -242,6 +242,13 @@ export interface ActivityPhotosTable {
   created_at: GeneratedTimestamp;
 }
 
+/** A camera's status from `at` until the camera's next row (migration 0009): one row per change. */
+export interface CameraStatusLogTable {
+  camera_id: number;
+  status: "online" | "offline" | "stalled" | "disabled";
+  at: Timestamp;
+}
+
 export interface Database {
   stations: StationsTable;
   workshops: WorkshopsTable;
@@ -258,6 +265,7 @@ export interface Database {
   audit_log: AuditLogTable;
   association_activities: AssociationActivitiesTable;
   activity_photos: ActivityPhotosTable;
+  camera_status_log: CameraStatusLogTable;
 }
 
 export type Station = Selectable<StationsTable>;

@@ -1,5 +1,7 @@
 export default {
   menu: {
+    dashboard: "Dashboard",
+    activities: "Association activities",
     live: "Live wall",
     alerts: "Alerts",
     cases: "Rapid-response cases",

@@ -1,5 +1,7 @@
 export default {
   menu: {
+    dashboard: "监管看板",
+    activities: "协会活动",
     live: "实时监控",
     alerts: "告警中心",
     cases: "快速反应案件",

@@ -8,7 +8,9 @@
  * start, and looks every `sweepMs`. The alert goes through the alerts queue like any other, with an id
  * derived from the camera and the time it went down: several API processes raising it at once make
  * one alert. A camera the ingest never reported on raises nothing (the ingest may not run here).
- * Status changes (online ↔ offline) are also published as `camera.status` events for the consoles.
+ * Status changes (online ↔ offline) are also published as `camera.status` events for the consoles, and
+ * recorded in `camera_status_log` (the history the dashboard's uptime in working hours reads; the first
+ * status seen at start too, when it differs from the last one recorded).
  */
 import { createHash } from "node:crypto";
 import {
@@ -25,6 +27,7 @@ import { Value } from "typebox/value";
 import type { EventBus } from "../events/event-bus.js";
 import type { AlertService } from "./alert.service.js";
 import { CameraHealthRepository } from "./camera-health.repository.js";
+import { CameraStatusLogRepository } from "./camera-status-log.repository.js";
 
 /** A UUID (version 8, RFC 9562 custom) derived from a name: the same name gives the same id. */
 export function nameUuid(name: string): string {
@@ -64,9 +67,11 @@ export class CameraHealthMonitor {
   private readonly channel: string;
   private readonly now: () => Date;
   private readonly repo: CameraHealthRepository;
+  private readonly statusLog: CameraStatusLogRepository;
 
   constructor(private readonly deps: CameraHealthDeps) {
     this.repo = new CameraHealthRepository(deps.db);
+    this.statusLog = new CameraStatusLogRepository(deps.db);
     this.log = deps.logger.child({ component: "camera-health" });
     this.channel = `${deps.redis.options.keyPrefix ?? ""}${REDIS_KEYS.cameraStatusChannel}`;
     this.now = deps.now ?? (() => new Date());
@@ -119,7 +124,9 @@ export class CameraHealthMonitor {
     const prev = this.known.get(st.cameraId);
     const since = new Date(st.since);
     this.known.set(st.cameraId, { status: st.status, since });
-    if (!live || prev?.status === st.status) return;
+    if (prev?.status === st.status) return;
+    await this.recordChange(st.cameraId, st.status, since);
+    if (!live) return;
     try {
       const cam = await this.repo.place(st.cameraId);
       if (!cam) return;
@@ -136,6 +143,15 @@ export class CameraHealthMonitor {
       }
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, "camera status not recorded");
+    }
+  }
+
+  /** Writes the change to the status history; a failure is logged, never thrown (the alerting goes on). */
+  private async recordChange(cameraId: number, status: CameraStatus["status"], since: Date): Promise<void> {
+    try {
+      await this.statusLog.recordChange(cameraId, status, Number.isNaN(since.getTime()) ? this.now() : since);
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message, cameraId }, "camera status change not logged");
     }
   }
 

@@ -30,7 +30,7 @@ import { attachmentView, caseEventView, caseView } from "./case.views.js";
 import { CasePhotoStore, sniffImage } from "./case-photo.store.js";
 
 /** The uploaded file's name, kept for the record only (the stored name is the hash): no control characters. */
-function cleanFileName(name: string | undefined): string | null {
+export function cleanFileName(name: string | undefined): string | null {
   const clean = [...(name ?? "")].filter((ch) => ch.charCodeAt(0) >= 32 && ch.charCodeAt(0) !== 127).join("");
   return clean.slice(0, 200) || null;
 }
@@ -241,7 +241,7 @@ const AttachQuery = Type.Object(
 );
 
 /** The bytes of the one uploaded file: 413 past the limit. */
-async function uploadedBytes(part: MultipartFile, maxMb: number): Promise<Buffer> {
+export async function uploadedBytes(part: MultipartFile, maxMb: number): Promise<Buffer> {
   try {
     return await part.toBuffer();
   } catch (err) {

@@ -18,9 +18,9 @@ const Ratio = Nullable(Type.Number({ minimum: 0, maximum: 1 }));
 
 export const DashboardQuery = Type.Object(
   {
-    /** First day of the period (default: 1 January of this year). */
+    /** First day of the period (default: 1 January of `to`'s year: this year when `to` is not given). */
     from: Type.Optional(Day),
-    /** Last day of the period, included (default: today). At most 366 days after `from`. */
+    /** Last day of the period, included (default: today). The period is at most 366 days, `from` and `to` included. */
     to: Type.Optional(Day),
     /** The summary of one station (default: the user's station, or the district). */
     stationId: Type.Optional(Id),

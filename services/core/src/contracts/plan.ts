@@ -13,7 +13,10 @@ const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: 
 /** 示范小作坊 (demonstration) or 出彩小作坊 (outstanding: the plan's higher title). */
 export const DEMONSTRATION_LEVELS = ["demonstration", "outstanding"] as const;
 export type DemonstrationLevel = (typeof DEMONSTRATION_LEVELS)[number];
-export const DemonstrationLevelSchema = Type.Union(DEMONSTRATION_LEVELS.map((l) => Type.Literal(l)) as never);
+export const DemonstrationLevelSchema = Type.Union([
+  Type.Literal("demonstration"),
+  Type.Literal("outstanding"),
+]);
 
 /** `PUT /api/workshops/:id/demonstration`: the workshop is (now) a demonstration workshop. */
 export const DemonstrationBody = Type.Object(

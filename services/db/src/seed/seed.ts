@@ -1,7 +1,8 @@
 /**
  * Seed data from the user's plan: the 18 stations of Annex 1 with their 2022 targets, the 42 pilot
- * workshops and their cameras, the first admin and the demo users. Idempotent: running it twice changes
- * nothing (rows are matched by station code, licence number, camera name and username).
+ * workshops and their cameras, the plan's demo titles and activities (plan-demo.ts), the first admin and
+ * the demo users. Idempotent: running it twice changes nothing (rows are matched by station code, licence
+ * number, camera name, username, and an activity's station, day and title).
  */
 
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import type { Transaction } from "kysely";
 import { hashPassword } from "../auth/password.js";
 import type { Db } from "../database.js";
 import type { Database } from "../schema.js";
+import { seedPlanDemo } from "./plan-demo.js";
 
 export interface AnnexStation {
   name: string;
@@ -90,6 +92,10 @@ export async function seedReferenceData(db: Db, opts: SeedOptions): Promise<Seed
       cameraCount += await seedCameras(trx, w, workshopId, base, opts.credentialsKey);
     }
     opts.progress?.(`pilot workshops: ${pilots.length}, cameras: ${cameraCount}`);
+    const plan = await seedPlanDemo(trx, pilots, stationByName);
+    opts.progress?.(
+      `demonstration workshops: ${plan.demonstrations}, association activities: ${plan.activities}`,
+    );
     return { stations: annex.length, workshops: pilots.length, cameras: cameraCount };
   });
 }
