@@ -57,6 +57,43 @@ function valuesOf(body: unknown, key: string, out: unknown[] = []): unknown[] {
 
 const textOf = (page: Page, sel: string) => page.locator(sel).first().textContent();
 
+/**
+ * Runs `go` (a navigation) and waits until the page's API calls have all answered and none started for
+ * `quietMs`. Not "networkidle": the live wall fetches HLS segments without end, so on a busy machine the
+ * network is never idle for 500 ms; the API calls are what these tests read.
+ */
+async function apiSettled(page: Page, go: () => Promise<unknown>, quietMs = 500): Promise<void> {
+  let inFlight = 0;
+  let last = Date.now();
+  const isApi = (r: { url(): string }) => new URL(r.url()).pathname.startsWith("/api/");
+  const started = (r: { url(): string }) => {
+    if (!isApi(r)) return;
+    inFlight++;
+    last = Date.now();
+  };
+  const ended = (r: { url(): string }) => {
+    if (!isApi(r)) return;
+    inFlight = Math.max(0, inFlight - 1);
+    last = Date.now();
+  };
+  page.on("request", started);
+  page.on("requestfinished", ended);
+  page.on("requestfailed", ended);
+  try {
+    await go();
+    await waitFor(
+      () => inFlight === 0 && Date.now() - last >= quietMs,
+      60_000,
+      "the page's API calls to answer",
+      100,
+    );
+  } finally {
+    page.off("request", started);
+    page.off("requestfinished", ended);
+    page.off("requestfailed", ended);
+  }
+}
+
 beforeAll(async () => {
   demo = await startDemo({ cameras: 4 });
 }, 240_000);
@@ -329,9 +366,8 @@ describe("the console in Chromium", () => {
 
   it("sends an expired session to sign-in and back to the page it was on", async () => {
     const c = await open("mingshui.duty");
-    await c.page.goto("/cases");
+    await apiSettled(c.page, () => c.page.goto("/cases"));
     await c.page.locator('[data-testid="case-table"]').waitFor();
-    await c.page.waitForLoadState("networkidle");
     await c.context.clearCookies();
     // The next request the page makes answers 401. That is the alert centre's list, unless a background
     // request of the page still on /cases comes first (the header's badge refreshes on every alert event,
@@ -422,8 +458,7 @@ describe("a station user sees its own station only", () => {
     const c = await open("mingshui.duty");
     const me = await apiGet<{ stationId: number }>(await apiSession("mingshui.duty"), "/api/me");
     for (const path of ["/live", "/alerts", "/cases", "/workshops"]) {
-      await c.page.goto(path);
-      await c.page.waitForLoadState("networkidle");
+      await apiSettled(c.page, () => c.page.goto(path));
       await c.shot("isolation", path.slice(1));
     }
     // Another station's workshop by its address: the page says it is not found, as for a missing one.
@@ -432,8 +467,7 @@ describe("a station user sees its own station only", () => {
       items: { id: number; stationId: number; name: string; licenceNo: string }[];
     }>(admin, "/api/workshops?pageSize=200");
     const foreign = other.items.find((w) => w.stationId !== me.stationId)!;
-    await c.page.goto(`/workshops/${foreign.id}`);
-    await c.page.waitForLoadState("networkidle");
+    await apiSettled(c.page, () => c.page.goto(`/workshops/${foreign.id}`));
     await c.shot("isolation", "foreign-workshop");
     const foreignAnswer = c.answers.find((a) => a.url.includes(`/api/workshops/${foreign.id}`));
     expect(foreignAnswer?.status).toBe(404);

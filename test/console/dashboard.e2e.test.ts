@@ -106,8 +106,10 @@ async function rowTargets(page: Page, rowSelector: string): Promise<string[]> {
   );
 }
 
+// No simulated camera: nothing here plays video, and the console's other browser test runs its own demo
+// with four cameras, ingest and analytics at the same time on the same 2 cores.
 beforeAll(async () => {
-  demo = await startDemo({ cameras: 4 });
+  demo = await startDemo({ cameras: 0, env: { RTMP_PORT: "0" } });
 }, 240_000);
 
 afterAll(async () => {

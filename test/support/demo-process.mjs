@@ -42,7 +42,9 @@ export async function waitFor(fn, ms, what, everyMs = 200) {
  * @property {() => Promise<void>} stop SIGINT, wait, remove the data directory
  */
 
-let nextPort = 21000 + (process.pid % 15000);
+// A block of 10 ports per test process (by pid): two test files starting a demo at the same time, in
+// processes with neighbouring pids, no longer pick the same ports.
+let nextPort = 20000 + (process.pid % 4000) * 10;
 
 /**
  * @param {{ cameras: number, env?: Record<string, string> }} opts
