@@ -21,10 +21,8 @@ import {
 } from "@mingfang/core";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { cleanFileName, uploadedBytes } from "../cases/case.routes.js";
-import { sniffImage } from "../cases/case-photo.store.js";
 import type { ApiDeps, RouteApp } from "../context.js";
-import { badRequest, HttpError } from "../errors.js";
+import { readUploadedPhoto } from "../media/photo-upload.js";
 import { currentUser } from "../plugins/auth.plugin.js";
 import { ActivityService } from "./activity.service.js";
 import { activityPhotoView, activityView } from "./activity.views.js";
@@ -155,17 +153,7 @@ function uploadPhoto(app: RouteApp, service: ActivityService, maxMb: number): vo
       },
     },
     async (req, reply) => {
-      if (!req.isMultipart()) throw new HttpError(415, "unsupported_media_type", "send multipart/form-data");
-      const part = await req.file();
-      if (!part) throw badRequest("file", "multipart: a file field is required");
-      const bytes = await uploadedBytes(part, maxMb);
-      const mime = sniffImage(bytes);
-      if (!mime) throw new HttpError(415, "unsupported_media_type", "only JPEG and PNG photos are accepted");
-      const photo = await service.addPhoto(actor(req), req.params.id, {
-        bytes,
-        mime,
-        fileName: cleanFileName(part.filename),
-      });
+      const photo = await service.addPhoto(actor(req), req.params.id, await readUploadedPhoto(req, maxMb));
       return reply.status(201).send(activityPhotoView(photo));
     },
   );

@@ -3,7 +3,7 @@
  * authorizes, writes the timeline, the audit log and the event in one transaction.
  */
 import path from "node:path";
-import multipart, { type MultipartFile } from "@fastify/multipart";
+import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   CaseAssignBody,
@@ -23,17 +23,11 @@ import {
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { ApiDeps } from "../context.js";
-import { badRequest, HttpError } from "../errors.js";
+import { readUploadedPhoto } from "../media/photo-upload.js";
 import { currentUser } from "../plugins/auth.plugin.js";
 import { CaseService } from "./case.service.js";
 import { attachmentView, caseEventView, caseView } from "./case.views.js";
-import { CasePhotoStore, sniffImage } from "./case-photo.store.js";
-
-/** The uploaded file's name, kept for the record only (the stored name is the hash): no control characters. */
-export function cleanFileName(name: string | undefined): string | null {
-  const clean = [...(name ?? "")].filter((ch) => ch.charCodeAt(0) >= 32 && ch.charCodeAt(0) !== 127).join("");
-  return clean.slice(0, 200) || null;
-}
+import { CasePhotoStore } from "./case-photo.store.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -240,17 +234,6 @@ const AttachQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** The bytes of the one uploaded file: 413 past the limit. */
-export async function uploadedBytes(part: MultipartFile, maxMb: number): Promise<Buffer> {
-  try {
-    return await part.toBuffer();
-  } catch (err) {
-    if ((err as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
-      throw new HttpError(413, "payload_too_large", `a photo may be at most ${maxMb} MiB`);
-    throw err;
-  }
-}
-
 function attachRoute(app: App, { db, service }: CaseRouteCtx, maxMb: number): void {
   app.post(
     "/api/cases/:id/attachments",
@@ -266,18 +249,8 @@ function attachRoute(app: App, { db, service }: CaseRouteCtx, maxMb: number): vo
       },
     },
     async (req, reply) => {
-      if (!req.isMultipart()) throw new HttpError(415, "unsupported_media_type", "send multipart/form-data");
-      const part = await req.file();
-      if (!part) throw badRequest("file", "multipart: a file field is required");
-      const bytes = await uploadedBytes(part, maxMb);
-      const mime = sniffImage(bytes);
-      if (!mime) throw new HttpError(415, "unsupported_media_type", "only JPEG and PNG photos are accepted");
-      const attId = await service.attach(actor(req), req.params.id, {
-        bytes,
-        mime,
-        kind: req.query.kind,
-        fileName: cleanFileName(part.filename),
-      });
+      const photo = await readUploadedPhoto(req, maxMb);
+      const attId = await service.attach(actor(req), req.params.id, { ...photo, kind: req.query.kind });
       const att = await service.repo.findAttachment(db, req.params.id, attId);
       return reply.status(201).send(attachmentView(att!));
     },
