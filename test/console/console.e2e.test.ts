@@ -9,40 +9,17 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alertProducer, makeAlert } from "../support/alert-fixtures.js";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
-import { type Console, openConsole } from "./browser.mjs";
+import type { Console } from "./browser.mjs";
+import { DEMO_PASSWORD, demoClient } from "./demo-client.js";
 
-const PASSWORD = "mingfang-demo";
+const PASSWORD = DEMO_PASSWORD;
 
 // A browser, the demo's cameras, ingest and analytics share 2 cores with the rest of the suite: each step
 // waits on a condition; the limits only catch a hang.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let demo: DemoProcess;
-const consoles: Console[] = [];
-
-async function open(user: string, password = PASSWORD): Promise<Console> {
-  const c = await openConsole(demo.url);
-  consoles.push(c);
-  await c.signIn(user, password);
-  return c;
-}
-
-/** A session cookie for API calls made by the test itself (ground truth, set-up). */
-async function apiSession(username: string, password = PASSWORD): Promise<string> {
-  const r = await fetch(`${demo.url}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(r.status).toBe(200);
-  return r.headers.get("set-cookie")!.split(";")[0]!;
-}
-
-async function apiGet<T>(cookie: string, url: string): Promise<T> {
-  const r = await fetch(`${demo.url}${url}`, { headers: { cookie } });
-  expect(r.status, url).toBe(200);
-  return (await r.json()) as T;
-}
+const { open, openSignedOut, apiSession, apiGet, closeAll } = demoClient(() => demo);
 
 /** Every value of `key` anywhere in a JSON body. */
 function valuesOf(body: unknown, key: string, out: unknown[] = []): unknown[] {
@@ -99,7 +76,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const c of consoles) await c.close().catch(() => {});
+  await closeAll();
   await demo?.stop();
 }, 60_000);
 
@@ -165,8 +142,7 @@ describe("from a scene's alert to a closed case", () => {
   });
 
   it("a scene's alert appears in the alert centre without a reload; the duty officer acknowledges it and opens a case", async () => {
-    const c = await openConsole(demo.url);
-    consoles.push(c);
+    const c = await openSignedOut();
     await c.page.addInitScript(stampRows);
     await c.signIn("mingshui.duty", PASSWORD);
     await c.page.goto("/alerts");
@@ -323,8 +299,7 @@ describe("the zone editor", () => {
 
 describe("the console in Chromium", () => {
   it("signs in as mingshui.duty in Chinese; a wrong password gets a readable error that names nothing", async () => {
-    const c = await openConsole(demo.url);
-    consoles.push(c);
+    const c = await openSignedOut();
     await c.page.goto("/login");
     await expect.poll(() => c.page.locator("h2").first().textContent()).toBe("用户登录");
     await c.page.locator('input[name="username"]').fill("mingshui.duty");

@@ -11,9 +11,8 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alertProducer, makeAlert } from "../support/alert-fixtures.js";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
-import { type Console, openConsole } from "./browser.mjs";
+import { demoClient } from "./demo-client.js";
 
-const PASSWORD = "mingfang-demo";
 const TARGETS = [
   "demonstrationWorkshops",
   "upgradedToEnterprises",
@@ -29,30 +28,7 @@ const PNG = Buffer.from(
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
 let demo: DemoProcess;
-const consoles: Console[] = [];
-
-async function open(user: string, password = PASSWORD): Promise<Console> {
-  const c = await openConsole(demo.url);
-  consoles.push(c);
-  await c.signIn(user, password);
-  return c;
-}
-
-async function apiSession(username: string, password = PASSWORD): Promise<string> {
-  const r = await fetch(`${demo.url}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(r.status).toBe(200);
-  return r.headers.get("set-cookie")!.split(";")[0]!;
-}
-
-async function apiGet<T>(cookie: string, url: string): Promise<T> {
-  const r = await fetch(`${demo.url}${url}`, { headers: { cookie } });
-  expect(r.status, url).toBe(200);
-  return (await r.json()) as T;
-}
+const { open, apiSession, apiGet, closeAll } = demoClient(() => demo);
 
 interface Progress {
   achieved: number;
@@ -113,7 +89,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const c of consoles) await c.close().catch(() => {});
+  await closeAll();
   await demo?.stop();
 }, 60_000);
 
