@@ -67,6 +67,8 @@ export interface CamerasTable {
   /** Analytics rule overrides of this camera (migration 0005), deep-merged over the defaults. */
   analytics: Json<unknown> | null;
   public: Generated<boolean>;
+  /** Migration 0010: polygons blurred into the public stream only (normalised [x, y] points). */
+  privacy_masks: GeneratedJson<[number, number][][]>;
   enabled: Generated<boolean>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
@@ -243,6 +245,25 @@ export interface ActivityPhotosTable {
 }
 
 /** A camera's status from `at` until the camera's next row (migration 0009): one row per change. */
+/** Feedback a citizen left on a demonstration site's public page (migration 0010). */
+export interface PublicFeedbackTable {
+  id: Generated<number>;
+  workshop_id: number;
+  station_id: number;
+  kind: "praise" | "suggestion" | "complaint";
+  body: string;
+  /** Optional, never shown publicly. */
+  contact: string | null;
+  /** Salted SHA-256 of the sender's IP; the IP itself is never stored. */
+  ip_hash: string;
+  status: Generated<"open" | "answered" | "closed">;
+  reply: string | null;
+  handled_by: number | null;
+  answered_at: Date | null;
+  closed_at: Date | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface CameraStatusLogTable {
   camera_id: number;
   status: "online" | "offline" | "stalled" | "disabled";
@@ -266,6 +287,7 @@ export interface Database {
   association_activities: AssociationActivitiesTable;
   activity_photos: ActivityPhotosTable;
   camera_status_log: CameraStatusLogTable;
+  public_feedback: PublicFeedbackTable;
 }
 
 export type Station = Selectable<StationsTable>;
