@@ -169,12 +169,15 @@ export class DashboardRepository {
    * starts, start = end or none recorded = the whole day. `cameraIds` limits the cameras (tests).
    */
   async uptime(p: Period, cameraIds?: number[]): Promise<UptimeRow[]> {
-    const only = cameraIds ? sql`and l.camera_id = any(${cameraIds}::int[])` : sql``;
     const r = await sql<UptimeRow>`
       with span as materialized (${this.uptimeSpans(p, cameraIds)}),
       logs as (
         select l.camera_id, l.status, l.at, lead(l.at) over (partition by l.camera_id order by l.at) as next_at
-        from camera_status_log l where l.at < ${p.end} ${only}
+        from span sp0
+        cross join lateral (select max(b.at) as a0 from camera_status_log b
+                            where b.camera_id = sp0.camera_id and b.at <= ${p.start}) lb
+        join camera_status_log l on l.camera_id = sp0.camera_id
+          and l.at >= coalesce(lb.a0, '-infinity'::timestamptz) and l.at < ${p.end}
       ), runs as (
         select sp.station_id, sp.off, sp.len, sp.cum,
           greatest(date_part('epoch', l.at), sp.s) + ${CST} - sp.off as us,

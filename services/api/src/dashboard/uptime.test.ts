@@ -131,6 +131,21 @@ describe.each(backends())("uptime in working hours on %s", (backend) => {
     ]);
   });
 
+  it("reads a camera's log from its last row at or before the period's start", async () => {
+    // Starts inside the 10:00–12:00 offline run, after two earlier rows: 11–18 = 7 h, 1 h offline.
+    const p = { start: local("2026-03-02T11:00:00"), end: local("2026-03-02T18:00:00") };
+    expect((await repo.uptime(p, [cam.day!]))[0]).toMatchObject({
+      working_seconds: 7 * 3600,
+      online_seconds: 6 * 3600,
+    });
+    // Starts an hour into the 12:00 online run: the 12:00 row (before the start) says 13–18 is online.
+    const q = { start: local("2026-03-02T13:00:00"), end: local("2026-03-02T18:00:00") };
+    expect((await repo.uptime(q, [cam.day!]))[0]).toMatchObject({
+      working_seconds: 5 * 3600,
+      online_seconds: 5 * 3600,
+    });
+  });
+
   it("sums a station's cameras over a period that starts inside a run", async () => {
     const p = { start: local("2026-03-02T09:00:00"), end: local("2026-03-03T00:00:00") };
     const rows = await repo.uptime(p, [cam.day!, cam.late!]);
