@@ -16,7 +16,10 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { AssessmentRepository } from "../../services/api/dist/assessment/assessment.repository.js";
 import { AssessmentService } from "../../services/api/dist/assessment/assessment.service.js";
+import { DashboardRepository } from "../../services/api/dist/dashboard/dashboard.repository.js";
+import { DashboardService, resolvePeriod } from "../../services/api/dist/dashboard/dashboard.service.js";
 import { buildApp } from "../../services/api/dist/index.js";
 import { writeAssessmentFile } from "../../services/cli/dist/assessment.js";
 import { createLogger, createRedis, Keyring, loadConfig } from "../../services/core/dist/index.js";
@@ -161,6 +164,19 @@ async function measure(app, db, dir) {
   ])
     console.log(`${label.padEnd(33)} ${ms(r.p50).padStart(9)}  ${ms(r.p95).padStart(9)}`);
   console.log(`file: ${statSync(out).size} bytes`);
+  const repo = new AssessmentRepository(db);
+  const dash = new DashboardService(db, { mget: async (...k) => k.map(() => null) });
+  const dashRepo = new DashboardRepository(db);
+  const p = resolvePeriod({ from: `${YEAR}-01-01`, to: `${YEAR}-12-31` }, new Date());
+  console.log("\neach part alone (p50 of 5; in the service they run in parallel):");
+  for (const [label, fn] of [
+    ["dashboard view (district)", () => dash.view({ from: p.from, to: p.to }, { kind: "all" })],
+    ["alerts by type and day", () => dashRepo.alertCounts(p)],
+    ["ack percentiles per station", () => repo.ackByStation(p)],
+    ["case outcomes", () => repo.caseOutcomes(p)],
+    ["uptime in working hours", () => dashRepo.uptime(p)],
+  ])
+    console.log(`  ${label.padEnd(30)} ${ms((await timed(5, fn)).p50)}`);
 }
 
 async function main() {
