@@ -7,6 +7,7 @@ import {
   Flag,
   Monitor,
   OfficeBuilding,
+  Tickets,
   User,
   VideoCamera,
 } from "@element-plus/icons-vue";
@@ -22,6 +23,7 @@ export interface MenuEntry {
 
 const ENTRIES: MenuEntry[] = [
   { page: "dashboard", path: "/dashboard", icon: DataAnalysis },
+  { page: "assessment", path: "/assessment", icon: Tickets },
   { page: "live", path: "/live", icon: Monitor },
   { page: "alerts", path: "/alerts", icon: Bell },
   { page: "cases", path: "/cases", icon: Document },

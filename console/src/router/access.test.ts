@@ -20,6 +20,10 @@ describe("page access by role", () => {
     ["bureau_admin", "activities", true],
     ["duty_officer", "activities", false],
     ["brigade_officer", "activities", false],
+    ["bureau_admin", "assessment", true],
+    ["station_staff", "assessment", true],
+    ["duty_officer", "assessment", true],
+    ["brigade_officer", "assessment", false],
   ] as const)("%s may open %s: %s", (role, page, allowed) => {
     expect(mayOpen(role, page)).toBe(allowed);
   });

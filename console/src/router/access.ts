@@ -15,6 +15,7 @@ const STATION_ROLES: readonly Role[] = ["bureau_admin", "station_staff", "duty_o
 
 export const PAGE_ROLES = {
   dashboard: ALL_ROLES,
+  assessment: STATION_ROLES,
   live: STATION_ROLES,
   alerts: STATION_ROLES,
   cases: ALL_ROLES,

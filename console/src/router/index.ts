@@ -36,6 +36,12 @@ const routes: RouteRecordRaw[] = [
         meta: { page: "dashboard" },
       },
       {
+        path: "assessment",
+        name: "assessment",
+        component: () => import("@/views/assessment/AssessmentView.vue"),
+        meta: { page: "assessment" },
+      },
+      {
         path: "activities",
         name: "activities",
         component: () => import("@/views/activities/ActivitiesView.vue"),

@@ -11,6 +11,7 @@ import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { activityRoutes } from "./activities/activities.routes.js";
 import { alertsPlugin } from "./alerts/alerts.plugin.js";
+import { assessmentRoutes } from "./assessment/assessment.routes.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { cameraRulesRoutes } from "./cameras/camera-rules.routes.js";
 import { cameraRoutes } from "./cameras/cameras.routes.js";
@@ -136,6 +137,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(outboundPlugin, deps);
   await app.register(systemRoutes, deps);
   await app.register(dashboardRoutes, deps);
+  await app.register(assessmentRoutes, deps);
   await app.register(consoleRoutes, deps);
   return app;
 }

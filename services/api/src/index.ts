@@ -1,4 +1,6 @@
 export { buildApp } from "./app.js";
+export { AssessmentService } from "./assessment/assessment.service.js";
+export { workbookFileName, writeAssessmentWorkbook } from "./assessment/assessment.workbook.js";
 export { publishCameraSpec, resyncCameraSpecs } from "./cameras/camera-spec.publisher.js";
 export type { ApiDeps } from "./context.js";
 export { HttpError } from "./errors.js";

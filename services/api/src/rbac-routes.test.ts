@@ -108,6 +108,22 @@ const ROUTES: RouteCase[] = [
     },
   },
   {
+    name: "GET /api/assessment/:year",
+    request: async (c, w) => ({
+      method: "GET",
+      url: `/api/assessment/${new Date().getUTCFullYear() - 1}?stationId=${c.station[w]}`,
+    }),
+    expect: READ_OWN,
+  },
+  {
+    name: "GET /api/assessment/:year/workbook.xlsx",
+    request: async (c, w) => ({
+      method: "GET",
+      url: `/api/assessment/${new Date().getUTCFullYear() - 1}/workbook.xlsx?stationId=${c.station[w]}`,
+    }),
+    expect: READ_OWN,
+  },
+  {
     name: "GET /api/workshops/:id",
     request: async (c, w) => ({ method: "GET", url: `/api/workshops/${c.workshop[w]}` }),
     expect: {

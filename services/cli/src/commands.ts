@@ -10,6 +10,7 @@ import {
   roleNeedsStation,
 } from "@mingfang/core";
 import type { DemoUser } from "@mingfang/db";
+import { writeAssessmentFile } from "./assessment.js";
 import { CliRepository } from "./cli.repository.js";
 import { type DemoCameras, startDemoCameras } from "./demo-cameras.js";
 import { openInfra, type Platform, parseRoles, requireDatabase, startPlatform } from "./platform.js";
@@ -208,7 +209,28 @@ async function userPasswd(o: Opts): Promise<void> {
   }
 }
 
+/** `mingfang assessment`: the year-end assessment workbook (docs/assessment.md). */
+async function assessment(o: Opts): Promise<void> {
+  const year = Number(o.year);
+  if (!Number.isInteger(year)) fail("--year: a year such as 2026");
+  if (!o.out) fail("--out: the workbook's file name (.xlsx)");
+  const cfg = config();
+  const log = createLogger({ level: "warn" });
+  const infra = await openInfra(cfg, log, { redis: false });
+  try {
+    await writeAssessmentFile(infra.database.db, {
+      year,
+      ...(o.station ? { station: String(o.station) } : {}),
+      out: String(o.out),
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    await infra.close();
+  }
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
+  assessment,
   serve,
   demo,
   migrate,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `mingfang`: the one command of the platform — demo, serve, migrate, seed, user add|passwd.
+ * `mingfang`: the one command of the platform — demo, serve, migrate, seed, assessment, user add|passwd.
  */
 import { Command, Option } from "commander";
 import { run } from "./commands.js";
@@ -34,6 +34,14 @@ program
   .description("load the 18 stations of Annex 1 and the 42 pilot workshops (idempotent)")
   .option("--demo-users", "also create the demo users with MINGFANG_DEMO_PASSWORD")
   .action((o) => run("seed", o));
+
+program
+  .command("assessment")
+  .description("write the year-end assessment (年终考核) workbook: a summary sheet and one sheet per station")
+  .requiredOption("--year <year>", "the year, 2020 to this year (this year: up to today)")
+  .option("--station <station>", "one station (id or code, e.g. mingshui) with the district beside it")
+  .requiredOption("--out <file>", "the workbook to write (.xlsx)")
+  .action((o) => run("assessment", o));
 
 const user = program.command("user").description("manage users");
 user

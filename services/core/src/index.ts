@@ -1,5 +1,6 @@
 export * from "./config.js";
 export * from "./contracts/alerts.js";
+export * from "./contracts/assessment.js";
 export * from "./contracts/camera-rules.js";
 export * from "./contracts/camera-spec.js";
 export * from "./contracts/cases.js";

@@ -1,6 +1,7 @@
 export default {
   menu: {
     dashboard: "Dashboard",
+    assessment: "Year-end assessment",
     activities: "Association activities",
     live: "Live wall",
     alerts: "Alerts",

@@ -1,6 +1,7 @@
 export default {
   menu: {
     dashboard: "监管看板",
+    assessment: "年终考核",
     activities: "协会活动",
     live: "实时监控",
     alerts: "告警中心",

@@ -9,7 +9,7 @@
  * sits in memory nor holds the event loop (bench/reports/ledger.mjs). The summary sheet, last, is
  * counted on the way.
  *
- * The only module that imports exceljs.
+ * With `assessment/assessment.workbook.ts`, the only modules that import exceljs.
  */
 
 import type { Writable } from "node:stream";
