@@ -63,6 +63,13 @@ describe("loadConfig", () => {
       "https://jiankong.example.cn/mingfang",
     );
     expect(publicBaseUrl(loadConfig({ PORT: "9000" }))).toBe("http://127.0.0.1:9000");
+    // Unset: the origin the console was opened at, when it is a plain origin.
+    expect(publicBaseUrl(loadConfig({}), "http://192.168.1.20:8080")).toBe("http://192.168.1.20:8080");
+    expect(publicBaseUrl(loadConfig({}), "http://[::1]:8080")).toBe("http://[::1]:8080");
+    expect(publicBaseUrl(loadConfig({ PORT: "81" }), "http://a.cn/<x>")).toBe("http://127.0.0.1:81");
+    expect(publicBaseUrl(loadConfig({ PUBLIC_BASE_URL: "https://x.cn" }), "http://y.cn")).toBe(
+      "https://x.cn",
+    );
     expect(publicBaseUrl(loadConfig({ HOST: "192.0.2.7", PORT: "80" }))).toBe("http://192.0.2.7:80");
     expect(publicBaseUrl(loadConfig({ HOST: "::1", PORT: "81" }))).toBe("http://[::1]:81");
     expect(() => loadConfig({ PUBLIC_BASE_URL: "ftp://x.cn" })).toThrow(/PUBLIC_BASE_URL/);

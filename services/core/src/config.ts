@@ -16,7 +16,7 @@ export const ConfigSchema = Type.Object(
       Type.String({
         pattern: "^https?://",
         description:
-          "The address citizens reach the public pages at (http(s)://host[:port][/path], no query): the sites' QR codes and posters point to <this>/public/sites/<id>; unset → http://<HOST, or 127.0.0.1 for 0.0.0.0>:<PORT> (fine for a demo on one machine, not for print).",
+          "The address citizens reach the public pages at (http(s)://host[:port][/path], no query): the sites' QR codes and posters point to <this>/public/sites/<id>; unset → the origin the console was opened at (else http://<HOST>:<PORT>): fine for a demo, not for print.",
       }),
     ),
     DATA_DIR: Type.String({
@@ -329,11 +329,19 @@ function publicBaseUrlProblem(value: string): string | undefined {
 }
 
 /**
- * The public pages' base address without a trailing slash: PUBLIC_BASE_URL, or one derived from HOST and
- * PORT (0.0.0.0 / :: → 127.0.0.1, an IPv6 host in brackets) for a demo on one machine.
+ * The public pages' base address without a trailing slash: PUBLIC_BASE_URL; unset, the origin the console
+ * was opened at (`requestOrigin`, when it is a plain http(s)://host[:port]: on a demo, phones on the same
+ * network reach the address the bureau's browser used); else one derived from HOST and PORT (0.0.0.0 / ::
+ * → 127.0.0.1, an IPv6 host in brackets).
  */
-export function publicBaseUrl(config: Pick<Config, "PUBLIC_BASE_URL" | "HOST" | "PORT">): string {
+export function publicBaseUrl(
+  config: Pick<Config, "PUBLIC_BASE_URL" | "HOST" | "PORT">,
+  requestOrigin?: string,
+): string {
   if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/+$/, "");
+  if (requestOrigin && /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(requestOrigin)) {
+    return requestOrigin;
+  }
   const wildcard = config.HOST === "0.0.0.0" || config.HOST === "::";
   const host = wildcard ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   return `http://${host}:${config.PORT}`;

@@ -21,11 +21,11 @@ const Binary = Type.Unsafe<Buffer>({ type: "string", format: "binary" });
 
 interface PosterContext {
   repo: PosterRepository;
-  baseUrl: string;
+  config: ApiDeps["config"];
 }
 
 export const posterRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
-  const ctx: PosterContext = { repo: new PosterRepository(deps.db), baseUrl: publicBaseUrl(deps.config) };
+  const ctx: PosterContext = { repo: new PosterRepository(deps.db), config: deps.config };
   posterInfoRoute(app, ctx);
   imageRoute(app, ctx, "public-qr.png", "The site's QR code (PNG): it opens the site's public page", (s) =>
     qrPng(s.url),
@@ -59,7 +59,8 @@ async function siteFor(
     licenceNo: w.licence_no,
     stationName: w.station_name,
     category: w.category,
-    url: `${ctx.baseUrl}/public/sites/${w.id}`,
+    // PUBLIC_BASE_URL, or (unset, on a demo) the address this console was opened at.
+    url: `${publicBaseUrl(ctx.config, `${req.protocol}://${req.host}`)}/public/sites/${w.id}`,
   };
 }
 
