@@ -176,9 +176,17 @@ async function phase(target) {
     wall,
     playlist: outs.flatMap((o) => o.playlist),
     segment: outs.flatMap((o) => o.segment),
-    errors: outs.reduce((n, o) => n + o.errors, 0),
+    errors: outs.map((o) => o.errors),
     bytes: outs.reduce((n, o) => n + o.bytes, 0),
   };
+}
+
+/** `404×3 0×2` from per-worker `{ status: count }` maps; `0` when there were none. */
+function errorText(maps) {
+  const all = {};
+  for (const m of maps) for (const [k, v] of Object.entries(m)) all[k] = (all[k] ?? 0) + v;
+  const parts = Object.entries(all).map(([k, v]) => `${k === "0" ? "none" : k}×${v}`);
+  return parts.length ? parts.join(" ") : "0";
 }
 
 function summary(runs) {
@@ -194,7 +202,9 @@ function summary(runs) {
     plP50: pct(playlist, 50),
     plP99: pct(playlist, 99),
     cpuPct: (100 * runs.reduce((n, r) => n + r.cpu, 0)) / wall,
-    errors: runs.reduce((n, r) => n + r.errors, 0),
+    // CPU per request: what the server spends, whatever share of the cores the machine's load leaves it.
+    cpuUsPerReq: (1e6 * runs.reduce((n, r) => n + r.cpu, 0)) / (segment.length + playlist.length),
+    errors: errorText(runs.flatMap((r) => r.errors)),
   };
 }
 
@@ -238,11 +248,18 @@ async function main() {
         runs[name].push(r);
         const s = summary([r]);
         console.log(
-          `  round ${round + 1} ${name.padEnd(6)} ${s.reqPerS.toFixed(0)} req/s, segment p50 ${s.segP50.toFixed(1)} / p99 ${s.segP99.toFixed(1)} ms, CPU ${s.cpuPct.toFixed(0)}% of a core, errors ${s.errors}`,
+          `  round ${round + 1} ${name.padEnd(6)} ${s.reqPerS.toFixed(0)} req/s, segment p50 ${s.segP50.toFixed(1)} / p99 ${s.segP99.toFixed(1)} ms, CPU ${s.cpuPct.toFixed(0)}% of a core (${s.cpuUsPerReq.toFixed(0)} µs a request), errors ${s.errors}`,
         );
       }
     }
     report(summary(runs.ours), summary(runs.static));
+    const probe = await new Promise((resolve) => {
+      ours.child.once("message", (m) => resolve(m.probe));
+      ours.child.send({ probe: 500 });
+    });
+    console.log(
+      `our server without the network (app.inject, sequential): public playlist ${probe.playlistMs.toFixed(2)} ms, /healthz ${probe.healthMs.toFixed(2)} ms a request`,
+    );
   } finally {
     stopFeeder();
     for (const c of children) c.kill();
@@ -253,16 +270,16 @@ async function main() {
 
 function report(ours, stat) {
   const row = (name, s) =>
-    `| ${name} | ${s.reqPerS.toFixed(0)} | ${s.segPerS.toFixed(0)} | ${s.mbPerS.toFixed(1)} | ${s.segP50.toFixed(1)} / ${s.segP99.toFixed(1)} | ${s.plP50.toFixed(1)} / ${s.plP99.toFixed(1)} | ${s.cpuPct.toFixed(0)}% | ${s.errors} |`;
+    `| ${name} | ${s.reqPerS.toFixed(0)} | ${s.segPerS.toFixed(0)} | ${s.mbPerS.toFixed(1)} | ${s.segP50.toFixed(1)} / ${s.segP99.toFixed(1)} | ${s.plP50.toFixed(1)} / ${s.plP99.toFixed(1)} | ${s.cpuPct.toFixed(0)}% | ${s.cpuUsPerReq.toFixed(0)} | ${s.errors} |`;
   console.log("");
   console.log(
-    "| server | requests/s | segments/s | MB/s | segment p50 / p99 (ms) | playlist p50 / p99 (ms) | server CPU (of one core) | errors |",
+    "| server | requests/s | segments/s | MB/s | segment p50 / p99 (ms) | playlist p50 / p99 (ms) | server CPU (of one core) | CPU µs a request | errors |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   console.log(row("ours: /public/hls (API)", ours));
   console.log(row("@fastify/static, same files", stat));
   console.log(
-    `| ratio ours / static | ${(ours.reqPerS / stat.reqPerS).toFixed(2)} | | | ${(ours.segP50 / stat.segP50).toFixed(2)} / ${(ours.segP99 / stat.segP99).toFixed(2)} | ${(ours.plP50 / stat.plP50).toFixed(2)} / ${(ours.plP99 / stat.plP99).toFixed(2)} | ${(ours.cpuPct / stat.cpuPct).toFixed(2)} | |`,
+    `| ratio ours / static | ${(ours.reqPerS / stat.reqPerS).toFixed(2)} | | | ${(ours.segP50 / stat.segP50).toFixed(2)} / ${(ours.segP99 / stat.segP99).toFixed(2)} | ${(ours.plP50 / stat.plP50).toFixed(2)} / ${(ours.plP99 / stat.plP99).toFixed(2)} | ${(ours.cpuPct / stat.cpuPct).toFixed(2)} | ${(ours.cpuUsPerReq / stat.cpuUsPerReq).toFixed(2)} | |`,
   );
   console.log(`load average after: ${loadavg()[0].toFixed(2)}`);
 }

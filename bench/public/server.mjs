@@ -39,3 +39,24 @@ const app = await buildApp({
 });
 await app.listen({ host: "127.0.0.1", port: 0 });
 process.send({ ready: true, port: app.server.address().port, cameraId: cam.id });
+
+/**
+ * Where a request's time goes, without the network: `app.inject` of the public playlist (site lookup in
+ * the database, then the file) against `/healthz` (the same fastify, hooks and plugins, no lookup, no file),
+ * sequentially, once the live folder exists. Answers mean milliseconds per request.
+ */
+async function probe(n) {
+  const time = async (url) => {
+    for (let i = 0; i < 20; i++) await app.inject({ url });
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const r = await app.inject({ url });
+      if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
+    }
+    return (performance.now() - t0) / n;
+  };
+  return { playlistMs: await time(`/public/hls/${cam.id}/index.m3u8`), healthMs: await time("/healthz") };
+}
+process.on("message", async (m) => {
+  if (m.probe) process.send({ probe: await probe(m.probe) });
+});

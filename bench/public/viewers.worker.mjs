@@ -3,7 +3,7 @@
  * exits. Each viewer keeps one keep-alive connection, fetches the playlist every target duration and
  * every segment it has not fetched yet (starting three from the live edge), timing each request to its
  * last byte. Forked by run.mjs: gets `{ port, prefix, viewers, warm, seconds }`, answers the timings of the
- * requests sent after the warm-up.
+ * requests sent after the warm-up (errors by status; 0 = no answer in 10 s or a broken connection).
  */
 import http from "node:http";
 
@@ -35,7 +35,7 @@ async function viewer({ port, prefix, from, until, out }) {
     const counts = tick >= from;
     if (counts) {
       out.playlist.push(pl.ms);
-      if (pl.status !== 200) out.errors++;
+      if (pl.status !== 200) out.errors[pl.status] = (out.errors[pl.status] ?? 0) + 1;
     }
     const text = pl.body.toString("utf8");
     const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)?.[1] ?? 1);
@@ -53,7 +53,7 @@ async function viewer({ port, prefix, from, until, out }) {
       if (r.status === 200) {
         out.segment.push(r.ms);
         out.bytes += r.body.length;
-      } else out.errors++;
+      } else out.errors[r.status] = (out.errors[r.status] ?? 0) + 1;
     }
     const wait = target * 1000 - (performance.now() - tick);
     if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, until - performance.now())));
@@ -63,7 +63,7 @@ async function viewer({ port, prefix, from, until, out }) {
 
 process.on("disconnect", () => process.exit(0));
 process.on("message", async ({ port, prefix, viewers, warm, seconds }) => {
-  const out = { playlist: [], segment: [], errors: 0, bytes: 0 };
+  const out = { playlist: [], segment: [], errors: {}, bytes: 0 };
   // Requests sent in the warm-up are made but not counted; the run's window is the one run.mjs reads CPU in.
   const from = performance.now() + warm * 1000;
   const until = from + seconds * 1000;
