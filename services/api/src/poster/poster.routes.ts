@@ -21,11 +21,13 @@ const Binary = Type.Unsafe<Buffer>({ type: "string", format: "binary" });
 
 interface PosterContext {
   repo: PosterRepository;
+  /** The last few images made, by what they show: a second download of the same poster costs nothing. */
+  made: Map<string, Buffer>;
   config: ApiDeps["config"];
 }
 
 export const posterRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
-  const ctx: PosterContext = { repo: new PosterRepository(deps.db), config: deps.config };
+  const ctx: PosterContext = { repo: new PosterRepository(deps.db), config: deps.config, made: new Map() };
   posterInfoRoute(app, ctx);
   imageRoute(app, ctx, "public-qr.png", "The site's QR code (PNG): it opens the site's public page", (s) =>
     qrPng(s.url),
@@ -90,6 +92,21 @@ function posterInfoRoute(app: RouteApp, ctx: PosterContext): void {
   );
 }
 
+const REMEMBERED = 16;
+
+/**
+ * Made once per content: the PDF's font subsetting holds the event loop for about half a second (a second
+ * on a busy machine), and a station prints the same poster more than once. At most 16 images (a few MB).
+ */
+async function remembered(ctx: PosterContext, key: string, make: () => Promise<Buffer>): Promise<Buffer> {
+  const hit = ctx.made.get(key);
+  if (hit) return hit;
+  const body = await make();
+  ctx.made.set(key, body);
+  if (ctx.made.size > REMEMBERED) ctx.made.delete(ctx.made.keys().next().value as string);
+  return body;
+}
+
 const TYPES = { png: "image/png", pdf: "application/pdf" } as const;
 
 function imageRoute(
@@ -108,7 +125,7 @@ function imageRoute(
     async (req, reply: FastifyReply) => {
       // A path built from a template loses the schema's inference; IdParams has checked it all the same.
       const site = await siteFor(ctx, req, (req.params as { id: number }).id);
-      const body = await render(site);
+      const body = await remembered(ctx, `${file} ${JSON.stringify(site)}`, () => render(site));
       const ext = file.endsWith(".pdf") ? "pdf" : "png";
       // The code on screen is shown inline; the posters are downloads named for the workshop.
       const disposition =

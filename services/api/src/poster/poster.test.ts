@@ -55,7 +55,7 @@ beforeAll(async () => {
   otherStationUser = `${other.find((w) => w.station_id !== demo.station_id)!.code}.duty`;
   for (const u of [`${demo.code}.duty`, `${demo.code}.staff`, otherStationUser, "brigade", "admin"])
     cookies[u] = await t.login(u);
-});
+}, 120_000);
 
 afterAll(async () => {
   await t?.close();
@@ -122,6 +122,24 @@ describe("the A4 poster", () => {
   });
 });
 
+describe("made once per content", () => {
+  it("answers the same poster again from memory, and a new one when the workshop's name changes", async () => {
+    const url = `/api/workshops/${site.id}/poster.pdf`;
+    const first = (await get("admin", url)).rawPayload;
+    // pdfkit stamps each document with its creation time: equal bytes mean it was not made again.
+    expect((await get(`${site.code}.duty`, url)).rawPayload.equals(first)).toBe(true);
+    const renamed = `${site.name}新店`;
+    await t.db.updateTable("workshops").set({ name: renamed }).where("id", "=", site.id).execute();
+    try {
+      const again = (await get("admin", url)).rawPayload;
+      expect(again.equals(first)).toBe(false);
+      expect(again.includes(Buffer.from(renamed, "utf16le").swap16())).toBe(true);
+    } finally {
+      await t.db.updateTable("workshops").set({ name: site.name }).where("id", "=", site.id).execute();
+    }
+  });
+});
+
 describe("who gets a code", () => {
   it("gives the bureau and the brigade every site, a station its own, another station a 404", async () => {
     for (const file of ["poster", "public-qr.png", "poster.png", "poster.pdf"]) {
@@ -133,6 +151,9 @@ describe("who gets a code", () => {
       expect((await get(null, url)).statusCode, url).toBe(401);
     }
     expect((await get("admin", "/api/workshops/999999/poster.pdf")).statusCode).toBe(404);
+    const bad = await get("admin", "/api/workshops/abc/poster.png");
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: "validation_failed", field: "id" });
   });
 
   it("refuses a workshop that is not a demonstration site with a 409 that says so", async () => {
