@@ -24,7 +24,7 @@ export const DEBIAN_PACKAGES = {
     "gir1.2-gst-rtsp-server-1.0",
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
-    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics).
+    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics) and the sites' A4 posters (API).
     "fonts-noto-cjk",
   ],
   test: [
@@ -37,7 +37,7 @@ export const DEBIAN_PACKAGES = {
     "gir1.2-gst-rtsp-server-1.0",
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
-    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics).
+    // fonts-noto-cjk: the Chinese labels drawn on alert evidence (analytics) and the sites' A4 posters (API).
     "fonts-noto-cjk",
     // mosquitto: the private MQTT broker the outbound-events test publishes to.
     "mosquitto",

@@ -29,6 +29,7 @@ import { outboundPlugin } from "./outbound/outbound.plugin.js";
 import { planRoutes } from "./plan/plan.routes.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
+import { posterRoutes } from "./poster/poster.routes.js";
 import { stationRoutes } from "./stations/stations.routes.js";
 import { systemRoutes } from "./system/system.routes.js";
 import { userRoutes } from "./users/users.routes.js";
@@ -133,6 +134,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(planRoutes, deps);
   await app.register(activityRoutes, deps);
   await app.register(workshopFileRoutes, deps);
+  await app.register(posterRoutes, deps);
   await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
   await app.register(systemRoutes, deps);

@@ -53,6 +53,13 @@ async function activityOf(c: Ctx, w: Where, fresh = false): Promise<number> {
   return a.id;
 }
 
+/** A new demonstration site (示范点) of the station: the QR code and the poster exist for those only. */
+async function demoSite(c: Ctx, w: Where): Promise<number> {
+  const { workshopId } = await c.scratch(w);
+  await c.t.db.updateTable("workshops").set({ demo_site: true }).where("id", "=", workshopId).execute();
+  return workshopId;
+}
+
 /** A photo row of a new activity of the station (its file need not exist to be deleted). */
 async function activityPhotoOf(c: Ctx, w: Where): Promise<string> {
   const activityId = await activityOf(c, w, true);
@@ -219,6 +226,16 @@ const ROUTES: RouteCase[] = [
       duty_officer: [403, 404],
       brigade_officer: [403, 403],
     },
+  },
+  {
+    name: "GET /api/workshops/:id/poster",
+    request: async (c, w) => ({ method: "GET", url: `/api/workshops/${await demoSite(c, w)}/poster` }),
+    expect: READ_OWN,
+  },
+  {
+    name: "GET /api/workshops/:id/public-qr.png",
+    request: async (c, w) => ({ method: "GET", url: `/api/workshops/${await demoSite(c, w)}/public-qr.png` }),
+    expect: READ_OWN,
   },
   {
     name: "GET /api/workshops/:id/plan",

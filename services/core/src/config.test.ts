@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, configReference, loadConfig } from "./config.js";
+import { ConfigError, configReference, loadConfig, publicBaseUrl } from "./config.js";
 
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
@@ -56,6 +56,26 @@ describe("loadConfig", () => {
     writeFileSync(file, JSON.stringify({ PORTT: 1 }));
     expect(() => loadConfig({ MINGFANG_CONFIG: file })).toThrow(/PORTT.*unknown key/);
     expect(() => loadConfig({ MINGFANG_CONFIG: path.join(dir, "missing.json") })).toThrow(/MINGFANG_CONFIG/);
+  });
+
+  it("checks PUBLIC_BASE_URL at start and derives one from HOST and PORT when it is unset", () => {
+    expect(publicBaseUrl(loadConfig({ PUBLIC_BASE_URL: "https://jiankong.example.cn/mingfang/" }))).toBe(
+      "https://jiankong.example.cn/mingfang",
+    );
+    expect(publicBaseUrl(loadConfig({ PORT: "9000" }))).toBe("http://127.0.0.1:9000");
+    // Unset: the origin the console was opened at, when it is a plain origin.
+    expect(publicBaseUrl(loadConfig({}), "http://192.168.1.20:8080")).toBe("http://192.168.1.20:8080");
+    expect(publicBaseUrl(loadConfig({}), "http://[::1]:8080")).toBe("http://[::1]:8080");
+    expect(publicBaseUrl(loadConfig({ PORT: "81" }), "http://a.cn/<x>")).toBe("http://127.0.0.1:81");
+    expect(publicBaseUrl(loadConfig({ PUBLIC_BASE_URL: "https://x.cn" }), "http://y.cn")).toBe(
+      "https://x.cn",
+    );
+    expect(publicBaseUrl(loadConfig({ HOST: "192.0.2.7", PORT: "80" }))).toBe("http://192.0.2.7:80");
+    expect(publicBaseUrl(loadConfig({ HOST: "::1", PORT: "81" }))).toBe("http://[::1]:81");
+    expect(() => loadConfig({ PUBLIC_BASE_URL: "ftp://x.cn" })).toThrow(/PUBLIC_BASE_URL/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: "http://" })).toThrow(/PUBLIC_BASE_URL: expected an absolute/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: "https://x.cn/?a=1" })).toThrow(/query or a fragment/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: "https://u:p@x.cn" })).toThrow(/user name or password/);
   });
 
   it("documents every key", () => {

@@ -12,6 +12,13 @@ export const ConfigSchema = Type.Object(
   {
     PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "HTTP port of the API." }),
     HOST: Type.String({ default: "0.0.0.0", minLength: 1, description: "Address the HTTP server binds." }),
+    PUBLIC_BASE_URL: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        description:
+          "The address citizens reach the public pages at (http(s)://host[:port][/path], no query): the sites' QR codes and posters point to <this>/public/sites/<id>; unset → the origin the console was opened at (else http://<HOST>:<PORT>): fine for a demo, not for print.",
+      }),
+    ),
     DATA_DIR: Type.String({
       default: "./data",
       minLength: 1,
@@ -297,8 +304,47 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `${key}: expected ${describe(key)} (${e.message}); got ${JSON.stringify(redactValue(key, got))}`,
     );
   }
+  const base = converted.PUBLIC_BASE_URL;
+  if (typeof base === "string" && !seen.has("PUBLIC_BASE_URL")) {
+    const problem = publicBaseUrlProblem(base);
+    if (problem) problems.push(`PUBLIC_BASE_URL: ${problem}; got ${JSON.stringify(base)}`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return converted as Config;
+}
+
+/** Why a public base URL cannot be printed on a poster, or undefined when it can. */
+function publicBaseUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "expected an absolute http(s) URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "expected an http or https URL";
+  if (url.username || url.password) return "must not carry a user name or password";
+  if (url.search || url.hash || value.includes("?") || value.includes("#"))
+    return "must not have a query or a fragment";
+  return undefined;
+}
+
+/**
+ * The public pages' base address without a trailing slash: PUBLIC_BASE_URL; unset, the origin the console
+ * was opened at (`requestOrigin`, when it is a plain http(s)://host[:port]: on a demo, phones on the same
+ * network reach the address the bureau's browser used); else one derived from HOST and PORT (0.0.0.0 / ::
+ * → 127.0.0.1, an IPv6 host in brackets).
+ */
+export function publicBaseUrl(
+  config: Pick<Config, "PUBLIC_BASE_URL" | "HOST" | "PORT">,
+  requestOrigin?: string,
+): string {
+  if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/+$/, "");
+  if (requestOrigin && /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(requestOrigin)) {
+    return requestOrigin;
+  }
+  const wildcard = config.HOST === "0.0.0.0" || config.HOST === "::";
+  const host = wildcard ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${config.PORT}`;
 }
 
 function redactValue(key: string, v: unknown): unknown {
