@@ -181,9 +181,9 @@ describe("ffmpeg arguments", () => {
       expect(a).not.toContain("copy");
     });
 
-    it("writes its own HLS folder with epoch-numbered segments, as the private output does", () => {
+    it("writes its own HLS folder and segment names (mseg-N), epoch-numbered as the private output", () => {
       const a = buildMaskedArgs(masked);
-      expect(after(a, "-hls_segment_filename")).toBe("/data/media/hls/7/public/seg-%d.ts");
+      expect(after(a, "-hls_segment_filename")).toBe("/data/media/hls/7/public/mseg-%d.ts");
       expect(a.at(-1)).toBe("/data/media/hls/7/public/index.m3u8");
       expect(after(a, "-hls_start_number_source")).toBe("epoch");
       expect(after(a, "-hls_flags")).toContain("temp_file");

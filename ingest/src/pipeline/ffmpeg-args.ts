@@ -140,12 +140,16 @@ export function buildMaskedArgs(a: MaskedArgs): string[] {
     "-g",
     String(Math.max(1, Math.round(fps * a.segmentSeconds))),
     "-an",
-    ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize),
+    // Its own segment names: a public URL of a masked segment can never name an unmasked one (immutable caching).
+    ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize, MASKED_SEGMENT_PREFIX),
   ];
 }
 
+/** Segment names of the masked public output: `mseg-<n>.ts` (the private output's are `seg-<n>.ts`). */
+export const MASKED_SEGMENT_PREFIX = "mseg-";
+
 /** The HLS muxer options both outputs share: rolling list, epoch-numbered segments, atomic writes. */
-function hlsOutput(dir: string, segmentSeconds: number, listSize: number): string[] {
+function hlsOutput(dir: string, segmentSeconds: number, listSize: number, prefix = "seg-"): string[] {
   return [
     "-f",
     "hls",
@@ -160,7 +164,7 @@ function hlsOutput(dir: string, segmentSeconds: number, listSize: number): strin
     "-hls_start_number_source",
     "epoch",
     "-hls_segment_filename",
-    `${dir}/seg-%d.ts`,
+    `${dir}/${prefix}%d.ts`,
     `${dir}/index.m3u8`,
   ];
 }
