@@ -254,6 +254,8 @@ export class CameraOwner {
       secrets: () => [],
       ...(this.gate ? { gate: this.gate } : {}),
       isProgress: (line) => line.startsWith("out_time_us=") || line.startsWith("frame="),
+      // Progress lines only feed the stall watchdog (the camera's fps and bitrate are the private stream's).
+      onStdoutLine: () => {},
     });
   }
 

@@ -142,6 +142,8 @@ describe("privacy masks: a blurred public output beside the untouched private on
     const pub = path.join(dir, "public");
     await until("the private stream online", 60_000, () => status.last?.status === "online");
     await until("three public segments", 60_000, () => segments(path.join(pub, "index.m3u8")).length >= 3);
+    // Its supervisor sees its progress: live, not left "connecting" until a watchdog restart.
+    await until("the masked process live", 10_000, () => owner?.maskedOutput?.current.phase === "live");
 
     // Private stays a copy of the camera (H.264 at the camera's size); the public one is the same size.
     const info = (f: string) =>
