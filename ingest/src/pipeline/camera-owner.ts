@@ -233,7 +233,7 @@ export class CameraOwner {
         const old = this.masked;
         this.masked = undefined;
         await old?.stop();
-        rmSync(this.publicDir, { recursive: true, force: true });
+        rmSync(this.publicDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
         if (!this.running || masksKey(this.spec.privacyMasks) !== key || !key) return;
         this.masked = this.newMaskedSupervisor();
         this.masked.start();
@@ -243,10 +243,10 @@ export class CameraOwner {
   }
 
   private newMaskedSupervisor(): ProcessSupervisor {
-    return new ProcessSupervisor({
+    const sup: ProcessSupervisor = new ProcessSupervisor({
       name: "public-masked",
       command: this.settings.ffmpeg,
-      args: () => this.maskedArgs(),
+      args: () => this.maskedArgs(sup),
       stallSeconds: this.settings.stallSeconds,
       connectSeconds: this.settings.connectSeconds,
       backoff: this.settings.backoff,
@@ -257,6 +257,7 @@ export class CameraOwner {
       // Progress lines only feed the stall watchdog (the camera's fps and bitrate are the private stream's).
       onStdoutLine: () => {},
     });
+    return sup;
   }
 
   async stop(opts: { removeMedia?: boolean } = {}): Promise<void> {
@@ -392,7 +393,7 @@ export class CameraOwner {
    * Waits (up to connectSeconds) for the private playlist, rasterises the masks at the stream's size into
    * `public/mask.pgm`, clears stale public segments and returns the masked transcode's arguments.
    */
-  private async maskedArgs(): Promise<string[]> {
+  private async maskedArgs(sup: ProcessSupervisor): Promise<string[]> {
     const probe = await this.runProbe();
     const playlist = path.join(this.hlsDir, "index.m3u8");
     const end = Date.now() + this.settings.connectSeconds * 1000;
@@ -400,6 +401,8 @@ export class CameraOwner {
       if (Date.now() > end) throw new Error("the private stream has no playlist yet");
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Superseded while waiting (masks changed, camera stopped): write nothing into the public folder.
+    if (this.masked !== sup) throw new Error("masked output superseded");
     const masks = this.spec.privacyMasks ?? [];
     if (!masks.length) throw new Error("no privacy masks");
     const { width, height } = this.outputSize(probe);

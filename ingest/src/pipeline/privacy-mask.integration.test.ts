@@ -4,10 +4,11 @@
  * private frame) and equal to the private frame outside it; the private output stays untouched (copy);
  * removing the masks deletes the public output (never a stale or unmasked folder left behind).
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { type CameraStatus, createLogger } from "@mingfang/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraSimulator, type SimulatedCamera, simulatedCameras } from "../simulator/camera-simulator.js";
@@ -59,12 +60,15 @@ const segments = (playlist: string): string[] =>
         .filter((l) => l.endsWith(".ts"))
     : [];
 
-/** Every frame of a segment as 8-bit gray, width × height. */
-function grayFrames(file: string, width: number, height: number): Uint8Array[] {
-  const raw = execFileSync(
+/**
+ * Every frame of a segment as 8-bit gray, width × height. Asynchronous: the owner's watchdogs must keep
+ * reading their processes' output meanwhile (a blocked event loop looks like a stalled camera).
+ */
+async function grayFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {
+  const { stdout: raw } = await promisify(execFile)(
     "ffmpeg",
     ["-v", "error", "-i", file, "-vf", `scale=${width}:${height},format=gray`, "-f", "rawvideo", "-"],
-    { maxBuffer: 512 * 1024 * 1024 },
+    { maxBuffer: 512 * 1024 * 1024, encoding: "buffer" },
   );
   const size = width * height;
   const out: Uint8Array[] = [];
@@ -163,14 +167,12 @@ describe("privacy masks: a blurred public output beside the untouched private on
 
     // A public frame, and the private frames it may come from (the public output lags the private one).
     const pubSeg = segments(path.join(pub, "index.m3u8")).at(-2)!;
-    const publicFrame = grayFrames(path.join(pub, pubSeg), w, h)[0]!;
-    const privateFrames = segments(path.join(dir, "index.m3u8")).flatMap((s) => {
-      try {
-        return grayFrames(path.join(dir, s), w, h);
-      } catch {
-        return []; // rolled off meanwhile
-      }
-    });
+    const publicFrame = (await grayFrames(path.join(pub, pubSeg), w, h))[0]!;
+    const privateFrames: Uint8Array[] = [];
+    for (const s of segments(path.join(dir, "index.m3u8"))) {
+      // A segment that rolled off meanwhile is skipped.
+      privateFrames.push(...(await grayFrames(path.join(dir, s), w, h).catch(() => [])));
+    }
     expect(privateFrames.length).toBeGreaterThan(10);
     const inner: Rect = {
       x0: Math.ceil(0.25 * w) + 4,
@@ -187,8 +189,8 @@ describe("privacy masks: a blurred public output beside the untouched private on
     // The private frame the public one was made from: the closest outside the mask.
     const scored = privateFrames.map((f) => ({ f, d: diffOutside(publicFrame, f, w, h, outer, 24) }));
     const match = scored.reduce((a, b) => (b.d < a.d ? b : a));
-    // Outside the mask: the same picture (only the re-encode's noise).
-    expect(match.d).toBeLessThan(4);
+    // Outside the mask: the same picture, up to the re-encode's noise (x264 ultrafast on grass: 2–5 levels).
+    expect(match.d).toBeLessThan(8);
     // Inside: the blur leaves a fraction of the private frame's fine detail.
     const before = detail(match.f, w, inner);
     const after = detail(publicFrame, w, inner);
@@ -199,10 +201,10 @@ describe("privacy masks: a blurred public output beside the untouched private on
     expect(detail(publicFrame, w, top)).toBeGreaterThan(detail(match.f, w, top) * 0.7);
 
     // Masks removed: the masked process stops and its folder goes; the private stream keeps running.
-    const livePid = owner.live.pid;
+    const restarts = owner.live.current.restarts;
     owner.reconfigure({ ...spec, privacyMasks: [] });
     await until("the public folder removed", 20_000, () => !existsSync(pub));
     expect(owner.maskedOutput).toBeUndefined();
-    expect(owner.live.pid).toBe(livePid);
+    expect(owner.live.current).toMatchObject({ phase: "live", restarts });
   }, 180_000);
 });
