@@ -1,6 +1,7 @@
 /**
- * A privacy-masked public stream in Chromium: the demo's camera is made public on a demonstration site
- * with a mask over the middle of the picture; the console (signed in) plays the private stream on the live
+ * A privacy-masked public stream in Chromium: the demo's camera is made public on a demonstration site and
+ * a mask drawn over the middle of the picture in the console's zone editor; the console (signed in) plays the
+ * private stream on the live
  * wall and a signed-out page plays the public stream with hls.js; each video is drawn to a canvas and the
  * fine detail inside the mask compared: blurred in the public stream only, alike outside it.
  *
@@ -117,7 +118,39 @@ describe("privacy masks in the browser", () => {
       expect(r.status, url).toBe(200);
     };
     await patch(`/api/workshops/${cam.workshopId}`, { demoSite: true });
-    await patch(`/api/cameras/${camId}`, { public: true, privacyMasks: [MASK] });
+    await patch(`/api/cameras/${camId}`, { public: true });
+
+    // The mask, drawn in the zone editor: four clicks on the canvas, finish, save.
+    const priv = await open("admin", demo.adminPassword);
+    await priv.page.goto(`/cameras/${camId}/zones`);
+    await priv.page.getByTestId("mask-draw").click();
+    // The snapshot sets the canvas's aspect ratio: measure the canvas once it is shown.
+    await priv.page.waitForFunction(
+      () => {
+        const img = document.querySelector(".stage img.bg") as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    const canvas = priv.page.getByTestId("zone-canvas");
+    const box = (await canvas.boundingBox())!;
+    for (const [x, y] of MASK)
+      await canvas.click({ position: { x: x! * box.width, y: y! * box.height }, force: true });
+    await priv.page.getByTestId("zone-finish").click();
+    await expect.poll(() => priv.page.getByTestId("mask-item").count()).toBe(1);
+    await expect.poll(() => priv.page.getByTestId("mask-shape").count()).toBe(1);
+    const saved = priv.page.waitForResponse(
+      (r) => r.url().endsWith(`/api/cameras/${camId}`) && r.request().method() === "PATCH",
+    );
+    await priv.page.getByTestId("zones-save").click();
+    expect((await saved).status()).toBe(200);
+    const masks = (await apiGet<{ privacyMasks: number[][][] }>(admin, `/api/cameras/${camId}`)).privacyMasks;
+    expect(masks).toHaveLength(1);
+    masks[0]!.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(MASK[i]![0]!, 1);
+      expect(y).toBeCloseTo(MASK[i]![1]!, 1);
+    });
     const publicPlaylist = `/public/hls/${camId}/index.m3u8`;
     await waitFor(
       async () => {
@@ -130,7 +163,6 @@ describe("privacy masks in the browser", () => {
     );
 
     // Private: the console's live wall, signed in.
-    const priv = await open("admin", demo.adminPassword);
     await priv.page.goto("/live");
     const privDetail = await detailOf(priv.page, `[data-testid="tile"][data-camera-id="${camId}"] video`);
 
