@@ -9,10 +9,20 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type CameraStatus, createLogger } from "@mingfang/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CameraSpecRecord,
+  type CameraStatus,
+  createLogger,
+  createRedis,
+  encrypt,
+  Keyring,
+  REDIS_KEYS,
+} from "@mingfang/core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CameraSimulator, type SimulatedCamera, simulatedCameras } from "../simulator/camera-simulator.js";
 import { CameraOwner, DEFAULT_INGEST_SETTINGS } from "./camera-owner.js";
+import { RedisCameraSource } from "./camera-source.js";
+import { CAMERA_CONFIG_CHANNEL, IngestService } from "./ingest-service.js";
 import type { Polygon } from "./privacy-mask.js";
 import type { FrameSink, StatusSink } from "./sinks.js";
 
@@ -119,7 +129,7 @@ describe("privacy masks: a blurred public output beside the untouched private on
   let owner: CameraOwner | undefined;
 
   beforeAll(async () => {
-    cams = simulatedCameras(1, "mask-test-secret", "msk");
+    cams = simulatedCameras(2, "mask-test-secret", "msk");
     await sim.start({ cameras: cams, discoveryInterface: false, dataDir: CLIP_CACHE });
     mediaDir = mkdtempSync(path.join(tmpdir(), "mf-masks-"));
   }, 180_000);
@@ -206,5 +216,54 @@ describe("privacy masks: a blurred public output beside the untouched private on
     await until("the public folder removed", 20_000, () => !existsSync(pub));
     expect(owner.maskedOutput).toBeUndefined();
     expect(owner.live.current).toMatchObject({ phase: "live", restarts });
+  }, 180_000);
+
+  it("follows the masks of the spec the API publishes: a public output while masked, none after", async () => {
+    const keyring = new Keyring("mask-spec-test-secret-0123456789abcdef");
+    const prefix = `m${process.pid}x${Date.now()}`;
+    const redis = createRedis(inject("redisUrl"));
+    const specs = createRedis(inject("redisUrl"), { keyPrefix: `${prefix}:` });
+    const id = 3002;
+    const put = async (s: Partial<CameraSpecRecord>) => {
+      const spec: CameraSpecRecord = {
+        id,
+        enabled: true,
+        sourceUrlEnc: encrypt(keyring.credentials, sim.rtspUrl(cams[1]!.key, "main")),
+        subUrlEnc: null,
+        analyse: false,
+        ...s,
+      };
+      await specs.hset(REDIS_KEYS.cameraSpecs, String(id), JSON.stringify(spec));
+      await redis.publish(CAMERA_CONFIG_CHANNEL, JSON.stringify({ cameraId: id }));
+    };
+    const status = new LastStatus();
+    await put({ privacyMasks: [MASK] });
+    const svc = new IngestService({
+      cameras: new RedisCameraSource(specs),
+      keyring,
+      redis,
+      connect: () => createRedis(inject("redisUrl")),
+      logger,
+      dataDir: mediaDir,
+      settings: { stallSeconds: 8, heartbeatMs: 2000 },
+      frames: new CountingFrames(),
+      status,
+      cameraIds: [id],
+    });
+    const pub = path.join(mediaDir, "media", "hls", String(id), "public");
+    try {
+      await svc.start();
+      await until("the masked output", 90_000, () => segments(path.join(pub, "index.m3u8")).length >= 2);
+      const o = svc.owner(id)!;
+      const restarts = o.live.current.restarts;
+      await put({});
+      await until("the masked output gone", 20_000, () => !existsSync(pub));
+      expect(o.maskedOutput).toBeUndefined();
+      expect(o.live.current).toMatchObject({ phase: "live", restarts });
+    } finally {
+      await svc.stop();
+      specs.disconnect();
+      redis.disconnect();
+    }
   }, 180_000);
 });
