@@ -4,6 +4,7 @@ export * from "./pipeline/camera-owner.js";
 export * from "./pipeline/camera-source.js";
 export * from "./pipeline/ffmpeg-args.js";
 export * from "./pipeline/ingest-service.js";
+export * from "./pipeline/privacy-mask.js";
 export * from "./pipeline/sinks.js";
 export * from "./pipeline/start-gate.js";
 export * from "./pipeline/supervisor-state.js";

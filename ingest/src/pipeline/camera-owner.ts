@@ -2,22 +2,26 @@
  * One owner per camera: it holds the camera's two ffmpeg processes (live HLS from the main stream, frame
  * sampling from the sub-stream), their timers and the camera's status, and it reports to its parent.
  * Two lean processes rather than one with two outputs: cheaper here (ARCHITECTURE.md), and a failing
- * sub-stream never takes the live view down.
+ * sub-stream never takes the live view down. A public camera with privacy masks has a third: the masked
+ * public output, transcoded from the private HLS on disk (docs/ingest.md, "Privacy masks").
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CameraStatus, Logger } from "@mingfang/core";
 import { spawnTethered } from "@mingfang/process";
 import {
   buildLiveArgs,
+  buildMaskedArgs,
   buildProbeArgs,
   buildSamplerArgs,
+  needsTranscode,
   type ProbeResult,
   parseProbe,
   parseProgressBlock,
   samplingMode,
 } from "./ffmpeg-args.js";
 import { JpegSplitter, jpegSize } from "./jpeg-splitter.js";
+import { encodePgm, masksKey, type Polygon, rasteriseMask } from "./privacy-mask.js";
 import { ProcessSupervisor } from "./process-supervisor.js";
 import type { FrameSink, StatusSink } from "./sinks.js";
 import type { StartGate } from "./start-gate.js";
@@ -36,6 +40,8 @@ export interface CameraSpec {
   subUrl: string | null;
   /** Analyse frames from this camera. */
   analyse: boolean;
+  /** Privacy masks to blur into a separate public output (a public camera of a demonstration site). */
+  privacyMasks?: Polygon[];
 }
 
 export interface IngestSettings {
@@ -115,6 +121,13 @@ export class CameraOwner {
   private readonly hlsDir: string;
   private readonly log: Logger;
   private lastPublished = "";
+  /** The masked public output's process, while the camera has privacy masks. */
+  private masked: ProcessSupervisor | undefined;
+  private maskedChain: Promise<void> = Promise.resolve();
+  private maskedKey = "";
+  private running = false;
+  private readonly publicDir: string;
+  private readonly gate: StartGate | undefined;
 
   constructor(
     spec: CameraSpec,
@@ -127,6 +140,8 @@ export class CameraOwner {
     this.spec = spec;
     this.log = logger.child({ cameraId: spec.id });
     this.hlsDir = path.join(settings.mediaDir, "hls", String(spec.id));
+    this.publicDir = path.join(this.hlsDir, "public");
+    this.gate = gate;
     const secrets = () => secretsOf(this.spec.mainUrl, this.spec.subUrl);
     this.live = new ProcessSupervisor({
       name: "live",
@@ -174,8 +189,10 @@ export class CameraOwner {
 
   start(): void {
     mkdirSync(this.hlsDir, { recursive: true });
+    this.running = true;
     this.live.start();
     this.sampler?.start();
+    this.syncMasked();
     this.heartbeat = setInterval(() => this.publish(true), this.settings.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -183,21 +200,78 @@ export class CameraOwner {
   /** A new configuration reaches this camera only: its processes restart with the new arguments. */
   reconfigure(spec: CameraSpec): void {
     const urlChanged = spec.mainUrl !== this.spec.mainUrl || spec.subUrl !== this.spec.subUrl;
+    // A change of the privacy masks alone touches the public output only: the private stream runs on.
+    const masksOnly =
+      !urlChanged &&
+      spec.analyse === this.spec.analyse &&
+      masksKey(spec.privacyMasks) !== masksKey(this.spec.privacyMasks);
     this.spec = spec;
     if (urlChanged) this.probe = null;
-    this.live.reconfigure();
-    this.sampler?.reconfigure();
+    if (!masksOnly) {
+      this.live.reconfigure();
+      this.sampler?.reconfigure();
+    }
+    this.syncMasked();
+  }
+
+  /** The masked public output's supervisor, when there is one (tests, status). */
+  get maskedOutput(): ProcessSupervisor | undefined {
+    return this.masked;
+  }
+
+  /**
+   * Brings the masked public output in line with the masks: when they change, the old process stops and
+   * its output is DELETED before a new one starts (never fail open: the public route serves the masked
+   * folder or nothing, and a folder made with other masks must not linger). Serialised per camera.
+   */
+  private syncMasked(): void {
+    const key = masksKey(this.spec.privacyMasks);
+    if (key === this.maskedKey) return;
+    this.maskedKey = key;
+    this.maskedChain = this.maskedChain
+      .then(async () => {
+        const old = this.masked;
+        this.masked = undefined;
+        await old?.stop();
+        rmSync(this.publicDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+        if (!this.running || masksKey(this.spec.privacyMasks) !== key || !key) return;
+        this.masked = this.newMaskedSupervisor();
+        this.masked.start();
+        this.log.info({ masks: this.spec.privacyMasks?.length }, "masked public output started");
+      })
+      .catch((err) => this.log.error({ err }, "masked public output not (re)started"));
+  }
+
+  private newMaskedSupervisor(): ProcessSupervisor {
+    const sup: ProcessSupervisor = new ProcessSupervisor({
+      name: "public-masked",
+      command: this.settings.ffmpeg,
+      args: () => this.maskedArgs(sup),
+      stallSeconds: this.settings.stallSeconds,
+      connectSeconds: this.settings.connectSeconds,
+      backoff: this.settings.backoff,
+      logger: this.log,
+      secrets: () => [],
+      ...(this.gate ? { gate: this.gate } : {}),
+      isProgress: (line) => line.startsWith("out_time_us=") || line.startsWith("frame="),
+      // Progress lines only feed the stall watchdog (the camera's fps and bitrate are the private stream's).
+      onStdoutLine: () => {},
+    });
+    return sup;
   }
 
   async stop(opts: { removeMedia?: boolean } = {}): Promise<void> {
     clearInterval(this.heartbeat);
-    await Promise.all([this.live.stop(), this.sampler?.stop()]);
+    this.running = false;
+    this.maskedKey = "";
+    this.syncMasked();
+    await Promise.all([this.live.stop(), this.sampler?.stop(), this.maskedChain]);
     await this.publish(true);
     if (opts.removeMedia) rmSync(this.hlsDir, { recursive: true, force: true });
   }
 
   pids(): number[] {
-    return [this.live.pid, this.sampler?.pid].filter((p): p is number => p !== undefined);
+    return [this.live.pid, this.sampler?.pid, this.masked?.pid].filter((p): p is number => p !== undefined);
   }
 
   snapshotStatus(): CameraStatus {
@@ -304,6 +378,51 @@ export class CameraOwner {
         fps: Math.min(Math.round(probe.fps ?? 10), 15),
       },
       ...(this.settings.republishUrl ? { rtmpUrl: this.settings.republishUrl(this.spec.id) } : {}),
+    });
+  }
+
+  /** The private output's size: the camera's, or the transcode's (≤ 1280 wide) when it is not H.264. */
+  private outputSize(probe: ProbeResult): { width: number; height: number } {
+    const w = probe.width ?? 1280;
+    const h = probe.height ?? 720;
+    if (!needsTranscode(probe.codec) || w <= 1280) return { width: w, height: h };
+    return { width: 1280, height: Math.round((h * 1280) / w / 2) * 2 };
+  }
+
+  /**
+   * Waits (up to connectSeconds) for the private playlist, rasterises the masks at the stream's size into
+   * `public/mask.pgm`, clears stale public segments and returns the masked transcode's arguments.
+   */
+  private async maskedArgs(sup: ProcessSupervisor): Promise<string[]> {
+    const probe = await this.runProbe();
+    const playlist = path.join(this.hlsDir, "index.m3u8");
+    const end = Date.now() + this.settings.connectSeconds * 1000;
+    while (!existsSync(playlist)) {
+      if (Date.now() > end) throw new Error("the private stream has no playlist yet");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // Superseded while waiting (masks changed, camera stopped): write nothing into the public folder.
+    if (this.masked !== sup) throw new Error("masked output superseded");
+    const masks = this.spec.privacyMasks ?? [];
+    if (!masks.length) throw new Error("no privacy masks");
+    const { width, height } = this.outputSize(probe);
+    mkdirSync(this.publicDir, { recursive: true });
+    for (const f of readdirSync(this.publicDir)) {
+      if (f.endsWith(".ts") || f.endsWith(".tmp") || f.endsWith(".m3u8"))
+        rmSync(path.join(this.publicDir, f), { force: true });
+    }
+    const maskFile = path.join(this.publicDir, "mask.pgm");
+    const grow = Math.max(1, Math.round(Math.min(width, height) / 100));
+    writeFileSync(maskFile, encodePgm(rasteriseMask(masks, width, height, grow), width, height));
+    return buildMaskedArgs({
+      inputPlaylist: playlist,
+      maskFile,
+      width,
+      height,
+      fps: Math.min(Math.round(probe.fps ?? 10), 30),
+      hlsDir: this.publicDir,
+      segmentSeconds: this.settings.segmentSeconds,
+      listSize: this.settings.playlistSize,
     });
   }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   buildLiveArgs,
+  buildMaskedArgs,
   buildProbeArgs,
   buildSamplerArgs,
   inputArgs,
+  maskBlurRadius,
   needsTranscode,
   parseProbe,
   parseProgressBlock,
@@ -139,5 +141,58 @@ describe("ffmpeg arguments", () => {
     expect(scrubLine("Error opening rtmp://127.0.0.1:1935/live/cam-1?key=1796.abcdef&x=1 (I/O)", [])).toBe(
       "Error opening rtmp://127.0.0.1:1935/live/cam-1?key=***&x=1 (I/O)",
     );
+  });
+
+  describe("the masked public output", () => {
+    const masked = {
+      inputPlaylist: "/data/media/hls/7/index.m3u8",
+      maskFile: "/data/media/hls/7/public/mask.pgm",
+      width: 768,
+      height: 576,
+      fps: 10,
+      hlsDir: "/data/media/hls/7/public",
+      segmentSeconds: 1,
+      listSize: 6,
+    };
+    const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+    it("reads the private HLS from disk (never the camera, never its URL) and the mask image", () => {
+      const a = buildMaskedArgs(masked);
+      const inputs = a.flatMap((v, i) => (v === "-i" ? [a[i + 1]] : []));
+      expect(inputs).toEqual([masked.inputPlaylist, masked.maskFile]);
+      expect(a.join(" ")).not.toMatch(/rtsp|rtmp/);
+      // From the newest segment: the public output starts live, not six seconds behind.
+      expect(after(a, "-live_start_index")).toBe("-1");
+    });
+
+    it("blurs, keeps the blur only under the mask and lays it over the original, then encodes H.264", () => {
+      const a = buildMaskedArgs(masked);
+      const graph = after(a, "-filter_complex")!;
+      expect(graph).toContain("[0:v]split=2[base][toblur]");
+      expect(graph).toContain("[1:v][toblur]scale2ref[mask][toblur2]");
+      expect(graph).toContain(`boxblur=luma_radius=${maskBlurRadius(768, 576)}`);
+      expect(graph).toContain("[blur][alpha]alphamerge[blurred]");
+      expect(graph).toContain("[base][blurred]overlay");
+      expect(after(a, "-map")).toBe("[out]");
+      expect(after(a, "-c:v")).toBe("libx264");
+      expect(after(a, "-preset")).toBe("ultrafast");
+      // A keyframe per segment: every public segment starts independently.
+      expect(after(a, "-g")).toBe("10");
+      expect(a).not.toContain("copy");
+    });
+
+    it("writes its own HLS folder and segment names (mseg-N), epoch-numbered as the private output", () => {
+      const a = buildMaskedArgs(masked);
+      expect(after(a, "-hls_segment_filename")).toBe("/data/media/hls/7/public/mseg-%d.ts");
+      expect(a.at(-1)).toBe("/data/media/hls/7/public/index.m3u8");
+      expect(after(a, "-hls_start_number_source")).toBe("epoch");
+      expect(after(a, "-hls_flags")).toContain("temp_file");
+    });
+
+    it("scales the blur with the picture, never below 4 px", () => {
+      expect(maskBlurRadius(1920, 1080)).toBe(54);
+      expect(maskBlurRadius(640, 360)).toBe(18);
+      expect(maskBlurRadius(64, 48)).toBe(4);
+    });
   });
 });

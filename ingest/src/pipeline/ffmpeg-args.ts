@@ -62,27 +62,7 @@ export function buildLiveArgs(a: LiveArgs): string[] {
         "yuv420p",
       ]
     : ["-c:v", "copy"];
-  const hls = [
-    "-map",
-    "0:v:0",
-    ...video,
-    "-an",
-    "-f",
-    "hls",
-    "-hls_time",
-    String(a.segmentSeconds),
-    "-hls_list_size",
-    String(a.listSize),
-    "-hls_delete_threshold",
-    "2",
-    "-hls_flags",
-    "delete_segments+independent_segments+program_date_time+temp_file",
-    "-hls_start_number_source",
-    "epoch",
-    "-hls_segment_filename",
-    `${a.hlsDir}/seg-%d.ts`,
-    `${a.hlsDir}/index.m3u8`,
-  ];
+  const hls = ["-map", "0:v:0", ...video, "-an", ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize)];
   const rtmp = a.rtmpUrl ? ["-map", "0:v:0", ...video, "-an", "-f", "flv", a.rtmpUrl] : [];
   return [
     ...COMMON,
@@ -94,6 +74,98 @@ export function buildLiveArgs(a: LiveArgs): string[] {
     ...inputArgs(a),
     ...hls,
     ...rtmp,
+  ];
+}
+
+export interface MaskedArgs {
+  /** The camera's private HLS playlist, read from disk: no second session on the camera. */
+  inputPlaylist: string;
+  /** The mask image (8-bit gray, white = blur), rasterised at the stream's size. */
+  maskFile: string;
+  /** The stream's size (the blur radius follows it). */
+  width: number;
+  height: number;
+  fps: number;
+  /** Folder of the public (masked) index.m3u8 and its segments. */
+  hlsDir: string;
+  segmentSeconds: number;
+  listSize: number;
+}
+
+/** Box-blur radius for the masked regions: a twentieth of the short side (18 px at 640×360), at least 4. */
+export function maskBlurRadius(width: number, height: number): number {
+  return Math.max(4, Math.round(Math.min(width, height) / 20));
+}
+
+/**
+ * The public output of a camera with privacy masks: a second process that reads the private HLS (so a
+ * failing transcode never disturbs the private stream or the camera), blurs the frame, keeps the blur only
+ * where the mask is white (alphamerge of the single mask frame, repeated) and lays it over the original,
+ * then encodes H.264 ultrafast into its own HLS folder. The mask is scaled to the video (scale2ref) should
+ * the stream's size differ from the one it was rasterised at.
+ */
+export function buildMaskedArgs(a: MaskedArgs): string[] {
+  const r = maskBlurRadius(a.width, a.height);
+  const rc = Math.max(2, Math.floor(r / 2));
+  const graph = [
+    "[0:v]split=2[base][toblur]",
+    `[1:v][toblur]scale2ref[mask][toblur2]`,
+    `[toblur2]boxblur=luma_radius=${r}:luma_power=3:chroma_radius=${rc}:chroma_power=3[blur]`,
+    "[mask]format=gray[alpha]",
+    "[blur][alpha]alphamerge[blurred]",
+    "[base][blurred]overlay=format=auto:shortest=0,format=yuv420p[out]",
+  ].join(";");
+  const fps = Math.max(1, Math.round(a.fps));
+  return [
+    ...COMMON,
+    "-progress",
+    "pipe:1",
+    "-nostats",
+    "-live_start_index",
+    "-1",
+    "-i",
+    a.inputPlaylist,
+    "-i",
+    a.maskFile,
+    "-filter_complex",
+    graph,
+    "-map",
+    "[out]",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-tune",
+    "zerolatency",
+    "-g",
+    String(Math.max(1, Math.round(fps * a.segmentSeconds))),
+    "-an",
+    // Its own segment names: a public URL of a masked segment can never name an unmasked one (immutable caching).
+    ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize, MASKED_SEGMENT_PREFIX),
+  ];
+}
+
+/** Segment names of the masked public output: `mseg-<n>.ts` (the private output's are `seg-<n>.ts`). */
+export const MASKED_SEGMENT_PREFIX = "mseg-";
+
+/** The HLS muxer options both outputs share: rolling list, epoch-numbered segments, atomic writes. */
+function hlsOutput(dir: string, segmentSeconds: number, listSize: number, prefix = "seg-"): string[] {
+  return [
+    "-f",
+    "hls",
+    "-hls_time",
+    String(segmentSeconds),
+    "-hls_list_size",
+    String(listSize),
+    "-hls_delete_threshold",
+    "2",
+    "-hls_flags",
+    "delete_segments+independent_segments+program_date_time+temp_file",
+    "-hls_start_number_source",
+    "epoch",
+    "-hls_segment_filename",
+    `${dir}/${prefix}%d.ts`,
+    `${dir}/index.m3u8`,
   ];
 }
 

@@ -141,6 +141,7 @@ export class IngestService {
         mainUrl: decrypt(this.o.keyring.credentials, row.sourceUrlEnc),
         subUrl: row.subUrlEnc ? decrypt(this.o.keyring.credentials, row.subUrlEnc) : null,
         analyse: row.analyse,
+        ...(row.privacyMasks?.length ? { privacyMasks: row.privacyMasks } : {}),
       };
     } catch {
       this.log.error({ cameraId: id }, "cannot decrypt the camera's URL (was MINGFANG_SECRET changed?)");

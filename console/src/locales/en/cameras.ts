@@ -145,6 +145,22 @@ export default {
       too_many_zones: "Too many zones (at most 32)",
     },
   },
+  masks: {
+    title: "Privacy masks",
+    draw: "New privacy mask",
+    drawing: "Drawing a privacy mask: {n} points placed",
+    namePrefix: "Mask ",
+    delete: "Delete mask",
+    none: "No privacy masks yet",
+    help: "Privacy masks are blurred into the public stream only (a public camera of a transparent-supervision demonstration site); the console's live view and the analysis keep the original picture. At most 16.",
+    notPublic: "This camera is not public: its masks apply once it is",
+    problem: {
+      too_few: '"{name}" has fewer than 3 points',
+      too_many: '"{name}" has too many points',
+      crossing: 'The edges of "{name}" cross',
+      too_many_masks: "Too many privacy masks (at most 16)",
+    },
+  },
   rules: {
     title: "Working hours & thresholds",
     unavailable: "This server cannot edit working hours and thresholds yet (the API needs an update)",

@@ -142,6 +142,22 @@ export default {
       too_many_zones: "区域过多（最多 32 个）",
     },
   },
+  masks: {
+    title: "隐私遮挡",
+    draw: "新建隐私遮挡",
+    drawing: "绘制隐私遮挡：已放置 {n} 个顶点",
+    namePrefix: "遮挡",
+    delete: "删除遮挡",
+    none: "尚未绘制隐私遮挡",
+    help: "隐私遮挡区域只在公开展示（透明化监管示范点）的公众视频中模糊处理；监管端实时画面与智能分析仍使用原始画面。最多 16 个。",
+    notPublic: "此摄像头未公开展示：遮挡在其公开后才生效",
+    problem: {
+      too_few: "“{name}”顶点不足 3 个",
+      too_many: "“{name}”顶点过多",
+      crossing: "“{name}”的边界交叉",
+      too_many_masks: "隐私遮挡过多（最多 16 个）",
+    },
+  },
   rules: {
     title: "工作时段与阈值",
     unavailable: "当前服务不支持编辑工作时段与阈值（需更新后端）",

@@ -4,6 +4,9 @@ import {
   closePolygon,
   hitPolygon,
   hitVertex,
+  MAX_MASKS,
+  maskProblems,
+  masksForSaving,
   moveVertex,
   nextZoneName,
   type Point,
@@ -197,5 +200,45 @@ describe("before saving", () => {
   });
   it("proposes an unused name", () => {
     expect(nextZoneName("区域", [{ name: "区域1", checks: [], points: [] }])).toBe("区域2");
+  });
+});
+
+describe("privacy masks", () => {
+  const tri: Point[] = [
+    [0.1, 0.1],
+    [0.5, 0.1],
+    [0.3, 0.4],
+  ];
+  it("accepts up to 16 simple polygons and names what is wrong otherwise", () => {
+    expect(maskProblems([tri])).toEqual([]);
+    expect(maskProblems(Array.from({ length: MAX_MASKS + 1 }, () => tri))).toContainEqual({
+      index: -1,
+      problem: "too_many_masks",
+    });
+    expect(maskProblems([tri, tri.slice(0, 2)])).toEqual([{ index: 1, problem: "too_few" }]);
+    const bowtie: Point[] = [
+      [0, 0],
+      [1, 1],
+      [1, 0],
+      [0, 1],
+    ];
+    expect(maskProblems([bowtie])).toEqual([{ index: 0, problem: "crossing" }]);
+  });
+  it("saves rounded points clamped to 0–1", () => {
+    expect(
+      masksForSaving([
+        [
+          [0.123456, -0.2],
+          [1.3, 0.5],
+          [0.5, 0.99999],
+        ],
+      ]),
+    ).toEqual([
+      [
+        [0.1235, 0],
+        [1, 0.5],
+        [0.5, 1],
+      ],
+    ]);
   });
 });

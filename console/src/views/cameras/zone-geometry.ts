@@ -238,3 +238,27 @@ export function nextZoneName(prefix: string, zones: readonly ZoneLike[]): string
   const names = new Set(zones.map((z) => z.name));
   for (let i = 1; ; i++) if (!names.has(`${prefix}${i}`)) return `${prefix}${i}`;
 }
+
+/** Privacy masks (隐私遮挡): at most 16 polygons, blurred into the public stream only. */
+export const MAX_MASKS = 16;
+
+export type MaskProblem =
+  | { index: number; problem: "too_few" | "too_many" | "crossing" }
+  | { index: -1; problem: "too_many_masks" };
+
+/** What stops a set of privacy masks from being saved (empty: fine). */
+export function maskProblems(masks: readonly (readonly Point[])[]): MaskProblem[] {
+  const out: MaskProblem[] = [];
+  if (masks.length > MAX_MASKS) out.push({ index: -1, problem: "too_many_masks" });
+  masks.forEach((points, index) => {
+    if (points.length < MIN_POINTS) out.push({ index, problem: "too_few" });
+    else if (points.length > MAX_POINTS) out.push({ index, problem: "too_many" });
+    else if (selfIntersects(points, true)) out.push({ index, problem: "crossing" });
+  });
+  return out;
+}
+
+/** Masks as the API takes them: rounded points inside 0–1. */
+export function masksForSaving(masks: readonly (readonly Point[])[]): Point[][] {
+  return masks.map((points) => points.map(roundPoint));
+}

@@ -1,6 +1,6 @@
 /**
  * The API's side of the ingest's camera source: each camera's spec (id, enabled, the SEALED URLs as stored —
- * never decrypted here — and analyse) in the Redis hash REDIS_KEYS.cameraSpecs, written when a camera is
+ * never decrypted here — analyse, and the privacy masks of a public camera of a demonstration site) in the Redis hash REDIS_KEYS.cameraSpecs, written when a camera is
  * created, changed or deleted and announced on REDIS_KEYS.cameraConfigChannel, so that the ingest runs
  * without a database. At start the API rewrites the whole hash from the table (cameras that no longer exist
  * go) and announces every camera whose spec differs, so that a running ingest catches up with changes made
@@ -34,6 +34,20 @@ export async function publishCameraSpec(deps: CameraSpecDeps, cameraId: number):
   } catch (err) {
     deps.logger.warn({ err, cameraId }, "camera change not announced to the ingest");
   }
+}
+
+/**
+ * After a workshop's demo_site changed: its cameras' specs republished (their privacy masks apply only on
+ * a demonstration site). Never throws, as publishCameraSpec.
+ */
+export async function publishWorkshopCameraSpecs(deps: CameraSpecDeps, workshopId: number): Promise<void> {
+  let ids: number[] = [];
+  try {
+    ids = await new CameraSpecRepository(deps.db).idsOfWorkshop(workshopId);
+  } catch (err) {
+    deps.logger.warn({ err, workshopId }, "workshop's cameras not announced to the ingest");
+  }
+  for (const id of ids) await publishCameraSpec(deps, id);
 }
 
 /**

@@ -75,6 +75,7 @@ export function cameraColumns(b: CameraUpdateBody, keyring: Keyring): CameraUpda
   if (b.detectProfile !== undefined) out.detect_profile = b.detectProfile;
   if (b.recordProfile !== undefined) out.record_profile = b.recordProfile;
   if (b.zones !== undefined) out.zones = JSON.stringify(b.zones);
+  if (b.privacyMasks !== undefined) out.privacy_masks = JSON.stringify(b.privacyMasks);
   if (b.public !== undefined) out.public = b.public;
   if (b.enabled !== undefined) out.enabled = b.enabled;
   return out;

@@ -19,6 +19,7 @@ export function cameraView(c: Camera & { station_id: number }): CameraView {
     detectProfile: c.detect_profile,
     recordProfile: c.record_profile,
     zones: parseJson(c.zones, []),
+    privacyMasks: parseJson(c.privacy_masks, []),
     public: c.public,
     enabled: c.enabled,
     createdAt: iso(c.created_at),

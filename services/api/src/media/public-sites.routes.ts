@@ -3,7 +3,8 @@ import type { Static } from "typebox";
 import { Type } from "typebox";
 import type { RouteApp } from "../context.js";
 import { notFound } from "../errors.js";
-import { errors, HlsParams, MediaBody, type MediaContext, readHlsFile } from "./media-access.js";
+import { errors, HlsParams, MediaBody, type MediaContext } from "./media-access.js";
+import { readPublicHlsFile } from "./public-hls.js";
 import { PublicSiteRepository } from "./public-site.repository.js";
 
 const PublicSite = Type.Object({
@@ -54,7 +55,8 @@ export function publicHlsRoute(app: RouteApp, { deps, hlsRoot }: MediaContext): 
     {
       schema: {
         tags: ["public"],
-        summary: "Live HLS of a public camera of a transparent-supervision demonstration site (no sign-in)",
+        summary:
+          "Live HLS of a public camera of a demonstration site (no sign-in); a camera with privacy masks serves only its masked output",
         params: HlsParams,
         response: { 200: MediaBody, ...errors },
       },
@@ -62,7 +64,8 @@ export function publicHlsRoute(app: RouteApp, { deps, hlsRoot }: MediaContext): 
     async (req, reply) => {
       const c = await sites.publicCamera(req.params.cameraId);
       if (!c) throw notFound("public camera");
-      const r = await readHlsFile(hlsRoot, c.id, req.params.file, null);
+      // A masked camera: its masked output or nothing (never its private folder).
+      const r = await readPublicHlsFile(hlsRoot, c.id, c.masked, req.params.file);
       return reply.type(r.type).header("cache-control", r.cache).send(r.body);
     },
   );

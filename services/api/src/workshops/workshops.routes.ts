@@ -17,6 +17,7 @@ import {
 import type { WorkshopUpdate } from "@mingfang/db";
 import { Type } from "typebox";
 import { AuditRepository } from "../audit/audit.repository.js";
+import { publishWorkshopCameraSpecs } from "../cameras/camera-spec.publisher.js";
 import type { ApiDeps, RouteApp } from "../context.js";
 import { badRequest } from "../errors.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
@@ -46,13 +47,16 @@ export function workshopColumns(b: WorkshopUpdateBody): WorkshopUpdate {
 }
 
 interface WorkshopContext {
+  deps: ApiDeps;
   repo: WorkshopRepository;
   stations: StationRepository;
   audit: AuditRepository;
 }
 
-export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
+export const workshopRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
+  const { db } = deps;
   const ctx: WorkshopContext = {
+    deps,
     repo: new WorkshopRepository(db),
     stations: new StationRepository(db),
     audit: new AuditRepository(db),
@@ -134,7 +138,7 @@ function createWorkshop(app: RouteApp, { repo, stations, audit }: WorkshopContex
   );
 }
 
-function updateWorkshop(app: RouteApp, { repo, stations, audit }: WorkshopContext): void {
+function updateWorkshop(app: RouteApp, { deps, repo, stations, audit }: WorkshopContext): void {
   app.patch(
     "/api/workshops/:id",
     {
@@ -159,6 +163,9 @@ function updateWorkshop(app: RouteApp, { repo, stations, audit }: WorkshopContex
         if (!(await stations.exists(body.stationId))) throw badRequest("stationId", "body: no such station");
       }
       await repo.update(w.id, workshopColumns(body));
+      // The cameras' privacy masks apply only on a demonstration site: the ingest must follow.
+      if (body.demoSite !== undefined && body.demoSite !== w.demo_site)
+        await publishWorkshopCameraSpecs({ db: deps.db, redis: deps.redis, logger: deps.logger }, w.id);
       await audit.record({
         actorId: user.id,
         actorUsername: user.username,

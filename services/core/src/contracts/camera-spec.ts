@@ -16,6 +16,22 @@ export const CameraSpecRecord = Type.Object(
     /** Sealed sub-stream URL for analysis; null: the main stream is analysed. */
     subUrlEnc: Type.Union([Type.String(), Type.Null()]),
     analyse: Type.Boolean(),
+    /**
+     * Privacy masks the ingest blurs into a separate public output (normalised [x, y] polygons). Present
+     * only for a public, enabled camera of a demonstration site with masks; absent: no public transcode.
+     */
+    privacyMasks: Type.Optional(
+      Type.Array(
+        Type.Array(
+          Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]),
+          {
+            minItems: 3,
+            maxItems: 64,
+          },
+        ),
+        { minItems: 1, maxItems: 16 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -221,6 +221,22 @@ export const Zone = Type.Object(
   strict,
 );
 
+/** A normalised point [x, y], both in [0, 1] of the frame's width and height. */
+const NormPoint = Type.Tuple([
+  Type.Number({ minimum: 0, maximum: 1 }),
+  Type.Number({ minimum: 0, maximum: 1 }),
+]);
+
+/**
+ * Privacy masks (隐私遮挡): polygons blurred into the camera's PUBLIC stream only (a public camera of a
+ * demonstration site); the private stream (console, analytics) stays unmasked.
+ */
+export const PrivacyMasks = Type.Array(Type.Array(NormPoint, { minItems: 3, maxItems: 64 }), {
+  maxItems: 16,
+  description: "Polygons of normalised [x, y] points blurred into the public stream only.",
+});
+export type PrivacyMasks = Static<typeof PrivacyMasks>;
+
 export const CameraView = Type.Object({
   id: Type.Integer(),
   workshopId: Type.Integer(),
@@ -238,6 +254,7 @@ export const CameraView = Type.Object({
   detectProfile: Type.Union([Type.String(), Type.Null()]),
   recordProfile: Type.Union([Type.String(), Type.Null()]),
   zones: Type.Array(Zone),
+  privacyMasks: PrivacyMasks,
   public: Type.Boolean(),
   enabled: Type.Boolean(),
   createdAt: Type.String({ format: "date-time" }),
@@ -264,6 +281,7 @@ export const CameraCreateBody = Type.Object(
     detectProfile: Type.Optional(Text(64)),
     recordProfile: Type.Optional(Text(64)),
     zones: Type.Optional(Type.Array(Zone, { maxItems: 32 })),
+    privacyMasks: Type.Optional(PrivacyMasks),
     public: Type.Optional(Type.Boolean()),
     enabled: Type.Optional(Type.Boolean()),
   },
