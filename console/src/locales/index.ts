@@ -10,6 +10,7 @@ import enCommon from "./en/common";
 import enDashboard from "./en/dashboard";
 import enLayout from "./en/layout";
 import enLive from "./en/live";
+import enPublic from "./en/public";
 import enSystem from "./en/system";
 import enUsers from "./en/users";
 import enWorkshops from "./en/workshops";
@@ -21,6 +22,7 @@ import zhCommon from "./zh-CN/common";
 import zhDashboard from "./zh-CN/dashboard";
 import zhLayout from "./zh-CN/layout";
 import zhLive from "./zh-CN/live";
+import zhPublic from "./zh-CN/public";
 import zhSystem from "./zh-CN/system";
 import zhUsers from "./zh-CN/users";
 import zhWorkshops from "./zh-CN/workshops";
@@ -38,6 +40,7 @@ export const messages = {
     system: zhSystem,
     dashboard: zhDashboard,
     activities: zhActivities,
+    public: zhPublic,
   },
   en: {
     ...enCommon,
@@ -51,5 +54,6 @@ export const messages = {
     system: enSystem,
     dashboard: enDashboard,
     activities: enActivities,
+    public: enPublic,
   },
 };

@@ -2,6 +2,7 @@ export default {
   menu: {
     dashboard: "Dashboard",
     activities: "Association activities",
+    publicFeedback: "Public feedback",
     live: "Live wall",
     alerts: "Alerts",
     cases: "Rapid-response cases",
