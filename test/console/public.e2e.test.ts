@@ -64,6 +64,13 @@ describe("the public pages on a phone", () => {
       await p.locator('[data-testid="site-card"]').first().waitFor();
       expect(await p.locator('[data-testid="site-card"]').count()).toBe(list.items.length);
       await p.screenshot({ path: shot("public-list") });
+      // English as a switch, remembered on the device; back to Chinese for the rest.
+      await p.locator('[data-testid="lang-switch"]').tap();
+      expect(await p.locator("h1").textContent()).toBe("Transparent-supervision sites");
+      await p.reload();
+      expect(await p.locator(".programme").textContent()).toBe("Transparent supervision");
+      await p.locator('[data-testid="lang-switch"]').tap();
+      expect(await p.locator("h1").textContent()).toBe("透明化监管示范点");
 
       // The QR code on the door carries the site's URL.
       await p.goto(`/public/sites/${site!.id}`);

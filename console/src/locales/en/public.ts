@@ -45,10 +45,10 @@ export default {
     sending: "Sending…",
     sent: "Thank you, your message was received.",
     tooShort: "Please write at least {n} characters",
-    tooMany: "Too many messages; please try again in {when}",
+    tooMany: "Too many messages; please try again {when}",
     tomorrow: "tomorrow",
-    minutes: "{n} min",
-    seconds: "{n} s",
+    minutes: "in {n} min",
+    seconds: "in {n} s",
     failed: "Could not send: {message}",
   },
   violations: {

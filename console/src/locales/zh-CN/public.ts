@@ -44,10 +44,10 @@ export default {
     sending: "提交中…",
     sent: "已收到您的留言，谢谢！",
     tooShort: "留言至少 {n} 个字",
-    tooMany: "提交过于频繁，请 {when} 后再试",
+    tooMany: "提交过于频繁，请{when}再试",
     tomorrow: "明天",
-    minutes: "{n} 分钟",
-    seconds: "{n} 秒",
+    minutes: "{n} 分钟后",
+    seconds: "{n} 秒后",
     failed: "提交失败：{message}",
   },
   violations: {
