@@ -17,6 +17,27 @@ export function waitText(seconds: number): string {
   return t("feedback.seconds", { n: seconds });
 }
 
+/** The three kinds as buttons, one pressed at a time (praise first). */
+function kindPicker(pick: (k: PublicFeedbackKind) => void): HTMLElement {
+  const buttons = KINDS.map((k, i) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: `fb-kind fb-kind-${k}`,
+        "data-kind": k,
+        "aria-pressed": i === 0 ? "true" : "false",
+        onclick: () => {
+          pick(k);
+          for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.kind === k));
+        },
+      },
+      t(`feedback.kinds.${k}`),
+    ),
+  );
+  return h("div", { class: "fb-kinds", role: "group", "aria-label": t("feedback.title") }, ...buttons);
+}
+
 export function feedbackForm(siteId: number): HTMLElement {
   let kind: PublicFeedbackKind = "praise";
   const status = h("p", {
@@ -25,22 +46,9 @@ export function feedbackForm(siteId: number): HTMLElement {
     "aria-live": "polite",
     "data-testid": "fb-status",
   });
-  const kindButtons = KINDS.map((k) =>
-    h(
-      "button",
-      {
-        type: "button",
-        class: `fb-kind fb-kind-${k}`,
-        "data-kind": k,
-        "aria-pressed": k === kind ? "true" : "false",
-        onclick: () => {
-          kind = k;
-          for (const b of kindButtons) b.setAttribute("aria-pressed", String(b.dataset.kind === k));
-        },
-      },
-      t(`feedback.kinds.${k}`),
-    ),
-  );
+  const kinds = kindPicker((k) => {
+    kind = k;
+  });
   const body = h("textarea", {
     name: "body",
     rows: "4",
@@ -76,7 +84,7 @@ export function feedbackForm(siteId: number): HTMLElement {
     { class: "card feedback", novalidate: true, "data-testid": "feedback-form" },
     h("h2", {}, t("feedback.title")),
     h("p", { class: "muted" }, t("feedback.intro")),
-    h("div", { class: "fb-kinds", role: "group", "aria-label": t("feedback.title") }, ...kindButtons),
+    kinds,
     h("label", { class: "fb-label" }, t("feedback.body")),
     body,
     h("div", { class: "fb-row" }, counter),
