@@ -37,6 +37,11 @@ export default defineConfig({
     reportCompressedSize: true,
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
+      // Two pages: the console, and the public transparent-supervision pages (plain DOM, no Element Plus).
+      input: {
+        index: fileURLToPath(new URL("./index.html", import.meta.url)),
+        public: fileURLToPath(new URL("./public.html", import.meta.url)),
+      },
       output: {
         manualChunks(id: string) {
           if (id.includes("node_modules/hls.js")) return "hls";

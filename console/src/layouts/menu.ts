@@ -1,6 +1,7 @@
 /** The side menu: pages in order, each with its icon; entries a role may not open are left out. */
 import {
   Bell,
+  ChatLineSquare,
   Cpu,
   DataAnalysis,
   Document,
@@ -29,6 +30,7 @@ const ENTRIES: MenuEntry[] = [
   { page: "cases", path: "/cases", icon: Document },
   { page: "workshops", path: "/workshops", icon: OfficeBuilding },
   { page: "activities", path: "/activities", icon: Flag },
+  { page: "publicFeedback", path: "/public-feedback", icon: ChatLineSquare },
   { page: "cameras", path: "/cameras", icon: VideoCamera },
   { page: "users", path: "/users", icon: User },
   { page: "system", path: "/system", icon: Cpu },
@@ -36,4 +38,9 @@ const ENTRIES: MenuEntry[] = [
 
 export function menuFor(role: Role | null): MenuEntry[] {
   return ENTRIES.filter((e) => mayOpen(role, e.page));
+}
+
+/** The menu path of a page (most are `/<page>`; the inbox is `/public-feedback`). */
+export function pathOf(page: PageName): string {
+  return ENTRIES.find((e) => e.page === page)?.path ?? `/${page}`;
 }

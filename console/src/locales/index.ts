@@ -11,6 +11,7 @@ import enCommon from "./en/common";
 import enDashboard from "./en/dashboard";
 import enLayout from "./en/layout";
 import enLive from "./en/live";
+import enPublic from "./en/public";
 import enSystem from "./en/system";
 import enUsers from "./en/users";
 import enWorkshops from "./en/workshops";
@@ -23,6 +24,7 @@ import zhCommon from "./zh-CN/common";
 import zhDashboard from "./zh-CN/dashboard";
 import zhLayout from "./zh-CN/layout";
 import zhLive from "./zh-CN/live";
+import zhPublic from "./zh-CN/public";
 import zhSystem from "./zh-CN/system";
 import zhUsers from "./zh-CN/users";
 import zhWorkshops from "./zh-CN/workshops";
@@ -41,6 +43,7 @@ export const messages = {
     dashboard: zhDashboard,
     activities: zhActivities,
     assessment: zhAssessment,
+    public: zhPublic,
   },
   en: {
     ...enCommon,
@@ -55,5 +58,6 @@ export const messages = {
     dashboard: enDashboard,
     activities: enActivities,
     assessment: enAssessment,
+    public: enPublic,
   },
 };

@@ -22,6 +22,8 @@ export const PAGE_ROLES = {
   workshops: ALL_ROLES,
   cameras: ["bureau_admin", "station_staff"],
   activities: ["bureau_admin", "station_staff"],
+  // Citizens' feedback on the station's demonstration sites (public_feedback.read / .handle).
+  publicFeedback: STATION_ROLES,
   users: ["bureau_admin"],
   system: ["bureau_admin"],
   password: ALL_ROLES,

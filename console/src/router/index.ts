@@ -48,6 +48,12 @@ const routes: RouteRecordRaw[] = [
         meta: { page: "activities" },
       },
       {
+        path: "public-feedback",
+        name: "publicFeedback",
+        component: () => import("@/views/public-feedback/PublicFeedbackView.vue"),
+        meta: { page: "publicFeedback" },
+      },
+      {
         path: "live",
         name: "live",
         component: () => import("@/views/live/LiveWallView.vue"),

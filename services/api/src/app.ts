@@ -30,6 +30,8 @@ import { planRoutes } from "./plan/plan.routes.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
 import { posterRoutes } from "./poster/poster.routes.js";
+import { publicRateLimit, publicRoutes } from "./public/public.routes.js";
+import { publicFeedbackRoutes } from "./public/public-feedback.routes.js";
 import { stationRoutes } from "./stations/stations.routes.js";
 import { systemRoutes } from "./system/system.routes.js";
 import { userRoutes } from "./users/users.routes.js";
@@ -117,6 +119,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
   await app.register(metricsPlugin);
+  // At the root, before every route: covers /public/* of the media and console plugins too.
+  publicRateLimit(app, deps);
   await app.register(authPlugin, deps);
   await app.register(alertsPlugin, deps);
 
@@ -140,6 +144,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, deps);
   await app.register(dashboardRoutes, deps);
   await app.register(assessmentRoutes, deps);
+  await app.register(publicRoutes, deps);
+  await app.register(publicFeedbackRoutes, deps);
   await app.register(consoleRoutes, deps);
   return app;
 }

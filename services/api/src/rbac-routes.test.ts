@@ -78,6 +78,30 @@ async function activityPhotoOf(c: Ctx, w: Where): Promise<string> {
   return `/api/activities/${activityId}/photos/${id}`;
 }
 
+/** A new citizen's feedback item on the station's first workshop (stored as the public route would). */
+async function feedbackOf(c: Ctx, w: Where): Promise<number> {
+  const f = await c.t.db
+    .insertInto("public_feedback")
+    .values({
+      workshop_id: c.workshop[w],
+      station_id: c.station[w],
+      kind: "suggestion",
+      body: "建议公示晨检记录",
+      ip_hash: "0".repeat(64),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return f.id;
+}
+
+/** Citizens' feedback: the station's own staff and duty officers, and the bureau; never the brigade. */
+const FEEDBACK = (ok: number): Record<Role, [number, number]> => ({
+  bureau_admin: [ok, ok],
+  station_staff: [ok, 404],
+  duty_officer: [ok, 404],
+  brigade_officer: [403, 403],
+});
+
 /** Reads: the own station's users see their station's only; the bureau and the brigade see all. */
 const READ_OWN: Record<Role, [number, number]> = {
   bureau_admin: [200, 200],
@@ -313,6 +337,33 @@ const ROUTES: RouteCase[] = [
     name: "DELETE /api/activities/:id/photos/:photoId",
     request: async (c, w) => ({ method: "DELETE", url: await activityPhotoOf(c, w) }),
     expect: PLAN_UPDATE(204),
+  },
+  {
+    name: "GET /api/public-feedback",
+    request: async (c, w) => ({ method: "GET", url: `/api/public-feedback?stationId=${c.station[w]}` }),
+    expect: { ...ALL(200), brigade_officer: [403, 403] },
+  },
+  {
+    name: "GET /api/public-feedback/:id",
+    request: async (c, w) => ({ method: "GET", url: `/api/public-feedback/${await feedbackOf(c, w)}` }),
+    expect: FEEDBACK(200),
+  },
+  {
+    name: "POST /api/public-feedback/:id/reply",
+    request: async (c, w) => ({
+      method: "POST",
+      url: `/api/public-feedback/${await feedbackOf(c, w)}/reply`,
+      payload: { reply: "感谢建议，已转告经营者。" },
+    }),
+    expect: FEEDBACK(200),
+  },
+  {
+    name: "POST /api/public-feedback/:id/close",
+    request: async (c, w) => ({
+      method: "POST",
+      url: `/api/public-feedback/${await feedbackOf(c, w)}/close`,
+    }),
+    expect: FEEDBACK(200),
   },
   {
     name: "GET /api/users",

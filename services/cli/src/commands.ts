@@ -309,7 +309,7 @@ function demoBanner(d: {
     `  Data            ${p.infra.dataDir} (embedded ${p.infra.database?.kind}, private Redis ${p.infra.redisUrl})`,
     `  Cameras         ${simulated?.cameraIds.length ?? 0} simulated pilot cameras (RTSP 127.0.0.1:${cfg.SIMULATOR_RTSP_PORT}); live HLS via GET /api/cameras/:id/live`,
     ...sceneLines(simulated),
-    `  Public sites    ${base}/public/sites`,
+    `  Public sites    ${base}/public`,
     "",
     "  Users",
     p.adminPassword

@@ -232,6 +232,34 @@ export const ConfigSchema = Type.Object(
       description:
         "IPv4 address of the interface on which WS-Discovery probes for ONVIF cameras (never another network).",
     }),
+    PUBLIC_JSON_PER_MINUTE: Type.Integer({
+      default: 120,
+      minimum: 1,
+      description:
+        "Requests per minute one address may make to the public JSON API and pages (/api/public/*, /public, /public/sites/*).",
+    }),
+    PUBLIC_HLS_PER_MINUTE: Type.Integer({
+      default: 600,
+      minimum: 1,
+      description:
+        "Requests per minute one address may make for public live video (/public/hls/*; a player fetches about 2 a second).",
+    }),
+    PUBLIC_FEEDBACK_PER_SITE_PER_DAY: Type.Integer({
+      default: 3,
+      minimum: 1,
+      description: "Feedback messages one address may leave on one demonstration site per day.",
+    }),
+    PUBLIC_FEEDBACK_PER_DAY: Type.Integer({
+      default: 10,
+      minimum: 1,
+      description: "Feedback messages one address may leave on all demonstration sites together per day.",
+    }),
+    PUBLIC_CACHE_SECONDS: Type.Integer({
+      default: 30,
+      minimum: 0,
+      maximum: 3600,
+      description: "max-age of the public JSON answers (cache-control: public).",
+    }),
     LOG_LEVEL: Type.Union(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
       { default: "info", description: "pino log level." },

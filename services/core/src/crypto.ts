@@ -32,7 +32,7 @@ export function loadOrCreateSecret(
   return { secret: s, generated: true };
 }
 
-export type KeyPurpose = "credentials" | "media-token" | "session";
+export type KeyPurpose = "credentials" | "media-token" | "session" | "public-ip";
 
 export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "mingfang", `mingfang/${purpose}/v1`, 32));
@@ -42,10 +42,13 @@ export class Keyring {
   readonly credentials: Buffer;
   readonly mediaToken: Buffer;
   readonly session: Buffer;
+  /** Salts the hash of a citizen's IP address (public feedback, public rate limits): never stored in clear. */
+  readonly publicIp: Buffer;
   constructor(secret: string) {
     this.credentials = deriveKey(secret, "credentials");
     this.mediaToken = deriveKey(secret, "media-token");
     this.session = deriveKey(secret, "session");
+    this.publicIp = deriveKey(secret, "public-ip");
   }
 }
 

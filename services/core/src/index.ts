@@ -8,6 +8,7 @@ export * from "./contracts/dashboard.js";
 export * from "./contracts/events.js";
 export * from "./contracts/plan.js";
 export * from "./contracts/poster.js";
+export * from "./contracts/public.js";
 export * from "./contracts/queues.js";
 export * from "./contracts/rest.js";
 export * from "./contracts/system.js";

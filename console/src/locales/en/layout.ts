@@ -3,6 +3,7 @@ export default {
     dashboard: "Dashboard",
     assessment: "Year-end assessment",
     activities: "Association activities",
+    publicFeedback: "Public feedback",
     live: "Live wall",
     alerts: "Alerts",
     cases: "Rapid-response cases",

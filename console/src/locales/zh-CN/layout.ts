@@ -3,6 +3,7 @@ export default {
     dashboard: "监管看板",
     assessment: "年终考核",
     activities: "协会活动",
+    publicFeedback: "公众留言",
     live: "实时监控",
     alerts: "告警中心",
     cases: "快速反应案件",

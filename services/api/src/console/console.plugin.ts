@@ -5,6 +5,10 @@
  * this origin (no inline script, no eval); workers and media from `blob:` (hls.js and mpegts.js feed
  * Media Source Extensions from workers); styles may be inline (Element Plus positions popovers with style
  * attributes).
+ *
+ * The public transparent-supervision pages (`console/public.html`, a separate small entry of the same
+ * build) are served for `GET /public` and `GET /public/sites/:id`, with the same policy; every other path
+ * under /public belongs to the server (the public live video) and is a JSON 404 when unknown.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -73,6 +77,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   });
   const sendIndex = (reply: FastifyReply) => pageHeaders(reply).sendFile("index.html", root);
   app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
+  publicPages(app, root);
   app.get("/*", { schema: { hide: true } }, (req, reply) => {
     if (SERVER_PATHS.test(req.url)) return reply.callNotFound();
     const file = (req.url.split("?")[0] ?? "").slice(1);
@@ -83,4 +88,16 @@ export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       return reply.header("cache-control", "no-cache").sendFile(file, root);
     return reply.callNotFound();
   });
+}
+
+/** The public pages' entry for the list and for one site (the site's id is checked by the page's API call). */
+function publicPages(app: FastifyInstance, root: string): void {
+  const sendPublic = (reply: FastifyReply) =>
+    existsSync(path.join(root, "public.html"))
+      ? pageHeaders(reply).sendFile("public.html", root)
+      : reply.callNotFound();
+  app.get("/public", { schema: { hide: true } }, (_req, reply) => sendPublic(reply));
+  app.get<{ Params: { id: string } }>("/public/sites/:id", { schema: { hide: true } }, (req, reply) =>
+    /^\d{1,10}$/.test(req.params.id) ? sendPublic(reply) : reply.callNotFound(),
+  );
 }

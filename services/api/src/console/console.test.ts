@@ -13,6 +13,7 @@ describe("the console served at /", () => {
     writeFileSync(path.join(dir, "index.html"), '<!doctype html><div id="app"></div>');
     writeFileSync(path.join(dir, "assets", "index-Ab12Cd.js"), "console.log(1)");
     writeFileSync(path.join(dir, "favicon.svg"), "<svg/>");
+    writeFileSync(path.join(dir, "public.html"), '<!doctype html><div id="public-app"></div>');
     t = await buildTestApp({ env: { CONSOLE_DIR: dir }, seed: false });
   });
   afterAll(async () => {
@@ -38,6 +39,22 @@ describe("the console served at /", () => {
       expect(res.statusCode, url).toBe(200);
       expect(res.body).toContain('<div id="app">');
       expect(res.headers["content-security-policy"]).toBeDefined();
+    }
+  });
+
+  it("answers /public and /public/sites/:id with the public pages' entry, under the same CSP", async () => {
+    for (const url of ["/public", "/public/sites/12", "/public/sites/12?from=qr"]) {
+      const res = await t.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body).toContain('<div id="public-app">');
+      expect(res.body).not.toContain('<div id="app">');
+      expect(String(res.headers["content-security-policy"])).toContain("script-src 'self'");
+      expect(res.headers["cache-control"]).toBe("no-cache");
+    }
+    for (const url of ["/public/sites/abc", "/public/sites", "/public/sites/1/x"]) {
+      const res = await t.app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().error, url).toBe("not_found");
     }
   });
 

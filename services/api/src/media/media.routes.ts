@@ -9,7 +9,7 @@ import type { ApiDeps } from "../context.js";
 import { flvRoute } from "./flv.routes.js";
 import { hlsFileRoute, liveUrlRoute } from "./hls.routes.js";
 import { mediaContext } from "./media-access.js";
-import { publicHlsRoute, publicSitesRoute } from "./public-sites.routes.js";
+import { publicHlsRoute } from "./public-sites.routes.js";
 import { publishUrlRoute } from "./publish.routes.js";
 import { snapshotRoute } from "./snapshot.routes.js";
 
@@ -21,5 +21,4 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps)
   hlsFileRoute(app, ctx);
   flvRoute(app, ctx);
   publicHlsRoute(app, ctx);
-  publicSitesRoute(app, ctx);
 };

@@ -2,8 +2,9 @@ import type { Db } from "@mingfang/db";
 import { sql } from "kysely";
 
 /**
- * The transparent-supervision demonstration sites: what anyone may watch without signing in. A camera
- * is public when it is marked public, enabled, and its workshop is a demonstration site.
+ * The one question the public HLS route asks: may this camera be watched without signing in? A camera is
+ * public when it is marked public, enabled, and its workshop is a demonstration site. The public JSON
+ * (sites, their record, feedback) is in `public/`.
  */
 export class PublicSiteRepository {
   constructor(private readonly db: Db) {}
@@ -23,30 +24,5 @@ export class PublicSiteRepository {
       .where("w.demo_site", "=", true)
       .executeTakeFirst();
     return row ? { id: row.id, masked: Number(row.masks) > 0 } : undefined;
-  }
-
-  /** Every public camera with its site (workshop) and station, by workshop then camera. */
-  publicCameras() {
-    return this.db
-      .selectFrom("workshops as w")
-      .innerJoin("stations as s", "s.id", "w.station_id")
-      .innerJoin("cameras as c", "c.workshop_id", "w.id")
-      .select([
-        "w.id as wid",
-        "w.name",
-        "w.category",
-        "w.address",
-        "w.licence_no",
-        "s.name as station",
-        "c.id as cid",
-        "c.name as cname",
-        "c.area",
-      ])
-      .where("w.demo_site", "=", true)
-      .where("c.public", "=", true)
-      .where("c.enabled", "=", true)
-      .orderBy("w.id")
-      .orderBy("c.id")
-      .execute();
   }
 }

@@ -10,6 +10,10 @@ export const EVENT_KINDS = [
   "case.created",
   "case.updated",
   "camera.status",
+  /** A citizen left feedback on a demonstration site's public page (stationId: the site's station). */
+  "public_feedback.created",
+  /** A station answered or closed a feedback item. */
+  "public_feedback.updated",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -23,6 +23,11 @@ describe("event visibility", () => {
     ["camera.status", 2, {}, staffB, true],
     ["camera.status", 2, {}, dutyA, false],
     ["camera.status", 2, {}, brigade, true],
+    ["public_feedback.created", 1, {}, dutyA, true],
+    ["public_feedback.created", 1, {}, staffB, false],
+    ["public_feedback.created", 2, {}, staffB, true],
+    ["public_feedback.created", 1, {}, admin, true],
+    ["public_feedback.updated", 1, {}, brigade, false],
     ["something.else", 1, {}, dutyA, false],
     ["something.else", 1, {}, admin, true],
   ];

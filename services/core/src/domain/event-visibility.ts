@@ -9,6 +9,7 @@ const ACTION_OF: Record<string, Action> = {
   alert: "alert.read",
   case: "case.read",
   camera: "camera.read",
+  public_feedback: "public_feedback.read",
 };
 
 export interface VisibleEvent {

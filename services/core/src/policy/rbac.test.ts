@@ -34,6 +34,18 @@ const M: Record<Action, Record<Role, string>> = {
   "system.read": { bureau_admin: "AA", station_staff: "FF", duty_officer: "FF", brigade_officer: "FF" },
   "plan.update": { bureau_admin: "AA", station_staff: "AN", duty_officer: "FF", brigade_officer: "FF" },
   "dashboard.read": { bureau_admin: "AA", station_staff: "AN", duty_officer: "AN", brigade_officer: "AA" },
+  "public_feedback.read": {
+    bureau_admin: "AA",
+    station_staff: "AN",
+    duty_officer: "AN",
+    brigade_officer: "FF",
+  },
+  "public_feedback.handle": {
+    bureau_admin: "AA",
+    station_staff: "AN",
+    duty_officer: "AN",
+    brigade_officer: "FF",
+  },
 };
 const decode = (c: string | undefined): Decision =>
   c === "A" ? "allow" : c === "F" ? "forbidden" : "not_found";

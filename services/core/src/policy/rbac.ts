@@ -35,6 +35,8 @@ export const ACTIONS = [
   "system.read",
   "plan.update",
   "dashboard.read",
+  "public_feedback.read",
+  "public_feedback.handle",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -59,6 +61,9 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     // The plan's targets (demonstration titles, upgrades, association activities) are the station's work.
     "plan.update": "own",
     "dashboard.read": "own",
+    // Citizens' feedback on the station's demonstration sites (公众留言): the station answers it.
+    "public_feedback.read": "own",
+    "public_feedback.handle": "own",
   },
   duty_officer: {
     "station.read": "all",
@@ -71,6 +76,8 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     "case.create": "own",
     "case.update": "own",
     "dashboard.read": "own",
+    "public_feedback.read": "own",
+    "public_feedback.handle": "own",
   },
   brigade_officer: {
     "station.read": "all",
