@@ -18,12 +18,22 @@ export interface CameraSpecDeps {
 
 const announcement = (cameraId: number) => JSON.stringify({ cameraId });
 
+let generation = 0;
+/**
+ * How many camera changes this process has published: a reader that caches what it derived from the
+ * cameras (the public HLS route's PublicCameraCache) compares it to know its entries are stale.
+ */
+export function cameraChangeGeneration(): number {
+  return generation;
+}
+
 /**
  * After a camera's creation, change or deletion: its spec written (or removed) and the change announced, in
  * one MULTI so that the ingest never reads the hash before the write it was told about. Never throws: a
  * Redis failure is logged (the next API start resyncs).
  */
 export async function publishCameraSpec(deps: CameraSpecDeps, cameraId: number): Promise<void> {
+  generation++;
   try {
     const spec = await new CameraSpecRepository(deps.db).find(cameraId);
     const tx = deps.redis.multi();
