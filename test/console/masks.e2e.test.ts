@@ -1,14 +1,10 @@
 /**
  * A privacy-masked public stream in Chromium: the demo's camera is made public on a demonstration site and
- * a mask drawn over the middle of the picture in the console's zone editor; the console (signed in) plays the
- * private stream on the live
- * wall and a signed-out page plays the public stream with hls.js; each video is drawn to a canvas and the
+ * a mask drawn over the middle of the picture in the console's zone editor; the console (signed in) plays
+ * the private stream on the live wall, and the site's public page (`/public/sites/:id`, signed out, as a
+ * citizen opens it from the door's QR code) plays the public stream; each video is drawn to a canvas and the
  * fine detail inside the mask compared: blurred in the public stream only, alike outside it.
- *
- * The public page is built by the test (hls.js added to a same-origin JSON page, which has no CSP): the
- * public site pages come from another branch; the merger may point this test at `/public/sites/:id`.
  */
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
@@ -16,8 +12,6 @@ import { demoClient } from "./demo-client.js";
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const HLS_JS = path.join(ROOT, "node_modules/hls.js/dist/hls.min.js");
 /** The mask, and the regions compared (normalised x0, y0, x1, y1): inside it, and outside it. */
 const MASK = [
   [0.25, 0.3],
@@ -166,25 +160,14 @@ describe("privacy masks in the browser", () => {
     await priv.page.goto("/live");
     const privDetail = await detailOf(priv.page, `[data-testid="tile"][data-camera-id="${camId}"] video`);
 
-    // Public: a signed-out page playing the public playlist with hls.js.
+    // Public: the site's public page as a citizen opens it from the door's QR code, signed out; the
+    // masked camera's tab chosen when the site has several public cameras.
     const pub = await openSignedOut();
-    await pub.page.goto("/public/sites");
-    await pub.page.addScriptTag({ path: HLS_JS });
-    await pub.page.evaluate((src) => {
-      const v = document.createElement("video");
-      v.id = "public-video";
-      v.muted = true;
-      v.autoplay = true;
-      v.playsInline = true;
-      document.body.replaceChildren(v);
-      // biome-ignore lint/suspicious/noExplicitAny: hls.js is loaded as a global script
-      const Hls = (window as any).Hls;
-      const hls = new Hls({ liveSyncDurationCount: 2 });
-      hls.loadSource(src);
-      hls.attachMedia(v);
-      void v.play().catch(() => {});
-    }, publicPlaylist);
-    const pubDetail = await detailOf(pub.page, "#public-video");
+    await pub.page.goto(`/public/sites/${cam.workshopId}`);
+    const tab = pub.page.locator(`.cam-tab[data-camera="${camId}"]`);
+    await tab.waitFor({ timeout: 30_000 });
+    if ((await tab.getAttribute("aria-pressed")) !== "true") await tab.click();
+    const pubDetail = await detailOf(pub.page, '[data-testid="public-video"]');
     await pub.shot("masks", "public-stream");
     await priv.shot("masks", "private-wall");
 
