@@ -3,6 +3,7 @@ import {
   Bell,
   Cpu,
   DataAnalysis,
+  DataBoard,
   Document,
   Flag,
   Monitor,
@@ -12,7 +13,7 @@ import {
 } from "@element-plus/icons-vue";
 import type { Component } from "vue";
 import type { Role } from "@/api/types";
-import { mayOpen, type PageName } from "@/router/access";
+import { inMenu, type PageName } from "@/router/access";
 
 export interface MenuEntry {
   page: PageName;
@@ -22,6 +23,7 @@ export interface MenuEntry {
 
 const ENTRIES: MenuEntry[] = [
   { page: "dashboard", path: "/dashboard", icon: DataAnalysis },
+  { page: "bigscreen", path: "/bigscreen", icon: DataBoard },
   { page: "live", path: "/live", icon: Monitor },
   { page: "alerts", path: "/alerts", icon: Bell },
   { page: "cases", path: "/cases", icon: Document },
@@ -33,5 +35,5 @@ const ENTRIES: MenuEntry[] = [
 ];
 
 export function menuFor(role: Role | null): MenuEntry[] {
-  return ENTRIES.filter((e) => mayOpen(role, e.page));
+  return ENTRIES.filter((e) => inMenu(role, e.page));
 }

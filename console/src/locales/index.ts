@@ -4,6 +4,7 @@
  */
 import enActivities from "./en/activities";
 import enAlerts from "./en/alerts";
+import enBigscreen from "./en/bigscreen";
 import enCameras from "./en/cameras";
 import enCases from "./en/cases";
 import enCommon from "./en/common";
@@ -15,6 +16,7 @@ import enUsers from "./en/users";
 import enWorkshops from "./en/workshops";
 import zhActivities from "./zh-CN/activities";
 import zhAlerts from "./zh-CN/alerts";
+import zhBigscreen from "./zh-CN/bigscreen";
 import zhCameras from "./zh-CN/cameras";
 import zhCases from "./zh-CN/cases";
 import zhCommon from "./zh-CN/common";
@@ -38,6 +40,7 @@ export const messages = {
     system: zhSystem,
     dashboard: zhDashboard,
     activities: zhActivities,
+    bigscreen: zhBigscreen,
   },
   en: {
     ...enCommon,
@@ -51,5 +54,6 @@ export const messages = {
     system: enSystem,
     dashboard: enDashboard,
     activities: enActivities,
+    bigscreen: enBigscreen,
   },
 };

@@ -3,6 +3,7 @@ export default {
     dashboard: "Dashboard",
     activities: "Association activities",
     live: "Live wall",
+    bigscreen: "Big screen",
     alerts: "Alerts",
     cases: "Rapid-response cases",
     workshops: "Workshops",

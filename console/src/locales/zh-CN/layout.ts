@@ -3,6 +3,7 @@ export default {
     dashboard: "监管看板",
     activities: "协会活动",
     live: "实时监控",
+    bigscreen: "数据大屏",
     alerts: "告警中心",
     cases: "快速反应案件",
     workshops: "小作坊档案",
