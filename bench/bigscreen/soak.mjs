@@ -7,7 +7,9 @@
  * at the end the growth from the first sample (after the warm-up) to the last.
  *
  *   npm run build && node bench/bigscreen/soak.mjs [--minutes 60] [--cameras 5] [--rotate 10]
- *     [--interval-ms 1000] [--every 60]
+ *     [--interval-ms 1000] [--every 60] [--no-alerts]
+ *
+ * `--rotate 600` keeps the wall still (alerts only); `--no-alerts` turns the wall with no alert flowing.
  */
 import { parseArgs } from "node:util";
 import {
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     rotate: { type: "string", default: "10" },
     "interval-ms": { type: "string", default: "1000" },
     every: { type: "string", default: "60" },
+    // Either part alone, to tell which one a growth comes from.
+    "no-alerts": { type: "boolean", default: false },
   },
 });
 const MINUTES = Number(values.minutes);
@@ -72,7 +76,7 @@ try {
   let next = Date.now() + EVERY;
   const end = t0 + MINUTES * 60_000;
   while (Date.now() < end) {
-    await flow.send();
+    if (!values["no-alerts"]) await flow.send();
     if (Date.now() >= next) {
       last = await memorySample(c.page, c.cdp);
       process.stdout.write(`${row(last)}\n`);

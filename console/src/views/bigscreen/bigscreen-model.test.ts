@@ -79,13 +79,19 @@ describe("the video wall", () => {
     expect(wallCameras(cams, shops, () => false, 9)).toEqual([]);
   });
 
-  it("shows pages of four, wrapping round, padding the last page with empty tiles", () => {
+  it("shows pages of four, wrapping round, the last page filled from the first cameras", () => {
     const list = [1, 2, 3, 4, 5, 6];
     expect(wallPages(list.length)).toBe(2);
     expect(wallPage(list, 0)).toEqual([1, 2, 3, 4]);
-    expect(wallPage(list, 1)).toEqual([5, 6, null, null]);
+    expect(wallPage(list, 1)).toEqual([5, 6, 1, 2]);
     expect(wallPage(list, 2)).toEqual([1, 2, 3, 4]);
-    expect(wallPage(list, 7)).toEqual([5, 6, null, null]);
+    expect(wallPage(list, 7)).toEqual([5, 6, 1, 2]);
+    expect(wallPage([1, 2, 3, 4, 5, 6, 7, 8], 1)).toEqual([5, 6, 7, 8]);
+  });
+
+  it("leaves tiles empty only when there are fewer cameras than tiles (one page, no turn)", () => {
+    expect(wallPages(3)).toBe(1);
+    expect(wallPage([1, 2, 3], 1)).toEqual([1, 2, 3, null]);
     expect(wallPages(0)).toBe(1);
     expect(wallPage([], 3)).toEqual([null, null, null, null]);
   });

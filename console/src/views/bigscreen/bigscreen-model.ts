@@ -85,13 +85,16 @@ export function wallCameras(
 
 export const wallPages = (n: number, size = WALL_TILES) => Math.max(1, Math.ceil(n / size));
 
-/** The cameras of page `page` (wrapped round), always `size` slots (null: an empty tile). */
+/**
+ * The cameras of page `page` (wrapped round), always `size` slots. With more cameras than tiles the last
+ * page is filled from the first cameras (a wall display shows no black tile while it has cameras to
+ * show); with fewer, the rest are empty (null).
+ */
 export function wallPage<T>(list: readonly T[], page: number, size = WALL_TILES): Array<T | null> {
   const pages = wallPages(list.length, size);
   const p = ((page % pages) + pages) % pages;
-  const out: Array<T | null> = list.slice(p * size, p * size + size);
-  while (out.length < size) out.push(null);
-  return out;
+  if (list.length <= size) return [...list, ...Array<null>(size - list.length).fill(null)];
+  return Array.from({ length: size }, (_, i) => list[(p * size + i) % list.length]!);
 }
 
 // ---- the alert ticker ----
