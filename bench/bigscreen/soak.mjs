@@ -4,7 +4,8 @@
  * Chromium at 1920×1080 on /bigscreen signed in as the bureau, the wall turning every --rotate seconds and
  * an alert queued every --interval-ms for --minutes. Every --every seconds it forces a GC in the page (CDP)
  * and prints the JS heap used, DOM nodes, listeners, ticker rows, video elements and the wall's turns;
- * at the end the growth from the first sample (after the warm-up) to the last.
+ * at the end the growth from the first sample (after the warm-up) to the last, and a heap snapshot's split
+ * of it (compiled code, DevTools' records of the requests, the page's own objects).
  *
  *   npm run build && node bench/bigscreen/soak.mjs [--minutes 60] [--cameras 5] [--rotate 10]
  *     [--interval-ms 1000] [--every 60] [--no-alerts]
@@ -70,6 +71,7 @@ try {
   const t0 = Date.now();
   const row = (s) =>
     `${((Date.now() - t0) / 60_000).toFixed(1).padStart(6)} min  heap ${s.heapMB.toFixed(2).padStart(7)} MB  nodes ${String(s.nodes).padStart(6)}  listeners ${String(s.listeners).padStart(5)}  ticker ${String(s.tickerItems).padStart(3)}  videos ${s.videos}  turns ${String(s.rotations).padStart(5)}  alerts ${flow.sent}`;
+  const firstParts = await heapBreakdown(c.cdp);
   const first = await memorySample(c.page, c.cdp);
   process.stdout.write(`${row(first)}\n`);
   let last = first;
@@ -86,6 +88,11 @@ try {
   }
   last = await memorySample(c.page, c.cdp);
   process.stdout.write(`${row(last)}\n`);
+  const lastParts = await heapBreakdown(c.cdp);
+  const part = (k) => `${firstParts[k].toFixed(2)} → ${lastParts[k].toFixed(2)} MB`;
+  process.stdout.write(
+    `heap snapshot (self sizes): compiled code ${part("codeMB")}; DevTools' request records ${part("devtoolsMB")}; the page's objects ${part("otherMB")}\n`,
+  );
   const pct = (a, b) => `${(((b - a) / a) * 100).toFixed(1)}%`;
   process.stdout.write(
     `growth over ${MINUTES} min: heap ${(last.heapMB - first.heapMB).toFixed(2)} MB (${pct(first.heapMB, last.heapMB)}), nodes ${last.nodes - first.nodes} (${pct(first.nodes, last.nodes)}), listeners ${last.listeners - first.listeners}; ${c.errors.length} page errors\n`,

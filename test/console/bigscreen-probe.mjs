@@ -118,3 +118,33 @@ export function alertFlow(redisUrl, cameraIds) {
     },
   };
 }
+
+/**
+ * A heap snapshot after a forced GC, its self sizes in MB by kind: V8's compiled code (grows as the JIT
+ * warms up), DevTools' own records of the page's requests (kept because the test driver has the Network
+ * domain on: one per HLS request; a wall display without DevTools has none), and everything else — the
+ * page's objects, where a leak of the page would show.
+ * @param {import("playwright-core").CDPSession} cdp
+ */
+export async function heapBreakdown(cdp) {
+  const chunks = [];
+  const on = (e) => chunks.push(e.chunk);
+  cdp.on("HeapProfiler.addHeapSnapshotChunk", on);
+  await cdp.send("HeapProfiler.collectGarbage");
+  await cdp.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+  cdp.off("HeapProfiler.addHeapSnapshotChunk", on);
+  const snap = JSON.parse(chunks.join(""));
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [TYPE, NAME, SIZE] = ["type", "name", "self_size"].map((f) => fields.indexOf(f));
+  const out = { codeMB: 0, devtoolsMB: 0, otherMB: 0 };
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const size = snap.nodes[i + SIZE] / 2 ** 20;
+    const name = snap.strings[snap.nodes[i + NAME]];
+    if (types[snap.nodes[i + TYPE]] === "code") out.codeMB += size;
+    else if (name.startsWith("blink::NetworkResourcesData") || name.startsWith("blink::XHRReplayData"))
+      out.devtoolsMB += size;
+    else out.otherMB += size;
+  }
+  return out;
+}
