@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import {
   alertFlow,
+  heapBreakdown,
   memorySample,
   openBigScreen,
   simulatedSites,

@@ -120,6 +120,14 @@ describe("the big screen at 1920×1080", () => {
       .toEqual({ x: 0, y: 120, width: 1280, height: 720 });
     expect(await c.page.evaluate(() => document.documentElement.scrollHeight)).toBe(960);
     await c.shot("bigscreen", "letterboxed-1280x960");
+
+    // In and out: the dashboard's 大屏模式 button opens it, 退出大屏 goes back; the bureau's menu lists it.
+    await c.page.locator('[data-testid="bs-exit"]').click();
+    await c.page.waitForURL((u) => u.pathname === "/dashboard");
+    expect(await c.page.locator(".el-menu").textContent()).toContain("数据大屏");
+    await c.page.locator('[data-testid="open-bigscreen"]').click();
+    await c.page.waitForURL((u) => u.pathname === "/bigscreen");
+    await c.page.locator('[data-testid="ws-state"][data-state="live"]').waitFor({ timeout: 30_000 });
     expect(c.errors).toEqual([]);
   });
 
