@@ -1,7 +1,7 @@
 /**
  * The cameras of the big screen's wall: the cameras and workshops the user may see and their statuses (one
- * call each at start), then the statuses live from `camera.status` events. Returns the wall's order and
- * which cameras are down.
+ * call each at start), then the statuses live from `camera.status` events. Returns the wall's order, which
+ * cameras are down, and how many are online now.
  */
 import { computed, onBeforeUnmount, onMounted, type Ref, ref, shallowRef } from "vue";
 import { liveApi } from "@/api/live";
@@ -47,6 +47,18 @@ export function useWallCameras(stationId: Ref<number | null>) {
       : [],
   );
 
+  /** Cameras online now (enabled, reported online), live from the events; null before the first load. */
+  const onlineCount = computed(() =>
+    loaded.value
+      ? cameras.value.filter(
+          (c) =>
+            c.enabled &&
+            (stationId.value === null || c.stationId === stationId.value) &&
+            statuses.value.get(c.id) === "online",
+        ).length
+      : null,
+  );
+
   const offs: Array<() => void> = [];
   onMounted(() => {
     void load();
@@ -65,5 +77,5 @@ export function useWallCameras(stationId: Ref<number | null>) {
   onBeforeUnmount(() => {
     for (const off of offs) off();
   });
-  return { list, isDown };
+  return { list, isDown, onlineCount, reload: load };
 }
