@@ -98,6 +98,7 @@ try {
   process.stdout.write(
     `growth over ${MINUTES} min: heap ${(last.heapMB - first.heapMB).toFixed(2)} MB (${pct(first.heapMB, last.heapMB)}), nodes ${last.nodes - first.nodes} (${pct(first.nodes, last.nodes)}), listeners ${last.listeners - first.listeners}; ${c.errors.length} page errors\n`,
   );
+  for (const e of c.errors) process.stdout.write(`page error: ${e}\n`);
 } finally {
   await c?.close();
   await flow?.close();
