@@ -4,6 +4,7 @@ import {
   ChatLineSquare,
   Cpu,
   DataAnalysis,
+  DataBoard,
   Document,
   Flag,
   Monitor,
@@ -14,7 +15,7 @@ import {
 } from "@element-plus/icons-vue";
 import type { Component } from "vue";
 import type { Role } from "@/api/types";
-import { mayOpen, type PageName } from "@/router/access";
+import { inMenu, type PageName } from "@/router/access";
 
 export interface MenuEntry {
   page: PageName;
@@ -25,6 +26,7 @@ export interface MenuEntry {
 const ENTRIES: MenuEntry[] = [
   { page: "dashboard", path: "/dashboard", icon: DataAnalysis },
   { page: "assessment", path: "/assessment", icon: Tickets },
+  { page: "bigscreen", path: "/bigscreen", icon: DataBoard },
   { page: "live", path: "/live", icon: Monitor },
   { page: "alerts", path: "/alerts", icon: Bell },
   { page: "cases", path: "/cases", icon: Document },
@@ -37,7 +39,7 @@ const ENTRIES: MenuEntry[] = [
 ];
 
 export function menuFor(role: Role | null): MenuEntry[] {
-  return ENTRIES.filter((e) => mayOpen(role, e.page));
+  return ENTRIES.filter((e) => inMenu(role, e.page));
 }
 
 /** The menu path of a page (most are `/<page>`; the inbox is `/public-feedback`). */

@@ -5,6 +5,7 @@
 import enActivities from "./en/activities";
 import enAlerts from "./en/alerts";
 import enAssessment from "./en/assessment";
+import enBigscreen from "./en/bigscreen";
 import enCameras from "./en/cameras";
 import enCases from "./en/cases";
 import enCommon from "./en/common";
@@ -18,6 +19,7 @@ import enWorkshops from "./en/workshops";
 import zhActivities from "./zh-CN/activities";
 import zhAlerts from "./zh-CN/alerts";
 import zhAssessment from "./zh-CN/assessment";
+import zhBigscreen from "./zh-CN/bigscreen";
 import zhCameras from "./zh-CN/cameras";
 import zhCases from "./zh-CN/cases";
 import zhCommon from "./zh-CN/common";
@@ -44,6 +46,7 @@ export const messages = {
     activities: zhActivities,
     assessment: zhAssessment,
     public: zhPublic,
+    bigscreen: zhBigscreen,
   },
   en: {
     ...enCommon,
@@ -59,5 +62,6 @@ export const messages = {
     activities: enActivities,
     assessment: enAssessment,
     public: enPublic,
+    bigscreen: enBigscreen,
   },
 };

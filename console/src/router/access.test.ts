@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { homeOf, mayOpen } from "./access";
+import { homeOf, inMenu, mayOpen } from "./access";
 
 describe("page access by role", () => {
   it.each([
@@ -24,6 +24,10 @@ describe("page access by role", () => {
     ["station_staff", "assessment", true],
     ["duty_officer", "assessment", true],
     ["brigade_officer", "assessment", false],
+    ["bureau_admin", "bigscreen", true],
+    ["station_staff", "bigscreen", true],
+    ["duty_officer", "bigscreen", true],
+    ["brigade_officer", "bigscreen", false],
   ] as const)("%s may open %s: %s", (role, page, allowed) => {
     expect(mayOpen(role, page)).toBe(allowed);
   });
@@ -42,5 +46,14 @@ describe("page access by role", () => {
   it("lands every role on a page it may open", () => {
     for (const role of ["bureau_admin", "station_staff", "duty_officer", "brigade_officer"] as const)
       expect(mayOpen(role, homeOf(role))).toBe(true);
+  });
+
+  it("lists the big screen in the bureau's menu only; station roles open it from their dashboard", () => {
+    expect(inMenu("bureau_admin", "bigscreen")).toBe(true);
+    expect(inMenu("station_staff", "bigscreen")).toBe(false);
+    expect(inMenu("duty_officer", "bigscreen")).toBe(false);
+    expect(inMenu("brigade_officer", "bigscreen")).toBe(false);
+    expect(inMenu("duty_officer", "live")).toBe(true);
+    expect(inMenu(null, "live")).toBe(false);
   });
 });

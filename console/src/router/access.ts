@@ -17,6 +17,8 @@ export const PAGE_ROLES = {
   dashboard: ALL_ROLES,
   assessment: STATION_ROLES,
   live: STATION_ROLES,
+  /** The wall display plays live video: who may watch it (a station's user sees its own station). */
+  bigscreen: STATION_ROLES,
   alerts: STATION_ROLES,
   cases: ALL_ROLES,
   workshops: ALL_ROLES,
@@ -30,6 +32,17 @@ export const PAGE_ROLES = {
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PageName = keyof typeof PAGE_ROLES;
+
+/** Pages whose menu entry only some of the roles that may open them see (others open them from a page). */
+const MENU_ROLES: Partial<Record<PageName, readonly Role[]>> = {
+  // The bureau's wall display is in its menu; a station's user opens it from its dashboard.
+  bigscreen: ["bureau_admin"],
+};
+
+export function inMenu(role: Role | null | undefined, page: PageName): boolean {
+  const only = MENU_ROLES[page];
+  return mayOpen(role, page) && (!only || (!!role && only.includes(role)));
+}
 
 export function mayOpen(role: Role | null | undefined, page: PageName): boolean {
   return !!role && (PAGE_ROLES[page] as readonly Role[]).includes(role);

@@ -25,6 +25,13 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true },
   },
   {
+    // The wall display: its own full-screen layout (no menu, no header), its own `/ws`.
+    path: "/bigscreen",
+    name: "bigscreen",
+    component: () => import("@/views/bigscreen/BigScreenView.vue"),
+    meta: { page: "bigscreen" },
+  },
+  {
     path: "/",
     component: () => import("@/layouts/AppLayout.vue"),
     children: [
