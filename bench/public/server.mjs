@@ -5,9 +5,9 @@
  * its parent (the IPC channel closing).
  */
 import { randomBytes } from "node:crypto";
-import { buildApp } from "../../services/api/dist/index.js";
-import { createLogger, createRedis, Keyring, loadConfig } from "../../services/core/dist/index.js";
+import { createRedis, Keyring, loadConfig } from "../../services/core/dist/index.js";
 import { migrateToLatest, openDatabase, seedReferenceData } from "../../services/db/dist/index.js";
+import { benchApp } from "../support/app.mjs";
 
 process.on("disconnect", () => process.exit(0));
 
@@ -28,15 +28,7 @@ const cam = await dbh.db
 await dbh.db.updateTable("cameras").set({ public: true, enabled: true }).where("id", "=", cam.id).execute();
 
 const redis = createRedis(process.env.REDIS_URL);
-const app = await buildApp({
-  config,
-  db: dbh.db,
-  pingDb: dbh.ping,
-  redis,
-  keyring,
-  logger: createLogger({ level: "warn" }),
-  alerts: { workers: false },
-});
+const app = await benchApp({ config, dbh, redis, keyring });
 await app.listen({ host: "127.0.0.1", port: 0 });
 process.send({ ready: true, port: app.server.address().port, cameraId: cam.id });
 
