@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -67,6 +68,74 @@ function findNul(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The feature plugins, in the order they are registered (the console's catch-all comes after them all).
+ * A new feature folder adds its plugin here.
+ */
+const FEATURE_ROUTES: FastifyPluginAsyncTypebox<ApiDeps>[] = [
+  healthRoutes,
+  authRoutes,
+  stationRoutes,
+  workshopRoutes,
+  cameraRoutes,
+  onvifRoutes,
+  cameraRulesRoutes,
+  mediaRoutes,
+  cameraStatusRoutes,
+  userRoutes,
+  caseRoutes,
+  planRoutes,
+  activityRoutes,
+  workshopFileRoutes,
+  posterRoutes,
+  feedbackRoutes,
+  systemRoutes,
+  dashboardRoutes,
+  assessmentRoutes,
+  publicRoutes,
+  publicFeedbackRoutes,
+];
+
+/**
+ * A NUL character would fail in the database (500): once the schema has passed, refuse it as a 400 naming
+ * the field.
+ */
+function refuseNul(app: FastifyInstance): void {
+  app.addHook("preHandler", async (req) => {
+    const parts = [
+      ["params", req.params],
+      ["querystring", req.query],
+      ["body", req.body],
+    ] as const;
+    for (const [part, value] of parts) {
+      const path = findNul(value, "");
+      if (path !== undefined) {
+        const field = path || part;
+        throw badRequest(field, `${part}: '${field}' must not contain NUL characters`);
+      }
+    }
+  });
+}
+
+/** The OpenAPI document and its UI at /api/docs. */
+async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Mingfang (明坊) API",
+        description:
+          "Remote video supervision of high-risk food workshops — Zhangqiu market supervision bureau",
+        version: "0.1.0",
+      },
+      components: {
+        securitySchemes: { session: { type: "apiKey", in: "cookie", name: "mingfang_session" } },
+      },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+}
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: "api" }) as FastifyBaseLogger,
@@ -86,66 +155,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandlers(app);
   // The API speaks JSON only: a text/plain body is an unsupported media type (415), not a string body.
   app.removeContentTypeParser("text/plain");
-  // A NUL character would fail in the database (500): once the schema has passed, refuse it as a 400
-  // naming the field.
-  app.addHook("preHandler", async (req) => {
-    const parts = [
-      ["params", req.params],
-      ["querystring", req.query],
-      ["body", req.body],
-    ] as const;
-    for (const [part, value] of parts) {
-      const path = findNul(value, "");
-      if (path !== undefined) {
-        const field = path || part;
-        throw badRequest(field, `${part}: '${field}' must not contain NUL characters`);
-      }
-    }
-  });
+  refuseNul(app);
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Mingfang (明坊) API",
-        description:
-          "Remote video supervision of high-risk food workshops — Zhangqiu market supervision bureau",
-        version: "0.1.0",
-      },
-      components: {
-        securitySchemes: { session: { type: "apiKey", in: "cookie", name: "mingfang_session" } },
-      },
-      security: [{ session: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await registerDocs(app);
   await app.register(metricsPlugin);
   // At the root, before every route: covers /public/* of the media and console plugins too.
   publicRateLimit(app, deps);
   await app.register(authPlugin, deps);
   await app.register(alertsPlugin, deps);
-
-  await app.register(healthRoutes, deps);
-  await app.register(authRoutes, deps);
-  await app.register(stationRoutes, deps);
-  await app.register(workshopRoutes, deps);
-  await app.register(cameraRoutes, deps);
-  await app.register(onvifRoutes, deps);
-  await app.register(cameraRulesRoutes, deps);
-  await app.register(mediaRoutes, deps);
-  await app.register(cameraStatusRoutes, deps);
-  await app.register(userRoutes, deps);
-  await app.register(caseRoutes, deps);
-  await app.register(planRoutes, deps);
-  await app.register(activityRoutes, deps);
-  await app.register(workshopFileRoutes, deps);
-  await app.register(posterRoutes, deps);
-  await app.register(feedbackRoutes, deps);
   await app.register(outboundPlugin, deps);
-  await app.register(systemRoutes, deps);
-  await app.register(dashboardRoutes, deps);
-  await app.register(assessmentRoutes, deps);
-  await app.register(publicRoutes, deps);
-  await app.register(publicFeedbackRoutes, deps);
+
+  for (const routes of FEATURE_ROUTES) await app.register(routes, deps);
   await app.register(consoleRoutes, deps);
   return app;
 }
