@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
 import { demoClient } from "./demo-client.js";
 
-vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
+vi.setConfig({ testTimeout: 480_000, hookTimeout: 300_000 });
 
 /** The mask, and the regions compared (normalised x0, y0, x1, y1): inside it, and outside it. */
 const MASK = [
@@ -36,14 +36,32 @@ interface Detail {
  * difference between neighbouring pixels (luma) in each region: the fine detail a blur removes.
  */
 async function detailOf(page: Page, selector: string): Promise<Detail> {
-  await page.waitForFunction(
-    (sel) => {
+  try {
+    await page.waitForFunction(
+      (sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null;
+        return !!v && v.readyState >= 2 && v.currentTime > 0.5 && v.videoWidth > 0;
+      },
+      selector,
+      { timeout: 150_000, polling: 250 },
+    );
+  } catch (err) {
+    // Say what the video was doing (a timeout alone was all a loaded full run left to go on).
+    const state = await page.evaluate((sel) => {
       const v = document.querySelector(sel) as HTMLVideoElement | null;
-      return !!v && v.readyState >= 2 && v.currentTime > 0.5 && v.videoWidth > 0;
-    },
-    selector,
-    { timeout: 120_000, polling: 250 },
-  );
+      if (!v) return "no video element";
+      const { readyState, networkState, currentTime, videoWidth, paused } = v;
+      return JSON.stringify({
+        readyState,
+        networkState,
+        currentTime,
+        videoWidth,
+        paused,
+        error: v.error?.message,
+      });
+    }, selector);
+    throw new Error(`${selector} did not play: ${state}; ${(err as Error).message}`);
+  }
   return page.evaluate(
     ({ sel, inside, outside }) => {
       const v = document.querySelector(sel) as HTMLVideoElement;

@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -43,8 +44,23 @@ export async function waitFor(fn, ms, what, everyMs = 200) {
  */
 
 // A block of 10 ports per test process (by pid): two test files starting a demo at the same time, in
-// processes with neighbouring pids, no longer pick the same ports.
-let nextPort = 20000 + (process.pid % 4000) * 10;
+// processes with neighbouring pids, do not pick the same ports. The blocks lie below Linux's ephemeral
+// range (32768–60999), where any outgoing connection or port-0 server may already hold a port (seen in a
+// full run: the RTMP port taken); a port found in use is skipped.
+let nextPort = 20000 + (process.pid % 1200) * 10;
+
+/** The next port of this process's block that nothing on 127.0.0.1 listens on now. */
+async function nextFreePort() {
+  for (;;) {
+    const port = ++nextPort;
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /**
  * @param {{ cameras: number, env?: Record<string, string> }} opts
@@ -62,9 +78,9 @@ export async function startDemo(opts) {
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
-    SIMULATOR_RTSP_PORT: String(++nextPort),
-    RTMP_PORT: String(++nextPort),
-    NMS_HTTP_PORT: String(++nextPort),
+    SIMULATOR_RTSP_PORT: String(await nextFreePort()),
+    RTMP_PORT: String(await nextFreePort()),
+    NMS_HTTP_PORT: String(await nextFreePort()),
     ...opts.env,
   };
   for (const k of ["DATABASE_URL", "REDIS_URL", "MINGFANG_SECRET", "MINGFANG_ADMIN_PASSWORD"]) delete env[k];
