@@ -125,7 +125,7 @@ export default {
     points: "{n} points",
     help: "Click the image to place points; click the first point or Finish to close. Drag a point to adjust, drag a zone to move it; right-click a point to delete it.",
     drawing: "Drawing: {n} points placed",
-    save: "Save zones",
+    save: "Save zones and masks",
     saved: "Zones saved; the analysis uses them within 30 s",
     unsaved: "Unsaved changes",
     leaveConfirm: "The zones have unsaved changes. Leave anyway?",
