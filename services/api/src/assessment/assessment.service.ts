@@ -12,7 +12,6 @@ import {
   type CaseOutcomeCounts,
   type DashboardSummary,
   type ListScope,
-  type Redis,
   type StationFigures,
 } from "@mingfang/core";
 import type { Db } from "@mingfang/db";
@@ -20,12 +19,6 @@ import { type AlertCountRow, DashboardRepository } from "../dashboard/dashboard.
 import { DashboardService, localDay, resolvePeriod } from "../dashboard/dashboard.service.js";
 import { badRequest, notFound } from "../errors.js";
 import { AssessmentRepository, type OutcomeRow, type StationAckRow } from "./assessment.repository.js";
-
-/**
- * No live statuses: the assessment reports no "cameras live now" (not a figure of a year), and the CLI
- * runs it without Redis. The dashboard asks Redis for the live statuses; this answers "unknown" for all.
- */
-const NO_LIVE = { mget: async (...keys: string[]) => keys.map(() => null) } as unknown as Redis;
 
 const emptyOutcomes = (): CaseOutcomeCounts => ({
   violation_confirmed: 0,
@@ -125,7 +118,8 @@ export class AssessmentService {
   private readonly repo: AssessmentRepository;
 
   constructor(db: Db) {
-    this.dashboard = new DashboardService(db, NO_LIVE);
+    // No live statuses: "cameras live now" is not a figure of a year, and the CLI runs without Redis.
+    this.dashboard = new DashboardService(db, null);
     this.dashboardRepo = new DashboardRepository(db);
     this.repo = new AssessmentRepository(db);
   }

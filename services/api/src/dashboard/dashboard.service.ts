@@ -158,17 +158,22 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export class DashboardService {
   private readonly repo: DashboardRepository;
 
+  /**
+   * `redis` null: no live statuses (every camera counts as not live now), for a caller whose figures are
+   * about a past period and that runs without Redis (the year-end assessment, its CLI command).
+   */
   constructor(
     db: Db,
-    private readonly redis: Redis,
+    private readonly redis: Redis | null,
   ) {
     this.repo = new DashboardRepository(db);
   }
 
   /** Cameras online now per station, from the ingest's reports in Redis. */
   private async liveByStation(): Promise<Map<number, number>> {
-    const cams = await this.repo.cameras();
     const out = new Map<number, number>();
+    if (!this.redis) return out;
+    const cams = await this.repo.cameras();
     if (cams.length === 0) return out;
     const raw = await this.redis.mget(...cams.map((c) => REDIS_KEYS.cameraStatus(c.id)));
     const now = new Date();
