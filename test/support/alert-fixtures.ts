@@ -183,3 +183,40 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * An alert row written straight to the table (no queue, no evidence), created at `at` and acknowledged
+ * `ackAfterS` seconds later (null: still new): what the period figures (dashboard, assessment) count.
+ */
+export async function insertAlertRow(
+  db: Db,
+  a: { cameraId: number; stationId: number; type: string; at: Date; ackAfterS: number | null },
+): Promise<void> {
+  const cam = await db
+    .selectFrom("cameras")
+    .select("workshop_id")
+    .where("id", "=", a.cameraId)
+    .executeTakeFirstOrThrow();
+  const acked = a.ackAfterS === null ? null : new Date(a.at.getTime() + a.ackAfterS * 1000);
+  await db
+    .insertInto("alerts")
+    .values({
+      id: randomUUID(),
+      camera_id: a.cameraId,
+      workshop_id: cam.workshop_id,
+      station_id: a.stationId,
+      type: a.type,
+      confidence: 0.9,
+      grade: 2,
+      status: acked ? "acknowledged" : "new",
+      captured_at: a.at,
+      created_at: a.at,
+      acknowledged_at: acked,
+      evidence_path: null,
+      evidence_sha256: null,
+      acknowledged_by: null,
+      ack_note: null,
+      escalated_at: null,
+    })
+    .execute();
+}

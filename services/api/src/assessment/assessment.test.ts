@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { AssessmentView } from "@mingfang/core";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertAlertRow } from "../../../../test/support/alert-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 import { localDay } from "../dashboard/dashboard.service.js";
 import { DISTRICT_LABEL, SUMMARY_HEADINGS, SUMMARY_SHEET, summaryCells } from "./assessment.workbook.js";
@@ -50,27 +51,7 @@ describe("GET /api/assessment/:year", () => {
 
   const alert = async (stationId: number, type: string, created: Date, ackAfterS: number | null) => {
     const cam = await cameraOf(stationId);
-    await t.db
-      .insertInto("alerts")
-      .values({
-        id: randomUUID(),
-        camera_id: cam.id,
-        workshop_id: cam.workshop_id,
-        station_id: stationId,
-        type,
-        confidence: 0.9,
-        grade: 2,
-        status: ackAfterS === null ? "new" : "acknowledged",
-        captured_at: created,
-        created_at: created,
-        acknowledged_at: ackAfterS === null ? null : new Date(created.getTime() + ackAfterS * 1000),
-        evidence_path: null,
-        evidence_sha256: null,
-        acknowledged_by: null,
-        ack_note: null,
-        escalated_at: null,
-      })
-      .execute();
+    await insertAlertRow(t.db, { cameraId: cam.id, stationId, type, at: created, ackAfterS });
   };
 
   const kase = (stationId: number, created: Date, outcome: string | null, deadline: Date | null = null) =>

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { REDIS_KEYS } from "@mingfang/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntil } from "../../../../test/support/alert-fixtures.js";
+import { insertAlertRow, waitUntil } from "../../../../test/support/alert-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 import { dayStart, localDay } from "./dashboard.service.js";
 
@@ -34,40 +34,8 @@ describe("GET /api/dashboard", () => {
       .orderBy("c.id")
       .execute();
 
-  const alert = async (
-    cameraId: number,
-    stationId: number,
-    type: string,
-    at: Date,
-    ackAfterS: number | null,
-  ) => {
-    const cam = await t.db
-      .selectFrom("cameras")
-      .select("workshop_id")
-      .where("id", "=", cameraId)
-      .executeTakeFirstOrThrow();
-    await t.db
-      .insertInto("alerts")
-      .values({
-        id: randomUUID(),
-        camera_id: cameraId,
-        workshop_id: cam.workshop_id,
-        station_id: stationId,
-        type,
-        confidence: 0.9,
-        grade: 2,
-        status: ackAfterS === null ? "new" : "acknowledged",
-        captured_at: at,
-        created_at: at,
-        acknowledged_at: ackAfterS === null ? null : new Date(at.getTime() + ackAfterS * 1000),
-        evidence_path: null,
-        evidence_sha256: null,
-        acknowledged_by: null,
-        ack_note: null,
-        escalated_at: null,
-      })
-      .execute();
-  };
+  const alert = (cameraId: number, stationId: number, type: string, at: Date, ackAfterS: number | null) =>
+    insertAlertRow(t.db, { cameraId, stationId, type, at, ackAfterS });
 
   const kase = (stationId: number, state: string, deadline: Date | null, createdAt = new Date()) =>
     t.db
