@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventStream, type ServerEvent, type SocketLike } from "./event-stream";
+import { EventStream, type ServerEvent, type SocketLike, type TimerKind } from "./event-stream";
 
 class FakeSocket implements SocketLike {
   onopen: SocketLike["onopen"] = null;
@@ -18,9 +18,20 @@ class FakeSocket implements SocketLike {
   }
 }
 
+interface Timer {
+  fn: () => void;
+  ms: number;
+  kind: TimerKind;
+  cleared: boolean;
+  at?: number;
+}
+
 function harness() {
   const sockets: FakeSocket[] = [];
-  const timers: { fn: () => void; ms: number }[] = [];
+  const all: Timer[] = [];
+  /** The reconnect timers (the watchdog's are in `watchdogs`). */
+  const timers: Timer[] = [];
+  const clock = { now: 0 };
   const events: ServerEvent[] = [];
   const log: string[] = [];
   const stream = new EventStream(
@@ -31,8 +42,17 @@ function harness() {
         sockets.push(s);
         return s;
       },
-      setTimer: (fn, ms) => timers.push({ fn, ms }),
-      clearTimer: () => {},
+      setTimer: (fn, ms, kind) => {
+        const t: Timer = { fn, ms, kind, cleared: false, at: clock.now + ms };
+        all.push(t);
+        if (kind === "retry") timers.push(t);
+        return t;
+      },
+      clearTimer: (t) => {
+        (t as Timer).cleared = true;
+      },
+      now: () => clock.now,
+      silenceMs: 10_000,
     },
     {
       event: (e) => events.push(e),
@@ -49,7 +69,30 @@ function harness() {
     at: new Date(0).toISOString(),
     payload: { id },
   });
-  return { stream, sockets, timers, events, log, ev, last: () => sockets[sockets.length - 1]! };
+  /** Moves the clock and fires the watchdog timers that are due (and those they arm). */
+  const advance = (ms: number) => {
+    const until = clock.now + ms;
+    for (;;) {
+      const due = all.find((t) => t.kind === "watchdog" && !t.cleared && t.at! <= until);
+      if (!due) break;
+      due.cleared = true;
+      clock.now = due.at!;
+      due.fn();
+    }
+    clock.now = until;
+  };
+  const watchdogs = () => all.filter((t) => t.kind === "watchdog" && !t.cleared);
+  return {
+    stream,
+    sockets,
+    timers,
+    events,
+    log,
+    ev,
+    advance,
+    watchdogs,
+    last: () => sockets[sockets.length - 1]!,
+  };
 }
 
 describe("EventStream", () => {
@@ -147,5 +190,52 @@ describe("EventStream", () => {
     h.stream.stop();
     expect(h.timers).toHaveLength(0);
     expect(h.sockets).toHaveLength(1);
+  });
+
+  it("gives up a connection that never says hello, and retries", () => {
+    const h = harness();
+    h.stream.start();
+    h.advance(9_999);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.stream.state).toBe("connecting");
+    h.advance(1);
+    expect(h.sockets[0]!.closed).toBe(true);
+    expect(h.stream.state).toBe("down");
+    expect(h.timers.map((t) => t.ms)).toEqual([1000]);
+    h.timers[0]!.fn();
+    expect(h.sockets).toHaveLength(2);
+    // A late close of the abandoned socket changes nothing.
+    h.sockets[0]!.onclose?.({ code: 1006 });
+    expect(h.stream.state).toBe("connecting");
+  });
+
+  it("keeps a live connection that hears its heartbeats, and drops one that goes silent", () => {
+    const h = harness();
+    h.stream.start();
+    h.last().send({ type: "hello", seq: "1", user: { id: 1, role: "x", stationId: 1 }, heartbeatMs: 20_000 });
+    for (let i = 0; i < 5; i++) {
+      h.advance(20_000);
+      h.last().send({ type: "heartbeat", seq: "1", at: new Date(0).toISOString() });
+    }
+    expect(h.stream.state).toBe("live");
+    expect(h.sockets).toHaveLength(1);
+    // Two heartbeats and 5 s of silence: the network is gone without a close.
+    h.advance(44_999);
+    expect(h.stream.state).toBe("live");
+    h.advance(1);
+    expect(h.stream.state).toBe("down");
+    expect(h.timers).toHaveLength(1);
+  });
+
+  it("leaves no watchdog behind after stop() or a close", () => {
+    const h = harness();
+    h.stream.start();
+    expect(h.watchdogs()).toHaveLength(1);
+    h.last().close(1006);
+    expect(h.watchdogs()).toHaveLength(0);
+    h.timers[0]!.fn();
+    expect(h.watchdogs()).toHaveLength(1);
+    h.stream.stop();
+    expect(h.watchdogs()).toHaveLength(0);
   });
 });

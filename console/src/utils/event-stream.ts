@@ -30,13 +30,22 @@ export interface StreamListener {
 
 export type StreamState = "connecting" | "live" | "down";
 
+export type TimerKind = "retry" | "watchdog";
+
 export interface StreamOptions {
   url: (since: string | null) => string;
   open: (url: string) => SocketLike;
-  setTimer?: (fn: () => void, ms: number) => unknown;
+  setTimer?: (fn: () => void, ms: number, kind: TimerKind) => unknown;
   clearTimer?: (t: unknown) => void;
+  now?: () => number;
   /** Back-off after a failed or dropped connection: 1 s, doubling, capped. */
   maxDelayMs?: number;
+  /**
+   * Until it is live, a connection that hears nothing for this long (no hello, a replay that stalled) is
+   * given up and retried: a socket can hang in CONNECTING behind a proxy or a stalled server and never
+   * fire `close`. Once live, the limit is two heartbeats and 5 s.
+   */
+  silenceMs?: number;
 }
 
 const seqGt = (a: string, b: string | null) => b === null || BigInt(a) > BigInt(b);
@@ -49,9 +58,13 @@ export class EventStream {
   /** The `since` of the current connection (null: a first connection, no replay follows). */
   private since: string | null = null;
   private timer: unknown = null;
+  private watchdog: unknown = null;
+  private lastHeard = 0;
+  private heartbeatMs: number | null = null;
   private stopped = true;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly setTimer: (fn: () => void, ms: number, kind: TimerKind) => unknown;
   private readonly clearTimer: (t: unknown) => void;
+  private readonly now: () => number;
 
   constructor(
     private readonly opts: StreamOptions,
@@ -59,6 +72,7 @@ export class EventStream {
   ) {
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
+    this.now = opts.now ?? (() => Date.now());
   }
 
   start(): void {
@@ -69,6 +83,7 @@ export class EventStream {
   stop(): void {
     this.stopped = true;
     this.cancelTimer();
+    this.disarmWatchdog();
     const s = this.socket;
     this.socket = null;
     s?.close(1000);
@@ -95,9 +110,46 @@ export class EventStream {
     socket.onmessage = (ev) => this.onMessage(String(ev.data));
     socket.onclose = (ev) => this.onClose(socket, ev.code);
     socket.onerror = () => {};
+    this.heartbeatMs = null;
+    this.lastHeard = this.now();
+    this.armWatchdog(this.silenceLimit());
+  }
+
+  /** How long the current connection may stay silent before it is given up. */
+  private silenceLimit(): number {
+    const beforeLive = this.opts.silenceMs ?? 10_000;
+    if (this.state !== "live" || this.heartbeatMs === null) return beforeLive;
+    return Math.max(beforeLive, 2 * this.heartbeatMs + 5_000);
+  }
+
+  private armWatchdog(ms: number): void {
+    this.disarmWatchdog();
+    this.watchdog = this.setTimer(() => this.checkSilence(), ms, "watchdog");
+  }
+
+  private disarmWatchdog(): void {
+    if (this.watchdog !== null) this.clearTimer(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private checkSilence(): void {
+    this.watchdog = null;
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    const left = this.silenceLimit() - (this.now() - this.lastHeard);
+    if (left > 0) {
+      this.armWatchdog(left);
+      return;
+    }
+    // Given up: detach first (a hung socket may never fire close), then retry as after a drop.
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.close(4000);
+    this.onClose(socket, 1006);
   }
 
   private onMessage(raw: string): void {
+    this.lastHeard = this.now();
     let msg: WsServerMessage;
     try {
       msg = JSON.parse(raw) as WsServerMessage;
@@ -109,6 +161,7 @@ export class EventStream {
         // A first connection starts from the server's newest seq; a reconnect keeps its own (the replay
         // answers it).
         this.attempts = 0;
+        this.heartbeatMs = msg.heartbeatMs;
         if (this.since === null) {
           if (this.lastSeq === null) this.lastSeq = msg.seq;
           this.setState("live");
@@ -145,6 +198,7 @@ export class EventStream {
   private onClose(socket: SocketLike, code: number): void {
     if (socket !== this.socket) return;
     this.socket = null;
+    this.disarmWatchdog();
     this.setState("down");
     if (this.stopped) return;
     if (code === 4001 || code === 1008) {
@@ -154,10 +208,14 @@ export class EventStream {
     }
     const delay = Math.min(this.opts.maxDelayMs ?? 15_000, 1000 * 2 ** this.attempts);
     this.attempts += 1;
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      if (!this.stopped) this.connect();
-    }, delay);
+    this.timer = this.setTimer(
+      () => {
+        this.timer = null;
+        if (!this.stopped) this.connect();
+      },
+      delay,
+      "retry",
+    );
   }
 
   private cancelTimer(): void {
