@@ -51,6 +51,8 @@ export interface IngestSettings {
   mediaDir: string;
   segmentSeconds: number;
   playlistSize: number;
+  /** Seconds of segments kept on disk after they leave the playlist (recordings' source). */
+  bufferSeconds: number;
   /** Seconds without output before a process is restarted. */
   stallSeconds: number;
   /** Seconds a starting process may take to its first output. */
@@ -80,6 +82,7 @@ export const DEFAULT_INGEST_SETTINGS: Omit<IngestSettings, "mediaDir"> = {
   ffprobe: "ffprobe",
   segmentSeconds: 1,
   playlistSize: 6,
+  bufferSeconds: 120,
   stallSeconds: 10,
   connectSeconds: 20,
   staggerMs: 150,
@@ -372,6 +375,7 @@ export class CameraOwner {
       hlsDir: this.hlsDir,
       segmentSeconds: this.settings.segmentSeconds,
       listSize: this.settings.playlistSize,
+      keepSegments: Math.ceil(this.settings.bufferSeconds / this.settings.segmentSeconds),
       codec: probe.codec,
       transcode: {
         width: Math.min(probe.width ?? 1280, 1280),
@@ -438,10 +442,18 @@ export class CameraOwner {
   }
 
   /** Segments of an earlier process: a restart starts a new sequence, the old files would linger. */
+  /**
+   * Before a (re)start: the previous run's unfinished files, and its segments older than the recording
+   * buffer. Younger ones stay: they are an alert clip's pre-roll (a new ffmpeg never deletes them, so
+   * the recorder's sweep removes what outlives the buffer).
+   */
   private cleanStaleSegments(): void {
+    const cutoff = Date.now() - this.settings.bufferSeconds * 1000;
     try {
       for (const f of readdirSync(this.hlsDir)) {
-        if (f.endsWith(".ts") || f.endsWith(".tmp")) rmSync(path.join(this.hlsDir, f), { force: true });
+        const file = path.join(this.hlsDir, f);
+        if (f.endsWith(".tmp")) rmSync(file, { force: true });
+        else if (f.endsWith(".ts") && statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
       }
     } catch {
       // Nothing there yet.

@@ -30,8 +30,13 @@ export interface LiveArgs extends InputOptions {
   /** Folder of index.m3u8 and its segments. */
   hlsDir: string;
   segmentSeconds: number;
-  /** Segments in the rolling playlist; older ones are deleted. */
+  /** Segments in the rolling playlist. */
   listSize: number;
+  /**
+   * Segments kept on disk after they leave the playlist, before ffmpeg deletes them: the recorder's and the
+   * clips' source (RECORDING_BUFFER_SECONDS / segment). Default 2 (ffmpeg's minimum useful value).
+   */
+  keepSegments?: number;
   /** The camera's video codec as probed; anything but H.264 is transcoded. */
   codec: string | null;
   /** When transcoding: output width (height follows), frame rate. */
@@ -62,7 +67,7 @@ export function buildLiveArgs(a: LiveArgs): string[] {
         "yuv420p",
       ]
     : ["-c:v", "copy"];
-  const hls = ["-map", "0:v:0", ...video, "-an", ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize)];
+  const hls = ["-map", "0:v:0", ...video, "-an", ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize, "seg-", a.keepSegments)];
   const rtmp = a.rtmpUrl ? ["-map", "0:v:0", ...video, "-an", "-f", "flv", a.rtmpUrl] : [];
   return [
     ...COMMON,
@@ -149,7 +154,13 @@ export function buildMaskedArgs(a: MaskedArgs): string[] {
 export const MASKED_SEGMENT_PREFIX = "mseg-";
 
 /** The HLS muxer options both outputs share: rolling list, epoch-numbered segments, atomic writes. */
-function hlsOutput(dir: string, segmentSeconds: number, listSize: number, prefix = "seg-"): string[] {
+function hlsOutput(
+  dir: string,
+  segmentSeconds: number,
+  listSize: number,
+  prefix = "seg-",
+  keepSegments = 2,
+): string[] {
   return [
     "-f",
     "hls",
@@ -158,7 +169,7 @@ function hlsOutput(dir: string, segmentSeconds: number, listSize: number, prefix
     "-hls_list_size",
     String(listSize),
     "-hls_delete_threshold",
-    "2",
+    String(Math.max(1, Math.round(keepSegments))),
     "-hls_flags",
     "delete_segments+independent_segments+program_date_time+temp_file",
     "-hls_start_number_source",

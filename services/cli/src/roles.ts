@@ -95,6 +95,7 @@ export async function startIngestRole(
     settings: {
       analysisFps: config.ANALYSIS_FPS,
       segmentSeconds: config.HLS_SEGMENT_SECONDS,
+      bufferSeconds: config.RECORDING_BUFFER_SECONDS,
       stallSeconds: config.CAMERA_STALL_SECONDS,
       ...nmsSettings(nms, cameraStreamPath),
     },

@@ -194,6 +194,74 @@ export const ConfigSchema = Type.Object(
       maximum: 10,
       description: "HLS segment length; live latency is about three segments.",
     }),
+    RECORDING_BUFFER_SECONDS: Type.Integer({
+      default: 120,
+      minimum: 10,
+      maximum: 3600,
+      description:
+        "How long the ingest keeps a camera's live segments on disk after they leave the playlist: the clips' source, and how long the recorder may be down without losing video.",
+    }),
+    RECORDING_CHUNK_SECONDS: Type.Integer({
+      default: 60,
+      minimum: 5,
+      maximum: 3600,
+      description: "Continuous recording: segments are concatenated into one indexed file of about this length.",
+    }),
+    CLIP_PRE_SECONDS: Type.Integer({
+      default: 10,
+      minimum: 0,
+      maximum: 120,
+      description: "An alert's clip starts this long before the alert (a camera may set its own).",
+    }),
+    CLIP_POST_SECONDS: Type.Integer({
+      default: 20,
+      minimum: 1,
+      maximum: 300,
+      description: "An alert's clip ends this long after the alert (a camera may set its own).",
+    }),
+    RECORDING_DOWNLOAD_MAX_MINUTES: Type.Integer({
+      default: 60,
+      minimum: 1,
+      maximum: 720,
+      description: "Longest span of recording that one download (MP4) may cover.",
+    }),
+    RETENTION_CONTINUOUS_DAYS: Type.Number({
+      default: 7,
+      exclusiveMinimum: 0,
+      maximum: 3650,
+      description: "Days to keep continuous recording.",
+    }),
+    RETENTION_CLIP_DAYS: Type.Number({
+      default: 180,
+      exclusiveMinimum: 0,
+      maximum: 3650,
+      description: "Days to keep alerts' clips (never those of open cases or alerts under review).",
+    }),
+    RETENTION_EVIDENCE_DAYS: Type.Number({
+      default: 365,
+      exclusiveMinimum: 0,
+      maximum: 3650,
+      description: "Days to keep alerts' evidence images (never those of open cases or alerts under review).",
+    }),
+    RETENTION_CASE_PHOTO_DAYS: Type.Number({
+      default: 1095,
+      exclusiveMinimum: 0,
+      maximum: 3650,
+      description: "Days to keep the photos of closed cases.",
+    }),
+    DISK_MIN_FREE_PERCENT: Type.Number({
+      default: 10,
+      minimum: 0,
+      maximum: 90,
+      description:
+        "Disk watermark of DATA_DIR/media: below this much free space the oldest continuous recording is deleted first.",
+    }),
+    RETENTION_SWEEP_SECONDS: Type.Integer({
+      default: 300,
+      minimum: 1,
+      maximum: 86400,
+      description: "How often retention and the disk watermark are checked.",
+    }),
     CAMERA_STALL_SECONDS: Type.Integer({
       default: 10,
       minimum: 2,

@@ -10,6 +10,7 @@ export * from "./contracts/plan.js";
 export * from "./contracts/poster.js";
 export * from "./contracts/public.js";
 export * from "./contracts/queues.js";
+export * from "./contracts/recordings.js";
 export * from "./contracts/rest.js";
 export * from "./contracts/system.js";
 export * from "./crypto.js";

@@ -37,6 +37,51 @@ export function verifyMediaToken(
   return verifyExpiring(key, (exp) => `hls:${cameraId}:${exp}`, token, now);
 }
 
+/** What a recording token grants: one camera's recording between two instants, to one user. */
+export interface RecordingGrant {
+  cameraId: number;
+  /** Unix milliseconds. */
+  from: number;
+  to: number;
+  userId: number;
+}
+
+const recordingMessage = (g: RecordingGrant, exp: number) =>
+  `rec:${g.cameraId}:${g.from}:${g.to}:${g.userId}:${exp}`;
+
+/**
+ * Playback and download of recordings: `<expiry>.<HMAC over camera, span, user and expiry>`. The span and
+ * the user travel as query parameters beside it, so the server can audit who fetched what.
+ */
+export function signRecordingToken(key: Buffer, g: RecordingGrant, ttlSeconds: number, now = Date.now()): string {
+  const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
+  return `${exp}.${hmacHex(key, recordingMessage(g, exp))}`;
+}
+
+export function verifyRecordingToken(
+  key: Buffer,
+  g: RecordingGrant,
+  token: string | undefined,
+  now = Date.now(),
+): MediaTokenCheck {
+  return verifyExpiring(key, (exp) => recordingMessage(g, exp), token, now);
+}
+
+/** An alert's clip: `<expiry>.<HMAC over "clip:<alert id>:<expiry>">`. */
+export function signClipToken(key: Buffer, alertId: string, ttlSeconds: number, now = Date.now()): string {
+  const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
+  return `${exp}.${hmacHex(key, `clip:${alertId}:${exp}`)}`;
+}
+
+export function verifyClipToken(
+  key: Buffer,
+  alertId: string,
+  token: string | undefined,
+  now = Date.now(),
+): MediaTokenCheck {
+  return verifyExpiring(key, (exp) => `clip:${alertId}:${exp}`, token, now);
+}
+
 /**
  * RTMP publish keys (node-media-server's own MD5 signing is not used): `<expiry>.<HMAC-SHA256 over
  * "rtmp:<stream path>:<expiry>">`, given as `?key=` on the publish URL. The ingest signs the streams it

@@ -18,6 +18,7 @@ import * as m0007 from "./migrations/0007-alert-frames.js";
 import * as m0008 from "./migrations/0008-plan.js";
 import * as m0009 from "./migrations/0009-camera-uptime.js";
 import * as m0010 from "./migrations/0010-public.js";
+import * as m0011 from "./migrations/0011-recordings.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -99,6 +100,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0008-plan": m0008,
   "0009-camera-uptime": m0009,
   "0010-public": m0010,
+  "0011-recordings": m0011,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

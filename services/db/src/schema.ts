@@ -69,6 +69,10 @@ export interface CamerasTable {
   public: Generated<boolean>;
   /** Migration 0010: polygons blurred into the public stream only (normalised [x, y] points). */
   privacy_masks: GeneratedJson<[number, number][][]>;
+  /** Migration 0011: off | events | working_hours | continuous (RecordingPolicy). */
+  recording_policy: Generated<string>;
+  clip_pre_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  clip_post_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   enabled: Generated<boolean>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
@@ -129,6 +133,8 @@ export interface AlertsTable {
   closed_by: number | null;
   closed_at: Timestamp | null;
   close_note: string | null;
+  /** Migration 0011: the evidence image (and frame) deleted by retention. */
+  evidence_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface CasesTable {
@@ -171,6 +177,8 @@ export interface CaseAttachmentsTable {
   file_name: string | null;
   uploaded_by: number | null;
   created_at: GeneratedTimestamp;
+  /** Migration 0011: the file deleted by retention. */
+  purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** A detection folded into an open alert (migration 0006): its job id, so a redelivery is not counted twice. */
@@ -270,6 +278,42 @@ export interface CameraStatusLogTable {
   at: Timestamp;
 }
 
+/**
+ * Migration 0011: one file of continuous recording (concatenated MPEG-TS segments, about a minute).
+ * `parts`: `[bytes, ms]` per segment in file order.
+ */
+export interface RecordingChunksTable {
+  id: Generated<string>;
+  camera_id: number;
+  started_at: Timestamp;
+  ended_at: Timestamp;
+  bytes: ColumnType<string, number | string, number | string>;
+  /** Relative to DATA_DIR/media. */
+  path: string;
+  parts: Json<[number, number][]>;
+  created_at: GeneratedTimestamp;
+}
+
+/** Migration 0011: an alert's MP4 clip. */
+export interface AlertClipsTable {
+  alert_id: string;
+  camera_id: number;
+  /** pending | ready | partial | missing | failed (ClipStatus). */
+  status: Generated<string>;
+  requested_from: Timestamp;
+  requested_to: Timestamp;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  /** Relative to DATA_DIR/media. */
+  path: string | null;
+  sha256: string | null;
+  bytes: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  error: string | null;
+  purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
 export interface Database {
   stations: StationsTable;
   workshops: WorkshopsTable;
@@ -288,6 +332,8 @@ export interface Database {
   activity_photos: ActivityPhotosTable;
   camera_status_log: CameraStatusLogTable;
   public_feedback: PublicFeedbackTable;
+  recording_chunks: RecordingChunksTable;
+  alert_clips: AlertClipsTable;
 }
 
 export type Station = Selectable<StationsTable>;

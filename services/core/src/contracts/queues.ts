@@ -22,6 +22,8 @@ export const QUEUES = {
   escalations: "escalations",
   /** Deliveries of outbound events (webhook, MQTT), one job per event and sink, retried with back-off. */
   outbound: "outbound",
+  /** Delayed jobs: cut an alert's MP4 clip once its window has passed (ClipJob, contracts/recordings.ts). */
+  clips: "clips",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
