@@ -67,7 +67,13 @@ export function buildLiveArgs(a: LiveArgs): string[] {
         "yuv420p",
       ]
     : ["-c:v", "copy"];
-  const hls = ["-map", "0:v:0", ...video, "-an", ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize, "seg-", a.keepSegments)];
+  const hls = [
+    "-map",
+    "0:v:0",
+    ...video,
+    "-an",
+    ...hlsOutput(a.hlsDir, a.segmentSeconds, a.listSize, "seg-", a.keepSegments),
+  ];
   const rtmp = a.rtmpUrl ? ["-map", "0:v:0", ...video, "-an", "-f", "flv", a.rtmpUrl] : [];
   return [
     ...COMMON,

@@ -205,7 +205,8 @@ export const ConfigSchema = Type.Object(
       default: 60,
       minimum: 5,
       maximum: 3600,
-      description: "Continuous recording: segments are concatenated into one indexed file of about this length.",
+      description:
+        "Continuous recording: segments are concatenated into one indexed file of about this length.",
     }),
     CLIP_PRE_SECONDS: Type.Integer({
       default: 10,

@@ -53,7 +53,12 @@ const recordingMessage = (g: RecordingGrant, exp: number) =>
  * Playback and download of recordings: `<expiry>.<HMAC over camera, span, user and expiry>`. The span and
  * the user travel as query parameters beside it, so the server can audit who fetched what.
  */
-export function signRecordingToken(key: Buffer, g: RecordingGrant, ttlSeconds: number, now = Date.now()): string {
+export function signRecordingToken(
+  key: Buffer,
+  g: RecordingGrant,
+  ttlSeconds: number,
+  now = Date.now(),
+): string {
   const exp = Math.floor(now / 1000) + Math.max(1, Math.floor(ttlSeconds));
   return `${exp}.${hmacHex(key, recordingMessage(g, exp))}`;
 }

@@ -53,10 +53,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("alert_id", "uuid", (c) => c.primaryKey().references("alerts.id").onDelete("cascade"))
     .addColumn("camera_id", "integer", (c) => c.notNull().references("cameras.id").onDelete("cascade"))
     .addColumn("status", "text", (c) =>
-      c
-        .notNull()
-        .defaultTo("pending")
-        .check(sql`status in ('pending','ready','partial','missing','failed')`),
+      c.notNull().defaultTo("pending").check(sql`status in ('pending','ready','partial','missing','failed')`),
     )
     .addColumn("requested_from", "timestamptz", (c) => c.notNull())
     .addColumn("requested_to", "timestamptz", (c) => c.notNull())
@@ -70,11 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema
-    .createIndex("alert_clips_created_idx")
-    .on("alert_clips")
-    .columns(["created_at"])
-    .execute();
+  await db.schema.createIndex("alert_clips_created_idx").on("alert_clips").columns(["created_at"]).execute();
   await db.schema.alterTable("alerts").addColumn("evidence_purged_at", "timestamptz").execute();
   await db.schema.alterTable("case_attachments").addColumn("purged_at", "timestamptz").execute();
 }
