@@ -60,6 +60,13 @@ export const MISSING_REASON_ZH: Record<MissingReason, string> = {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
+/** Beijing time, `2026-12-07 20:31:05` (China keeps UTC+8 all year). */
+export function beijing(d: Date | string | null | undefined): string {
+  if (!d) return "—";
+  const t = new Date(new Date(d).getTime() + 8 * 3600_000).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
+}
+
 export const alertDir = (alertId: string) => `alerts/${alertId}`;
 
 /** The evidence and undrawn frame of one alert. */
@@ -118,14 +125,17 @@ function clipFile(a: ArchiveAlertRow, out: SourceFile[], missing: MissingFile[])
     missing.push({ path, kind: "clip", reason: absent[0], detail: absent[1], alertId: a.id });
     return;
   }
-  const span = a.clip_from && a.clip_to ? `${iso(a.clip_from)} – ${iso(a.clip_to)}` : "";
+  const span =
+    a.clip_from && a.clip_to
+      ? `，${beijing(a.clip_from)} 至 ${beijing(a.clip_to).slice(11)}（北京时间）`
+      : "";
   out.push({
     path,
     kind: "clip",
     source: a.clip_path!,
     storedSha256: a.clip_sha256,
     alertId: a.id,
-    description: `预警视频片段${a.clip_status === "partial" ? "（不完整：摄像头中途离线）" : ""}${span ? ` ${span}` : ""}`,
+    description: `预警视频片段${a.clip_status === "partial" ? "（不完整：摄像头中途离线）" : ""}${span}`,
   });
 }
 
@@ -161,7 +171,7 @@ function photoFiles(photos: ArchivePhotoRow[], out: SourceFile[], missing: Missi
       source: p.path,
       storedSha256: p.sha256,
       attachmentId: p.id,
-      description: `${PHOTO_KIND_ZH[p.kind] ?? "照片"}（${iso(p.created_at)} 上传${name}）`,
+      description: `${PHOTO_KIND_ZH[p.kind] ?? "照片"}（${beijing(p.created_at)} 上传${name}）`,
     });
   });
 }

@@ -13,7 +13,7 @@ import {
   violationLabel,
 } from "@mingfang/core";
 import type { CaseRow } from "./case.repository.js";
-import { MISSING_REASON_ZH, type MissingFile } from "./case-archive.files.js";
+import { beijing, MISSING_REASON_ZH, type MissingFile } from "./case-archive.files.js";
 import type { ArchiveAlertRow } from "./case-archive.repository.js";
 
 export interface CaseEventRow {
@@ -23,6 +23,7 @@ export interface CaseEventRow {
   from_state: string | null;
   to_state: string | null;
   note: string | null;
+  data: unknown;
 }
 
 /** A file of the archive as the page shows it. */
@@ -32,6 +33,7 @@ export interface PageFile {
   bytes: number;
   description: string;
   alertId?: string;
+  attachmentId?: string;
 }
 
 export interface CasePageData {
@@ -75,13 +77,6 @@ export function esc(s: string | number | null | undefined): string {
   );
 }
 
-/** Beijing time, `2026-12-07 20:31:05` (China keeps UTC+8 all year). */
-export function beijing(d: Date | string | null | undefined): string {
-  if (!d) return "—";
-  const t = new Date(new Date(d).getTime() + 8 * 3600_000).toISOString();
-  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
-}
-
 const stateLabel = (s: string | null) => (s ? (CASE_STATE_LABELS[s as CaseState] ?? s) : "");
 
 function sizeText(bytes: number): string {
@@ -99,6 +94,7 @@ h1 { font-size: 17pt; text-align: center; margin: 0 0 2mm; }
 h2 { font-size: 12.5pt; border-bottom: 1.5pt solid #333; padding-bottom: 1mm; margin: 6mm 0 3mm; }
 h3 { font-size: 11pt; margin: 0 0 2mm; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
+.when { white-space: nowrap; }
 th, td { border: 0.5pt solid #777; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; white-space: nowrap; font-weight: 600; }
 .kv th { width: 28mm; }
@@ -106,7 +102,7 @@ th { background: #f0f0f0; white-space: nowrap; font-weight: 600; }
 .alert, .photo { border: 0.5pt solid #999; padding: 3mm; margin-bottom: 3mm; page-break-inside: avoid; break-inside: avoid; }
 .alert img, .photo img { display: block; max-width: 100%; max-height: 95mm; margin: 2mm 0; }
 .imgs { display: flex; gap: 3mm; flex-wrap: wrap; }
-.imgs figure { margin: 0; flex: 1 1 80mm; }
+.imgs figure { margin: 0; flex: 0 1 88mm; }
 figcaption, .muted { color: #555; font-size: 9pt; }
 .missing { color: #a00; }
 .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
@@ -137,10 +133,15 @@ ${c.description ? row("情况说明", `<span class="pre">${esc(c.description)}</
 }
 
 function timeline(d: CasePageData): string {
+  const photoOf = (e: CaseEventRow) => {
+    const id = (e.data as { attachmentId?: unknown } | null)?.attachmentId;
+    const f = e.kind === "photo" ? d.files.find((x) => x.attachmentId === id) : undefined;
+    return f ? `<a href="${esc(f.path)}">${esc(f.path)}</a>` : "";
+  };
   const rows = d.events.map((e) => {
     const change =
       e.from_state || e.to_state ? `${esc(stateLabel(e.from_state))} → ${esc(stateLabel(e.to_state))}` : "";
-    return `<tr><td>${beijing(e.at)}</td><td>${esc(EVENT_LABELS[e.kind] ?? e.kind)}</td><td>${change}</td><td>${esc(e.actor_name ?? "系统")}</td><td class="pre">${esc(e.note)}</td></tr>`;
+    return `<tr><td class="when">${beijing(e.at)}</td><td class="when">${esc(EVENT_LABELS[e.kind] ?? e.kind)}</td><td>${change}</td><td>${esc(e.actor_name ?? "系统")}</td><td class="pre">${esc(e.note)}${photoOf(e)}</td></tr>`;
   });
   return `<h2>办理过程</h2>
 <table><thead><tr><th>时间</th><th>环节</th><th>状态变化</th><th>操作人</th><th>说明</th></tr></thead>
@@ -158,7 +159,8 @@ function rectification(d: CasePageData): string {
 }
 
 function missingLine(m: MissingFile): string {
-  const detail = m.detail ? `（${esc(m.detail)}）` : "";
+  const shown = m.reason === "hash_mismatch" || m.reason === "clip_failed" || m.reason === "clip_missing";
+  const detail = m.detail && shown ? `（${esc(m.detail)}）` : "";
   return `<p class="missing">${esc(m.path)}：${esc(MISSING_REASON_ZH[m.reason])}${detail}</p>`;
 }
 
