@@ -12,17 +12,23 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { camerasOfTwoStations, type StationCamera } from "../../../../test/support/alert-fixtures.js";
+import {
+  camerasOfTwoStations,
+  type StationCamera,
+  waitUntil,
+} from "../../../../test/support/alert-fixtures.js";
 import { type ArchiveCase, makeArchiveCase, sha256 } from "../../../../test/support/case-archive-fixtures.js";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 import type { CaseRow } from "./case.repository.js";
@@ -179,6 +185,58 @@ describe("GET /api/cases/:id/archive", () => {
       .execute();
     expect(rows.map((r) => r.actor_username)).toEqual(["admin", `${A.stationCode}.duty`, "brigade"]);
     expect(rows.every((r) => r.ip && r.station_id === A.stationId)).toBe(true);
+  });
+});
+
+describe("a reader that goes away", () => {
+  it("stops the export and closes the file it was reading", async () => {
+    // The first alert's clip becomes 48 MB: far more than the sockets buffer.
+    const rel = "clips/large.mp4";
+    const file = path.join(dir, "media", rel);
+    const hash = createHash("sha256");
+    const fd = openSync(file, "w");
+    for (let i = 0; i < 48; i++) {
+      const mb = randomBytes(1024 * 1024);
+      hash.update(mb);
+      writeSync(fd, mb);
+    }
+    closeSync(fd);
+    await t.db
+      .updateTable("alert_clips")
+      .set({ path: rel, sha256: hash.digest("hex"), bytes: 48 * 1024 * 1024 })
+      .where("alert_id", "=", kase.alertIds[0])
+      .execute();
+    const url = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const got = await new Promise<number>((resolve, reject) => {
+      const req = http.get(
+        `${url}/api/cases/${kase.caseId}/archive`,
+        { headers: { cookie: cookies.admin! } },
+        (res) => {
+          res.once("data", (chunk: Buffer) => {
+            req.destroy();
+            resolve(chunk.length);
+          });
+        },
+      );
+      req.on("error", (err) => {
+        if (!req.destroyed) reject(err);
+      });
+    });
+    expect(got).toBeGreaterThan(0);
+    await waitUntil(
+      () => t.logs.some((l) => l.includes("case archive export stopped midway")),
+      30_000,
+      "the stop",
+    );
+    const open = () =>
+      readdirSync("/proc/self/fd").filter((n) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${n}`) === file;
+        } catch {
+          return false;
+        }
+      });
+    await waitUntil(() => open().length === 0, 30_000, "the clip's file closed");
   });
 });
 

@@ -122,9 +122,12 @@ async function addEntry(z: Zip, name: string, source: Readable | Buffer, store: 
     return { sha256: createHash("sha256").update(source).digest("hex"), bytes: source.length };
   }
   const d = new Digest();
+  // A read error (the disk) fails this entry, whether or not archiver has begun to read it.
+  const failed = new Promise<never>((_, reject) => d.on("error", reject));
+  failed.catch(() => {});
   source.on("error", (err) => d.destroy(err));
   z.zip.append(source.pipe(d), { name, date: z.date, store });
-  await Promise.race([written, z.broken]);
+  await Promise.race([written, z.broken, failed]);
   return { sha256: d.hash.digest("hex"), bytes: d.bytes };
 }
 
@@ -152,7 +155,13 @@ async function openChecked(mediaRoot: string, f: SourceFile): Promise<Opened> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return miss("not_on_disk", f.source);
     throw err;
   }
-  const { sha256 } = await hashOf(fh.createReadStream({ start: 0, autoClose: false }));
+  let sha256: string;
+  try {
+    ({ sha256 } = await hashOf(fh.createReadStream({ start: 0, autoClose: false })));
+  } catch (err) {
+    await fh.close();
+    return miss("not_on_disk", `unreadable: ${(err as Error).message}`);
+  }
   if (f.storedSha256 && sha256 !== f.storedSha256) {
     await fh.close();
     return miss("hash_mismatch", `SHA-256 ${sha256}, stored ${f.storedSha256}`);
@@ -197,8 +206,17 @@ export function sha256sums(files: { path: string; sha256: string }[]): string {
  * writing) when a file cannot be read midway or `out` closes early; `out` is then left unfinished.
  */
 export async function writeCaseArchive(input: ArchiveInput, out: Writable): Promise<ArchiveManifest> {
+  const z = openZip(out, input.now);
+  try {
+    return await writeEntries(z, input);
+  } catch (err) {
+    z.zip.abort();
+    throw err;
+  }
+}
+
+async function writeEntries(z: Zip, input: ArchiveInput): Promise<ArchiveManifest> {
   const { c, now } = input;
-  const z = openZip(out, now);
   const plan = plannedFiles(input.alerts, input.photos);
   const missing = [...plan.missing];
   const media = await addMedia(z, input.mediaRoot, plan.files, missing);
