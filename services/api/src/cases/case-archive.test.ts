@@ -172,6 +172,9 @@ describe("GET /api/cases/:id/archive", () => {
     expect(brigade.rawPayload.subarray(0, 4).toString("hex")).toBe("504b0304");
     const missing = await get("admin", "/api/cases/00000000-0000-4000-8000-000000000000/archive");
     expect(missing.statusCode).toBe(404);
+    const bad = await get("admin", "/api/cases/not-a-uuid/archive");
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe("id");
     expect((await t.app.inject({ method: "GET", url })).statusCode).toBe(401);
   });
 
