@@ -95,6 +95,7 @@ h2 { font-size: 12.5pt; border-bottom: 1.5pt solid #333; padding-bottom: 1mm; ma
 h3 { font-size: 11pt; margin: 0 0 2mm; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 3mm; }
 .when { white-space: nowrap; }
+.cmd { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap; }
 th, td { border: 0.5pt solid #777; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; white-space: nowrap; font-weight: 600; }
 .kv th { width: 28mm; }
@@ -213,10 +214,10 @@ function photos(d: CasePageData): string {
 function fileList(d: CasePageData): string {
   const rows = d.files.map(
     (f) =>
-      `<tr><td class="mono"><a href="${esc(f.path)}">${esc(f.path)}</a></td><td>${esc(f.description)}</td><td>${sizeText(f.bytes)}</td></tr>`,
+      `<tr><td class="mono"><a href="${esc(f.path)}">${esc(f.path)}</a></td><td>${esc(f.description)}</td><td class="when">${sizeText(f.bytes)}</td></tr>`,
   );
   return `<h2>案卷文件</h2>
-<p class="muted">每个文件的 SHA-256 见 manifest.json 与 SHA256SUMS；核验：<span class="mono">mingfang verify-archive 案卷.zip</span>，或在解压目录中执行 <span class="mono">sha256sum -c SHA256SUMS</span>。</p>
+<p class="muted">每个文件的 SHA-256 见 manifest.json 与 SHA256SUMS；核验：<span class="cmd">mingfang verify-archive 案卷.zip</span>，或在解压目录中执行 <span class="cmd">sha256sum -c SHA256SUMS</span>。</p>
 <table><thead><tr><th>文件</th><th>内容</th><th>大小</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>
 ${d.missing.length ? `<h3>未能收入的文件</h3>${d.missing.map(missingLine).join("")}` : ""}`;
 }
