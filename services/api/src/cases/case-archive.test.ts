@@ -281,6 +281,16 @@ describe("writeCaseArchive streams", () => {
       clip_error: null,
       clip_purged_at: null,
     } as ArchiveAlertRow;
+    // An alert whose evidence file is gone and that never had a clip.
+    const gone = {
+      ...alert,
+      id: randomUUID(),
+      evidence_path: "evidence/1/2026-12/gone.jpg",
+      evidence_sha256: "0".repeat(64),
+      clip_status: null,
+      clip_path: null,
+      clip_sha256: null,
+    } as ArchiveAlertRow;
     const c = {
       id: randomUUID(),
       code: "2026-test-0001",
@@ -307,7 +317,7 @@ describe("writeCaseArchive streams", () => {
         mediaRoot: media,
         c,
         events: [],
-        alerts: [alert],
+        alerts: [alert, gone],
         photos: [],
         generatedBy: { id: 1, username: "admin", displayName: "管理员" },
         now: new Date(),
@@ -316,6 +326,11 @@ describe("writeCaseArchive streams", () => {
     );
     await finished;
     expect(m.files.find((f) => f.kind === "clip")!.bytes).toBe(128 * 1024 * 1024);
+    expect(Object.fromEntries(m.missing.map((x) => [x.path, x.reason]))).toEqual({
+      [`alerts/${alertId}/evidence.jpg`]: "no_evidence",
+      [`alerts/${gone.id}/clip.mp4`]: "no_clip",
+      [`alerts/${gone.id}/evidence.jpg`]: "not_on_disk",
+    });
     expect(written).toBeGreaterThan(128 * 1024 * 1024);
     // Bounded by what the garbage collector has not yet taken (about 30 MB measured with a 64 MB clip and with
     // a 160 MB one alike), not by the clip: half of it is far above that.
