@@ -43,6 +43,9 @@ export const DEBIAN_PACKAGES = {
     "mosquitto",
     // chromium: the console's browser tests (test/console), driven by playwright-core; no browser download.
     "chromium",
+    // zip, unzip: the case archive tests open archives as a user would and spoil copies (zip -d).
+    "zip",
+    "unzip",
   ],
   // Rebuilding the committed models (`npm run models:build`, models/*/train.py); never needed by the demo,
   // the tests or CI: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the classifiers,

@@ -27,6 +27,8 @@ export const casesApi = {
   assign: (id: string, brigade: boolean, note?: string) =>
     http.post<CaseDetailView>(`/api/cases/${id}/assignment`, note ? { brigade, note } : { brigade }),
   note: (id: string, note: string) => http.post<CaseDetailView>(`/api/cases/${id}/notes`, { note }),
+  /** The case's archive (案卷 ZIP), for a plain download link: the browser streams it to disk. */
+  archiveUrl: (id: string) => `/api/cases/${encodeURIComponent(id)}/archive`,
   /** One photo, multipart field `file` (JPEG or PNG). */
   upload: (id: string, kind: PhotoKind, file: File | Blob, name = "photo.jpg") => {
     const form = new FormData();

@@ -94,6 +94,37 @@ async function feedbackOf(c: Ctx, w: Where): Promise<number> {
   return f.id;
 }
 
+/** A new case of the station (not handed to the brigade), written straight to the table. */
+async function caseOf(c: Ctx, w: Where): Promise<string> {
+  const id = crypto.randomUUID();
+  await c.t.db
+    .insertInto("cases")
+    .values({
+      id,
+      code: `2026-rbac-${++seq}-${w}`,
+      station_id: c.station[w],
+      workshop_id: c.workshop[w],
+      title: "测试案件",
+      description: null,
+      state: "open",
+      deadline: null,
+      outcome: null,
+      opened_by: null,
+      closed_at: null,
+      dispatch_due_at: null,
+      dispatched_at: null,
+      on_site_due_at: null,
+      on_site_at: null,
+      rectification_due_at: null,
+      rectification_ordered_at: null,
+      rectified_at: null,
+      reviewed_at: null,
+      brigade_assigned_at: null,
+    })
+    .execute();
+  return id;
+}
+
 /** Citizens' feedback: the station's own staff and duty officers, and the bureau; never the brigade. */
 const FEEDBACK = (ok: number): Record<Role, [number, number]> => ({
   bureau_admin: [ok, ok],
@@ -153,6 +184,17 @@ const ROUTES: RouteCase[] = [
       url: `/api/assessment/${new Date().getUTCFullYear() - 1}/workbook.xlsx?stationId=${c.station[w]}`,
     }),
     expect: READ_OWN,
+  },
+  {
+    // A case's archive (案卷 ZIP): whoever may read the case; the brigade only cases handed to it.
+    name: "GET /api/cases/:id/archive",
+    request: async (c, w) => ({ method: "GET", url: `/api/cases/${await caseOf(c, w)}/archive` }),
+    expect: {
+      bureau_admin: [200, 200],
+      station_staff: [200, 404],
+      duty_officer: [200, 404],
+      brigade_officer: [404, 404],
+    },
   },
   {
     name: "GET /api/workshops/:id",

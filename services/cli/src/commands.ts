@@ -229,6 +229,15 @@ async function assessment(o: Opts): Promise<void> {
   }
 }
 
+/** `mingfang verify-archive <file.zip>`: a case archive against its manifest (verify-archive.ts). */
+async function verifyArchiveCommand(o: Opts): Promise<void> {
+  const { reportLines, verifyArchive } = await import("./verify-archive.js");
+  const file = String(o.file);
+  const report = await verifyArchive(file);
+  process.stdout.write(`${reportLines(file, report).join("\n")}\n`);
+  if (!report.ok) process.exitCode = 1;
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
   assessment,
   serve,
@@ -237,6 +246,7 @@ const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
   seed,
   "user-add": userAdd,
   "user-passwd": userPasswd,
+  "verify-archive": verifyArchiveCommand,
 };
 
 async function dispatch(cmd: string, o: Opts): Promise<void> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `mingfang`: the one command of the platform — demo, serve, migrate, seed, assessment, user add|passwd.
+ * `mingfang`: the one command of the platform — demo, serve, migrate, seed, assessment, verify-archive,
+ * user add|passwd.
  */
 import { Command, Option } from "commander";
 import { run } from "./commands.js";
@@ -42,6 +43,13 @@ program
   .option("--station <station>", "one station (id or code, e.g. mingshui) with the district beside it")
   .requiredOption("--out <file>", "the workbook to write (.xlsx)")
   .action((o) => run("assessment", o));
+
+program
+  .command("verify-archive <file>")
+  .description(
+    "check a case archive (案卷 ZIP) against its manifest.json and SHA256SUMS: OK, MISMATCH, MISSING or EXTRA per file; exits 1 on any problem",
+  )
+  .action((file) => run("verify-archive", { file }));
 
 const user = program.command("user").description("manage users");
 user

@@ -116,6 +116,9 @@ export default {
     deadlineOf: "{deadline}: {due}",
     openPhoto: "Open large",
     back: "Back to the list",
+    export: "Export case file",
+    exportHint:
+      "Downloads the case as one ZIP for the enforcement brigade: a printable record of the case (case.html), each alert's evidence image and video clip, the on-site and rectification photos, and a list of every file's SHA-256 (check it with mingfang verify-archive or sha256sum -c).",
     rectificationPhotoHint: "Upload at least one rectification photo before submitting",
   },
   form: {

@@ -116,6 +116,9 @@ export default {
     deadlineOf: "{deadline}：{due}",
     openPhoto: "查看大图",
     back: "返回列表",
+    export: "导出案卷",
+    exportHint:
+      "下载本案件的案卷压缩包（ZIP），供移交执法大队：可打印的案件办理记录（case.html）、各预警的证据图片和视频片段、现场及整改照片，以及每个文件的 SHA-256 校验清单（可用 mingfang verify-archive 或 sha256sum -c 核验）。",
     rectificationPhotoHint: "提交整改前请先上传至少一张“整改照片”",
   },
   form: {

@@ -27,6 +27,7 @@ import { readUploadedPhoto } from "../media/photo-upload.js";
 import { currentUser } from "../plugins/auth.plugin.js";
 import { CaseService } from "./case.service.js";
 import { attachmentView, caseEventView, caseView } from "./case.views.js";
+import { archiveRoute } from "./case-archive.routes.js";
 import { CasePhotoStore } from "./case-photo.store.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -42,13 +43,8 @@ interface CaseRouteCtx {
 /** Needs the alerts plugin: publishes through `app.events`, links alerts through `app.alertService`. */
 export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
-  const service = new CaseService(
-    db,
-    app.events,
-    app.alertService,
-    new CasePhotoStore(path.join(resolveDataDir(config), "media")),
-    config,
-  );
+  const mediaRoot = path.join(resolveDataDir(config), "media");
+  const service = new CaseService(db, app.events, app.alertService, new CasePhotoStore(mediaRoot), config);
   if (deps.alerts?.workers !== false) overdueSweep(app, service, deps.alerts?.sweepMs ?? 30_000);
 
   // Encapsulated: only these routes accept multipart bodies.
@@ -62,6 +58,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) 
   changeRoutes(app, ctx);
   attachRoute(app, ctx, config.CASE_PHOTO_MAX_MB);
   photoRoute(app, ctx);
+  archiveRoute(app, { ...ctx, mediaRoot });
 };
 
 /**
