@@ -14,9 +14,10 @@
  * Also sweeps the live folders for orphan `seg-*.ts` older than the buffer + 30 s: a restarted ffmpeg never
  * deletes the previous run's segments (ingest/src/pipeline/camera-owner.ts, cleanStaleSegments).
  */
-import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { close, fsync, openSync, readFileSync, writeSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { Logger } from "@mingfang/core";
 import { recordsNow } from "./archiver-policy.js";
 import type { NewChunk, RecordingCamera, RecordingRepository } from "./recording.repository.js";
@@ -46,7 +47,7 @@ export interface ArchiverDeps {
 interface OpenChunk {
   abs: string;
   rel: string;
-  fh: FileHandle;
+  fd: number;
   startedMs: number;
   hourKey: string;
   lastSeq: number;
@@ -76,6 +77,8 @@ export interface ArchiverStats {
 }
 
 const SEGMENT_NAME = /^seg-(\d+)\.ts$/;
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
 
 /** `yyyy-mm-dd/hh` of an instant, UTC. */
 export function hourKey(ms: number): string {
@@ -200,9 +203,54 @@ export class Archiver {
     }
   }
 
-  /** One readdir of the live folder; the playlist and a stat only when there are new segments. */
+  /**
+   * The new segments: from the playlist alone when it follows on from the last archived segment (the
+   * steady state: one small read per poll), else from the folder (after a start, a late poll, a restart of
+   * the camera's process).
+   */
   private async newSegments(st: CameraState): Promise<{ refs: SegmentRef[]; listed: Set<string> }> {
     const dir = path.join(this.hlsRoot, String(st.camera.id));
+    return this.fromPlaylist(st, dir) ?? (await this.fromFolder(st, dir));
+  }
+
+  /**
+   * Read synchronously: a playlist of a few hundred bytes that ffmpeg just wrote (page cache); a thread-pool
+   * round trip would cost more than the read. Null: the slow path is needed.
+   */
+  private fromPlaylist(st: CameraState, dir: string): { refs: SegmentRef[]; listed: Set<string> } | null {
+    if (st.lastSeq === null) return null;
+    let text: string;
+    try {
+      text = readFileSync(path.join(dir, "index.m3u8"), "utf8");
+    } catch {
+      return { refs: [], listed: new Set() };
+    }
+    const listed = parseLivePlaylist(text);
+    const refs: SegmentRef[] = [];
+    for (const [name, v] of listed) {
+      const m = SEGMENT_NAME.exec(name);
+      const seq = m ? Number(m[1]) : -1;
+      if (seq <= st.lastSeq) continue;
+      if (!v.start) return null;
+      refs.push({
+        file: path.join(dir, name),
+        offset: 0,
+        length: 0,
+        start: v.start,
+        durationMs: v.durationMs,
+        seq,
+      });
+    }
+    refs.sort((a, b) => (a.seq as number) - (b.seq as number));
+    if (refs.length && refs[0]?.seq !== st.lastSeq + 1) return null;
+    return { refs, listed: new Set(listed.keys()) };
+  }
+
+  /** One readdir of the live folder; the playlist and a stat only when there are new segments. */
+  private async fromFolder(
+    st: CameraState,
+    dir: string,
+  ): Promise<{ refs: SegmentRef[]; listed: Set<string> }> {
     const names = await readdir(dir).catch(() => [] as string[]);
     const after = st.lastSeq ?? -1;
     const fresh: { name: string; seq: number }[] = [];
@@ -255,13 +303,14 @@ export class Archiver {
     if (c && (seq !== c.lastSeq + 1 || hourKey(startMs) !== c.hourKey)) await this.closeChunk(st);
     let bytes: Buffer;
     try {
-      bytes = await readFile(ref.file);
+      // Synchronous, like the playlist: a segment ffmpeg wrote a second ago is in the page cache.
+      bytes = readFileSync(ref.file);
     } catch {
       st.lastSeq = seq; // deleted meanwhile: a gap
       return;
     }
     const chunk = st.chunk ?? (await this.openChunk(st, startMs));
-    await chunk.fh.write(bytes);
+    writeSync(chunk.fd, bytes);
     chunk.parts.push([bytes.length, ref.durationMs]);
     chunk.bytes += bytes.length;
     chunk.durationMs += ref.durationMs;
@@ -279,11 +328,11 @@ export class Archiver {
     const abs = path.join(this.o.mediaDir, rel);
     await mkdir(path.dirname(abs), { recursive: true });
     // "w": a file of the same name is an unindexed chunk of a run that crashed, rewritten from the buffer.
-    const fh = await open(abs, "w");
+    const fd = openSync(abs, "w");
     st.chunk = {
       abs,
       rel,
-      fh,
+      fd,
       startedMs: startMs,
       hourKey: hourKey(startMs),
       lastSeq: -1,
@@ -301,9 +350,9 @@ export class Archiver {
     if (!c) return;
     st.chunk = null;
     try {
-      await c.fh.sync();
+      await fsyncFd(c.fd);
     } finally {
-      await c.fh.close();
+      await closeFd(c.fd);
     }
     if (!c.parts.length) {
       await rm(c.abs, { force: true });
