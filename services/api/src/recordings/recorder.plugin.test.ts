@@ -6,11 +6,14 @@
  * metrics count what was archived. A camera left on `events` gets nothing.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createRedis } from "@mingfang/core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { RecorderLease } from "./recorder.plugin.js";
 
 async function waitFor<T>(
   what: string,
@@ -131,4 +134,44 @@ describe("recorder plugin", () => {
     }
     expect(archiver.stats.pollMs / archiver.stats.polls).toBeLessThan(200);
   }, 180_000);
+});
+
+describe("recorder lease", () => {
+  it("lets one process record at a time, and another take over when it goes", async () => {
+    const prefix = `t${randomBytes(4).toString("hex")}:`;
+    const a = createRedis(inject("redisUrl"), { keyPrefix: prefix });
+    const b = createRedis(inject("redisUrl"), { keyPrefix: prefix });
+    const log = createLogger({ level: "silent" });
+    const events: string[] = [];
+    const lease = (name: string, r: typeof a) =>
+      new RecorderLease(
+        r,
+        log,
+        () => events.push(`${name} gains`),
+        async () => {
+          events.push(`${name} loses`);
+        },
+        100,
+      );
+    const la = lease("a", a);
+    const lb = lease("b", b);
+    try {
+      await la.start();
+      await lb.start();
+      expect([la.isHeld, lb.isHeld]).toEqual([true, false]);
+      await la.close();
+      await waitFor("b to take over", async () => lb.isHeld, 10_000);
+      expect(events).toEqual(["a gains", "a loses", "b gains"]);
+      // The lease taken away (expired while b was stalled, say): b stops recording.
+      await b.del("mingfang:recorder:leader");
+      await a.set("mingfang:recorder:leader", "someone else");
+      await waitFor("b to stop", async () => !lb.isHeld, 10_000);
+      expect(events.at(-1)).toBe("b loses");
+    } finally {
+      await la.close();
+      await lb.close();
+      a.disconnect();
+      b.disconnect();
+    }
+  });
 });

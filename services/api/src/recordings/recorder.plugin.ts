@@ -3,12 +3,17 @@
  * loop (retention and the disk watermark, retention.ts), started with the app unless
  * `ApiDeps.recordings.workers` is false, stopped on `app.close()` (open chunks are closed and indexed).
  *
+ * One recorder per deployment: with several API processes, the one holding a Redis lease
+ * (`mingfang:recorder:leader`, 30 s, renewed every 10 s) runs them; the others wait and take over within 30 s
+ * when it goes (the live folders' buffer, RECORDING_BUFFER_SECONDS, covers the hand-over).
+ *
  * Metrics in the app's registry (/metrics): `mingfang_recording_segments_archived_total`,
  * `mingfang_recording_archived_bytes_total`, `mingfang_recording_deletions_total{kind,reason}` and
  * `mingfang_recording_deleted_bytes_total{kind,reason}`.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { resolveDataDir } from "@mingfang/core";
+import { type Logger, type Redis, resolveDataDir } from "@mingfang/core";
 import fp from "fastify-plugin";
 import { Counter } from "prom-client";
 import type { ApiDeps } from "../context.js";
@@ -50,6 +55,78 @@ function recordingMetrics(app: { metrics: import("prom-client").Registry }) {
       registers,
     }),
   };
+}
+
+const LEASE_KEY = "mingfang:recorder:leader";
+const LEASE_MS = 30_000;
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const RELEASE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/**
+ * Runs `start` while this process holds the lease and `stop` when it loses it (or closes). Checked every
+ * 10 s; a Redis error counts as not holding it (the recorder stops rather than risk two writers).
+ */
+export class RecorderLease {
+  private readonly token = randomUUID();
+  private held = false;
+  private timer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    private readonly onGain: () => void,
+    private readonly onLose: () => Promise<void>,
+    private readonly everyMs = 10_000,
+  ) {}
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  async start(): Promise<void> {
+    await this.check();
+    this.timer = setInterval(() => {
+      this.checking ??= this.check().finally(() => {
+        this.checking = null;
+      });
+    }, this.everyMs);
+    this.timer.unref?.();
+  }
+
+  private async check(): Promise<void> {
+    let ok: boolean;
+    try {
+      ok = this.held
+        ? Number(await this.redis.eval(RENEW, 1, LEASE_KEY, this.token, LEASE_MS)) === 1
+        : (await this.redis.set(LEASE_KEY, this.token, "PX", LEASE_MS, "NX")) === "OK";
+    } catch (err) {
+      this.logger.warn({ err }, "recorder: lease check failed");
+      ok = false;
+    }
+    if (ok && !this.held) {
+      this.held = true;
+      this.logger.info("recorder: this process records (lease taken)");
+      this.onGain();
+    } else if (!ok && this.held) {
+      this.held = false;
+      this.logger.warn("recorder: lease lost, recording stops here");
+      await this.onLose();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.checking;
+    if (this.held) {
+      this.held = false;
+      await this.onLose();
+      await this.redis.eval(RELEASE, 1, LEASE_KEY, this.token).catch(() => {});
+    }
+  }
 }
 
 export const recorderPlugin = fp<ApiDeps>(
@@ -97,14 +174,20 @@ export const recorderPlugin = fp<ApiDeps>(
     app.decorate("archiver", workers ? archiver : null);
     app.decorate("retention", workers ? retention : null);
     if (!workers) return;
-    app.addHook("onReady", async () => {
-      archiver.start();
-      retention.start();
-    });
-    app.addHook("preClose", async () => {
-      await retention.stop();
-      await archiver.stop();
-    });
+    const lease = new RecorderLease(
+      deps.redis,
+      log,
+      () => {
+        archiver.start();
+        retention.start();
+      },
+      async () => {
+        await retention.stop();
+        await archiver.stop();
+      },
+    );
+    app.addHook("onReady", () => lease.start());
+    app.addHook("preClose", () => lease.close());
   },
   { name: "recorder", dependencies: ["metrics"] },
 );
