@@ -159,8 +159,11 @@ export class Archiver {
   async tick(): Promise<void> {
     const now = this.o.now();
     if (now - this.lastRefresh >= this.o.refreshMs || this.lastRefresh === 0) {
-      await this.refresh();
       this.lastRefresh = now;
+      // The database away: the cameras known so far go on recording; the next refresh tries again.
+      await this.refresh().catch((err) =>
+        this.deps.logger.warn({ err }, "archiver: camera list not refreshed"),
+      );
     }
     for (const st of [...this.states.values()]) {
       if (this.closing) break;
