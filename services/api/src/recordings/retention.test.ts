@@ -279,10 +279,18 @@ describe.runIf(isRoot)("retention and the disk watermark (tmpfs)", () => {
     const oldInClosedCase = await alert("case_opened", new Date(now - 400 * DAY), 0);
     const closedPhoto = await caseOf("closed", [oldInClosedCase.id], new Date(now - 1100 * DAY));
     const midClosed = await alert("false_positive", new Date(now - 200 * DAY), 0); // clip old, evidence not
+    // The unindexed file of a chunk open when the API was killed, in a day folder past the limit; and one
+    // in a day folder still inside it.
+    const orphanOld = `rec/${cameraId}/${new Date(now - 9 * DAY).toISOString().slice(0, 10)}/03/1.ts`;
+    const orphanNew = `rec/${cameraId}/${new Date(now - 2 * DAY).toISOString().slice(0, 10)}/03/2.ts`;
+    await file(orphanOld, 1000);
+    await file(orphanNew, 1000);
     const r = await make().sweep();
     expect(r.watermarkUnmet).toBe(false);
     expect(oldRecs.some(exists)).toBe(false);
     expect(newRecs.every(exists)).toBe(true);
+    expect([exists(orphanOld), exists(orphanNew)]).toEqual([false, true]);
+    expect(exists(path.dirname(path.dirname(oldRecs[0] as string)))).toBe(false); // its day folder too
     expect(await db.selectFrom("recording_chunks").select("path").execute()).toEqual([{ path: newRecs[0] }]);
     for (const a of [oldClosed, oldInClosedCase]) expect(a.files.some(exists)).toBe(false);
     for (const a of [oldReview, oldInOpenCase]) expect(a.files.every(exists)).toBe(true);

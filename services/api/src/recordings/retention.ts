@@ -13,7 +13,7 @@
  *
  * Every deletion is counted (`onDeleted`, the metrics) and each sweep logs one line with its counts.
  */
-import { rm, stat, statfs } from "node:fs/promises";
+import { readdir, rm, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@mingfang/core";
 import type { PurgeFile, RetentionRepository } from "./retention.repository.js";
@@ -125,8 +125,12 @@ export class Retention {
       (n) => repo.casePhotos(ago(this.o.casePhotoDays), n),
       (ids) => repo.markCasePhotosPurged(ids, at),
     );
+    const oldFolders = await this.removeOldDayFolders(now - this.o.continuousDays * DAY);
     const { freePercent, unmet } = await this.watermark(tally, at);
-    const counts = Object.fromEntries(Object.entries(tally).map(([k, v]) => [k, v.files]));
+    const counts: Record<string, number> = Object.fromEntries(
+      Object.entries(tally).map(([k, v]) => [k, v.files]),
+    );
+    if (oldFolders) counts.oldDayFolders = oldFolders;
     const bytes = Object.values(tally).reduce((n, v) => n + v.bytes, 0);
     this.deps.logger.info(
       {
@@ -201,6 +205,26 @@ export class Retention {
     tally[`${kind}:${reason}`] = t;
     this.deps.onDeleted?.(kind, reason, items.length, bytes);
     return items.length;
+  }
+
+  /**
+   * `rec/<camera>/<yyyy-mm-dd>/` folders whose whole day is older than the continuous limit: their indexed
+   * chunks went with the age purge above; what is left is empty hour folders and the unindexed file of a
+   * chunk that was open when the API was killed. Returns how many folders went.
+   */
+  private async removeOldDayFolders(cutoffMs: number): Promise<number> {
+    const rec = path.join(this.o.mediaDir, "rec");
+    let removed = 0;
+    for (const cam of await readdir(rec).catch(() => [] as string[])) {
+      if (!/^\d+$/.test(cam)) continue;
+      for (const day of await readdir(path.join(rec, cam)).catch(() => [] as string[])) {
+        const start = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+        if (!(start + DAY < cutoffMs)) continue;
+        await rm(path.join(rec, cam, day), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Deletes an item's files (inside the media folder only); the bytes freed. */
