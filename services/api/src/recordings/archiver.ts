@@ -155,6 +155,11 @@ export class Archiver {
     this.timer.unref?.();
   }
 
+  /** A camera changed (the camera-config announcement): the next poll reads the cameras again. */
+  requestRefresh(): void {
+    this.lastRefresh = 0;
+  }
+
   /** One pass: refresh the camera list when due, poll each camera, retry rows, sweep when due. */
   async tick(): Promise<void> {
     const now = this.o.now();

@@ -88,7 +88,9 @@ describe("recorder plugin", () => {
       payload: { recordingPolicy: "continuous" },
     });
     expect(res.statusCode, res.body).toBe(200);
-    await t.app.archiver?.refresh(); // instead of waiting for the 10 s refresh
+    // The camera-config announcement makes the archiver read the cameras at its next poll (2 s), not
+    // at its 10 s refresh.
+    await waitFor("the first segment archived", async () => (t.app.archiver?.stats.segments ?? 0) > 0, 7000);
     const rows = () =>
       t.db
         .selectFrom("recording_chunks")

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { type Logger, type Redis, resolveDataDir } from "@mingfang/core";
+import { type Logger, REDIS_KEYS, type Redis, resolveDataDir } from "@mingfang/core";
 import fp from "fastify-plugin";
 import { Counter } from "prom-client";
 import type { ApiDeps } from "../context.js";
@@ -129,6 +129,33 @@ export class RecorderLease {
   }
 }
 
+/**
+ * The API's announcement of a changed camera (REDIS_KEYS.cameraConfigChannel, sent by whichever API process
+ * took the change): the archiver reads the cameras at its next poll instead of within 10 s.
+ */
+async function subscribeCameraChanges(
+  redis: Redis,
+  logger: Logger,
+  onChange: () => void,
+): Promise<() => void> {
+  const sub = redis.duplicate({ lazyConnect: true });
+  sub.on("error", (err: Error) =>
+    logger.debug({ err: err.message }, "recorder: camera-config subscriber error"),
+  );
+  sub.on("message", () => onChange());
+  try {
+    await sub.connect();
+    // ioredis prefixes neither PUBLISH nor SUBSCRIBE channels: the plain name, as the ingest subscribes.
+    await sub.subscribe(REDIS_KEYS.cameraConfigChannel);
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message },
+      "recorder: camera changes not subscribed (10 s refresh only)",
+    );
+  }
+  return () => sub.disconnect();
+}
+
 export const recorderPlugin = fp<ApiDeps>(
   async (app, deps) => {
     const { config, logger } = deps;
@@ -186,8 +213,15 @@ export const recorderPlugin = fp<ApiDeps>(
         await archiver.stop();
       },
     );
-    app.addHook("onReady", () => lease.start());
-    app.addHook("preClose", () => lease.close());
+    let unsubscribe = () => {};
+    app.addHook("onReady", async () => {
+      unsubscribe = await subscribeCameraChanges(deps.redis, log, () => archiver.requestRefresh());
+      await lease.start();
+    });
+    app.addHook("preClose", async () => {
+      unsubscribe();
+      await lease.close();
+    });
   },
   { name: "recorder", dependencies: ["metrics"] },
 );
