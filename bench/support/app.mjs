@@ -1,6 +1,6 @@
 /**
- * The real API as the benches run it: `buildApp` with warnings only in the log and no alert workers, and
- * signing in through it.
+ * The real API as the benches run it: `buildApp` with warnings only in the log, no alert workers and no
+ * recorder; and signing in through it.
  */
 import { buildApp } from "../../services/api/dist/index.js";
 import { createLogger } from "../../services/core/dist/index.js";
@@ -15,6 +15,7 @@ export function benchApp({ config, dbh, redis, keyring }) {
     keyring,
     logger: createLogger({ level: "warn" }),
     alerts: { workers: false },
+    recordings: { workers: false },
   });
 }
 

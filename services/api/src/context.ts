@@ -13,6 +13,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Alert pipeline tunables (tests shorten the limits; `workers: false` runs no queue consumers). */
   alerts?: Partial<AlertsOptions>;
+  /** Recordings (issue 14): `workers: false` runs neither the archiver nor the retention loop. */
+  recordings?: { workers?: boolean };
 }
 
 /**

@@ -52,6 +52,18 @@ export default {
       "A push camera sends its RTMP stream to the platform; after saving, its publish URL is shown once to configure on the device.",
     credentialsHint:
       "User name and password are only used to reach the camera, stored encrypted and never shown again.",
+    recordingPolicy: "Recording policy",
+    clipPreSeconds: "Seconds before the event",
+    clipPostSeconds: "Seconds after the event",
+    clipDefault: "Platform default",
+    recordingHint:
+      "Every alert gets a clip from before to after it; empty seconds use the platform's settings (10 s before, 20 s after by default). Continuous recording is deleted after its retention days.",
+  },
+  recordingPolicies: {
+    off: "Off",
+    events: "Events only (default)",
+    working_hours: "Continuous in working hours",
+    continuous: "Continuous, all day",
   },
   problems: {
     required: "Required",
@@ -60,6 +72,7 @@ export default {
     invalid: "Not a valid address",
     again: "Changing the address needs the password again",
     probeFirst: "Probe the ONVIF device and choose its streams first",
+    range: "Out of the allowed range",
   },
   onvif: {
     discover: "Search the network",

@@ -49,6 +49,18 @@ export default {
     enabled: "启用",
     pushHint: "推流摄像头由设备主动推送 RTMP 视频；保存后将显示一次推流地址，请配置到设备上。",
     credentialsHint: "用户名和密码仅用于连接摄像头，加密保存，任何页面都不会再显示。",
+    recordingPolicy: "录像策略",
+    clipPreSeconds: "事件前秒数",
+    clipPostSeconds: "事件后秒数",
+    clipDefault: "系统默认",
+    recordingHint:
+      "每条告警自动截取事件前后的录像片段；留空秒数则使用系统设置（默认事件前 10 秒、事件后 20 秒）。连续录像按保存天数自动清理。",
+  },
+  recordingPolicies: {
+    off: "关闭",
+    events: "仅事件 (默认)",
+    working_hours: "工作时段连续录像",
+    continuous: "全天连续录像",
   },
   problems: {
     required: "必填",
@@ -57,6 +69,7 @@ export default {
     invalid: "地址格式不正确",
     again: "修改地址需重新输入密码",
     probeFirst: "请先探测 ONVIF 设备并选择码流",
+    range: "超出允许范围",
   },
   onvif: {
     discover: "搜索局域网设备",

@@ -26,6 +26,9 @@ const camera: CameraView = {
   recordProfile: null,
   zones: [],
   public: false,
+  recordingPolicy: "events",
+  clipPreSeconds: null,
+  clipPostSeconds: null,
   enabled: true,
   createdAt: "2026-01-01T00:00:00Z",
   updatedAt: "2026-01-01T00:00:00Z",
@@ -70,6 +73,7 @@ describe("create", () => {
       analyse: true,
       public: false,
       enabled: true,
+      recordingPolicy: "events",
       sourceUrl: "rtsp://admin:x@10.0.0.5/main",
       subUrl: "rtsp://admin:x@10.0.0.5/sub",
     });
@@ -136,5 +140,45 @@ describe("update", () => {
   it("recognises push and ONVIF cameras", () => {
     expect(formFromCamera({ ...camera, sourceUrl: "rtmp://127.0.0.1:1935/live/cam-7" }).source).toBe("push");
     expect(formFromCamera({ ...camera, onvifUrl: "http://h/onvif" }).source).toBe("onvif");
+  });
+});
+
+describe("recording policy", () => {
+  it("is events with the platform's clip window by default, and sent on create", () => {
+    const f = { ...emptyForm("push", 3), name: "n", area: "a" };
+    expect(f.recordingPolicy).toBe("events");
+    expect(createBody(f)).toMatchObject({ recordingPolicy: "events" });
+    expect(createBody(f)).not.toHaveProperty("clipPreSeconds");
+    expect(
+      createBody({ ...f, recordingPolicy: "continuous", clipPreSeconds: 5, clipPostSeconds: 30 }),
+    ).toMatchObject({
+      recordingPolicy: "continuous",
+      clipPreSeconds: 5,
+      clipPostSeconds: 30,
+    });
+  });
+  it("sends only what changed on update, null to go back to the default", () => {
+    const c = {
+      ...camera,
+      recordingPolicy: "working_hours" as const,
+      clipPreSeconds: 15,
+      clipPostSeconds: null,
+    };
+    const f = formFromCamera(c);
+    expect(f).toMatchObject({ recordingPolicy: "working_hours", clipPreSeconds: 15, clipPostSeconds: null });
+    expect(updateBody(f, c)).toEqual({});
+    expect(updateBody({ ...f, recordingPolicy: "continuous", clipPreSeconds: null }, c)).toEqual({
+      recordingPolicy: "continuous",
+      clipPreSeconds: null,
+    });
+  });
+  it("refuses seconds out of range", () => {
+    const f = { ...emptyForm("push", 3), name: "n", area: "a" };
+    expect(createBody({ ...f, clipPreSeconds: 121 })).toEqual([
+      { field: "clipPreSeconds", problem: "range" },
+    ]);
+    expect(createBody({ ...f, clipPostSeconds: 0 })).toEqual([
+      { field: "clipPostSeconds", problem: "range" },
+    ]);
   });
 });

@@ -3,9 +3,18 @@
  * write-only: the API shows `rtsp://***@host/path` and never the password), put together again for the
  * API, and the create / update bodies with what may and may not be left empty.
  */
+import type { RecordingPolicy } from "@contracts/recordings";
 import type { CameraCreateBody, CameraUpdateBody, CameraView } from "@/api/types";
 
 export type CameraSource = "rtsp" | "onvif" | "push";
+
+/** The recording policies in the order the form offers them (docs/recordings.md). */
+export const RECORDING_POLICY_OPTIONS = [
+  "off",
+  "events",
+  "working_hours",
+  "continuous",
+] as const satisfies readonly RecordingPolicy[];
 
 export interface CameraForm {
   source: CameraSource;
@@ -26,6 +35,10 @@ export interface CameraForm {
   analyse: boolean;
   public: boolean;
   enabled: boolean;
+  recordingPolicy: RecordingPolicy;
+  /** Seconds of an alert's clip before / after it; null: the platform's default. */
+  clipPreSeconds: number | null;
+  clipPostSeconds: number | null;
 }
 
 export function emptyForm(source: CameraSource, workshopId: number | null = null): CameraForm {
@@ -46,6 +59,9 @@ export function emptyForm(source: CameraSource, workshopId: number | null = null
     analyse: true,
     public: false,
     enabled: true,
+    recordingPolicy: "events",
+    clipPreSeconds: null,
+    clipPostSeconds: null,
   };
 }
 
@@ -98,6 +114,9 @@ export function formFromCamera(c: CameraView): CameraForm {
     analyse: c.analyse,
     public: c.public,
     enabled: c.enabled,
+    recordingPolicy: c.recordingPolicy,
+    clipPreSeconds: c.clipPreSeconds,
+    clipPostSeconds: c.clipPostSeconds,
   };
 }
 
@@ -110,10 +129,15 @@ function streamBody(f: CameraForm): Pick<CameraCreateBody, "sourceUrl" | "subUrl
   };
 }
 
+const whole = (v: number | null, min: number, max: number) =>
+  v === null || (Number.isInteger(v) && v >= min && v <= max);
+
 function commonProblems(f: CameraForm): FormProblem[] {
   const out: FormProblem[] = [];
   if (!f.name.trim()) out.push({ field: "name", problem: "required" });
   if (!f.area.trim()) out.push({ field: "area", problem: "required" });
+  if (!whole(f.clipPreSeconds, 0, 120)) out.push({ field: "clipPreSeconds", problem: "range" });
+  if (!whole(f.clipPostSeconds, 1, 300)) out.push({ field: "clipPostSeconds", problem: "range" });
   return out;
 }
 
@@ -140,6 +164,9 @@ export function createBody(f: CameraForm): CameraCreateBody | FormProblem[] {
     analyse: f.analyse,
     public: f.public,
     enabled: f.enabled,
+    recordingPolicy: f.recordingPolicy,
+    ...(f.clipPreSeconds !== null ? { clipPreSeconds: f.clipPreSeconds } : {}),
+    ...(f.clipPostSeconds !== null ? { clipPostSeconds: f.clipPostSeconds } : {}),
   };
   if (f.source === "push") return { ...base, push: true };
   const body: CameraCreateBody = { ...base, ...streamBody(f) };
@@ -165,6 +192,9 @@ export function updateBody(f: CameraForm, c: CameraView): CameraUpdateBody | For
   if (f.name.trim() !== c.name) body.name = f.name.trim();
   if (f.area.trim() !== c.area) body.area = f.area.trim();
   for (const k of ["analyse", "public", "enabled"] as const) if (f[k] !== c[k]) body[k] = f[k];
+  if (f.recordingPolicy !== c.recordingPolicy) body.recordingPolicy = f.recordingPolicy;
+  if (f.clipPreSeconds !== c.clipPreSeconds) body.clipPreSeconds = f.clipPreSeconds;
+  if (f.clipPostSeconds !== c.clipPostSeconds) body.clipPostSeconds = f.clipPostSeconds;
   if (f.source !== "push") {
     const streamChanged =
       f.mainUrl.trim() !== before.mainUrl || f.subUrl.trim() !== before.subUrl || f.username.trim() !== "";

@@ -77,6 +77,9 @@ export function cameraColumns(b: CameraUpdateBody, keyring: Keyring): CameraUpda
   if (b.zones !== undefined) out.zones = JSON.stringify(b.zones);
   if (b.privacyMasks !== undefined) out.privacy_masks = JSON.stringify(b.privacyMasks);
   if (b.public !== undefined) out.public = b.public;
+  if (b.recordingPolicy !== undefined) out.recording_policy = b.recordingPolicy;
+  if (b.clipPreSeconds !== undefined) out.clip_pre_seconds = b.clipPreSeconds;
+  if (b.clipPostSeconds !== undefined) out.clip_post_seconds = b.clipPostSeconds;
   if (b.enabled !== undefined) out.enabled = b.enabled;
   return out;
 }

@@ -1,5 +1,5 @@
 /** Camera row → API view. Camera credentials are dropped here: the sealed URL never appears in a view. */
-import type { CameraView } from "@mingfang/core";
+import type { CameraView, RecordingPolicy } from "@mingfang/core";
 import type { Camera } from "@mingfang/db";
 import { iso, parseJson } from "../views.js";
 
@@ -21,6 +21,9 @@ export function cameraView(c: Camera & { station_id: number }): CameraView {
     zones: parseJson(c.zones, []),
     privacyMasks: parseJson(c.privacy_masks, []),
     public: c.public,
+    recordingPolicy: c.recording_policy as RecordingPolicy,
+    clipPreSeconds: c.clip_pre_seconds,
+    clipPostSeconds: c.clip_post_seconds,
     enabled: c.enabled,
     createdAt: iso(c.created_at),
     updatedAt: iso(c.updated_at),

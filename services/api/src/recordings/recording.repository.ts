@@ -83,4 +83,45 @@ export class RecordingRepository {
       .executeTakeFirst();
     return r ? toChunk(r) : null;
   }
+
+  /**
+   * Enabled cameras whose policy records continuously (continuous, working_hours), with what decides their
+   * working hours: the camera's schedule, else its workshop's working hours (as the analytics decides).
+   */
+  async recordingCameras(): Promise<RecordingCamera[]> {
+    const rows = await this.db
+      .selectFrom("cameras as c")
+      .innerJoin("workshops as w", "w.id", "c.workshop_id")
+      .select(["c.id", "c.recording_policy", "c.schedule", "w.working_hours"])
+      .where("c.enabled", "=", true)
+      .where("c.recording_policy", "in", ["continuous", "working_hours"])
+      .orderBy("c.id")
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      policy: r.recording_policy as "continuous" | "working_hours",
+      schedule: r.schedule ?? null,
+      workingHours: (r.working_hours as unknown) ?? null,
+    }));
+  }
+
+  /** The end of each camera's newest chunk (where the archiver resumes after a restart). */
+  async newestChunkEnds(): Promise<Map<number, Date>> {
+    const rows = await this.db
+      .selectFrom("recording_chunks")
+      .select(({ fn }) => ["camera_id", fn.max("ended_at").as("end")])
+      .groupBy("camera_id")
+      .execute();
+    return new Map(rows.map((r) => [r.camera_id, new Date(r.end as Date | string)]));
+  }
+}
+
+/** A camera the archiver records (RecordingRepository.recordingCameras). */
+export interface RecordingCamera {
+  id: number;
+  policy: "continuous" | "working_hours";
+  /** `cameras.schedule` as stored (CameraSchedule), or null. */
+  schedule: unknown;
+  /** `workshops.working_hours` as stored (WorkingHoursJson), or null. */
+  workingHours: unknown;
 }

@@ -4,6 +4,7 @@
  */
 import { type Static, type TSchema, Type } from "typebox";
 import type { RISK_LEVELS, ROLES } from "../domain/vocabulary.js";
+import { type RecordingPolicy, RecordingPolicySchema } from "./recordings.js";
 
 const strict = { additionalProperties: false } as const;
 
@@ -237,6 +238,9 @@ export const PrivacyMasks = Type.Array(Type.Array(NormPoint, { minItems: 3, maxI
 });
 export type PrivacyMasks = Static<typeof PrivacyMasks>;
 
+/** The recording policy with its static type (the shared schema is typed loosely). */
+const RecordingPolicyField = Type.Unsafe<RecordingPolicy>(RecordingPolicySchema);
+
 export const CameraView = Type.Object({
   id: Type.Integer(),
   workshopId: Type.Integer(),
@@ -256,6 +260,11 @@ export const CameraView = Type.Object({
   zones: Type.Array(Zone),
   privacyMasks: PrivacyMasks,
   public: Type.Boolean(),
+  /** Issue 14 (docs/recordings.md): what is recorded of this camera. */
+  recordingPolicy: RecordingPolicyField,
+  /** Seconds of an alert's clip before / after it; null: the settings' CLIP_PRE/POST_SECONDS. */
+  clipPreSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  clipPostSeconds: Type.Union([Type.Integer(), Type.Null()]),
   enabled: Type.Boolean(),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
@@ -283,6 +292,10 @@ export const CameraCreateBody = Type.Object(
     zones: Type.Optional(Type.Array(Zone, { maxItems: 32 })),
     privacyMasks: Type.Optional(PrivacyMasks),
     public: Type.Optional(Type.Boolean()),
+    recordingPolicy: Type.Optional(RecordingPolicyField),
+    /** null: back to the settings' default (CLIP_PRE_SECONDS / CLIP_POST_SECONDS). */
+    clipPreSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 120 }), Type.Null()])),
+    clipPostSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 300 }), Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
   },
   strict,
