@@ -210,16 +210,14 @@ function chunkRoute(app: RouteApp, ctx: Ctx): void {
       if (size !== chunk.bytes)
         throw new HttpError(409, "recording_mismatch", "the chunk file does not match its index");
       const range = parseRange(req.headers.range, size);
+      if (range === "unsatisfiable") {
+        reply.header("content-range", `bytes */${size}`);
+        throw new HttpError(416, "range_not_satisfiable", "the range lies outside the file");
+      }
       reply
         .type("video/mp2t")
         .header("accept-ranges", "bytes")
         .header("cache-control", "private, max-age=3600");
-      if (range === "unsatisfiable") {
-        return reply
-          .code(416)
-          .header("content-range", `bytes */${size}`)
-          .send({ error: "range_not_satisfiable", message: "range outside the file" });
-      }
       if (!range) return reply.header("content-length", size).send(createReadStream(file));
       return reply
         .code(206)
