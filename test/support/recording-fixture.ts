@@ -51,7 +51,20 @@ function baseClip(): Promise<string> {
         "-t",
         "10",
       ],
-      ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "10", "-keyint_min", "10"],
+      ...[
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "36",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "10",
+        "-keyint_min",
+        "10",
+      ],
       ...["-sc_threshold", "0", "-f", "mpegts", "-y", out],
     ]);
     return out;

@@ -11,6 +11,7 @@ export default {
   summary: "{minutes} min recorded, {alerts} alerts",
   speed: "Speed",
   clickToPlay: "Click the timeline below to play from that moment",
+  nothingAfter: "No recording after this moment on this day",
   empty: "No recording on this day",
   playError: "Playback failed: {message}",
   alerts: "Alerts of the day ({n})",

@@ -11,6 +11,7 @@ export default {
   summary: "当天录像 {minutes} 分钟，告警 {alerts} 条",
   speed: "倍速",
   clickToPlay: "点击下方时间轴，从该时刻开始回放",
+  nothingAfter: "该时刻之后当天没有录像",
   empty: "当天没有录像",
   playError: "播放失败：{message}",
   alerts: "当天告警（{n}）",

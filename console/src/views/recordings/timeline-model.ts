@@ -10,6 +10,9 @@ const CST_MS = 8 * HOUR_MS;
 /** One playback window (the console asks for the next one when it ends). */
 export const WINDOW_MS = HOUR_MS;
 
+/** What the player is doing. */
+export type PlayerState = "idle" | "loading" | "playing" | "paused" | "ended" | "error";
+
 export interface Span {
   from: string;
   to: string;
