@@ -305,7 +305,9 @@ describe("录像回放 in Chromium", () => {
       .poll(() => en.page.locator('[data-testid="timeline-span"]').count(), { timeout: 30_000 })
       .toBe(3);
     await en.shot(NAME, "6-english");
-    expect(await en.page.locator('[data-testid="recordings-policy"]').textContent()).toContain("Recording: continuous");
+    expect(await en.page.locator('[data-testid="recordings-policy"]').textContent()).toContain(
+      "Recording: continuous",
+    );
 
     const duty = await signedIn("mingshui.duty");
     await duty.page.goto(`/recordings?cameraId=${other}&day=${DAY}`);
