@@ -228,6 +228,30 @@ describe("playback: day view, signed links, VOD playlist, chunk ranges, MP4 down
     expect((await get(l.playlist.replace(/to=\d+/, `to=${NINE + 700_000}`))).statusCode).toBe(403);
     expect((await get(l.playlist.replace(`/rec/${own}/`, `/rec/${other}/`))).statusCode).toBe(403);
     expect((await get(l.playlist.replace(/&token=.*/, ""))).statusCode).toBe(403);
+    // A link whose user has been disabled since: 403.
+    const staffCookie = await t.login("mingshui.staff");
+    const staffLink = (
+      await get(
+        `/api/cameras/${own}/recordings/links?from=${new Date(NINE).toISOString()}&to=${new Date(NINE + 60_000).toISOString()}`,
+        staffCookie,
+      )
+    ).json();
+    expect((await get(staffLink.playlist)).statusCode).toBe(200);
+    await t.db
+      .updateTable("users")
+      .set({ disabled: true })
+      .where("username", "=", "mingshui.staff")
+      .execute();
+    try {
+      expect((await get(staffLink.playlist)).statusCode).toBe(403);
+      expect((await get(staffLink.download)).statusCode).toBe(403);
+    } finally {
+      await t.db
+        .updateTable("users")
+        .set({ disabled: false })
+        .where("username", "=", "mingshui.staff")
+        .execute();
+    }
     // A span with no recording: 404.
     const empty = await links(NINE + 200_000, NINE + 300_000);
     expect((await get(empty.playlist)).statusCode).toBe(404);

@@ -80,6 +80,19 @@ async function recordingCamera(ctx: Ctx, req: Parameters<typeof currentUser>[0],
   return c;
 }
 
+/**
+ * The link's user, checked again when the playlist or the MP4 is fetched: a user disabled since the link was
+ * signed, or who may no longer do `action` on the camera, is refused. Returns the camera and the user.
+ */
+async function linkHolder(ctx: Ctx, g: RecordingGrant, action: "recording.view" | "recording.download") {
+  const c = await ctx.cameras.findOrThrow(g.cameraId);
+  const user = await ctx.repo.linkUser(g.userId);
+  if (!user || user.disabled)
+    throw new HttpError(403, "media_token_invalid", "the link's user may not do this");
+  enforce(authorize(user, action, { stationId: c.station_id }), "camera");
+  return { c, user };
+}
+
 function dayRoute(app: RouteApp, ctx: Ctx): void {
   app.get(
     "/api/cameras/:id/recordings",
@@ -169,6 +182,7 @@ function playlistRoute(app: RouteApp, ctx: Ctx): void {
     },
     async (req, reply) => {
       const g = checkGrant(ctx.deps.keyring.mediaToken, req.params.cameraId, req.query);
+      await linkHolder(ctx, g, "recording.view");
       const text = await grantPlaylist(ctx.chunks, g, req.query.token as string);
       return reply
         .type("application/vnd.apple.mpegurl")
@@ -246,11 +260,7 @@ function downloadRoute(app: RouteApp, ctx: Ctx): void {
       if (g.to - g.from > maxMs) {
         throw badRequest("to", `query: a download covers at most ${maxMs / 60_000} minutes`);
       }
-      const c = await ctx.cameras.findOrThrow(g.cameraId);
-      const user = await ctx.repo.linkUser(g.userId);
-      if (!user || user.disabled)
-        throw new HttpError(403, "media_token_invalid", "the link's user may not download");
-      enforce(authorize(user, "recording.download", { stationId: c.station_id }), "camera");
+      const { c, user } = await linkHolder(ctx, g, "recording.download");
       const rows = await ctx.chunks.overlapping(g.cameraId, new Date(g.from), new Date(g.to));
       const chunks = rows.map((r) => ({ ...r, file: chunkFile(ctx.mediaRoot, ctx.recRoot, r) }));
       const plan = downloadPlan(chunks, g.from, g.to);
