@@ -12,6 +12,7 @@ import {
   Tickets,
   User,
   VideoCamera,
+  VideoPlay,
 } from "@element-plus/icons-vue";
 import type { Component } from "vue";
 import type { Role } from "@/api/types";
@@ -28,6 +29,7 @@ const ENTRIES: MenuEntry[] = [
   { page: "assessment", path: "/assessment", icon: Tickets },
   { page: "bigscreen", path: "/bigscreen", icon: DataBoard },
   { page: "live", path: "/live", icon: Monitor },
+  { page: "recordings", path: "/recordings", icon: VideoPlay },
   { page: "alerts", path: "/alerts", icon: Bell },
   { page: "cases", path: "/cases", icon: Document },
   { page: "workshops", path: "/workshops", icon: OfficeBuilding },

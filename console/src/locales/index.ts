@@ -13,6 +13,7 @@ import enDashboard from "./en/dashboard";
 import enLayout from "./en/layout";
 import enLive from "./en/live";
 import enPublic from "./en/public";
+import enRecordings from "./en/recordings";
 import enSystem from "./en/system";
 import enUsers from "./en/users";
 import enWorkshops from "./en/workshops";
@@ -27,6 +28,7 @@ import zhDashboard from "./zh-CN/dashboard";
 import zhLayout from "./zh-CN/layout";
 import zhLive from "./zh-CN/live";
 import zhPublic from "./zh-CN/public";
+import zhRecordings from "./zh-CN/recordings";
 import zhSystem from "./zh-CN/system";
 import zhUsers from "./zh-CN/users";
 import zhWorkshops from "./zh-CN/workshops";
@@ -47,6 +49,7 @@ export const messages = {
     assessment: zhAssessment,
     public: zhPublic,
     bigscreen: zhBigscreen,
+    recordings: zhRecordings,
   },
   en: {
     ...enCommon,
@@ -63,5 +66,6 @@ export const messages = {
     assessment: enAssessment,
     public: enPublic,
     bigscreen: enBigscreen,
+    recordings: enRecordings,
   },
 };

@@ -28,6 +28,9 @@ describe("page access by role", () => {
     ["station_staff", "bigscreen", true],
     ["duty_officer", "bigscreen", true],
     ["brigade_officer", "bigscreen", false],
+    ["duty_officer", "recordings", true],
+    ["bureau_admin", "recordings", true],
+    ["brigade_officer", "recordings", false],
   ] as const)("%s may open %s: %s", (role, page, allowed) => {
     expect(mayOpen(role, page)).toBe(allowed);
   });

@@ -17,6 +17,8 @@ export const PAGE_ROLES = {
   dashboard: ALL_ROLES,
   assessment: STATION_ROLES,
   live: STATION_ROLES,
+  /** Playback of recordings (recording.view): who may watch the station's live video. */
+  recordings: STATION_ROLES,
   /** The wall display plays live video: who may watch it (a station's user sees its own station). */
   bigscreen: STATION_ROLES,
   alerts: STATION_ROLES,

@@ -67,6 +67,12 @@ const routes: RouteRecordRaw[] = [
         meta: { page: "live" },
       },
       {
+        path: "recordings",
+        name: "recordings",
+        component: () => import("@/views/recordings/RecordingsView.vue"),
+        meta: { page: "recordings" },
+      },
+      {
         path: "alerts",
         name: "alerts",
         component: () => import("@/views/alerts/AlertCenterView.vue"),

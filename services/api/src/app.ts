@@ -33,6 +33,7 @@ import { metricsPlugin } from "./plugins/metrics.plugin.js";
 import { posterRoutes } from "./poster/poster.routes.js";
 import { publicRateLimit, publicRoutes } from "./public/public.routes.js";
 import { publicFeedbackRoutes } from "./public/public-feedback.routes.js";
+import { playbackRoutes } from "./recordings/playback.routes.js";
 import { recorderPlugin } from "./recordings/recorder.plugin.js";
 import { stationRoutes } from "./stations/stations.routes.js";
 import { systemRoutes } from "./system/system.routes.js";
@@ -82,6 +83,7 @@ const FEATURE_ROUTES: FastifyPluginAsyncTypebox<ApiDeps>[] = [
   onvifRoutes,
   cameraRulesRoutes,
   mediaRoutes,
+  playbackRoutes,
   cameraStatusRoutes,
   userRoutes,
   caseRoutes,

@@ -148,6 +148,14 @@ const PLAN_UPDATE = (ok: number): Record<Role, [number, number]> => ({
   brigade_officer: [403, 403],
 });
 
+/** recording.view / recording.download: whoever watches the station's live video; never the brigade. */
+const RECORDINGS: Record<Role, [number, number]> = {
+  bureau_admin: [200, 200],
+  station_staff: [200, 404],
+  duty_officer: [200, 404],
+  brigade_officer: [403, 403],
+};
+
 const ROUTES: RouteCase[] = [
   {
     name: "GET /api/stations",
@@ -406,6 +414,22 @@ const ROUTES: RouteCase[] = [
       url: `/api/public-feedback/${await feedbackOf(c, w)}/close`,
     }),
     expect: FEEDBACK(200),
+  },
+  {
+    name: "GET /api/cameras/:id/recordings",
+    request: async (c, w) => ({
+      method: "GET",
+      url: `/api/cameras/${c.camera[w]}/recordings?day=2026-12-06`,
+    }),
+    expect: RECORDINGS,
+  },
+  {
+    name: "GET /api/cameras/:id/recordings/links",
+    request: async (c, w) => ({
+      method: "GET",
+      url: `/api/cameras/${c.camera[w]}/recordings/links?from=2026-12-06T01:00:00Z&to=2026-12-06T01:05:00Z&download=true`,
+    }),
+    expect: RECORDINGS,
   },
   {
     name: "GET /api/users",

@@ -5,6 +5,7 @@ export default {
     activities: "Association activities",
     publicFeedback: "Public feedback",
     live: "Live wall",
+    recordings: "Playback",
     bigscreen: "Big screen",
     alerts: "Alerts",
     cases: "Rapid-response cases",

@@ -5,6 +5,7 @@ export default {
     activities: "协会活动",
     publicFeedback: "公众留言",
     live: "实时监控",
+    recordings: "录像回放",
     bigscreen: "数据大屏",
     alerts: "告警中心",
     cases: "快速反应案件",

@@ -59,7 +59,17 @@ export const RecordingDayView = Type.Object({
   day: Type.String({ description: "yyyy-mm-dd in the platform's time zone" }),
   policy: RecordingPolicySchema,
   /** Recorded spans, merged where chunks touch (gap ≤ 2 s), in time order. */
-  spans: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), bytes: Type.Integer() })),
+  spans: Type.Array(
+    Type.Object({
+      from: Type.String(),
+      to: Type.String(),
+      bytes: Type.Integer(),
+      /** recording (continuous, from the index; the default) or clip (an "events" camera's alert clip). */
+      kind: Type.Optional(Type.Union([Type.Literal("recording"), Type.Literal("clip")])),
+      /** For a clip span: the alert whose clip it is (its MP4: `GET /api/alerts/:id/clip`). */
+      alertId: Type.Optional(Type.String()),
+    }),
+  ),
   /** The day's alerts of this camera as marks; `clip`: its clip's status when it has one. */
   alerts: Type.Array(
     Type.Object({

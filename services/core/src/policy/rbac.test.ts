@@ -46,6 +46,13 @@ const M: Record<Action, Record<Role, string>> = {
     duty_officer: "AN",
     brigade_officer: "FF",
   },
+  "recording.view": { bureau_admin: "AA", station_staff: "AN", duty_officer: "AN", brigade_officer: "FF" },
+  "recording.download": {
+    bureau_admin: "AA",
+    station_staff: "AN",
+    duty_officer: "AN",
+    brigade_officer: "FF",
+  },
 };
 const decode = (c: string | undefined): Decision =>
   c === "A" ? "allow" : c === "F" ? "forbidden" : "not_found";

@@ -37,6 +37,8 @@ export const ACTIONS = [
   "dashboard.read",
   "public_feedback.read",
   "public_feedback.handle",
+  "recording.view",
+  "recording.download",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -64,6 +66,9 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     // Citizens' feedback on the station's demonstration sites (公众留言): the station answers it.
     "public_feedback.read": "own",
     "public_feedback.handle": "own",
+    // Recordings (issue 14): whoever watches the station's live video may play back and download it.
+    "recording.view": "own",
+    "recording.download": "own",
   },
   duty_officer: {
     "station.read": "all",
@@ -78,6 +83,8 @@ const STATION_WIDE: Record<Role, Partial<Record<Action, Reach>>> = {
     "dashboard.read": "own",
     "public_feedback.read": "own",
     "public_feedback.handle": "own",
+    "recording.view": "own",
+    "recording.download": "own",
   },
   brigade_officer: {
     "station.read": "all",
