@@ -13,6 +13,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Alert pipeline tunables (tests shorten the limits; `workers: false` runs no queue consumers). */
   alerts?: Partial<AlertsOptions>;
+  /** Recordings (issue 14): `workers: false` runs no recorder, clip or retention workers in this process. */
+  recordings?: { workers?: boolean };
 }
 
 /**

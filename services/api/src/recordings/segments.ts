@@ -36,7 +36,8 @@ export function parseLivePlaylist(text: string): Map<string, { start: Date | nul
     } else if (line.startsWith("#EXTINF:")) {
       dur = Number.parseFloat(line.slice("#EXTINF:".length));
     } else if (line && !line.startsWith("#")) {
-      if (dur !== null && Number.isFinite(dur)) out.set(line, { start: pdt, durationMs: Math.round(dur * 1000) });
+      if (dur !== null && Number.isFinite(dur))
+        out.set(line, { start: pdt, durationMs: Math.round(dur * 1000) });
       pdt = null;
       dur = null;
     }
@@ -78,7 +79,11 @@ export function timeLiveFiles(
 }
 
 /** The complete segments in a camera's live folder, oldest first (none when the folder does not exist). */
-export async function liveSegments(hlsRoot: string, cameraId: number, segmentSeconds: number): Promise<SegmentRef[]> {
+export async function liveSegments(
+  hlsRoot: string,
+  cameraId: number,
+  segmentSeconds: number,
+): Promise<SegmentRef[]> {
   const dir = path.join(hlsRoot, String(cameraId));
   let names: string[];
   try {
@@ -107,9 +112,11 @@ export function overlapping(segments: SegmentRef[], from: Date, to: Date): Segme
 }
 
 /** A chunk's segments as byte ranges of its file, from its `parts` ([bytes, ms] per segment). Pure. */
-export function chunkSegments(
-  chunk: { file: string; startedAt: Date; parts: [number, number][] },
-): SegmentRef[] {
+export function chunkSegments(chunk: {
+  file: string;
+  startedAt: Date;
+  parts: [number, number][];
+}): SegmentRef[] {
   const out: SegmentRef[] = [];
   let offset = 0;
   let t = chunk.startedAt.getTime();
