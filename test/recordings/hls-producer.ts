@@ -1,7 +1,7 @@
 /**
  * A camera's live folder as the ingest writes it, for the clip tests: real ffmpeg (testsrc, x264, 1 s
  * GOP) → `<hlsRoot>/<camera>/index.m3u8` and `seg-<epoch n>.ts`, in real time, with the ingest's HLS
- * flags (program date-time, temp files, epoch numbers, segments kept after they leave the playlist).
+ * flags (program date-time, temp files, epoch numbers; ffmpeg deletes no segment, as with the recording buffer).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
@@ -48,10 +48,8 @@ export function startHlsProducer(
     "1",
     "-hls_list_size",
     String(opts.listSize ?? 6),
-    "-hls_delete_threshold",
-    "120",
     "-hls_flags",
-    "delete_segments+independent_segments+program_date_time+temp_file",
+    "independent_segments+program_date_time+temp_file",
     "-hls_start_number_source",
     "epoch",
     "-hls_segment_filename",
