@@ -4,7 +4,7 @@
  * flags (program date-time, temp files, epoch numbers; ffmpeg deletes no segment, as with the recording buffer).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, utimesSync } from "node:fs";
 import path from "node:path";
 
 export interface HlsProducer {
@@ -85,4 +85,19 @@ export function startHlsProducer(
       }
     },
   };
+}
+
+/**
+ * Segments made faster than real time get the file times they would have had live: segment k (in number
+ * order) ends `(k + 1) × segmentMs` after `startMs`. Returns the start.
+ */
+export function spreadMtimes(dir: string, startMs = Date.now() - 120_000, segmentMs = 1000): number {
+  const names = readdirSync(dir)
+    .filter((f) => /^seg-\d+\.ts$/.test(f))
+    .sort((a, b) => Number(a.slice(4, -3)) - Number(b.slice(4, -3)));
+  names.forEach((f, k) => {
+    const t = new Date(startMs + (k + 1) * segmentMs);
+    utimesSync(path.join(dir, f), t, t);
+  });
+  return startMs;
 }

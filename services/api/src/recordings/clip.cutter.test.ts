@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { startHlsProducer } from "../../../../test/recordings/hls-producer.js";
+import { spreadMtimes, startHlsProducer } from "../../../../test/recordings/hls-producer.js";
 import { cutMp4, follows, mergeSources, planClip } from "./clip.cutter.js";
 import { parseRange } from "./clips.routes.js";
 import { chunkSegments, liveSegments, type SegmentRef } from "./segments.js";
@@ -103,7 +103,7 @@ describe("cutting real segments with ffmpeg", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("cuts a 30 s clip from a live folder (and says how long it took)", async () => {
-    // 40 s of 1 s segments, as fast as ffmpeg encodes them; all listed, so the playlist gives their times.
+    // 40 s of 1 s segments, as fast as ffmpeg encodes them, then given the file times of a live camera.
     const h = startHlsProducer(path.join(dir, "hls"), 1, {
       seconds: 40,
       realtime: false,
@@ -111,6 +111,7 @@ describe("cutting real segments with ffmpeg", () => {
       size: "1280x720",
     });
     await h.exited;
+    spreadMtimes(h.dir);
     const segments = await liveSegments(path.join(dir, "hls"), 1, 1);
     expect(segments.length).toBeGreaterThanOrEqual(39);
     const start = segments[0]!.start.getTime();
@@ -139,6 +140,7 @@ describe("cutting real segments with ffmpeg", () => {
   it("cuts from a continuous chunk's byte ranges and across a restart of the camera's process", async () => {
     const a = startHlsProducer(path.join(dir, "hls"), 2, { seconds: 6, realtime: false, listSize: 0 });
     await a.exited;
+    spreadMtimes(a.dir);
     const first = await liveSegments(path.join(dir, "hls"), 2, 1);
     // The chunk: the first run's segments concatenated into one file, with its parts.
     const chunkFile = path.join(dir, "rec", "chunk.ts");
@@ -152,6 +154,7 @@ describe("cutting real segments with ffmpeg", () => {
     // A second run: its timestamps start again from zero.
     const b = startHlsProducer(path.join(dir, "hls2"), 2, { seconds: 4, realtime: false, listSize: 0 });
     await b.exited;
+    spreadMtimes(b.dir);
     const second = (await liveSegments(path.join(dir, "hls2"), 2, 1)).map((s, i) => ({
       ...s,
       start: new Date(first.at(-1)!.start.getTime() + 5000 + i * 1000),
