@@ -177,7 +177,9 @@ describe("every alert the demo's scenes raise has a clip that plays in the brows
     await c.page.goto(`/alerts/${job.id}`);
     const box = c.page.locator('[data-testid="alert-clip"][data-status="pending"]');
     await box.waitFor({ timeout: 30_000 });
-    await c.page.locator('[data-testid="clip-pending"]').scrollIntoViewIfNeeded();
+    await c.page
+      .locator('[data-testid="clip-pending"]')
+      .evaluate((el) => el.scrollIntoView({ block: "center" }));
     await c.shot("clips", "clip-pending");
     const video = c.page.locator('[data-testid="clip-video"]');
     await video.waitFor({ timeout: 120_000 });
