@@ -49,12 +49,16 @@ export class ClipWorkers {
     return this.clips;
   }
 
-  async enqueue(job: ClipJob, delayMs: number): Promise<void> {
-    await this.queue().add("clip", job, {
-      jobId: `clip-${job.alertId}`,
-      delay: delayMs,
-      ...CLIP_JOB_OPTIONS,
-    });
+  /**
+   * Adds the clip's job (a no-op while a job of the alert exists). `retryFailed` (the sweep): a job that
+   * used up its attempts while its row could not be marked failed (the database was down) is retried.
+   */
+  async enqueue(job: ClipJob, delayMs: number, opts: { retryFailed?: boolean } = {}): Promise<void> {
+    const jobId = `clip-${job.alertId}`;
+    await this.queue().add("clip", job, { jobId, delay: delayMs, ...CLIP_JOB_OPTIONS });
+    if (opts.retryFailed && (await this.queue().getJobState(jobId)) === "failed") {
+      await (await this.queue().getJob(jobId))?.retry("failed");
+    }
   }
 
   start(service: ClipService): void {

@@ -75,7 +75,7 @@ export interface ClipServiceDeps {
   logger: Logger;
   settings: ClipSettings;
   /** Adds the clip's job (job id `clip-<alertId>`: a second add of the same alert is dropped). */
-  enqueue: (job: ClipJob, delayMs: number) => Promise<void>;
+  enqueue: (job: ClipJob, delayMs: number, opts?: { retryFailed?: boolean }) => Promise<void>;
 }
 
 const jobOf = (r: { alertId: string; cameraId: number; from: Date; to: Date }): ClipJob => ({
@@ -189,7 +189,7 @@ export class ClipService {
   async sweep(now = new Date()): Promise<{ requeued: number; scheduled: number }> {
     const { marginMs, graceMs, bufferSeconds } = this.deps.settings;
     const due = await this.repo.duePending(new Date(now.getTime() - marginMs - graceMs));
-    for (const d of due) await this.deps.enqueue(jobOf(d), 0);
+    for (const d of due) await this.deps.enqueue(jobOf(d), 0, { retryFailed: true });
     const since = new Date(now.getTime() - bufferSeconds * 1000);
     const orphans = await this.repo.alertsWithoutClip(since, NO_VIDEO_TYPES[0]);
     for (const a of orphans) {

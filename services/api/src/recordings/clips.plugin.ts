@@ -34,7 +34,7 @@ export const clipsPlugin = fp<ApiDeps>(
       keyring: deps.keyring,
       logger: deps.logger,
       settings: clipSettingsFromConfig(deps.config),
-      enqueue: (job, delay) => workers.enqueue(job, delay),
+      enqueue: (job, delay, opts) => workers.enqueue(job, delay, opts),
     });
     app.decorate("scheduleClip", (a: ClipRequest) => service.schedule(a));
     app.decorate("clipService", service);
