@@ -16,6 +16,9 @@ import { demoClient } from "../console/demo-client.js";
 import { alertProducer, makeAlert } from "../support/alert-fixtures.js";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
 
+/** The console's language choice in localStorage (console/src/stores/prefs.ts). */
+const LOCALE_KEY = "mingfang.locale";
+
 vi.setConfig({ testTimeout: 420_000, hookTimeout: 240_000 });
 
 let demo: DemoProcess;
@@ -161,6 +164,13 @@ describe("every alert the demo's scenes raise has a clip that plays in the brows
       .toBeGreaterThanOrEqual(2);
     await c.page.locator('.el-drawer [data-testid="alert-clip"]').scrollIntoViewIfNeeded();
     await c.shot("clips", "alert-drawer");
+    // In English.
+    await c.page.evaluate((key) => localStorage.setItem(key, "en"), LOCALE_KEY);
+    await c.page.goto(`/alerts/${alerts[1]?.id ?? alerts[0]!.id}`);
+    await c.page.locator('[data-testid="clip-video"]').waitFor({ timeout: 60_000 });
+    await c.page.locator('[data-testid="alert-clip"]').scrollIntoViewIfNeeded();
+    expect(await c.page.locator('[data-testid="clip-download"]').textContent()).toContain("Download MP4");
+    await c.shot("clips", "alert-page-en");
     expect(c.errors).toEqual([]);
   });
 
