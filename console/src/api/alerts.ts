@@ -2,6 +2,7 @@
  * Alert calls of the alert centre: list and read (scoped by the API), the lifecycle actions, a case from
  * an alert, and the workshops and cameras its filters offer.
  */
+import type { AlertClipView } from "@contracts/recordings";
 import { http } from "./http";
 import type {
   AlertListQuery,
@@ -25,6 +26,8 @@ export const alertsApi = {
   list: (q: AlertListQuery, signal?: AbortSignal) =>
     http.get<Page<AlertView>>("/api/alerts", { ...q }, signal),
   get: (id: string) => http.get<AlertView>(`/api/alerts/${encodeURIComponent(id)}`),
+  /** The alert's video clip: status, covered span, a signed MP4 URL (404: the alert has none). */
+  clip: (id: string) => http.get<AlertClipView>(`/api/alerts/${encodeURIComponent(id)}/clip`),
   act: (id: string, action: AlertActionName, note: string | null) =>
     http.post<AlertView>(
       `/api/alerts/${encodeURIComponent(id)}/${ACTION_PATH[action]}`,

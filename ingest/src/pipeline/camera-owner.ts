@@ -196,7 +196,10 @@ export class CameraOwner {
     this.live.start();
     this.sampler?.start();
     this.syncMasked();
-    this.heartbeat = setInterval(() => this.publish(true), this.settings.heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      void this.publish(true);
+      this.pruneSegments();
+    }, this.settings.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -448,12 +451,31 @@ export class CameraOwner {
    * the recorder's sweep removes what outlives the buffer).
    */
   private cleanStaleSegments(): void {
+    try {
+      for (const f of readdirSync(this.hlsDir)) {
+        if (f.endsWith(".tmp")) rmSync(path.join(this.hlsDir, f), { force: true });
+      }
+    } catch {
+      // Nothing there yet.
+    }
+    this.pruneSegments();
+  }
+
+  /**
+   * Segments older than the recording buffer (ffmpeg deletes none of the live output's: see hlsOutput in
+   * ffmpeg-args.ts). Run at every heartbeat and before a (re)start.
+   */
+  private pruneSegments(): void {
     const cutoff = Date.now() - this.settings.bufferSeconds * 1000;
     try {
       for (const f of readdirSync(this.hlsDir)) {
+        if (!f.endsWith(".ts")) continue;
         const file = path.join(this.hlsDir, f);
-        if (f.endsWith(".tmp")) rmSync(file, { force: true });
-        else if (f.endsWith(".ts") && statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+        try {
+          if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+        } catch {
+          // Gone meanwhile.
+        }
       }
     } catch {
       // Nothing there yet.

@@ -53,6 +53,21 @@ describe("ffmpeg arguments", () => {
     expect(a.indexOf("-i")).toBeLessThan(a.indexOf("-f"));
   });
 
+  it("leaves the deletion of a recording buffer's segments to the camera owner", () => {
+    const s = buildLiveArgs({
+      url,
+      timeoutSeconds: 5,
+      hlsDir: "/m/hls/1",
+      segmentSeconds: 1,
+      listSize: 6,
+      keepSegments: 120,
+      codec: "h264",
+    }).join(" ");
+    expect(s).not.toContain("delete_segments");
+    expect(s).not.toContain("-hls_delete_threshold");
+    expect(s).toContain("-hls_flags independent_segments+program_date_time+temp_file");
+  });
+
   it.each(["hevc", "mjpeg", null])("transcodes %s to H.264", (codec) => {
     expect(needsTranscode(codec)).toBe(true);
     const s = buildLiveArgs({

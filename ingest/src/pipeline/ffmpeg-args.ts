@@ -33,8 +33,9 @@ export interface LiveArgs extends InputOptions {
   /** Segments in the rolling playlist. */
   listSize: number;
   /**
-   * Segments kept on disk after they leave the playlist, before ffmpeg deletes them: the recorder's and the
-   * clips' source (RECORDING_BUFFER_SECONDS / segment). Default 2 (ffmpeg's minimum useful value).
+   * Given (RECORDING_BUFFER_SECONDS / segment): segments stay on disk after they leave the playlist — the
+   * recorder's and the clips' source — and ffmpeg deletes none; the camera owner prunes those older than
+   * the buffer. Absent: ffmpeg deletes them two segments after they leave the playlist.
    */
   keepSegments?: number;
   /** The camera's video codec as probed; anything but H.264 is transcoded. */
@@ -159,14 +160,29 @@ export function buildMaskedArgs(a: MaskedArgs): string[] {
 /** Segment names of the masked public output: `mseg-<n>.ts` (the private output's are `seg-<n>.ts`). */
 export const MASKED_SEGMENT_PREFIX = "mseg-";
 
-/** The HLS muxer options both outputs share: rolling list, epoch-numbered segments, atomic writes. */
+/**
+ * The HLS muxer options both outputs share: rolling list, epoch-numbered segments, atomic writes. With
+ * `keepSegments` (the live output, the recordings' source) ffmpeg deletes nothing: its
+ * `-hls_delete_threshold` keeps at most a playlist's duration of old segments whatever the threshold
+ * (ffmpeg 5.1, hlsenc.c `hls_delete_old_segments`; measured: a 6-segment list with a threshold of 120
+ * kept 13 files), so the camera owner removes segments older than the recording buffer itself.
+ */
 function hlsOutput(
   dir: string,
   segmentSeconds: number,
   listSize: number,
   prefix = "seg-",
-  keepSegments = 2,
+  keepSegments?: number,
 ): string[] {
+  const deletion =
+    keepSegments === undefined
+      ? [
+          "-hls_delete_threshold",
+          "2",
+          "-hls_flags",
+          "delete_segments+independent_segments+program_date_time+temp_file",
+        ]
+      : ["-hls_flags", "independent_segments+program_date_time+temp_file"];
   return [
     "-f",
     "hls",
@@ -174,10 +190,7 @@ function hlsOutput(
     String(segmentSeconds),
     "-hls_list_size",
     String(listSize),
-    "-hls_delete_threshold",
-    String(Math.max(1, Math.round(keepSegments))),
-    "-hls_flags",
-    "delete_segments+independent_segments+program_date_time+temp_file",
+    ...deletion,
     "-hls_start_number_source",
     "epoch",
     "-hls_segment_filename",

@@ -6,7 +6,7 @@
  * camera specs the API publishes in Redis (sealed URLs; created, changed, deleted) without a database.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -169,6 +169,30 @@ describe("ingest pipeline against the simulator", () => {
       () => (o.snapshotStatus().fps ?? 0) > 0 && (o.snapshotStatus().bitrateKbps ?? 0) > 0,
     );
   }, 60_000);
+
+  it("keeps the live segments the recording buffer's length (the clips' source), and no longer", async () => {
+    const status = new MemoryStatus();
+    const cam = cams[5]!;
+    const o = new CameraOwner(
+      { id: 1006, mainUrl: sim.rtspUrl(cam.key, "main"), subUrl: null, analyse: false },
+      { ...settings(), bufferSeconds: 20 },
+      new QueueFrameSink(redis, queueConn, prefix),
+      status,
+      logger,
+    );
+    owners.push(o);
+    o.start();
+    const dir = path.join(mediaDir, "hls", "1006");
+    const segs = () => readdirSync(dir).filter((f) => /^seg-\d+\.ts$/.test(f));
+    // ffmpeg's own deletion would stop at 13 files (a 6-segment list); the buffer keeps 20 s of them.
+    await until("20 segments on disk", 60_000, () => existsSync(dir) && segs().length >= 20);
+    await new Promise((r) => setTimeout(r, 8000));
+    const ages = segs().map((f) => Date.now() - statSync(path.join(dir, f)).mtimeMs);
+    expect(ages.length).toBeGreaterThanOrEqual(18);
+    // Pruned at each heartbeat (2 s here): nothing much older than the buffer.
+    expect(Math.max(...ages)).toBeLessThan(20_000 + 2000 + 1500);
+    await o.stop();
+  }, 90_000);
 
   it("puts frames on the queue at the configured rate, never more than one waiting per camera", async () => {
     const q = new Queue("frames", { connection: queueConn, prefix });

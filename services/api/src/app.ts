@@ -33,6 +33,7 @@ import { metricsPlugin } from "./plugins/metrics.plugin.js";
 import { posterRoutes } from "./poster/poster.routes.js";
 import { publicRateLimit, publicRoutes } from "./public/public.routes.js";
 import { publicFeedbackRoutes } from "./public/public-feedback.routes.js";
+import { clipsPlugin } from "./recordings/clips.plugin.js";
 import { playbackRoutes } from "./recordings/playback.routes.js";
 import { recorderPlugin } from "./recordings/recorder.plugin.js";
 import { stationRoutes } from "./stations/stations.routes.js";
@@ -168,6 +169,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(alertsPlugin, deps);
   await app.register(outboundPlugin, deps);
   await app.register(recorderPlugin, deps);
+  await app.register(clipsPlugin, deps);
 
   for (const routes of FEATURE_ROUTES) await app.register(routes, deps);
   await app.register(consoleRoutes, deps);

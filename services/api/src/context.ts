@@ -13,7 +13,7 @@ export interface ApiDeps {
   logger: Logger;
   /** Alert pipeline tunables (tests shorten the limits; `workers: false` runs no queue consumers). */
   alerts?: Partial<AlertsOptions>;
-  /** Recordings (issue 14): `workers: false` runs neither the archiver nor the retention loop. */
+  /** Recordings (issue 14): `workers: false` runs no recorder, clip or retention workers in this process. */
   recordings?: { workers?: boolean };
 }
 

@@ -125,6 +125,36 @@ async function caseOf(c: Ctx, w: Where): Promise<string> {
   return id;
 }
 
+/** An alert of the station's first camera with a (missing) clip row: what GET /api/alerts/:id/clip reads. */
+async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
+  const id = crypto.randomUUID();
+  const at = new Date();
+  await c.t.db
+    .insertInto("alerts")
+    .values({
+      id,
+      camera_id: c.camera[w],
+      workshop_id: c.workshop[w],
+      station_id: c.station[w],
+      type: "no_hat",
+      confidence: 0.9,
+      grade: 2,
+      status: "new",
+      captured_at: at,
+      evidence_path: null,
+      evidence_sha256: null,
+      acknowledged_by: null,
+      ack_note: null,
+      escalated_at: null,
+    })
+    .execute();
+  await c.t.db
+    .insertInto("alert_clips")
+    .values({ alert_id: id, camera_id: c.camera[w], status: "missing", requested_from: at, requested_to: at })
+    .execute();
+  return id;
+}
+
 /** Citizens' feedback: the station's own staff and duty officers, and the bureau; never the brigade. */
 const FEEDBACK = (ok: number): Record<Role, [number, number]> => ({
   bureau_admin: [ok, ok],
@@ -245,6 +275,16 @@ const ROUTES: RouteCase[] = [
       bureau_admin: [204, 204],
       station_staff: [403, 404],
       duty_officer: [403, 404],
+      brigade_officer: [403, 403],
+    },
+  },
+  {
+    name: "GET /api/alerts/:id/clip",
+    request: async (c, w) => ({ method: "GET", url: `/api/alerts/${await alertWithClipOf(c, w)}/clip` }),
+    expect: {
+      bureau_admin: [200, 200],
+      station_staff: [200, 404],
+      duty_officer: [200, 404],
       brigade_officer: [403, 403],
     },
   },

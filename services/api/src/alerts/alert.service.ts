@@ -193,6 +193,13 @@ export interface AlertServiceDeps {
   options: AlertsOptions;
   /** Schedules the escalation check of an alert (a delayed BullMQ job). */
   scheduleEscalation: (alertId: string, grade: number, delayMs: number) => Promise<void>;
+  /** Gives a new alert its video clip (recordings/clip.service.ts: a pending row and a delayed job). */
+  scheduleClip?: (alert: {
+    alertId: string;
+    cameraId: number;
+    type: string;
+    capturedAt: Date;
+  }) => Promise<void>;
 }
 
 export class AlertService {
@@ -325,7 +332,7 @@ export class AlertService {
     };
   }
 
-  /** After the commit: schedule the escalation of a new alert, or drop the files of a folded one. */
+  /** After the commit: schedule the escalation and the clip of a new alert, or drop the files of a folded one. */
   private async afterCommit(s: IntakeStep, r: Recorded): Promise<void> {
     if (r.outcome.outcome === "created" && r.escalation) {
       const { grade, dueAt } = r.escalation;
@@ -336,6 +343,14 @@ export class AlertService {
           "escalation not scheduled; the sweep will catch it",
         );
       });
+      await this.deps
+        .scheduleClip?.({ alertId: s.job.id, cameraId: s.cam.id, type: s.job.type, capturedAt: s.capturedAt })
+        .catch((err: Error) => {
+          this.log.warn(
+            { err: err.message, alertId: s.job.id },
+            "clip not scheduled; the clip sweep will catch it",
+          );
+        });
     } else if (r.outcome.outcome === "folded" || r.duplicateOfFold) {
       // A folded detection (or its redelivery) keeps no evidence file of its own.
       await this.removeFiles([s.evidence, s.frame]);

@@ -55,6 +55,8 @@ export const alertsPlugin = fp<ApiDeps>(
       logger,
       options,
       scheduleEscalation: (id, grade, delay) => workers.scheduleEscalation(id, grade, delay),
+      // Recordings (recordings/clips.plugin.ts), looked up when an alert is created.
+      scheduleClip: (a) => (app.hasDecorator("scheduleClip") ? app.scheduleClip(a) : Promise.resolve()),
     });
     const hub = new WsHub(bus, logger, {
       heartbeatMs: options.heartbeatMs,

@@ -53,8 +53,12 @@ interface LiveFile {
 }
 
 /**
- * Times of files the playlist no longer lists: a segment is renamed into place when it is complete, so
- * its mtime is its end; its start is the previous segment's end when the numbers follow on. Pure.
+ * Times of the segment files: a segment is renamed into place when it is complete, so its mtime is its
+ * end (wall clock); its length is the playlist's EXTINF when listed, else the time since the previous
+ * segment when the numbers follow on. The playlist's program date-time is NOT used for the start: ffmpeg
+ * counts it from the process's start plus the media's duration, so the burst of buffered video a camera
+ * sends on connection puts it seconds ahead of the wall clock for the whole run (measured in the demo:
+ * 4.4 s ahead), and listed and older segments would disagree. Pure.
  */
 export function timeLiveFiles(
   files: LiveFile[],
@@ -72,7 +76,7 @@ export function timeLiveFiles(
       const gap = f.mtimeMs - prev.mtimeMs;
       if (gap > 100 && gap < 3 * segmentSeconds * 1000) durationMs = Math.round(gap);
     }
-    const start = fromPlaylist?.start ?? new Date(Math.round(f.mtimeMs - durationMs));
+    const start = new Date(Math.round(f.mtimeMs - durationMs));
     out.push({ file: path.join(dir, f.name), offset: 0, length: f.size, start, durationMs, seq: f.seq });
   });
   return out;

@@ -38,7 +38,7 @@ export const CLIP_JOB_OPTIONS = {
 /** An alert's clip as the API shows it (`GET /api/alerts/:id/clip`). */
 export const AlertClipView = Type.Object({
   alertId: Type.String(),
-  status: Type.Union(CLIP_STATUSES.map((s) => Type.Literal(s)) as never),
+  status: Type.Unsafe<ClipStatus>(Type.Union(CLIP_STATUSES.map((s) => Type.Literal(s)) as never)),
   requestedFrom: Type.String({ format: "date-time" }),
   requestedTo: Type.String({ format: "date-time" }),
   /** The span the clip really covers (null until cut, or when nothing existed). */
