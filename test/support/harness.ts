@@ -70,6 +70,8 @@ export async function buildTestApp(
     seed?: boolean;
     /** Alert pipeline tunables (ApiDeps.alerts). */
     alerts?: Parameters<typeof buildApp>[0]["alerts"];
+    /** Recordings (ApiDeps.recordings): `workers: false` runs no recorder, clip or retention workers. */
+    recordings?: Parameters<typeof buildApp>[0]["recordings"];
   } = {},
 ): Promise<TestApp> {
   const backend = opts.backend ?? "pglite";
@@ -104,6 +106,7 @@ export async function buildTestApp(
     keyring,
     logger,
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
+    ...(opts.recordings ? { recordings: opts.recordings } : {}),
   });
   await app.ready();
   const passwords: Record<string, string> = { admin: ADMIN_PASSWORD };

@@ -43,7 +43,11 @@ async function cli(file: string): Promise<{ code: number; stdout: string }> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "mingfang-verify-"));
-  t = await buildTestApp({ env: { DATA_DIR: dir }, alerts: { workers: false, cooldownMinutes: 0 } });
+  t = await buildTestApp({
+    env: { DATA_DIR: dir },
+    alerts: { workers: false, cooldownMinutes: 0 },
+    recordings: { workers: false },
+  });
   const [A] = await camerasOfTwoStations(t.db);
   const duty = await t.login(`${A.stationCode}.duty`);
   kase = await makeArchiveCase(t, A, duty, path.join(dir, "media"));

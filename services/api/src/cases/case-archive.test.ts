@@ -59,7 +59,11 @@ function walk(root: string, rel = ""): string[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "mingfang-archive-"));
-  t = await buildTestApp({ env: { DATA_DIR: dir }, alerts: { workers: false, cooldownMinutes: 0 } });
+  t = await buildTestApp({
+    env: { DATA_DIR: dir },
+    alerts: { workers: false, cooldownMinutes: 0 },
+    recordings: { workers: false },
+  });
   [A, B] = await camerasOfTwoStations(t.db);
   for (const u of [`${A.stationCode}.duty`, `${B.stationCode}.duty`, "brigade", "admin"])
     cookies[u] = await t.login(u);

@@ -24,24 +24,26 @@ describe("live segments", () => {
     expect(m.get("seg-1765100001.ts")?.durationMs).toBe(960);
   });
 
-  it("times the files the playlist dropped from their mtimes, the listed ones from the playlist", () => {
+  it("times every file by its mtime (its end), with the playlist's duration when listed", () => {
     const t0 = Date.parse("2026-12-07T11:59:57Z");
     const files = [
       { name: "seg-1765099998.ts", seq: 1765099998, size: 10, mtimeMs: t0 + 1000 },
       { name: "seg-1765099997.ts", seq: 1765099997, size: 10, mtimeMs: t0 },
       { name: "seg-1765099999.ts", seq: 1765099999, size: 10, mtimeMs: t0 + 1900 },
-      { name: "seg-1765100000.ts", seq: 1765100000, size: 10, mtimeMs: t0 + 3100 },
+      { name: "seg-1765100001.ts", seq: 1765100001, size: 10, mtimeMs: t0 + 3100 },
     ];
     const refs = timeLiveFiles(files, parseLivePlaylist(PLAYLIST), "/d", 1);
-    expect(refs.map((r) => r.seq)).toEqual([1765099997, 1765099998, 1765099999, 1765100000]);
+    expect(refs.map((r) => r.seq)).toEqual([1765099997, 1765099998, 1765099999, 1765100001]);
     // The first has no predecessor: one segment's length before its mtime.
     expect(refs[0]!.start.getTime()).toBe(t0 - 1000);
     // The third follows the second: its duration is the mtime gap.
     expect(refs[2]!.durationMs).toBe(900);
     expect(refs[2]!.start.getTime()).toBe(t0 + 1000);
-    // Listed: the playlist wins.
-    expect(refs[3]!.start.toISOString()).toBe("2026-12-07T12:00:00.000Z");
-    expect(refs[3]!.file).toBe(path.join("/d", "seg-1765100000.ts"));
+    // Listed: the playlist's duration, but the start from the file time, not the program date-time (which
+    // ffmpeg counts from its own start and can run seconds ahead of the wall clock).
+    expect(refs[3]!.durationMs).toBe(960);
+    expect(refs[3]!.start.getTime()).toBe(t0 + 3100 - 960);
+    expect(refs[3]!.file).toBe(path.join("/d", "seg-1765100001.ts"));
   });
 
   it("lists a real folder, ignoring unfinished and foreign files", async () => {
