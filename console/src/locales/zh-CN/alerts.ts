@@ -114,7 +114,7 @@ export default {
     pending: "片段生成中",
     pendingHint: "告警前 {pre} 秒至告警后 {post} 秒的视频将在 {at} 后生成，本页会自动刷新",
     partial: "部分片段",
-    partialHint: "摄像头在此时段部分离线，只保存了存在的部分",
+    partialHint: "此时段有部分视频不存在（摄像头离线或刚接入），只保存了存在的部分",
     covered: "实际覆盖 {from} – {to}",
     requested: "请求时段 {from} – {to}",
     download: "下载 MP4",
