@@ -11,7 +11,6 @@ import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { spreadMtimes, startHlsProducer } from "../../../../test/recordings/hls-producer.js";
 import { cutMp4, follows, mergeSources, planClip } from "./clip.cutter.js";
-import { parseRange } from "./clips.routes.js";
 import { chunkSegments, liveSegments, type SegmentRef } from "./segments.js";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -67,18 +66,6 @@ describe("planning a clip", () => {
     const c = (i: number) => seg(i, { file: "/rec/c.ts", seq: undefined });
     expect(follows(c(1), c(2), 500)).toBe(true);
     expect(follows(c(1), c(4), 500)).toBe(false);
-  });
-
-  it("parses a Range header", () => {
-    expect(parseRange(undefined, 100)).toBeNull();
-    expect(parseRange("bytes=0-9", 100)).toEqual({ start: 0, end: 9 });
-    expect(parseRange("bytes=90-", 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange("bytes=-5", 100)).toEqual({ start: 95, end: 99 });
-    expect(parseRange("bytes=50-500", 100)).toEqual({ start: 50, end: 99 });
-    expect(parseRange("bytes=100-", 100)).toBe("unsatisfiable");
-    expect(parseRange("bytes=9-3", 100)).toBe("unsatisfiable");
-    expect(parseRange("bytes=0-1,5-6", 100)).toBeNull();
-    expect(parseRange("lines=1-2", 100)).toBeNull();
   });
 });
 

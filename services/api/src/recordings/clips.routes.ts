@@ -3,13 +3,13 @@
  * whoever may read the alert; the URL's issue is audited) and `GET /media/clips/<alert id>.mp4?token=` (the
  * MP4, with byte ranges for players, checked against its SHA-256 on every request; `download=1` saves it).
  */
-import { createReadStream } from "node:fs";
 import { AlertClipView, AlertIdParams, ErrorBody, verifyClipToken } from "@mingfang/core";
 import { Type } from "typebox";
 import type { AlertRepository } from "../alerts/alert.repository.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps, RouteApp } from "../context.js";
 import { HttpError, notFound } from "../errors.js";
+import { sendFileRange } from "../media/file-range.js";
 import { can, currentUser } from "../plugins/auth.plugin.js";
 import type { ClipRow } from "./clip.repository.js";
 import type { ClipService } from "./clip.service.js";
@@ -22,29 +22,6 @@ export interface ClipRoutesContext {
   service: ClipService;
   alerts: AlertRepository;
   audit: AuditRepository;
-}
-
-/** A `Range: bytes=…` header against a file of `size` bytes: one range, or null for the whole file. Pure. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | "unsatisfiable" | null {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return null; // several ranges, or nonsense: the whole file
-  let start: number;
-  let end: number;
-  if (m[1] === "") {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return "unsatisfiable";
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return "unsatisfiable";
-  return { start, end };
 }
 
 export function clipRoutes(app: RouteApp, ctx: ClipRoutesContext): void {
@@ -134,9 +111,7 @@ function clipFileRoute(app: RouteApp, { deps, service, audit }: ClipRoutesContex
       const row = await service.repo.find(alertId);
       if (!row) throw notFound("clip");
       const { file, size } = await checkedFile(service, row, req.log);
-      const range = parseRange(req.headers.range, size);
       reply
-        .header("accept-ranges", "bytes")
         .header("content-type", "video/mp4")
         .header("x-content-type-options", "nosniff")
         .header("cache-control", "private, max-age=300")
@@ -154,17 +129,7 @@ function clipFileRoute(app: RouteApp, { deps, service, audit }: ClipRoutesContex
           detail: { bytes: size, sha256: row.sha256 },
         });
       }
-      if (range === "unsatisfiable") {
-        return reply.code(416).header("content-range", `bytes */${size}`).send();
-      }
-      if (range) {
-        return reply
-          .code(206)
-          .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
-          .header("content-length", range.end - range.start + 1)
-          .send(createReadStream(file, { start: range.start, end: range.end }));
-      }
-      return reply.header("content-length", size).send(createReadStream(file));
+      return sendFileRange(reply, file, size, req.headers.range);
     },
   );
 }

@@ -22,9 +22,9 @@ import { AuditRepository } from "../audit/audit.repository.js";
 import { CameraRepository } from "../cameras/camera.repository.js";
 import type { ApiDeps, RouteApp } from "../context.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
+import { sendFileRange } from "../media/file-range.js";
 import { can, currentUser, enforce } from "../plugins/auth.plugin.js";
 import { downloadDisposition, downloadPlan, RemuxError, remuxToFile } from "./playback.download.js";
-import { parseRange } from "./playback.range.js";
 import { PlaybackRepository } from "./playback.repository.js";
 import {
   checkGrant,
@@ -223,21 +223,8 @@ function chunkRoute(app: RouteApp, ctx: Ctx): void {
       if (size < 0) throw notFound("recording");
       if (size !== chunk.bytes)
         throw new HttpError(409, "recording_mismatch", "the chunk file does not match its index");
-      const range = parseRange(req.headers.range, size);
-      if (range === "unsatisfiable") {
-        reply.header("content-range", `bytes */${size}`);
-        throw new HttpError(416, "range_not_satisfiable", "the range lies outside the file");
-      }
-      reply
-        .type("video/mp2t")
-        .header("accept-ranges", "bytes")
-        .header("cache-control", "private, max-age=3600");
-      if (!range) return reply.header("content-length", size).send(createReadStream(file));
-      return reply
-        .code(206)
-        .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
-        .header("content-length", range.end - range.start + 1)
-        .send(createReadStream(file, range));
+      reply.type("video/mp2t").header("cache-control", "private, max-age=3600");
+      return sendFileRange(reply, file, size, req.headers.range);
     },
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRange } from "./playback.range.js";
+import { parseRange } from "./file-range.js";
 
 describe("Range header", () => {
   it.each([
