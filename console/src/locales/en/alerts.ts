@@ -115,7 +115,8 @@ export default {
     pendingHint:
       "The video from {pre} s before to {post} s after the alert is cut after {at}; this page refreshes by itself",
     partial: "Partial clip",
-    partialHint: "Part of the window has no video (the camera was offline or had just connected): only the part that exists was kept",
+    partialHint:
+      "Part of the window has no video (the camera was offline or had just connected): only the part that exists was kept",
     covered: "Covers {from} – {to}",
     requested: "Asked for {from} – {to}",
     download: "Download MP4",
