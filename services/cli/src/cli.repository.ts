@@ -90,6 +90,17 @@ export class CliRepository {
     await this.db.updateTable("cameras").set(r).where("id", "=", id).execute();
   }
 
+  /** Sets `policy` on those of `ids` still on the default policy (`events`); a chosen policy stays. */
+  async recordDefaultCameras(ids: number[], policy: string): Promise<void> {
+    if (!ids.length) return;
+    await this.db
+      .updateTable("cameras")
+      .set({ recording_policy: policy })
+      .where("id", "in", ids)
+      .where("recording_policy", "=", "events")
+      .execute();
+  }
+
   async setCamerasEnabled(ids: number[], enabled: boolean): Promise<void> {
     if (ids.length) await this.db.updateTable("cameras").set({ enabled }).where("id", "in", ids).execute();
   }

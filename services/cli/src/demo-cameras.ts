@@ -26,6 +26,14 @@ export interface DemoCameras {
   stop(): Promise<void>;
 }
 
+/**
+ * The served cameras the demo records continuously (the second and third: 明水 station's, whose duty officer
+ * the README signs in as), so that the playback timeline has a day to scrub; the others keep the default (a
+ * clip per alert). About 0.4 GiB per camera-hour. Not the first: a demo of one camera (the tests') records
+ * nothing by default.
+ */
+export const DEMO_CONTINUOUS = { from: 1, count: 2 } as const;
+
 const asJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v);
 
 /**
@@ -148,6 +156,8 @@ export async function startDemoCameras(
   const { chosen, scenes, cameras } = chooseCameras(simulatable, count);
   const ids = chosen.map((r) => r.id);
   await applySceneRules(repo, chosen, scenes, log);
+  const { from, count: continuous } = DEMO_CONTINUOUS;
+  await repo.recordDefaultCameras(ids.slice(from, from + continuous), "continuous");
   // The seeded cameras the simulator does not serve are switched off for this run (and the served ones on),
   // so that the demo shows no camera as offline that was never meant to stream, nor raises camera_offline
   // alerts for them. `--cameras N` changes the split at the next start.
