@@ -32,7 +32,12 @@ export function play(
 
   async function start(): Promise<void> {
     onState("loading");
-    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    // hls.js wherever Media Source Extensions exist (as the console's player): Chromium has played HLS itself
+    // since about version 141, and its own HLS player failed to parse the masked public stream in a CI run
+    // (DEMUXER_ERROR_COULD_NOT_PARSE) where hls.js plays it. The phone's own player only where there is no
+    // MSE (Safari on older iPhones); it is then loaded without the hls.js bytes.
+    const mse = "MediaSource" in window || "ManagedMediaSource" in window;
+    if (!mse && video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = url;
       video.onerror = fail;
     } else {
