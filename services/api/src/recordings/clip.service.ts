@@ -76,6 +76,8 @@ export interface ClipServiceDeps {
   settings: ClipSettings;
   /** Adds the clip's job (job id `clip-<alertId>`: a second add of the same alert is dropped). */
   enqueue: (job: ClipJob, delayMs: number, opts?: { retryFailed?: boolean }) => Promise<void>;
+  /** Told each finished clip: its status and, when ffmpeg ran, how long the cut took (metrics). */
+  observe?: (status: ClipStatus, cutMs: number | null) => void;
 }
 
 const jobOf = (r: { alertId: string; cameraId: number; from: Date; to: Date }): ClipJob => ({
@@ -143,6 +145,7 @@ export class ClipService {
     const plan = planClip(segments, row.requestedFrom, row.requestedTo, segmentSeconds * 1000);
     if (plan.status === "missing") {
       await this.repo.finish(row.alertId, { status: "missing" });
+      this.deps.observe?.("missing", null);
       this.log.warn({ alertId: row.alertId, cameraId: row.cameraId }, "no video for the alert's clip");
       return "missing";
     }
@@ -161,6 +164,7 @@ export class ClipService {
       sha256: cut.sha256,
       bytes: cut.bytes,
     });
+    this.deps.observe?.(plan.status, cut.ms);
     this.log.info(
       {
         alertId: row.alertId,
@@ -179,6 +183,7 @@ export class ClipService {
   /** The last attempt failed: the row says so (the job stays in the failed set for inspection). */
   async markFailed(alertId: string, error: string): Promise<void> {
     await this.repo.finish(alertId, { status: "failed", error: error.slice(0, 500) });
+    this.deps.observe?.("failed", null);
     this.log.error({ alertId, err: error }, "alert clip failed");
   }
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import fp from "fastify-plugin";
+import { Counter, Histogram, type Registry } from "prom-client";
 import { AlertRepository } from "../alerts/alert.repository.js";
 import { AuditRepository } from "../audit/audit.repository.js";
 import type { ApiDeps } from "../context.js";
@@ -22,6 +23,26 @@ declare module "fastify" {
 
 const DEFAULT_SWEEP_MS = 30_000;
 
+/** Clips by outcome and the time of each cut, in the app's registry (/metrics). */
+function clipMetrics(registry: Registry) {
+  const outcomes = new Counter({
+    name: "mingfang_clips_total",
+    help: "Alert clips finished, by status (ready, partial, missing, failed)",
+    labelNames: ["status"],
+    registers: [registry],
+  });
+  const cut = new Histogram({
+    name: "mingfang_clip_cut_seconds",
+    help: "Time to cut one alert clip (ffmpeg -c copy, fsync, SHA-256)",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  return (status: string, cutMs: number | null) => {
+    outcomes.inc({ status });
+    if (cutMs !== null) cut.observe(cutMs / 1000);
+  };
+}
+
 export const clipsPlugin = fp<ApiDeps>(
   async (app, deps) => {
     const workers = new ClipWorkers({
@@ -35,6 +56,7 @@ export const clipsPlugin = fp<ApiDeps>(
       logger: deps.logger,
       settings: clipSettingsFromConfig(deps.config),
       enqueue: (job, delay, opts) => workers.enqueue(job, delay, opts),
+      observe: clipMetrics(app.metrics),
     });
     app.decorate("scheduleClip", (a: ClipRequest) => service.schedule(a));
     app.decorate("clipService", service);
@@ -53,5 +75,5 @@ export const clipsPlugin = fp<ApiDeps>(
       await workers.close();
     });
   },
-  { name: "clips", dependencies: ["auth"] },
+  { name: "clips", dependencies: ["auth", "metrics"] },
 );

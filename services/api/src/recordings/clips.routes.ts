@@ -118,6 +118,9 @@ function clipFileRoute(app: RouteApp, { deps, service, audit }: ClipRoutesContex
         .header("x-content-sha256", row.sha256 ?? "");
       if (req.query.download === "1") {
         reply.header("content-disposition", `attachment; filename="alert-${alertId}.mp4"`);
+      }
+      // A download is audited once: not for a HEAD, nor for each further range the player asks for.
+      if (req.query.download === "1" && req.method === "GET" && !req.headers.range) {
         await audit.record({
           actorId: req.user?.id ?? null,
           actorUsername: req.user?.username ?? "signed-link",

@@ -144,6 +144,20 @@ describe("event clips", () => {
     expect((await get(view.url, undefined, { range: `bytes=${bytes.length}-` })).statusCode).toBe(416);
     const dl = await get(`${view.url}&download=1`, admin);
     expect(dl.headers["content-disposition"]).toBe(`attachment; filename="alert-${job.id}.mp4"`);
+    // A further range of the same download, or a HEAD, writes no second audit row.
+    await get(`${view.url}&download=1`, admin, { range: "bytes=0-99" });
+    await t.app.inject({ method: "HEAD", url: `${view.url}&download=1` });
+    const downloads = await t.db
+      .selectFrom("audit_log")
+      .select("id")
+      .where("action", "=", "alert.clip.download")
+      .where("target_id", "=", job.id)
+      .execute();
+    expect(downloads).toHaveLength(1);
+    // Counted in the metrics: the outcome and the time of the cut.
+    const metrics = (await t.app.inject({ url: "/metrics" })).body;
+    expect(metrics).toMatch(/mingfang_clips_total\{status="ready"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/mingfang_clip_cut_seconds_count(\{[^}]*\})? [1-9]/);
     expect((await get(`/media/clips/${job.id}.mp4`)).statusCode).toBe(403);
     expect((await get(view.url.replace(/token=\d+\./, "token=1."))).statusCode).toBe(403);
     const otherId = crypto.randomUUID();

@@ -68,6 +68,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex("alert_clips_created_idx").on("alert_clips").columns(["created_at"]).execute();
+  // The clip sweep looks for pending rows past due: few among many.
+  await sql`create index alert_clips_pending_idx on alert_clips (requested_to) where status = 'pending'`.execute(
+    db,
+  );
   await db.schema.alterTable("alerts").addColumn("evidence_purged_at", "timestamptz").execute();
   await db.schema.alterTable("case_attachments").addColumn("purged_at", "timestamptz").execute();
 }
