@@ -8,7 +8,7 @@ import { ALERT_JOB_OPTIONS, QUEUES, redisBlobStore } from "@mingfang/core";
 import type { Db } from "@mingfang/db";
 import { Queue } from "bullmq";
 import WebSocket from "ws";
-import { queueConnection, queuePrefix } from "../../services/api/src/alerts/alert-workers.js";
+import { queueConnection, queuePrefix } from "../../services/api/src/queues/queue-connections.js";
 
 export function alertProducer(redis: Redis): {
   add(job: AlertJob): Promise<void>;

@@ -24,26 +24,11 @@ import {
   QUEUES,
   type Redis,
 } from "@mingfang/core";
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { type Job, type Queue, UnrecoverableError, Worker } from "bullmq";
 import { Value } from "typebox/value";
+import { QueueConnections } from "../queues/queue-connections.js";
 import type { AlertService, IntakeOutcome } from "./alert.service.js";
 import type { AlertsOptions } from "./alerts.options.js";
-
-/** The BullMQ prefix matching a connection's key prefix (tests give each app its own). */
-export function queuePrefix(redis: Redis): string {
-  return `${redis.options.keyPrefix ?? ""}${QUEUE_PREFIX}`;
-}
-
-/** A connection for BullMQ: same server, no key prefix (BullMQ refuses one), commands never give up. */
-export function queueConnection(redis: Redis): Redis {
-  return redis.duplicate({
-    keyPrefix: "",
-    lazyConnect: false,
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
-    retryStrategy: (times: number) => Math.min(100 * times, 2000),
-  });
-}
 
 export interface AlertWorkersDeps {
   redis: Redis;
@@ -56,7 +41,7 @@ export interface AlertWorkersDeps {
 
 export class AlertWorkers {
   private readonly log: Logger;
-  private readonly connections: Redis[] = [];
+  private readonly connections: QueueConnections;
   private intake: Worker<AlertJob, IntakeOutcome> | null = null;
   private escalation: Worker | null = null;
   private escalations: Queue | null = null;
@@ -66,36 +51,18 @@ export class AlertWorkers {
 
   constructor(private readonly deps: AlertWorkersDeps) {
     this.log = deps.logger.child({ component: "alert-workers" });
-  }
-
-  private connection(): Redis {
-    const c = queueConnection(this.deps.redis);
-    c.on("error", (err) => this.log.debug({ err: err.message }, "queue connection error"));
-    this.connections.push(c);
-    return c;
+    this.connections = new QueueConnections(deps.redis, this.log);
   }
 
   /** The escalation queue, for scheduling; usable before `start()` and without workers. */
   queue(): Queue {
-    if (!this.escalations) {
-      this.escalations = new Queue(QUEUES.escalations, {
-        connection: this.connection(),
-        prefix: queuePrefix(this.deps.redis),
-      });
-      this.escalations.on("error", (err) => this.log.debug({ err: err.message }, "escalation queue error"));
-    }
+    this.escalations ??= this.connections.queue(QUEUES.escalations);
     return this.escalations;
   }
 
   /** Puts an alert on the alerts queue (the API's own alerts: camera_offline). Idempotent on its id. */
   async enqueue(job: AlertJob): Promise<void> {
-    if (!this.alerts) {
-      this.alerts = new Queue(QUEUES.alerts, {
-        connection: this.connection(),
-        prefix: queuePrefix(this.deps.redis),
-      });
-      this.alerts.on("error", (err) => this.log.debug({ err: err.message }, "alerts queue error"));
-    }
+    this.alerts ??= this.connections.queue(QUEUES.alerts);
     await this.alerts.add("alert", job, { jobId: job.id, ...ALERT_JOB_OPTIONS });
   }
 
@@ -122,7 +89,7 @@ export class AlertWorkers {
   /** Starts consuming: the service is handed here (it schedules escalations through this object). */
   start(service: AlertService): void {
     const { options, pingDb } = this.deps;
-    const prefix = queuePrefix(this.deps.redis);
+    const prefix = this.connections.prefix;
     const common = {
       prefix,
       lockDuration: options.lockDurationMs,
@@ -151,7 +118,7 @@ export class AlertWorkers {
           throw err;
         }
       },
-      { ...common, connection: this.connection(), concurrency: options.intakeConcurrency },
+      { ...common, connection: this.connections.connection(), concurrency: options.intakeConcurrency },
     );
     intake.on("error", (err) => this.log.debug({ err: err.message }, "intake worker error"));
     // Completed = committed (or a duplicate) and acknowledged to Redis: the job cannot come back.
@@ -169,7 +136,7 @@ export class AlertWorkers {
         if (!Value.Check(EscalationJob, job.data)) throw new UnrecoverableError("invalid escalation job");
         return { escalated: await service.escalate((job.data as EscalationJob).alertId) };
       },
-      { ...common, connection: this.connection(), concurrency: 4 },
+      { ...common, connection: this.connections.connection(), concurrency: 4 },
     );
     escalation.on("error", (err) => this.log.debug({ err: err.message }, "escalation worker error"));
     this.escalation = escalation;
@@ -202,7 +169,6 @@ export class AlertWorkers {
       this.escalations?.close(),
       this.alerts?.close(),
     ]);
-    for (const c of this.connections) c.disconnect();
-    this.connections.length = 0;
+    this.connections.disconnectAll();
   }
 }

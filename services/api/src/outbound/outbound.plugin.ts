@@ -23,10 +23,10 @@ import {
 } from "@mingfang/core";
 import { type Job, Queue, Worker } from "bullmq";
 import fp from "fastify-plugin";
-import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
 import type { ApiDeps } from "../context.js";
 import { EventRepository } from "../events/event.repository.js";
 import type { BusEvent, EventBus } from "../events/event-bus.js";
+import { queueConnection, queuePrefix } from "../queues/queue-connections.js";
 import { OutboundRepository } from "./outbound.repository.js";
 import { MqttSink, WebhookSink } from "./outbound.sinks.js";
 

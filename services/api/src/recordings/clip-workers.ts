@@ -4,9 +4,9 @@
  * or never added, is found again by the sweep from the `alert_clips` rows.
  */
 import { CLIP_JOB_OPTIONS, ClipJob, type Logger, QUEUES, type Redis } from "@mingfang/core";
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from "bullmq";
 import { Value } from "typebox/value";
-import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
+import { QueueConnections } from "../queues/queue-connections.js";
 import type { ClipService } from "./clip.service.js";
 
 export interface ClipWorkersDeps {
@@ -20,7 +20,7 @@ export interface ClipWorkersDeps {
 
 export class ClipWorkers {
   private readonly log: Logger;
-  private readonly connections: Redis[] = [];
+  private readonly connections: QueueConnections;
   private clips: Queue | null = null;
   private worker: Worker | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -28,24 +28,12 @@ export class ClipWorkers {
 
   constructor(private readonly deps: ClipWorkersDeps) {
     this.log = deps.logger.child({ component: "clip-workers" });
-  }
-
-  private connection(): Redis {
-    const c = queueConnection(this.deps.redis);
-    c.on("error", (err) => this.log.debug({ err: err.message }, "queue connection error"));
-    this.connections.push(c);
-    return c;
+    this.connections = new QueueConnections(deps.redis, this.log);
   }
 
   /** The clips queue, for scheduling; usable without the worker. */
   queue(): Queue {
-    if (!this.clips) {
-      this.clips = new Queue(QUEUES.clips, {
-        connection: this.connection(),
-        prefix: queuePrefix(this.deps.redis),
-      });
-      this.clips.on("error", (err) => this.log.debug({ err: err.message }, "clips queue error"));
-    }
+    this.clips ??= this.connections.queue(QUEUES.clips);
     return this.clips;
   }
 
@@ -87,8 +75,8 @@ export class ClipWorkers {
         return { status };
       },
       {
-        prefix: queuePrefix(this.deps.redis),
-        connection: this.connection(),
+        prefix: this.connections.prefix,
+        connection: this.connections.connection(),
         concurrency: this.deps.concurrency ?? 2,
       },
     );
@@ -117,7 +105,6 @@ export class ClipWorkers {
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     await Promise.all([this.worker?.close(force), this.clips?.close()]);
-    for (const c of this.connections) c.disconnect();
-    this.connections.length = 0;
+    this.connections.disconnectAll();
   }
 }

@@ -264,7 +264,7 @@ describe("event clips", () => {
     expect((await clipRow(orphan.id))?.status).toBe("pending");
     // Redis loses the delayed job: the sweep, once the row is past due, adds it again.
     const { Queue } = await import("bullmq");
-    const { queueConnection, queuePrefix } = await import("../alerts/alert-workers.js");
+    const { queueConnection, queuePrefix } = await import("../queues/queue-connections.js");
     const conn = queueConnection(t.redis);
     const q = new Queue("clips", { connection: conn, prefix: queuePrefix(t.redis) });
     expect(await q.getJob(`clip-${orphan.id}`)).toBeDefined();

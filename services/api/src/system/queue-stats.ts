@@ -5,7 +5,7 @@
 
 import { type Logger, QUEUES, type Redis, type SystemQueue } from "@mingfang/core";
 import { Queue } from "bullmq";
-import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
+import { queueConnection, queuePrefix } from "../queues/queue-connections.js";
 
 export const WATCHED_QUEUES = [QUEUES.frames, QUEUES.alerts, QUEUES.escalations] as const;
 

@@ -12,7 +12,7 @@ import { Queue } from "bullmq";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
-import { queueConnection, queuePrefix } from "../alerts/alert-workers.js";
+import { queueConnection, queuePrefix } from "../queues/queue-connections.js";
 import { combineStats } from "./analytics-stats.js";
 import { folderSize } from "./disk-usage.js";
 
