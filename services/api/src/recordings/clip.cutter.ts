@@ -8,11 +8,11 @@
  * ffmpeg reads its input from a pipe of ours: if this process dies, the pipe closes, ffmpeg ends, and the
  * temporary file it wrote is never renamed into place (the job is retried by another API).
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { remux } from "./remux.js";
 import { type SegmentRef, segmentEnd } from "./segments.js";
 
 /**
@@ -79,44 +79,6 @@ export function planClip(all: SegmentRef[], from: Date, to: Date, toleranceMs: n
   };
 }
 
-/** ffmpeg's arguments: MPEG-TS on stdin → MP4 (stream copy, index at the front for playback). Pure. */
-export function cutArgs(out: string): string[] {
-  return [
-    "-hide_banner",
-    "-loglevel",
-    "error",
-    "-f",
-    "mpegts",
-    "-i",
-    "pipe:0",
-    "-map",
-    "0:v:0",
-    "-map",
-    "0:a?",
-    "-c",
-    "copy",
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    "-y",
-    out,
-  ];
-}
-
-/** A segment's bytes (a whole live file, or its range of a chunk file). */
-async function readSegment(s: SegmentRef): Promise<Buffer> {
-  const fh = await open(s.file, "r");
-  try {
-    const buf = Buffer.alloc(s.length);
-    const { bytesRead } = await fh.read(buf, 0, s.length, s.offset);
-    if (bytesRead < s.length) throw new Error(`segment ${s.file} is shorter than expected`);
-    return buf;
-  } finally {
-    await fh.close();
-  }
-}
-
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -128,44 +90,6 @@ export interface CutResult {
   sha256: string;
   /** Wall-clock milliseconds ffmpeg took (reading the segments included). */
   ms: number;
-}
-
-/** Runs ffmpeg with the segments on its stdin; resolves when it wrote `tmp` and exited 0. */
-function runFfmpeg(ffmpeg: string, segments: SegmentRef[], tmp: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, cutArgs(tmp), { stdio: ["pipe", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    let feedError: Error | null = null;
-    child.stdin.on("error", () => {}); // EPIPE when ffmpeg gives up: its exit code says why
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (feedError) reject(feedError);
-      else if (code === 0) resolve();
-      else reject(new Error(`ffmpeg exited ${code ?? signal}: ${stderr.trim().slice(-500)}`));
-    });
-    void (async () => {
-      try {
-        for (const s of segments) {
-          const bytes = await readSegment(s);
-          if (!child.stdin.write(bytes)) await new Promise((r) => child.stdin.once("drain", r));
-          if (child.exitCode !== null) break;
-        }
-      } catch (err) {
-        feedError = err as Error;
-        child.kill("SIGKILL");
-      } finally {
-        child.stdin.end();
-      }
-    })();
-  });
 }
 
 /**
@@ -182,7 +106,7 @@ export async function cutMp4(opts: {
   await mkdir(path.dirname(opts.file), { recursive: true });
   const tmp = `${opts.file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    await runFfmpeg(opts.ffmpeg, opts.segments, tmp, opts.timeoutMs);
+    await remux(opts.segments, tmp, { ffmpeg: opts.ffmpeg, timeoutMs: opts.timeoutMs });
     const fh = await open(tmp, "r+");
     try {
       await fh.sync();

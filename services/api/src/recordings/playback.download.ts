@@ -1,24 +1,15 @@
 /**
  * A span of recording as one MP4, by stream copy: the byte ranges of the chunks' parts that overlap the span
- * are fed to ffmpeg's stdin as one MPEG-TS stream, remuxed (`-c copy`, `-t` trims the end) into a temporary
+ * are remuxed (remux.ts: `-c copy`, `-t` trims the end) into a temporary
  * file with its index at the front (`+faststart`), which is then sent and deleted. Why a temporary file and
  * not a fragmented MP4 streamed as it is made: docs/recordings.md, "Playback".
  */
-import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { ChunkRow } from "./recording.repository.js";
+import { type FileRange, RemuxError, remux } from "./remux.js";
 import { type VodEntry, vodEntries } from "./vod-playlist.js";
-
-/** A byte range of a file, to feed in order. */
-export interface FileRange {
-  file: string;
-  offset: number;
-  length: number;
-}
 
 export interface DownloadPlan {
   ranges: FileRange[];
@@ -51,72 +42,6 @@ export function downloadPlan(
   return { ranges, start: first.start, seconds: Math.max(0.1, (fedMs - overMs) / 1000) };
 }
 
-/** ffmpeg's arguments: MPEG-TS on stdin → MP4 at `out`, stream copy. Pure. */
-export function remuxArgs(seconds: number, out: string): string[] {
-  return [
-    "-hide_banner",
-    "-loglevel",
-    "error",
-    "-f",
-    "mpegts",
-    "-i",
-    "pipe:0",
-    "-map",
-    "0:v:0",
-    "-map",
-    "0:a:0?",
-    "-c",
-    "copy",
-    "-t",
-    seconds.toFixed(3),
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    "-y",
-    out,
-  ];
-}
-
-export class RemuxError extends Error {
-  override readonly name = "RemuxError";
-}
-
-/** Feeds the ranges to ffmpeg in order; resolves when ffmpeg has exited 0 (its stderr in the error). */
-async function runRemux(plan: DownloadPlan, out: string, timeoutMs: number): Promise<void> {
-  const ff = spawn("ffmpeg", remuxArgs(plan.seconds, out), { stdio: ["pipe", "ignore", "pipe"] });
-  let stderr = "";
-  ff.stderr.on("data", (d: Buffer) => {
-    if (stderr.length < 4000) stderr += d.toString();
-  });
-  const exited = new Promise<number>((resolve, reject) => {
-    ff.on("error", reject);
-    ff.on("close", (code) => resolve(code ?? -1));
-  });
-  const timer = setTimeout(() => ff.kill("SIGKILL"), timeoutMs);
-  try {
-    const feed = (async () => {
-      for (const r of plan.ranges) {
-        if (r.length <= 0) continue;
-        const src = createReadStream(r.file, { start: r.offset, end: r.offset + r.length - 1 });
-        await pipeline(src, ff.stdin, { end: false });
-      }
-      ff.stdin.end();
-    })();
-    // A failed read, or ffmpeg closing its input early: stop feeding, let the exit code speak.
-    feed.catch(() => ff.stdin.destroy());
-    const code = await exited;
-    await feed.catch((err: Error) => {
-      if (code === 0) throw new RemuxError(`reading the recording failed: ${err.message}`);
-    });
-    if (code !== 0) throw new RemuxError(`ffmpeg exited with ${code}: ${stderr.trim().slice(-500)}`);
-  } catch (err) {
-    throw err instanceof RemuxError ? err : new RemuxError((err as Error).message);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Makes the MP4 in a fresh temporary folder. Returns its path and a `cleanup` that removes the folder; on
  * any failure the folder is removed before the error is thrown, so nothing half-written is left.
@@ -129,7 +54,7 @@ export async function remuxToFile(
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const file = path.join(dir, "recording.mp4");
   try {
-    await runRemux(plan, file, timeoutMs);
+    await remux(plan.ranges, file, { seconds: plan.seconds, timeoutMs });
     const st = await stat(file);
     if (st.size === 0) throw new RemuxError("ffmpeg wrote an empty file");
     return { file, bytes: st.size, cleanup };

@@ -24,7 +24,7 @@ import type { ApiDeps, RouteApp } from "../context.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { sendFileRange } from "../media/file-range.js";
 import { can, currentUser, enforce } from "../plugins/auth.plugin.js";
-import { downloadDisposition, downloadPlan, RemuxError, remuxToFile } from "./playback.download.js";
+import { downloadDisposition, downloadPlan, remuxToFile } from "./playback.download.js";
 import { PlaybackRepository } from "./playback.repository.js";
 import {
   checkGrant,
@@ -36,6 +36,7 @@ import {
   signLinks,
 } from "./playback.service.js";
 import { RecordingRepository } from "./recording.repository.js";
+import { RemuxError } from "./remux.js";
 
 interface Ctx {
   deps: ApiDeps;

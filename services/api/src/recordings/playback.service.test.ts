@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { downloadDisposition, downloadPlan, localStamp, remuxArgs } from "./playback.download.js";
+import { downloadDisposition, downloadPlan, localStamp } from "./playback.download.js";
 import { clipSpans, dayWindow, mergeSpans, parseSpan } from "./playback.service.js";
+import { remuxArgs } from "./remux.js";
 
 const T = Date.parse("2026-12-06T01:00:00Z"); // 09:00 in Asia/Shanghai
 const chunk = (startS: number, lenS: number, bytes = 1000) => ({
@@ -88,7 +89,7 @@ describe("the MP4 of a span", () => {
   });
 
   it("remuxes by stream copy from stdin, with the index first", () => {
-    const a = remuxArgs(12.5, "/tmp/x.mp4");
+    const a = remuxArgs("/tmp/x.mp4", 12.5);
     expect(a.join(" ")).toContain("-f mpegts -i pipe:0");
     expect(a.join(" ")).toContain("-c copy -t 12.500 -movflags +faststart -f mp4 -y /tmp/x.mp4");
   });
