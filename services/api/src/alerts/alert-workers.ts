@@ -20,7 +20,6 @@ import {
   type BlobStore,
   EscalationJob,
   type Logger,
-  QUEUE_PREFIX,
   QUEUES,
   type Redis,
 } from "@mingfang/core";
