@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, maskUserInfo } from "./logger.js";
+import { createLogger, maskQuerySecrets, maskUserInfo } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
@@ -33,5 +33,20 @@ describe("logger", () => {
     expect(maskUserInfo("see http://host/path and rtsp://u:p@h/x")).toBe(
       "see http://host/path and rtsp://***@h/x",
     );
+  });
+
+  it("masks the signed tokens and keys of a logged request's URL", () => {
+    expect(maskQuerySecrets("/media/clips/a.mp4?token=1796.abcdef&download=1")).toBe(
+      "/media/clips/a.mp4?token=***&download=1",
+    );
+    expect(maskQuerySecrets("/live/cam-1?KEY=x#y")).toBe("/live/cam-1?KEY=***#y");
+    expect(maskQuerySecrets("/api/alerts?page=2")).toBe("/api/alerts?page=2");
+    const { lines, log } = capture();
+    log.info(
+      { req: { method: "GET", url: "/media/rec/1/index.m3u8?uid=3&token=9.secret", ip: "127.0.0.1" } },
+      "in",
+    );
+    expect(lines.join("")).not.toContain("secret");
+    expect(lines.join("")).toContain("token=***");
   });
 });

@@ -6,6 +6,11 @@ import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
 
+/** `token=`, `key=` and `sig=` query values masked (signed media URLs in log lines). Pure. */
+export function maskQuerySecrets(url: string): string {
+  return url.replace(/([?&](?:token|key|sig)=)[^&#]*/gi, "$1***");
+}
+
 export const REDACT_PATHS = [
   "password",
   "*.password",
@@ -53,6 +58,14 @@ export function createLogger(
         },
       },
       serializers: {
+        // A request as fastify logs it, with the signed tokens and keys of media URLs masked: they are
+        // capabilities (anyone holding one may fetch the video until it expires).
+        req: (req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string }) => ({
+          method: req?.method,
+          url: maskQuerySecrets(String(req?.url ?? "")),
+          host: req?.host ?? req?.hostname,
+          remoteAddress: req?.ip,
+        }),
         err: (err: Error) => ({
           type: err?.name,
           message: maskUserInfo(String(err?.message ?? err)),
