@@ -3,7 +3,9 @@
  * photos): written atomically (temporary file, fsync, rename) and read back once, checked against their hash
  * on every read, and never outside the media root.
  */
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { sha256Hex } from "@mingfang/core";
 
@@ -67,14 +69,43 @@ export class CheckedFileStore {
     return bytes;
   }
 
+  /**
+   * The file's absolute path and size once its SHA-256 matched, hashed as a stream (a video may be tens of
+   * megabytes and is then served by ranges, not loaded); MediaFileError otherwise.
+   */
+  async checked(rel: string, expectedSha256: string | null): Promise<{ file: string; size: number }> {
+    const file = this.abs(rel);
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new MediaFileError("missing", `${this.what} ${rel} is missing`);
+      }
+      throw err;
+    }
+    if (!expectedSha256 || (await sha256OfFile(file)) !== expectedSha256) {
+      throw new MediaFileError("corrupt", `${this.what} ${rel} does not match its SHA-256`);
+    }
+    return { file, size };
+  }
+
   async remove(rel: string): Promise<void> {
     await rm(this.abs(rel), { force: true });
   }
 
-  private abs(rel: string): string {
+  /** The absolute path of `rel`, never outside the media root. */
+  abs(rel: string): string {
     const root = path.resolve(this.mediaRoot);
     const file = path.resolve(root, rel);
     if (!file.startsWith(root + path.sep)) throw new MediaFileError("missing", "bad path");
     return file;
   }
+}
+
+/** The SHA-256 of a file, read as a stream. */
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

@@ -8,10 +8,9 @@
  * ffmpeg reads its input from a pipe of ours: if this process dies, the pipe closes, ffmpeg ends, and the
  * temporary file it wrote is never renamed into place (the job is retried by another API).
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { sha256OfFile } from "../media/checked-file.store.js";
 import { remux } from "./remux.js";
 import { type SegmentRef, segmentEnd } from "./segments.js";
 
@@ -79,12 +78,6 @@ export function planClip(all: SegmentRef[], from: Date, to: Date, toleranceMs: n
   };
 }
 
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 export interface CutResult {
   bytes: number;
   sha256: string;
@@ -122,5 +115,3 @@ export async function cutMp4(opts: {
     throw err;
   }
 }
-
-export { sha256OfFile };
