@@ -42,6 +42,9 @@ export default {
     uncovered_bin: "Uncovered bin",
     no_work_clothes: "No work clothes",
     camera_offline: "Camera offline",
+    camera_covered: "Camera covered",
+    camera_moved: "Camera moved",
+    camera_defocused: "Camera out of focus",
   },
   alertStatus: {
     new: "New",

@@ -48,6 +48,7 @@ export function rulesView(cameraId: number, row: { schedule: unknown; analytics:
     checks: {
       no_hat: checkOf(checks.no_hat),
       no_gloves: checkOf(checks.no_gloves),
+      no_mask: checkOf(checks.no_mask),
       unclean_area: checkOf(checks.unclean_area),
     },
   };

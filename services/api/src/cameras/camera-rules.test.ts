@@ -46,7 +46,7 @@ describe("camera rules", () => {
       cameraId: A.cameraId,
       schedule: null,
       checks: Object.fromEntries(
-        ["no_hat", "no_gloves", "unclean_area"].map((c) => [
+        ["no_hat", "no_gloves", "no_mask", "unclean_area"].map((c) => [
           c,
           { enabled: null, threshold: null, persistenceK: null, persistenceN: null, cooldownS: null },
         ]),

@@ -9,7 +9,7 @@ import { type Static, Type } from "typebox";
 const strict = { additionalProperties: false } as const;
 
 /** Checks a zone or an override may name (analytics CHECKS). */
-export const ANALYSIS_CHECKS = ["no_hat", "no_gloves", "unclean_area"] as const;
+export const ANALYSIS_CHECKS = ["no_hat", "no_gloves", "no_mask", "unclean_area"] as const;
 export type AnalysisCheck = (typeof ANALYSIS_CHECKS)[number];
 
 const Time = Type.String({
@@ -55,6 +55,7 @@ export const CameraRulesView = Type.Object({
   checks: Type.Object({
     no_hat: CheckOverrides,
     no_gloves: CheckOverrides,
+    no_mask: CheckOverrides,
     unclean_area: CheckOverrides,
   }),
 });
@@ -68,6 +69,7 @@ export const CameraRulesBody = Type.Object(
         {
           no_hat: Type.Optional(CheckOverrides),
           no_gloves: Type.Optional(CheckOverrides),
+          no_mask: Type.Optional(CheckOverrides),
           unclean_area: Type.Optional(CheckOverrides),
         },
         strict,

@@ -43,7 +43,8 @@ export const ALERT_JOB_OPTIONS = {
 
 /**
  * Violation types. The set is data: a model's class map plus the rules decide which ones can fire.
- * `camera_offline` is raised by the API itself (camera health as compliance).
+ * `camera_offline` is raised by the API itself (camera health as compliance); `camera_covered`, `camera_moved`
+ * and `camera_defocused` by the analytics worker's tamper check (the camera against its own reference).
  */
 export const VIOLATION_TYPES = [
   "no_hat",
@@ -56,6 +57,9 @@ export const VIOLATION_TYPES = [
   "uncovered_bin",
   "no_work_clothes",
   "camera_offline",
+  "camera_covered",
+  "camera_moved",
+  "camera_defocused",
 ] as const;
 export type ViolationType = (typeof VIOLATION_TYPES)[number];
 export const ViolationTypeSchema = Type.Union(VIOLATION_TYPES.map((v) => Type.Literal(v)) as never);

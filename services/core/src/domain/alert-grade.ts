@@ -41,6 +41,10 @@ export const DEFAULT_GRADE_POLICY: GradePolicy = {
     uncovered_bin: 3,
     no_work_clothes: 3,
     camera_offline: 2,
+    // A covered or turned camera blinds every other check: as urgent as the camera going offline.
+    camera_covered: 2,
+    camera_moved: 2,
+    camera_defocused: 3,
   },
   defaultGrade: 3,
   areaRules: [

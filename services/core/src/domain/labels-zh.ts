@@ -11,6 +11,9 @@ export const VIOLATION_LABELS_ZH: Record<string, string> = {
   uncovered_bin: "垃圾桶未加盖",
   no_work_clothes: "未穿工作服",
   camera_offline: "摄像头离线",
+  camera_covered: "摄像头遮挡",
+  camera_moved: "摄像头移位",
+  camera_defocused: "摄像头失焦",
 };
 
 export const ALERT_STATUS_LABELS_ZH: Record<string, string> = {
