@@ -62,8 +62,8 @@ const Source = Type.Union(
   },
 );
 
-const checkFields = (threshold: number, motionGated: boolean) => ({
-  enabled: Type.Boolean({ default: true, description: "Run this check on this camera." }),
+const checkFields = (threshold: number, motionGated: boolean, enabled = true) => ({
+  enabled: Type.Boolean({ default: enabled, description: "Run this check on this camera." }),
   zones: Type.Array(Type.String(), {
     default: [],
     description: "Names of the camera zones it applies to; empty: the whole frame.",
@@ -85,10 +85,10 @@ const checkFields = (threshold: number, motionGated: boolean) => ({
   source: Source,
 });
 
-export const PeopleCheckSchema = (threshold: number, minCropPx: number) =>
+export const PeopleCheckSchema = (threshold: number, minCropPx: number, enabled = true) =>
   Type.Object(
     {
-      ...checkFields(threshold, true),
+      ...checkFields(threshold, true, enabled),
       idleInCooldown: Type.Boolean({
         default: true,
         description:
@@ -98,7 +98,7 @@ export const PeopleCheckSchema = (threshold: number, minCropPx: number) =>
         default: minCropPx,
         minimum: 0,
         description:
-          "Hands (heads) whose crop is smaller than this many pixels are not classified (unknown, not compliant): the glove classifier is unreliable below ~16 px (models/glove-classifier/README.md).",
+          "Hands (heads) whose crop is smaller than this many pixels are not classified (unknown, not compliant): the glove classifier is unreliable below ~16 px (models/glove-classifier/README.md). no_mask: faces shorter than this (forehead to chin) are unknown, never bare; the mask classifier was trained on faces of 16 px and more (models/mask-classifier/README.md).",
       }),
     },
     { additionalProperties: false, default: {} },
@@ -161,6 +161,9 @@ export const CameraRulesSchema = Type.Object(
       {
         no_gloves: PeopleCheckSchema(0.6, 16),
         no_hat: PeopleCheckSchema(0.6, 0),
+        // Off unless a camera (or zone) asks for it: masks are required in some rooms (cold dishes, pastry
+        // finishing), not in every workshop.
+        no_mask: PeopleCheckSchema(0.6, 16, false),
         unclean_area: UncleanCheckSchema,
       },
       { additionalProperties: false, default: {} },
@@ -170,7 +173,7 @@ export const CameraRulesSchema = Type.Object(
 );
 export type CameraRules = Static<typeof CameraRulesSchema>;
 export type CheckName = keyof CameraRules["checks"];
-export const CHECKS: readonly CheckName[] = ["no_gloves", "no_hat", "unclean_area"];
+export const CHECKS: readonly CheckName[] = ["no_gloves", "no_hat", "no_mask", "unclean_area"];
 
 export const ModelEntrySchema = Type.Object(
   {
@@ -210,8 +213,9 @@ export const AnalyticsConfigSchema = Type.Object(
         pose: { path: "movenet-lightning/movenet-lightning.onnx" },
         glove: { path: "glove-classifier/glove-classifier.onnx" },
         headcover: { path: "hat-classifier/hat-classifier.onnx" },
+        mask: { path: "mask-classifier/mask-classifier.onnx" },
       },
-      description: "Models by name. person, pose, glove and headcover are the default checks' models.",
+      description: "Models by name. person, pose, glove, headcover and mask are the default checks' models.",
     }),
     concurrency: Type.Integer({
       default: 1,

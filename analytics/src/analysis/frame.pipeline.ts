@@ -10,7 +10,7 @@ import { crop, decodeJpeg, greyThumbnail, type RawImage } from "../models/image.
 import { cropRegion, expandRect, type Rect } from "../pre/letterbox.js";
 import { hasMotion, type MotionOptions } from "../rules/motion.js";
 import { boxInPolygonFraction, type Point } from "../rules/zone.js";
-import { handRegions, headRegion } from "./parts.js";
+import { faceRegion, handRegions, headRegion } from "./parts.js";
 
 export interface Box extends Rect {
   score: number;
@@ -28,6 +28,8 @@ export interface FrameModels {
   pose?: KeypointModel;
   glove?: Classifier;
   headcover?: Classifier;
+  /** Face crop → [bare, masked] (no_mask). */
+  mask?: Classifier;
   /** User detectors with their class maps (class name → violation type or null). */
   custom: Map<string, { detector: Detector; classMap: Record<string, string | null> }>;
 }
@@ -50,6 +52,10 @@ export interface FramePlan {
   /** Crops smaller than this (pixels, the longer side) are not classified: counted as unknown. */
   minHandPx?: number;
   minHeadPx?: number;
+  /** no_mask: face crops from the face keypoints (needs pose), in these zones, at least this many pixels. */
+  faces?: boolean;
+  faceZones?: Point[][];
+  minFacePx?: number;
   maxPersons: number;
   custom: { name: string; when: "always" | "if-motion" }[];
   /** Grey thumbnail for the clean-baseline comparison. */
@@ -67,6 +73,10 @@ export interface FrameObservation {
   persons: Box[];
   hands: Part[];
   heads: Part[];
+  /** Faces (no_mask); absent when the plan asked for none. */
+  faces?: Part[];
+  /** Faces of persons looked at for no_mask that could not be judged: too small, or no face points. */
+  unknownFaces?: number;
   /** Hands and heads found but too small to classify (not counted either way). */
   unknownParts: number;
   custom: Record<string, (Box & { violation: string | null })[]>;
@@ -74,9 +84,13 @@ export interface FrameObservation {
 }
 
 /** The index of the class that means "violation" in a two-class classifier. */
-export function violationClass(classes: readonly string[], kind: "glove" | "headcover"): number {
+export function violationClass(classes: readonly string[], kind: "glove" | "headcover" | "mask"): number {
   const re =
-    kind === "glove" ? /bare|no[_ -]?glove|ungloved|hand$/i : /bare|no[_ -]?(hat|cover|cap)|uncovered|hair$/i;
+    kind === "glove"
+      ? /bare|no[_ -]?glove|ungloved|hand$/i
+      : kind === "mask"
+        ? /bare|no[_ -]?mask|without[_ -]?mask|unmasked/i
+        : /bare|no[_ -]?(hat|cover|cap)|uncovered|hair$/i;
   const i = classes.findIndex((c) => re.test(c));
   if (i < 0)
     throw new Error(`classifier classes [${classes.join(", ")}] name no violating class for ${kind}`);
@@ -157,7 +171,7 @@ async function people(
     .sort((a, b) => (b.x2 - b.x1) * (b.y2 - b.y1) - (a.x2 - a.x1) * (a.y2 - a.y1))
     .slice(0, plan.maxPersons)
     .map((d) => ({ x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2, score: d.score, label: "person" }));
-  if (!plan.hands && !plan.heads) return;
+  if (!plan.hands && !plan.heads && !plan.faces) return;
   const gloveIdx = models.glove ? violationClass(models.glove.card.classes, "glove") : -1;
   const headIdx = models.headcover ? violationClass(models.headcover.card.classes, "headcover") : -1;
   const overlaps = (p: Box, zones: Point[][] | undefined) => {
@@ -169,12 +183,18 @@ async function people(
   // another (a run per crop cost more in overhead than in arithmetic).
   const handCrops: { part: Part; img: RawImage }[] = [];
   const headCrops: { part: Part; img: RawImage }[] = [];
+  const faceCrops: { part: Part; img: RawImage }[] = [];
+  if (plan.faces && models.mask) {
+    obs.faces = [];
+    obs.unknownFaces = 0;
+  }
   for (let i = 0; i < obs.persons.length; i++) {
     const p = obs.persons[i] as Box;
     if (p.x2 - p.x1 < 8 || p.y2 - p.y1 < 16) continue;
     const wantHands = plan.hands && !!models.glove && overlaps(p, plan.handZones);
     const wantHeads = plan.heads && !!models.headcover && overlaps(p, plan.headZones);
-    if (!wantHands && !wantHeads) continue;
+    const wantFaces = !!plan.faces && !!models.mask && !!models.pose && overlaps(p, plan.faceZones);
+    if (!wantHands && !wantHeads && !wantFaces) continue;
     let kps: { name: string; x: number; y: number; score: number }[] = [];
     if (models.pose) {
       const pose = models.pose;
@@ -193,6 +213,11 @@ async function people(
         const cut = cropRegion(h.box, img.width, img.height);
         handCrops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
       }
+    }
+    if (wantFaces) {
+      const part = await faceCrop(img, p, i, kps, plan.minFacePx ?? 0, ms);
+      if (part) faceCrops.push(part);
+      else obs.unknownFaces = (obs.unknownFaces ?? 0) + 1;
     }
     if (wantHeads) {
       const h = headRegion(p, kps, img.width, img.height);
@@ -220,4 +245,26 @@ async function people(
   };
   await classify(models.glove, gloveIdx, handCrops, obs.hands);
   await classify(models.headcover, headIdx, headCrops, obs.heads);
+  if (models.mask && obs.faces)
+    await classify(models.mask, violationClass(models.mask.card.classes, "mask"), faceCrops, obs.faces);
+}
+
+/**
+ * A person's face crop for the mask classifier (the box models/mask-classifier was trained on, from the
+ * face keypoints); null when it cannot be judged: no face points, or a face under `minPx` (unknown, never
+ * "bare").
+ */
+async function faceCrop(
+  img: RawImage,
+  person: Box,
+  index: number,
+  kps: { name: string; x: number; y: number; score: number }[],
+  minPx: number,
+  ms: Record<string, number>,
+): Promise<{ part: Part; img: RawImage } | null> {
+  const f = faceRegion(person, kps, img.width, img.height);
+  if (!f || 1.15 * f.width < minPx || f.box.x2 - f.box.x1 < 4 || f.box.y2 - f.box.y1 < 4) return null;
+  const part = { ...f.box, person: index, violation: 0, score: 0, label: "face" };
+  const cut = cropRegion(f.box, img.width, img.height);
+  return { part, img: await timed(ms, "crop", () => crop(img, cut)) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handRegions, headRegion } from "./parts.js";
+import { faceRegion, handRegions, headRegion } from "./parts.js";
 
 const person = { x1: 100, y1: 100, x2: 160, y2: 300 };
 const kp = (name: string, x: number, y: number, score = 0.9) => ({ name, x, y, score });
@@ -35,5 +35,41 @@ describe("hand and head regions from keypoints", () => {
     expect(fromKeypoints).toBe(false);
     // side = max(min(0.6 × 30, 0.2 × 100), 16) = 18, centred on the box, its top at the box's top.
     expect(box).toEqual({ x1: 6, y1: 0, x2: 24, y2: 18 });
+  });
+});
+
+describe("face region from keypoints (the mask classifier's crop)", () => {
+  const big = { x1: 100, y1: 100, x2: 300, y2: 600 };
+  it("sizes a frontal face by the ears or 2.4 × the eye distance, centred below the eyes", () => {
+    const f = faceRegion(
+      big,
+      [
+        kp("nose", 200, 160),
+        kp("left_eye", 210, 150),
+        kp("right_eye", 190, 150),
+        kp("left_ear", 225, 155),
+        kp("right_ear", 175, 155),
+      ],
+      640,
+      480,
+    );
+    // width = max(0.09 × 500, ears 50, 2.4 × 20, 2 × nose-to-ear 25.5) = 51 (nose to ear); side = 1.38 × width
+    expect(f?.width).toBeCloseTo(2 * Math.hypot(25, 5));
+    const side = 1.2 * 1.15 * (f?.width ?? 0);
+    expect((f?.box.x2 ?? 0) - (f?.box.x1 ?? 0)).toBeCloseTo(side);
+    // centre x = mean of eyes and nose (200); centre y = eyes (150) + 0.12 × width
+    expect(((f?.box.x1 ?? 0) + (f?.box.x2 ?? 0)) / 2).toBeCloseTo(200);
+    expect(((f?.box.y1 ?? 0) + (f?.box.y2 ?? 0)) / 2).toBeCloseTo(150 + 0.12 * (f?.width ?? 0));
+  });
+  it("uses the person's height as a floor when the face points are close together", () => {
+    const f = faceRegion(big, [kp("nose", 200, 160), kp("left_eye", 202, 158)], 640, 480);
+    expect(f?.width).toBeCloseTo(45); // 0.09 × 500
+  });
+  it("gives no face without eyes or nose (the back of a head), and stays inside the frame", () => {
+    expect(faceRegion(big, [kp("left_ear", 200, 150), kp("right_ear", 230, 150)], 640, 480)).toBeNull();
+    expect(faceRegion(big, [kp("nose", 200, 160, 0.1)], 640, 480)).toBeNull(); // not confident
+    const edge = faceRegion(big, [kp("nose", 2, 2)], 640, 480);
+    expect(edge?.box.x1).toBe(0);
+    expect(edge?.box.y1).toBe(0);
   });
 });

@@ -81,3 +81,36 @@ export function headRegion(
     fromKeypoints: false,
   };
 }
+
+/**
+ * The face box the mask classifier was trained on (models/mask-classifier/card.json: a square of 1.2 × the
+ * labelled face box's longer side, forehead to chin), estimated from MoveNet's face points. Face width:
+ * the ear-to-ear distance, 2.4 × the eye distance, or 2 × a nose-to-ear distance, whichever is largest
+ * (profiles shorten the first two), at least 0.09 × the person's height; the box is 1.15 × as tall as wide.
+ * Centre: 0.12 face widths below the eyes (nose and mouth sit below them). Null without eyes or nose:
+ * a mask cannot be judged from the back of a head, and guessing from the person box would call hair bare.
+ */
+export function faceRegion(
+  person: Rect,
+  kps: readonly Pt[],
+  frameW: number,
+  frameH: number,
+): { box: Rect; width: number } | null {
+  const nose = find(kps, "nose");
+  const eyes = [find(kps, "left_eye"), find(kps, "right_eye")].filter((p): p is Pt => !!p);
+  const ears = [find(kps, "left_ear"), find(kps, "right_ear")].filter((p): p is Pt => !!p);
+  if (!nose && eyes.length === 0) return null;
+  const dist = (a: Pt, b: Pt) => Math.hypot(a.x - b.x, a.y - b.y);
+  const ph = person.y2 - person.y1;
+  let width = 0.09 * ph;
+  if (ears.length === 2) width = Math.max(width, dist(ears[0] as Pt, ears[1] as Pt));
+  if (eyes.length === 2) width = Math.max(width, 2.4 * dist(eyes[0] as Pt, eyes[1] as Pt));
+  if (nose) for (const e of ears) width = Math.max(width, 2 * dist(nose, e));
+  const central = [...eyes, ...(nose ? [nose] : [])];
+  const cx = central.reduce((a, p) => a + p.x, 0) / central.length;
+  const cy = eyes.length
+    ? eyes.reduce((a, p) => a + p.y, 0) / eyes.length + 0.12 * width
+    : (nose as Pt).y - 0.05 * width;
+  const side = 1.2 * 1.15 * width;
+  return { box: square(cx, cy, side, frameW, frameH), width };
+}

@@ -28,12 +28,14 @@ export interface Capabilities {
   pose: boolean;
   glove: boolean;
   headcover: boolean;
+  /** The face-crop mask classifier (no_mask; also needs person and pose). */
+  mask?: boolean;
   /** Custom detectors: name → the violation types its class map can produce. */
   custom: Map<string, Set<string>>;
   /** Models that failed to load: name → reason. */
   broken: Record<string, string>;
   /** Model names for the record. */
-  names: { person?: string; glove?: string; headcover?: string };
+  names: { person?: string; glove?: string; headcover?: string; mask?: string };
 }
 
 /** A zone's learned baseline: the samples it is the median of (what a store keeps across restarts). */
@@ -227,7 +229,7 @@ export class RulesEngine {
   brokenFor(rules: CameraRules, at: Date): string[] {
     const out: string[] = [];
     const b = this.caps.broken;
-    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
       const c = rules.checks[check];
       if (!c.enabled || !isScheduled(c.schedule ?? rules.schedule, at)) continue;
       const needs =
@@ -237,7 +239,9 @@ export class RulesEngine {
             ? ["person", "pose", "glove"]
             : check === "no_hat"
               ? ["person", "headcover"]
-              : [];
+              : check === "no_mask"
+                ? ["person", "pose", "mask"]
+                : [];
       for (const n of needs) if (b[n]) out.push(`${check}: ${b[n]}`);
     }
     return out;
@@ -251,11 +255,12 @@ export class RulesEngine {
     if (c.source.type === "yolo") return this.caps.custom.get(c.source.model)?.has(check) ?? false;
     if (check === "no_gloves") return this.caps.person && this.caps.pose && this.caps.glove;
     if (check === "no_hat") return this.caps.person && this.caps.headcover;
+    if (check === "no_mask") return this.caps.person && this.caps.pose && !!this.caps.mask;
     return true; // unclean_area's baseline needs no model (the person detector only masks people)
   }
 
   /**
-   * A people check (no_gloves, no_hat) that alerted on this camera less than its cooldown ago cannot alert
+   * A people check (no_gloves, no_hat, no_mask) that alerted on this camera less than its cooldown ago cannot alert
    * again, so (with `idleInCooldown`, the default) it is not looked at: no keypoints or classifier runs for it (a workshop where a violation
    * lasts all morning costs the models once per cooldown, not every frame). Its persistence window was
    * emptied when it fired: after the cooldown it needs k fresh violating frames of n again.
@@ -283,7 +288,7 @@ export class RulesEngine {
       if (when === "always" || plan.people === "always") plan.people = "always";
       else plan.people = "if-motion";
     };
-    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       const c = rules.checks[check];
       const when = c.motionGated ? "if-motion" : "always";
@@ -309,6 +314,11 @@ export class RulesEngine {
         plan.minHeadPx = rules.checks.no_hat.minCropPx;
         if (zones) plan.headZones = zones;
         need(when);
+      } else if (check === "no_mask") {
+        plan.faces = true;
+        plan.minFacePx = rules.checks.no_mask.minCropPx;
+        if (zones) plan.faceZones = zones;
+        need(when);
       } else if (at.getTime() - s.lastUncleanMs >= rules.checks.unclean_area.intervalS * 1000) {
         const b = rules.checks.unclean_area.baseline;
         plan.detail = { width: b.width, height: b.height };
@@ -323,7 +333,7 @@ export class RulesEngine {
     s.prevThumb = obs.thumb;
     const now = at.getTime();
     const out: Violation[] = [];
-    for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
+    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       const { hits, model } = this.look(s, rules, check, obs, now);
       if (hits === undefined) continue; // nothing looked at (no motion, not due): the window stays as it was
@@ -365,6 +375,12 @@ export class RulesEngine {
         hits: partHits(check === "no_gloves" ? obs.hands : obs.heads, c.threshold, zones, obs),
         model,
       };
+    }
+    if (check === "no_mask") {
+      const model = [this.caps.names.person, "pose", this.caps.names.mask].filter(Boolean).join("+");
+      // Faces too small or without face points are not in obs.faces: unknown, they count neither way.
+      if (!obs.peopleRan || !obs.faces) return { hits: undefined, model };
+      return { hits: partHits(obs.faces, c.threshold, zones, obs), model };
     }
     if (!obs.detail) return { hits: undefined, model: "baseline" };
     s.lastUncleanMs = now;

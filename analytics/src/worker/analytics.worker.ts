@@ -195,6 +195,9 @@ export class FrameProcessor {
         hands: obs.hands.map((h) => Number(h.violation.toFixed(2))),
         heads: obs.heads.map((h) => Number(h.violation.toFixed(2))),
         unknownParts: obs.unknownParts,
+        ...(obs.faces
+          ? { faces: obs.faces.map((f) => Number(f.violation.toFixed(2))), unknownFaces: obs.unknownFaces }
+          : {}),
         plan: { people: plan.people, hands: plan.hands, heads: plan.heads, detail: !!plan.detail },
         violations: violations.map((v) => v.type),
       },

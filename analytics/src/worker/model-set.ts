@@ -1,6 +1,6 @@
 /**
  * Loads the configured models once (per inference thread): the default checks' models by their
- * well-known names (person, pose, glove, headcover) and every model with a class map as a custom
+ * well-known names (person, pose, glove, headcover, mask) and every model with a class map as a custom
  * detector. A default model whose file is absent is reported, and the checks that need it stay unarmed;
  * a file that is present but broken (not ONNX, outputs not as its card says) is recorded as broken: every
  * frame that a check needing it should have examined fails with the model's error (counted in metrics).
@@ -86,6 +86,10 @@ export async function loadModelSet(
         models.headcover = want(m, "classifier", name) as Classifier;
         caps.headcover = true;
         caps.names.headcover = name;
+      } else if (name === "mask") {
+        models.mask = want(m, "classifier", name) as Classifier;
+        caps.mask = true;
+        caps.names.mask = name;
       }
     }
   } catch (err) {
