@@ -183,11 +183,7 @@ async function people(
   // another (a run per crop cost more in overhead than in arithmetic).
   const handCrops: { part: Part; img: RawImage }[] = [];
   const headCrops: { part: Part; img: RawImage }[] = [];
-  const faceCrops: { part: Part; img: RawImage }[] = [];
-  if (plan.faces && models.mask) {
-    obs.faces = [];
-    obs.unknownFaces = 0;
-  }
+  const faceJobs: FaceJob[] = [];
   for (let i = 0; i < obs.persons.length; i++) {
     const p = obs.persons[i] as Box;
     if (p.x2 - p.x1 < 8 || p.y2 - p.y1 < 16) continue;
@@ -214,11 +210,7 @@ async function people(
         handCrops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
       }
     }
-    if (wantFaces) {
-      const part = await faceCrop(img, p, i, kps, plan.minFacePx ?? 0, ms);
-      if (part) faceCrops.push(part);
-      else obs.unknownFaces = (obs.unknownFaces ?? 0) + 1;
-    }
+    if (wantFaces) faceJobs.push({ index: i, person: p, kps });
     if (wantHeads) {
       const h = headRegion(p, kps, img.width, img.height);
       if (Math.max(h.box.x2 - h.box.x1, h.box.y2 - h.box.y1) < (plan.minHeadPx ?? 0)) {
@@ -230,41 +222,59 @@ async function people(
       headCrops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
     }
   }
-  const classify = async (
-    model: Classifier | undefined,
-    idx: number,
-    crops: { part: Part; img: RawImage }[],
-    into: Part[],
-  ) => {
-    if (!model || crops.length === 0) return;
-    const probs = await timed(ms, model.name, () => model.classifyMany(crops.map((c) => c.img)));
-    crops.forEach((c, k) => {
-      const v = probs[k]?.[idx] ?? 0;
-      into.push({ ...c.part, violation: v, score: v });
-    });
-  };
-  await classify(models.glove, gloveIdx, handCrops, obs.hands);
-  await classify(models.headcover, headIdx, headCrops, obs.heads);
-  if (models.mask && obs.faces)
-    await classify(models.mask, violationClass(models.mask.card.classes, "mask"), faceCrops, obs.faces);
+  await classifyParts(models.glove, gloveIdx, handCrops, obs.hands, ms);
+  await classifyParts(models.headcover, headIdx, headCrops, obs.heads, ms);
+  if (plan.faces && models.mask) await faces(img, plan, models.mask, obs, faceJobs);
+}
+
+/** Every crop of one kind in one classifier run (a run per crop cost more in overhead than in arithmetic). */
+async function classifyParts(
+  model: Classifier | undefined,
+  idx: number,
+  crops: { part: Part; img: RawImage }[],
+  into: Part[],
+  ms: Record<string, number>,
+): Promise<void> {
+  if (!model || crops.length === 0) return;
+  const probs = await timed(ms, model.name, () => model.classifyMany(crops.map((c) => c.img)));
+  crops.forEach((c, k) => {
+    const v = probs[k]?.[idx] ?? 0;
+    into.push({ ...c.part, violation: v, score: v });
+  });
+}
+
+/** A person looked at for no_mask, with its keypoints (frame coordinates). */
+interface FaceJob {
+  index: number;
+  person: Box;
+  kps: { name: string; x: number; y: number; score: number }[];
 }
 
 /**
- * A person's face crop for the mask classifier (the box models/mask-classifier was trained on, from the
- * face keypoints); null when it cannot be judged: no face points, or a face under `minPx` (unknown, never
- * "bare").
+ * no_mask: each person's face crop (the box models/mask-classifier was trained on, from the face
+ * keypoints), all classified in one run. A face without face points, or shorter than `minFacePx`
+ * (forehead to chin), is counted in `unknownFaces`: it is never "bare".
  */
-async function faceCrop(
+async function faces(
   img: RawImage,
-  person: Box,
-  index: number,
-  kps: { name: string; x: number; y: number; score: number }[],
-  minPx: number,
-  ms: Record<string, number>,
-): Promise<{ part: Part; img: RawImage } | null> {
-  const f = faceRegion(person, kps, img.width, img.height);
-  if (!f || 1.15 * f.width < minPx || f.box.x2 - f.box.x1 < 4 || f.box.y2 - f.box.y1 < 4) return null;
-  const part = { ...f.box, person: index, violation: 0, score: 0, label: "face" };
-  const cut = cropRegion(f.box, img.width, img.height);
-  return { part, img: await timed(ms, "crop", () => crop(img, cut)) };
+  plan: FramePlan,
+  model: Classifier,
+  obs: FrameObservation,
+  jobs: FaceJob[],
+): Promise<void> {
+  const { ms } = obs;
+  obs.faces = [];
+  obs.unknownFaces = 0;
+  const crops: { part: Part; img: RawImage }[] = [];
+  for (const j of jobs) {
+    const f = faceRegion(j.person, j.kps, img.width, img.height);
+    if (!f || 1.15 * f.width < (plan.minFacePx ?? 0) || f.box.x2 - f.box.x1 < 4 || f.box.y2 - f.box.y1 < 4) {
+      obs.unknownFaces++;
+      continue;
+    }
+    const part = { ...f.box, person: j.index, violation: 0, score: 0, label: "face" };
+    const cut = cropRegion(f.box, img.width, img.height);
+    crops.push({ part, img: await timed(ms, "crop", () => crop(img, cut)) });
+  }
+  await classifyParts(model, violationClass(model.card.classes, "mask"), crops, obs.faces, ms);
 }
