@@ -16,11 +16,17 @@ import { FrameProcessor } from "../worker/analytics.worker.js";
 import { createAnalyticsRegistry } from "../worker/metrics.js";
 import { loadModelSet } from "../worker/model-set.js";
 import { VTEST, vtestFrame } from "./footage.js";
+import { evalMask } from "./mask.eval.js";
 import { count, percentile, prf } from "./stats.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const MODELS = path.join(ROOT, "models");
 const GLOVES = path.resolve(ROOT, "../shared/datasets/gloved-hand-vs-bare-hand");
+// ../shared next to the repository (or, from a git worktree under ../wt/, two levels up).
+const FACE_MASKS =
+  ["..", "../.."]
+    .map((up) => path.resolve(ROOT, up, "shared/datasets/face-mask-cc0-voc"))
+    .find((d) => existsSync(d)) ?? path.resolve(ROOT, "../shared/datasets/face-mask-cc0-voc");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
@@ -414,6 +420,9 @@ async function main(): Promise<void> {
   await evalUncleanVtest();
   await evalGloves();
   await evalHeadcover();
+  const mask = await evalMask(MODELS, FACE_MASKS, quick);
+  results.push(...mask.results);
+  notes.push(...mask.notes);
   const person = await personLatency();
 
   log("\n## Per check\n");
