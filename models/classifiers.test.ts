@@ -1,4 +1,4 @@
-// The trained crop classifiers (models/glove-classifier, models/hat-classifier): the committed ONNX file
+// The trained crop classifiers (models/glove-classifier, models/hat-classifier, models/mask-classifier): the committed ONNX file
 // answers as the PyTorch model that train.py exported (parity-fixture.json, recorded by train.py from
 // PyTorch), takes batches, returns probabilities, and matches its card.
 import { readFileSync } from "node:fs";
@@ -20,7 +20,7 @@ function parityInputs(n: number, size: number): Float32Array {
   return out;
 }
 
-describe.each(["glove-classifier", "hat-classifier"])("%s", (name) => {
+describe.each(["glove-classifier", "hat-classifier", "mask-classifier"])("%s", (name) => {
   const card = JSON.parse(readFileSync(`${modelsDir}${name}/card.json`, "utf8"));
   const fixture = JSON.parse(readFileSync(`${modelsDir}${name}/parity-fixture.json`, "utf8"));
 

@@ -9,7 +9,7 @@ import {
 } from "./demo-scenes.js";
 
 const all = [...DEMO_SCENES, ...DEMO_BACKGROUND_SCENES];
-const CHECKS = ["no_hat", "no_gloves", "unclean_area"];
+const CHECKS = ["no_hat", "no_gloves", "no_mask", "unclean_area"];
 
 describe("demo scenes (pure)", () => {
   it("name clips that exist, once each, with zones the API accepts", () => {

@@ -7,7 +7,7 @@
  */
 import { WORKSHOP_ZONES } from "./rendered-scenes.js";
 
-export type CheckType = "no_hat" | "no_gloves" | "unclean_area";
+export type CheckType = "no_hat" | "no_gloves" | "no_mask" | "unclean_area";
 
 export interface SceneZone {
   name: string;
@@ -88,10 +88,11 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     name: "close-up",
     clip: "close-up",
     shows:
-      "real footage (vtest.avi), 2× close-up of the lawn where people pass nearest the camera: bare hands and bare heads",
-    fires: ["no_gloves", "no_hat"],
+      "real footage (vtest.avi), 2× close-up of the lawn where people pass nearest the camera: bare hands, bare heads, faces without masks",
+    fires: ["no_gloves", "no_hat", "no_mask"],
     zones: [],
-    analytics: null,
+    // no_mask is off by default (masks are required in some rooms only): this camera asks for it.
+    analytics: { checks: { no_mask: { enabled: true } } },
     schedule: ALWAYS,
   },
   {
