@@ -5,7 +5,7 @@
 // around each labelled face (the face at the top, as MoveNet sees a person box), MoveNet on it, faceRegion
 // from its keypoints, compared with the training crop: IoU, side ratio, centre offset (in sides); and the
 // classifier's answer on both crops. Needs `npx tsc -b` (reads analytics/dist) and ../shared/datasets.
-//   node models/mask-classifier/facebox.mjs [--min 24] [--data DIR]
+//   node models/mask-classifier/facebox.mjs [--min 24] [--split heldout|train] [--data DIR]
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,7 +50,8 @@ const cut = (img, r) => {
 
 const rows = [];
 let noFace = 0;
-for (const id of [...split.val, ...split.test]) {
+const SPLIT = opt("--split", "heldout"); // heldout: val + test; train: the training images (the fit)
+for (const id of SPLIT === "train" ? split.train : [...split.val, ...split.test]) {
   const img = await decodeJpeg(readFileSync(path.join(DATA, "images", `${id}.jpg`)));
   for (const f of vocFaces(readFileSync(path.join(DATA, "annotations_voc", `${id}.xml`), "utf8"))) {
     if (f.name !== "with_mask" && f.name !== "without_mask") continue;
@@ -103,6 +104,7 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 console.log(
   JSON.stringify(
     {
+      split: SPLIT,
       faces: rows.length + noFace,
       minFacePx: MIN,
       noFacePoints: noFace,

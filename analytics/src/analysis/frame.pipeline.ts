@@ -268,7 +268,7 @@ async function faces(
   const crops: { part: Part; img: RawImage }[] = [];
   for (const j of jobs) {
     const f = faceRegion(j.person, j.kps, img.width, img.height);
-    if (!f || 1.15 * f.width < (plan.minFacePx ?? 0) || f.box.x2 - f.box.x1 < 4 || f.box.y2 - f.box.y1 < 4) {
+    if (!f || f.face < (plan.minFacePx ?? 0) || f.box.x2 - f.box.x1 < 4 || f.box.y2 - f.box.y1 < 4) {
       obs.unknownFaces++;
       continue;
     }

@@ -53,13 +53,14 @@ describe("face region from keypoints (the mask classifier's crop)", () => {
       640,
       480,
     );
-    // width = max(0.09 × 500, ears 50, 2.4 × 20, 2 × nose-to-ear 25.5) = 51 (nose to ear); side = 1.38 × width
+    // width = max(0.09 × 500, ears 50, 2.4 × 20, 2 × nose-to-ear 25.5) = 51 (nose to ear); side = 1.06 × width
     expect(f?.width).toBeCloseTo(2 * Math.hypot(25, 5));
-    const side = 1.2 * 1.15 * (f?.width ?? 0);
+    const side = 1.06 * (f?.width ?? 0);
+    expect(f?.face).toBeCloseTo(side / 1.2);
     expect((f?.box.x2 ?? 0) - (f?.box.x1 ?? 0)).toBeCloseTo(side);
-    // centre x = mean of eyes and nose (200); centre y = eyes (150) + 0.12 × width
+    // centre x = mean of eyes and nose (200); centre y = eyes (150) + 0.225 × width
     expect(((f?.box.x1 ?? 0) + (f?.box.x2 ?? 0)) / 2).toBeCloseTo(200);
-    expect(((f?.box.y1 ?? 0) + (f?.box.y2 ?? 0)) / 2).toBeCloseTo(150 + 0.12 * (f?.width ?? 0));
+    expect(((f?.box.y1 ?? 0) + (f?.box.y2 ?? 0)) / 2).toBeCloseTo(150 + 0.225 * (f?.width ?? 0));
   });
   it("uses the person's height as a floor when the face points are close together", () => {
     const f = faceRegion(big, [kp("nose", 200, 160), kp("left_eye", 202, 158)], 640, 480);

@@ -83,19 +83,24 @@ export function headRegion(
 }
 
 /**
- * The face box the mask classifier was trained on (models/mask-classifier/card.json: a square of 1.2 × the
+ * The crop the mask classifier was trained on (models/mask-classifier/card.json: a square of 1.2 × the
  * labelled face box's longer side, forehead to chin), estimated from MoveNet's face points. Face width:
  * the ear-to-ear distance, 2.4 × the eye distance, or 2 × a nose-to-ear distance, whichever is largest
- * (profiles shorten the first two), at least 0.09 × the person's height; the box is 1.15 × as tall as wide.
- * Centre: 0.12 face widths below the eyes (nose and mouth sit below them). Null without eyes or nose:
- * a mask cannot be judged from the back of a head, and guessing from the person box would call hair bare.
+ * (profiles shorten the first two), at least 0.09 × the person's height. The square's side is FACE_SIDE ×
+ * that width, its centre FACE_DROP widths below the eyes: both fitted so that the box matches the training
+ * crop on the classifier's validation and test faces (models/mask-classifier/facebox.mjs; README). Null
+ * without eyes or nose: a mask cannot be judged from the back of a head, and guessing from the person box
+ * would call hair bare. `face` is the estimated face box's longer side (the training crop's side / 1.2).
  */
+const FACE_SIDE = 1.06;
+const FACE_DROP = 0.225;
+
 export function faceRegion(
   person: Rect,
   kps: readonly Pt[],
   frameW: number,
   frameH: number,
-): { box: Rect; width: number } | null {
+): { box: Rect; width: number; face: number } | null {
   const nose = find(kps, "nose");
   const eyes = [find(kps, "left_eye"), find(kps, "right_eye")].filter((p): p is Pt => !!p);
   const ears = [find(kps, "left_ear"), find(kps, "right_ear")].filter((p): p is Pt => !!p);
@@ -109,8 +114,8 @@ export function faceRegion(
   const central = [...eyes, ...(nose ? [nose] : [])];
   const cx = central.reduce((a, p) => a + p.x, 0) / central.length;
   const cy = eyes.length
-    ? eyes.reduce((a, p) => a + p.y, 0) / eyes.length + 0.12 * width
+    ? eyes.reduce((a, p) => a + p.y, 0) / eyes.length + FACE_DROP * width
     : (nose as Pt).y - 0.05 * width;
-  const side = 1.2 * 1.15 * width;
-  return { box: square(cx, cy, side, frameW, frameH), width };
+  const side = FACE_SIDE * width;
+  return { box: square(cx, cy, side, frameW, frameH), width, face: side / 1.2 };
 }
