@@ -7,7 +7,8 @@
  * Four cameras at once, in one time window:
  *   - a drawn workshop that is clean, then a mess appears and lies still → `unclean_area`;
  *   - real footage of pedestrians (vtest.avi), every head bare → `no_hat`;
- *   - the close-up of the same footage where hands are large enough to classify, all bare → `no_gloves`;
+ *   - the close-up of the same footage where hands and faces are large enough to classify, all bare →
+ *     `no_gloves`, and `no_mask` (which that scene turns on);
  *   - the clean drawn workshop with light drift and noise, every check armed → nothing.
  * The violations must come with evidence: a JPEG of the frame whose SHA-256 is the one in the alert.
  * The clips are the demo's, encoded once by the global set-up. The mess camera starts 20 s before its mess
@@ -202,8 +203,10 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
     const unclean = await until("unclean_area on the mess camera", 75_000, () => fired(MESS, "unclean_area"));
     const noHat = await until("no_hat on the pedestrians camera", 20_000, () => fired(STREET, "no_hat"));
     const noGloves = await until("no_gloves on the close-up camera", 45_000, () => fired(CLOSE, "no_gloves"));
+    // The close-up scene turns no_mask on (off by default): its faces (17–27 px) are judged, all bare.
+    const noMask = await until("no_mask on the close-up camera", 30_000, () => fired(CLOSE, "no_mask"));
 
-    for (const a of [unclean, noHat, noGloves]) {
+    for (const a of [unclean, noHat, noGloves, noMask]) {
       expect(Value.Check(AlertJob, a)).toBe(true);
       // The evidence is a blob beside the job (no API here takes it in and deletes it).
       const jpeg = (await redis.getBuffer(a.evidenceKey as string)) as Buffer;
@@ -212,13 +215,14 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
       const meta = await sharp(jpeg).metadata();
       expect(meta.format).toBe("jpeg");
       // The sub-stream's frame: 480×360, the close-up's 640×480.
-      expect([meta.width, meta.height]).toEqual(a === noGloves ? [640, 480] : [480, 360]);
+      expect([meta.width, meta.height]).toEqual(a === noGloves || a === noMask ? [640, 480] : [480, 360]);
       expect(a.boxes.some((b) => b.label === a.type)).toBe(true);
     }
     expect(unclean.zone === "操作台" || unclean.zone === "地面").toBe(true);
     expect(unclean.model).toBe("baseline");
     expect(noHat.model).toBe("person+headcover");
     expect(noGloves.model).toBe("person+pose+glove");
+    expect(noMask.model).toBe("person+pose+mask");
 
     // Same window: the clean camera was watched throughout (online, its clean baseline learned and
     // compared) and raised nothing; the mess camera raised nothing but the mess.
