@@ -99,7 +99,8 @@ const med = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : Number.NaN;
 };
 const acc = (key) => rows.filter((r) => r[key] === r.bare).length / Math.max(1, rows.length);
-const recall = (key) => rows.filter((r) => r.bare && r[key]).length / Math.max(1, rows.filter((r) => r.bare).length);
+const recall = (key) =>
+  rows.filter((r) => r.bare && r[key]).length / Math.max(1, rows.filter((r) => r.bare).length);
 const r3 = (x) => Math.round(x * 1000) / 1000;
 console.log(
   JSON.stringify(
