@@ -100,8 +100,10 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     clip: "workshop-clean",
     shows: "drawn processing room, clean and empty throughout; light drift and noise",
     fires: [],
-    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
-    analytics: { checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S } } },
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves", "no_mask"]),
+    analytics: {
+      checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S }, no_mask: { enabled: true } },
+    },
     schedule: ALWAYS,
   },
   {
@@ -120,8 +122,10 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     shows:
       "drawn workshop between shifts (crates stacked on the worktop), empty and clean; stronger light drift and noise",
     fires: [],
-    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves"]),
-    analytics: { checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S } } },
+    zones: worktopAndFloor(["unclean_area", "no_hat", "no_gloves", "no_mask"]),
+    analytics: {
+      checks: { unclean_area: { intervalS: DEMO_UNCLEAN_INTERVAL_S }, no_mask: { enabled: true } },
+    },
     schedule: ALWAYS,
   },
   {
