@@ -327,6 +327,19 @@ def main():
             "noMaskViolation": {"positive": "bare", "precision": test["bare"]["precision"], "recall": test["bare"]["recall"]},
             "maskWornIncorrectlyCalledBare": called_bare,
             "note": "street, transit and news photos, not kitchen CCTV: not field accuracy",
+            # Measured for the committed weights by other commands (re-measure after retraining):
+            "keypointFaceBox": {
+                "set": "val+test faces >= 24 px, MoveNet on a head-and-shoulders box, analytics faceRegion",
+                "medianIoUWithTrainingCrop": 0.648,
+                "accuracy": {"trainingCrop": 0.958, "keypointCrop": 0.871},
+                "noFacePoints": "81 of 553",
+                "measuredBy": "node models/mask-classifier/facebox.mjs",
+            },
+            "surveillanceFootage": {
+                "set": "vtest.avi through the pipeline, nobody masked (npm run eval)",
+                "closeUp": "10 of 11 judged faces called bare, 14 unknown (12 frames, 2x crop at 640x480)",
+                "fullFrame": "3 faces judged, 60 unknown (13 frames, 768x576: faces ~8 px)",
+            },
         },
     }
     write_card(os.path.join(args.out, "card.json"), card)
