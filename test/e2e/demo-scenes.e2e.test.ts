@@ -197,7 +197,7 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
       .map((j) => j.data as AlertJob)
       .filter((a) => a.cameraId === cameraId);
 
-  it("the mess, the bare heads and the bare hands raise alerts with evidence; the clean workshop raises none", async () => {
+  it("the mess, the bare heads, the bare hands and the bare faces raise alerts with evidence; the clean workshop raises none", async () => {
     const fired = async (cameraId: number, type: string) =>
       (await alertsOf(cameraId)).find((a) => a.type === type);
     const unclean = await until("unclean_area on the mess camera", 75_000, () => fired(MESS, "unclean_area"));
