@@ -207,6 +207,8 @@ def main():
     json.dump(result, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
     card = {
         "name": "glove-classifier",
+        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
+        "version": "1",
         "task": "classifier",
         "file": "glove-classifier.onnx",
         "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},

@@ -228,6 +228,8 @@ def main():
     json.dump(result, open(os.path.join(HERE, "metrics.json"), "w"), indent=2)
     card = {
         "name": "hat-classifier",
+        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
+        "version": "1",
         "task": "classifier",
         "file": "hat-classifier.onnx",
         "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},

@@ -100,6 +100,7 @@ export function feedbackAlert(r: ReviewedAlertRow): FeedbackAlert {
     capturedAt: new Date(r.captured_at).toISOString(),
     cameraId: r.camera_id,
     model: r.model ?? null,
+    modelVersion: r.model_version ?? null,
   };
 }
 
