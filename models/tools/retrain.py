@@ -21,9 +21,12 @@ one, else the committed one), installs the result when this script says so, and 
    (repeated --feedback-repeat times), from the current weights, --epochs epochs; the epoch kept is the best
    of 1..N on a selection set (the base validation split plus the feedback training crops).
 4. Old and new are measured on the same crops: the base held-out set (train.py's test set) and the feedback
-   hold-out. Rule — install only when, on EACH of the two sets, new accuracy >= old accuracy - tolerance AND
-   new recall of the violating class >= old - tolerance (tolerance 0 by default; an empty set passes and is
-   reported as empty). --epochs 0 measures without training and never installs.
+   hold-out. Rule — install only when, on EACH of the two sets, neither the accuracy nor the recall of the
+   violating class is worse. Worse is judged pairwise on the same crops (McNemar): lost = crops the new model
+   gets wrong that the old got right, gained = the reverse; worse when lost - gained > z * sqrt(lost +
+   gained), z = 2 by default (a net loss beyond ~2 standard deviations of the flips' noise). --z 0 is the
+   strict rule: accuracy and recall each >= old. An empty set passes and is reported as empty. --epochs 0
+   measures without training and never installs.
 
 Writes <model>.onnx, card.json (version bumped), parity-fixture.json and retrain.json (the report) to --out;
 prints progress, and as its last line `RESULT <json>`. Needs Debian's python3-torch, python3-onnx,
@@ -64,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--base-limit", type=int, default=0, help="train on at most this many base crops (held-out sets stay whole)")
     p.add_argument("--base-data", help="the base dataset folder, for classifiers trained on one (no_gloves)")
     p.add_argument("--cache", default=os.path.join(os.getcwd(), ".retrain-cache"), help="where derived base data is kept between runs")
-    p.add_argument("--tolerance", type=float, default=0.0)
+    p.add_argument("--z", type=float, default=2.0, help="noise margin of the paired comparison; 0: strict (any net loss refuses)")
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     return p.parse_args(argv)
@@ -149,18 +152,29 @@ def feedback_crops(path, check, classes, spec):
 
 
 # ---- decision --------------------------------------------------------------------------------------------
-def compare(name, old, new, violating, tolerance, n):
-    """The rule on one set: accuracy and violating-class recall each >= old - tolerance."""
-    if n == 0:
+def paired(y, p_old, p_new, mask):
+    """On the crops in `mask`: how many the new model gets wrong that the old got right (lost), and the reverse."""
+    ok_old, ok_new = (p_old == y) & mask, (p_new == y) & mask
+    return int((ok_old & ~ok_new).sum()), int((~ok_old & ok_new).sum())
+
+
+def compare(name, y, p_old, p_new, violating, z):
+    """The rule on one set, for accuracy (all crops) and for violating-class recall (its crops): on the
+    same crops, the new model is worse when lost - gained > z * sqrt(lost + gained) (a paired, McNemar-style
+    comparison; z = 0: any net loss is worse, i.e. accuracy and recall each >= old)."""
+    if len(y) == 0:
         return {"set": name, "n": 0, "pass": True, "why": "empty set: nothing to compare"}
-    acc_ok = new["accuracy"] >= old["accuracy"] - tolerance
-    rec_ok = new[violating]["recall"] >= old[violating]["recall"] - tolerance
+    out = {"set": name, "n": int(len(y)), "pass": True, "why": "not worse"}
     why = []
-    if not acc_ok:
-        why.append(f"accuracy {new['accuracy']} < {old['accuracy']}")
-    if not rec_ok:
-        why.append(f"{violating} recall {new[violating]['recall']} < {old[violating]['recall']}")
-    return {"set": name, "n": n, "pass": acc_ok and rec_ok, "why": "; ".join(why) or "not worse"}
+    for what, mask in (("accuracy", np.ones(len(y), bool)), (f"{violating} recall", y == violating)):
+        lost, gained = paired(y, p_old, p_new, mask)
+        margin = z * float(np.sqrt(lost + gained))
+        out[what] = {"lost": lost, "gained": gained, "allowedNetLoss": round(margin, 2)}
+        if lost - gained > margin:
+            why.append(f"{what}: {lost} crops lost, {gained} gained (net loss allowed {margin:.1f})")
+    if why:
+        out["pass"], out["why"] = False, "; ".join(why)
+    return out
 
 
 def next_version(v):
@@ -217,26 +231,31 @@ def main(argv=None):
 
     log("measuring old and new on the same held-out crops")
     sets = {"baseHeldOut": (x_te, y_te), "feedbackHoldOut": fb["val"]}
-    measured = {}
+    measured, verdicts = {}, []
+    vi = classes.index(violating)
     for name, (x, y) in sets.items():
+        p_old = predict(old, x).argmax(1) if len(y) else np.zeros(0, np.int64)
+        p_new = predict(new, x).argmax(1) if len(y) else np.zeros(0, np.int64)
         measured[name] = {
             "n": int(len(y)),
-            "old": metrics(y, predict(old, x).argmax(1), classes) if len(y) else None,
-            "new": metrics(y, predict(new, x).argmax(1), classes) if len(y) else None,
+            "old": metrics(y, p_old, classes) if len(y) else None,
+            "new": metrics(y, p_new, classes) if len(y) else None,
         }
-    verdicts = [compare(k, v["old"], v["new"], violating, args.tolerance, v["n"]) for k, v in measured.items()]
+        verdicts.append(compare(name, y, p_old, p_new, vi, args.z))
     trained = args.epochs > 0
     install = trained and all(v["pass"] for v in verdicts)
     reason = "not worse on both sets" if install else ("--epochs 0: measured only" if not trained else "; ".join(f"{v['set']}: {v['why']}" for v in verdicts if not v["pass"]))
     for v in verdicts:
         m = measured[v["set"]]
         if m["n"]:
-            log(f"{v['set']} ({m['n']} crops): accuracy {m['old']['accuracy']} -> {m['new']['accuracy']}, {violating} recall {m['old'][violating]['recall']} -> {m['new'][violating]['recall']}: {'pass' if v['pass'] else 'WORSE'}")
+            flips = f"lost/gained {v['accuracy']['lost']}/{v['accuracy']['gained']}"
+            log(f"{v['set']} ({m['n']} crops): accuracy {m['old']['accuracy']} -> {m['new']['accuracy']}, {violating} recall {m['old'][violating]['recall']} -> {m['new'][violating]['recall']} ({flips}): {'not worse' if v['pass'] else 'WORSE: ' + v['why']}")
         else:
             log(f"{v['set']}: empty")
 
     version = next_version(card.get("version", "1"))
-    rule = f"install only if, on the base held-out set and on the feedback hold-out each, accuracy >= old - {args.tolerance} and '{violating}' recall >= old - {args.tolerance}"
+    rule = (f"install only if, on the base held-out set and on the feedback hold-out each, neither accuracy nor '{violating}' recall is worse: "
+            f"on the same crops, (crops the new model gets wrong that the old got right) - (the reverse) <= {args.z} x sqrt(their sum)")
     report = {
         "check": args.check,
         "model": card["name"],

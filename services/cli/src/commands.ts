@@ -263,6 +263,7 @@ async function modelsRetrain(o: Opts): Promise<void> {
     ...(lr !== undefined ? { lr } : {}),
     ...(baseLimit ? { baseLimit } : {}),
     ...(o.baseData ? { baseData: String(o.baseData) } : {}),
+    ...(o.strict ? { strict: true } : {}),
     ...(o.python ? { python: String(o.python) } : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
   });

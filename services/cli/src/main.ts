@@ -71,6 +71,10 @@ models
     "--base-data <dir>",
     "the base dataset, for classifiers trained on one (no_gloves: gloved-hand-vs-bare-hand)",
   )
+  .option(
+    "--strict",
+    "refuse on any net loss (accuracy and recall each >= old) instead of allowing the noise of a paired comparison",
+  )
   .option("--python <path>", "the Python with torch (default /usr/bin/python3)")
   .action((o) => run("models-retrain", o));
 models

@@ -75,6 +75,8 @@ export interface RetrainOptions {
   lr?: number;
   baseLimit?: number;
   baseData?: string;
+  /** The strict rule (any net loss refuses) instead of the paired comparison's noise margin. */
+  strict?: boolean;
   /** The Python with torch (default /usr/bin/python3, Debian's, which python3-torch installs into). */
   python?: string;
   /** Each progress line of the training. */
@@ -162,6 +164,7 @@ export async function retrainModel(o: RetrainOptions): Promise<RetrainResult> {
     ...(o.lr !== undefined ? ["--lr", String(o.lr)] : []),
     ...(o.baseLimit ? ["--base-limit", String(o.baseLimit)] : []),
     ...(o.baseData ? ["--base-data", path.resolve(o.baseData)] : []),
+    ...(o.strict ? ["--z", "0"] : []),
   ];
   const r = (await runRetrainPy(o.python ?? defaultPython(), args, o.progress ?? (() => {}))) as {
     install: boolean;
