@@ -57,8 +57,7 @@ export async function loadModelSet(
   };
   try {
     for (const [name, entry] of Object.entries(cfg.models)) {
-      const dir =
-        installed && existsSync(path.resolve(installed, entry.path)) ? installed : committed;
+      const dir = installed && existsSync(path.resolve(installed, entry.path)) ? installed : committed;
       if (!existsSync(path.resolve(dir, entry.path))) {
         missing.push(`${name} (${entry.path})`);
         continue;
