@@ -158,7 +158,7 @@ def paired(y, p_old, p_new, mask):
     return int((ok_old & ~ok_new).sum()), int((~ok_old & ok_new).sum())
 
 
-def compare(name, y, p_old, p_new, violating, z):
+def compare(name, y, p_old, p_new, violating, vi, z):
     """The rule on one set, for accuracy (all crops) and for violating-class recall (its crops): on the
     same crops, the new model is worse when lost - gained > z * sqrt(lost + gained) (a paired, McNemar-style
     comparison; z = 0: any net loss is worse, i.e. accuracy and recall each >= old)."""
@@ -166,7 +166,7 @@ def compare(name, y, p_old, p_new, violating, z):
         return {"set": name, "n": 0, "pass": True, "why": "empty set: nothing to compare"}
     out = {"set": name, "n": int(len(y)), "pass": True, "why": "not worse"}
     why = []
-    for what, mask in (("accuracy", np.ones(len(y), bool)), (f"{violating} recall", y == violating)):
+    for what, mask in (("accuracy", np.ones(len(y), bool)), (f"{violating} recall", y == vi)):
         lost, gained = paired(y, p_old, p_new, mask)
         margin = z * float(np.sqrt(lost + gained))
         out[what] = {"lost": lost, "gained": gained, "allowedNetLoss": round(margin, 2)}
@@ -241,7 +241,7 @@ def main(argv=None):
             "old": metrics(y, p_old, classes) if len(y) else None,
             "new": metrics(y, p_new, classes) if len(y) else None,
         }
-        verdicts.append(compare(name, y, p_old, p_new, vi, args.z))
+        verdicts.append(compare(name, y, p_old, p_new, violating, vi, args.z))
     trained = args.epochs > 0
     install = trained and all(v["pass"] for v in verdicts)
     reason = "not worse on both sets" if install else ("--epochs 0: measured only" if not trained else "; ".join(f"{v['set']}: {v['why']}" for v in verdicts if not v["pass"]))

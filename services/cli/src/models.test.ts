@@ -167,3 +167,36 @@ describe("mingfang models retrain / rollback (no_hat)", () => {
     expect(() => rollbackModel({ check: "no_hat", installedDir: installed })).toThrow(/nothing to roll back/);
   });
 });
+
+describe("mingfang models rollback with an older install kept", () => {
+  it("puts <model>.previous back, then the committed model", () => {
+    const installed = mkdtempSync(path.join(tmpdir(), "mingfang-rollback-"));
+    try {
+      for (const [dir, version] of [
+        ["hat-classifier", "3"],
+        ["hat-classifier.previous", "2"],
+      ] as const) {
+        mkdirSync(path.join(installed, dir));
+        writeFileSync(
+          path.join(installed, dir, "card.json"),
+          JSON.stringify({ name: "hat-classifier", version }),
+        );
+      }
+      expect(rollbackModel({ check: "no_hat", installedDir: installed })).toMatchObject({
+        removed: "3",
+        active: "2",
+        activeDir: path.join(installed, "hat-classifier"),
+      });
+      expect(existsSync(path.join(installed, "hat-classifier.previous"))).toBe(false);
+      expect(rollbackModel({ check: "no_hat", installedDir: installed })).toMatchObject({
+        removed: "2",
+        active: "1",
+      });
+      expect(() => rollbackModel({ check: "no_such_check", installedDir: installed })).toThrow(
+        /no classifier to retrain/,
+      );
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+    }
+  });
+});

@@ -100,6 +100,14 @@ const stamp = () =>
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
 
+/** `<dir>/<name>-<time>`, with -2, -3, … when that exists (two runs in one second). */
+function freshDir(dir: string, name: string): string {
+  const first = path.join(dir, `${name}-${stamp()}`);
+  let out = first;
+  for (let i = 2; existsSync(out); i++) out = `${first}-${i}`;
+  return out;
+}
+
 function defaultPython(): string {
   return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 }
@@ -153,8 +161,8 @@ export async function retrainModel(o: RetrainOptions): Promise<RetrainResult> {
   const spec = checkOf(o.check, committed);
   if (o.feedback && !existsSync(o.feedback)) throw new Error(`feedback export not found: ${o.feedback}`);
   const work = path.join(o.installedDir, ".retrain");
-  const candidate = path.join(work, `${spec.model}-${stamp()}`);
   mkdirSync(work, { recursive: true });
+  const candidate = freshDir(work, spec.model);
   const args = [
     path.join(committed, "tools", "retrain.py"),
     ...["--check", o.check, "--current", currentModelDir(spec, o.installedDir, committed)],
@@ -210,7 +218,7 @@ export function rollbackModel(o: {
   const removed = versionIn(target);
   const work = path.join(o.installedDir, ".retrain");
   mkdirSync(work, { recursive: true });
-  renameSync(target, path.join(work, `${spec.model}-rolled-back-${stamp()}`));
+  renameSync(target, freshDir(work, `${spec.model}-rolled-back`));
   const previous = `${target}.previous`;
   if (existsSync(previous)) {
     renameSync(previous, target);
