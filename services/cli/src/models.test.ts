@@ -138,6 +138,15 @@ describe("mingfang models retrain / rollback (no_hat)", () => {
     expect(card.version).toBe("2");
     expect(existsSync(path.join(installed, "hat-classifier", "hat-classifier.onnx"))).toBe(true);
     expect(log.some((l) => l.includes("epoch 2/2"))).toBe(true);
+    // What the analytics worker will load: ONNX Runtime opens it, its card matches, its version is 2.
+    const { loadModel } = await import("@mingfang/analytics");
+    const m = await loadModel("headcover", { path: "hat-classifier/hat-classifier.onnx" }, installed);
+    try {
+      expect(m.kind).toBe("classifier");
+      expect(m.card.version).toBe("2");
+    } finally {
+      await m.release();
+    }
   }, 240_000);
 
   it("refuses a worse model and keeps the installed one", async () => {
