@@ -285,7 +285,8 @@ def main(argv=None):
         new_card["metrics"] = {
             "retrain": {k: report[k] for k in ("rule", "measured", "feedback", "base", "epochs", "bestEpoch", "at")},
             "note": "measured by models/tools/retrain.py against the version it replaced; the previous version's metrics are in previousMetrics",
-            "previousMetrics": card.get("metrics"),
+            # one level: the replaced version's own measurements, not its predecessors'
+            "previousMetrics": {k: v for k, v in (card.get("metrics") or {}).items() if k != "previousMetrics"},
         }
         write_card(os.path.join(args.out, "card.json"), new_card)
         log(f"candidate {card['name']}@{version}: {out_onnx}")
