@@ -46,10 +46,16 @@ export const DEBIAN_PACKAGES = {
     // zip, unzip: the case archive tests open archives as a user would and spoil copies (zip -d).
     "zip",
     "unzip",
+    // python3-torch, python3-onnx, python3-opencv, python3-numpy: the test of `mingfang models retrain`
+    // (services/cli/src/models.test.ts) fine-tunes a classifier from its ONNX weights.
+    "python3-torch",
+    "python3-onnx",
+    "python3-opencv",
+    "python3-numpy",
   ],
-  // Rebuilding the committed models (`npm run models:build`, models/*/train.py); never needed by the demo,
-  // the tests or CI: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the classifiers,
-  // ffmpeg + opencv-doc give the footage the head crops come from.
+  // Rebuilding the committed models (`npm run models:build`, models/*/train.py) and `mingfang models retrain`;
+  // never needed by the demo: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the
+  // classifiers, ffmpeg + opencv-doc give the footage the head crops come from.
   models: [
     "python3-onnx",
     "python3-numpy",

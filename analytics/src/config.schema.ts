@@ -204,6 +204,12 @@ export const AnalyticsConfigSchema = Type.Object(
       default: "models",
       description: "Where model files live (relative: to the working directory).",
     }),
+    installedModelsDir: Type.Optional(
+      Type.String({
+        description:
+          "Models installed by `mingfang models retrain` (INSTALLED_MODELS_DIR, default DATA_DIR/models): a model's file found here under its configured path is preferred to the one in modelsDir.",
+      }),
+    ),
     models: Type.Record(Type.String(), ModelEntrySchema, {
       default: {
         // 0.4, not the card's 0.3: on vtest.avi 0.3 also takes a box spanning two walkers for a person; at

@@ -157,6 +157,32 @@ def crops_of(items, indices, rng=None, jitter=None, repeats=1, lowres=0.0):
     return x, np.array(ys, np.int64), srcs
 
 
+def base_set(opts):
+    """The base data for `mingfang models retrain --check no_gloves` (models/tools/retrain.py): the same
+    photo-group split as main() — training crops (one jittered crop per box; optionally `limit` of them),
+    the validation split for choosing the epoch, and the held-out test crops main() reports."""
+    seed = opts.get("seed", 7)
+    root = opts.get("data") or os.path.join(HERE, "..", "..", "..", "shared", "datasets", "gloved-hand-vs-bare-hand")
+    if not os.path.isdir(root):
+        raise SystemExit(f"no_gloves base set not found at {root}: pass --base-data DIR (the 'gloved_hand vs bare_hand' v2 dataset)")
+    items = load_items(root)
+    split = group_split(items, group_items(items))
+    rng = np.random.default_rng(seed)
+    x_tr, y_tr, _ = crops_of(items, split["train"], rng=rng, jitter=0.15, repeats=1, lowres=0.5)
+    if opts.get("limit"):
+        keep = rng.permutation(len(x_tr))[: opts["limit"]]
+        x_tr, y_tr = x_tr[keep], y_tr[keep]
+    x_va, y_va, _ = crops_of(items, split["val"])
+    x_te, y_te, _ = crops_of(items, split["test"])
+    return {
+        "classes": CLASSES,
+        "train": (x_tr, y_tr),
+        "select": (x_va, y_va),
+        "heldout": (x_te, y_te),
+        "heldoutSet": f"{len(x_te)} hand crops of photo groups never trained on (train.py's test split)",
+    }
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -207,6 +233,8 @@ def main():
     json.dump(result, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
     card = {
         "name": "glove-classifier",
+        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
+        "version": "1",
         "task": "classifier",
         "file": "glove-classifier.onnx",
         "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},

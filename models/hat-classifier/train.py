@@ -179,6 +179,45 @@ def to_x(crops):
     return np.stack(crops).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
 
 
+def cached_heads(cache, name, extra):
+    """A head-crop export of measure-people.mjs kept in `cache` (made once: ~30 s for 120 frames)."""
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, name)
+    if not (os.path.exists(path) and os.path.exists(path + ".json")):
+        subprocess.run(["node", os.path.join(ROOT, "models", "tools", "measure-people.mjs"), "--export-heads", path, *extra], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def base_set(opts):
+    """The base data for `mingfang models retrain --check no_hat` (models/tools/retrain.py): the same
+    crops, split and seeds as main() — training crops (optionally `limit` of them), the selection split,
+    and the held-out set main() reports (synthetic composites on the held-out heads and stills, seeded, so
+    the old and the new model are measured on identical crops)."""
+    seed = opts.get("seed", 11)
+    heads, meta = load_heads(cached_heads(opts["cache"], "vtest-heads-120.bin", ["--frames", "120"]))
+    stills, _ = load_heads(cached_heads(opts["cache"], "still-heads.bin", ["--images", ",".join(f"{DATA}/{f}" for f in ("messi5.jpg", "basketball1.png", "basketball2.png"))]))
+    frames = 1 + max(c["frame"] for c in meta)
+    static = static_mask(meta, frames)
+    frame = np.array([c["frame"] for c in meta])
+    train_idx = np.nonzero(~static & (frame < 80))[0]
+    test_idx = np.nonzero(~static & (frame >= 90))[0]
+    rng = np.random.default_rng(seed)
+    x_tr, y_tr = build([heads[i] for i in train_idx], rng, per_head=3, train=True)
+    n_val = len(x_tr) // 8
+    perm = rng.permutation(len(x_tr))
+    va, tr = perm[:n_val], perm[n_val:]
+    if opts.get("limit"):
+        tr = tr[: opts["limit"]]
+    x_te, y_te = build([heads[i] for i in test_idx] + list(stills), np.random.default_rng(seed + 1000), per_head=2)
+    return {
+        "classes": CLASSES,
+        "train": (x_tr[tr], y_tr[tr]),
+        "select": (x_tr[va], y_tr[va]),
+        "heldout": (x_te, y_te),
+        "heldoutSet": f"{len(x_te)} crops: held-out vtest.avi heads (frames 90-119) and stills, bare and with drawn coverings (train.py's test set)",
+    }
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -228,6 +267,8 @@ def main():
     json.dump(result, open(os.path.join(HERE, "metrics.json"), "w"), indent=2)
     card = {
         "name": "hat-classifier",
+        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
+        "version": "1",
         "task": "classifier",
         "file": "hat-classifier.onnx",
         "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},

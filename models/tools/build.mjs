@@ -77,6 +77,8 @@ function convert(entry, out) {
 function card(entry, dir, file, metrics) {
   return {
     name: entry.name,
+    // Bumped when the conversion gives another model; alerts record it (`centernet@1`).
+    version: "1",
     task: entry.task,
     file: relative(dir, file),
     input: {

@@ -148,3 +148,90 @@ def write_card(path, card):
     with open(path, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
+
+
+# ---- fine-tuning a committed model (models/tools/retrain.py) ---------------------------------------------
+class FoldedCropNet(nn.Module):
+    """CropNet as its ONNX file holds it: the export folds each BatchNorm into its convolution (weight and
+    bias), so the committed weights load into convolutions with a bias and no BatchNorm. Same input
+    normalisation, same head; exports to the same graph."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=True), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+
+        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 96))
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(96, 2)
+
+    def forward(self, x):
+        x = (x - 0.5) / 0.25
+        x = self.features(x)
+        x = x.mean(dim=(2, 3))
+        return self.fc(self.drop(x))
+
+
+def load_onnx(path):
+    """The weights of a CropNet ONNX file (models/*-classifier) in a FoldedCropNet: the convolutions'
+    initializers in graph order, then the head (`net.fc.*`). Needs Debian's python3-onnx."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(path)
+    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    net = FoldedCropNet()
+    targets = [blk[0] for blk in net.features]
+    if len(convs) != len(targets) or any(len(c.input) != 3 for c in convs):
+        raise ValueError(f"{path}: not a CropNet graph ({len(convs)} convolutions)")
+    with torch.no_grad():
+        for conv, layer in zip(convs, targets):
+            w, b = init[conv.input[1]], init[conv.input[2]]
+            if tuple(w.shape) != tuple(layer.weight.shape):
+                raise ValueError(f"{path}: convolution {conv.input[1]} is {w.shape}, CropNet has {tuple(layer.weight.shape)}")
+            layer.weight.copy_(torch.from_numpy(w.copy()))
+            layer.bias.copy_(torch.from_numpy(b.copy()))
+        net.fc.weight.copy_(torch.from_numpy(init["net.fc.weight"].copy()))
+        net.fc.bias.copy_(torch.from_numpy(init["net.fc.bias"].copy()))
+    return net.eval()
+
+
+def finetune(net, x_tr, y_tr, x_va, y_va, epochs, seed, lr=3e-4, progress=print):
+    """Continues training `net` (AdamW, cosine-decayed learning rate, class-weighted cross-entropy, the
+    same augmentation) and keeps the best of epochs 1..N on the selection set (x_va, y_va); the starting
+    weights are only reported (epoch 0). Returns (net, best epoch); epochs=0 returns `net` as it was."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    steps = max(1, epochs * ((len(x_tr) + 63) // 64))
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    counts = np.bincount(y_tr, minlength=2).astype(np.float64)
+    weight = torch.tensor(counts.sum() / (2 * np.maximum(counts, 1)), dtype=torch.float32)
+
+    def score():
+        p = predict(net, x_va).argmax(1)
+        return float((p == y_va).mean()) if len(y_va) else 0.0
+
+    progress(f"epoch 0/{epochs} (current weights) selection accuracy {score():.3f}")
+    if epochs <= 0:
+        return net.eval(), 0
+    best = (-1.0, 0, None)
+    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = torch.from_numpy(rng.permutation(len(x_tr)))
+        for i in range(0, len(order), 64):
+            idx = order[i : i + 64]
+            loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        acc = score()
+        progress(f"epoch {epoch}/{epochs} selection accuracy {acc:.3f}")
+        if acc > best[0]:
+            best = (acc, epoch, {k: v.clone() for k, v in net.state_dict().items()})
+    net.load_state_dict(best[2])
+    return net.eval(), best[1]

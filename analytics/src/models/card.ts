@@ -9,6 +9,11 @@ import { Value } from "typebox/value";
 export const ModelCard = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
+    /**
+     * The model's version ("1", "2", …; bumped by `mingfang models retrain` on install). Optional for a
+     * user's own model: the loader then uses the ONNX file's short SHA-256 (modelVersionOf).
+     */
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[^+@\\s]+$" })),
     task: Type.Union([Type.Literal("detector"), Type.Literal("keypoints"), Type.Literal("classifier")]),
     file: Type.String({ minLength: 1 }),
     input: Type.Object({
@@ -51,6 +56,11 @@ export function parseCard(json: unknown, where: string): ModelCard {
     );
   }
   return json;
+}
+
+/** The version a loaded model reports: its card's, else the first 12 hex digits of its file's SHA-256. */
+export function modelVersionOf(card: ModelCard, fileSha256: () => string): string {
+  return card.version ?? fileSha256().slice(0, 12);
 }
 
 /**

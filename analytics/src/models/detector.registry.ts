@@ -5,10 +5,12 @@
  * user's own YOLO export. Each built-in family of types has its own file under `types/`; a new family
  * gets a file there and a line in BUILT_IN_TYPES; nothing else changes.
  */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { YoloLayout } from "../post/yolo.decoder.js";
-import { type ModelCard, ModelError, parseCard, yoloCard } from "./card.js";
+import { type ModelCard, ModelError, modelVersionOf, parseCard, yoloCard } from "./card.js";
 import type { Model, ModelEntry, ModelFactory, ModelTypeDefinition } from "./model.types.js";
 import { openSession } from "./session.adapter.js";
 import { blazefaceTypes } from "./types/blazeface.js";
@@ -97,6 +99,8 @@ export async function loadModel(name: string, entry: ModelEntry, modelsDir: stri
   if (!factory)
     throw new ModelError(`model ${name}: unknown type '${type}' (known: ${modelTypes().join(", ")})`);
   const session = await openSession(file, card);
+  // Every loaded model has a version (what an alert records): the card's, else the file's short hash.
+  card.version = modelVersionOf(card, () => createHash("sha256").update(readFileSync(file)).digest("hex"));
   try {
     return factory({ name, card, session });
   } catch (err) {

@@ -36,6 +36,8 @@ export interface Capabilities {
   broken: Record<string, string>;
   /** Model names for the record. */
   names: { person?: string; glove?: string; headcover?: string; mask?: string };
+  /** Configured model name → `<card name>@<version>` of the loaded model (what an alert records). */
+  versions?: Record<string, string>;
 }
 
 /** A zone's learned baseline: the samples it is the median of (what a store keeps across restarts). */

@@ -42,7 +42,7 @@ export function reviveError(e: SerialisedError): Error {
   return err;
 }
 
-type ModelsConfig = Pick<AnalyticsConfig, "models" | "modelsDir">;
+type ModelsConfig = Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir">;
 
 export async function createInlineAnalyser(cfg: ModelsConfig): Promise<Analyser> {
   const loaded = await loadModelSet(cfg);
@@ -148,8 +148,8 @@ class ThreadPool implements Analyser {
   /** A new thread; resolves when its models are loaded. */
   private spawn(): Promise<Slot> {
     return new Promise<Slot>((resolve, reject) => {
-      const { models, modelsDir } = this.cfg;
-      const worker = new Worker(this.script, { workerData: { models, modelsDir } });
+      const { models, modelsDir, installedModelsDir } = this.cfg;
+      const worker = new Worker(this.script, { workerData: { models, modelsDir, installedModelsDir } });
       const slot: Slot = { worker, busy: false };
       let ready = false;
       worker.on("message", (msg: ThreadMessage) => {

@@ -257,11 +257,28 @@ export class FrameProcessor {
       evidenceSha256: ev.sha256,
       frameSha256: createHash("sha256").update(jpeg).digest("hex"),
       model: v.model.slice(0, 128),
+      ...modelVersionField(v.model, this.deps.analyser.caps.versions),
       ...(v.zone ? { zone: v.zone.slice(0, 64) } : {}),
     };
     // Beside the evidence, the frame as analysed, undrawn: what a training set made from reviewed alerts needs.
     return { alert, media: { evidence: ev.jpeg, frame: jpeg } };
   }
+}
+
+/**
+ * `modelVersion` of an alert: the loaded versions of the models its `model` names (`person+pose+glove` →
+ * `centernet@1+movenet-lightning@1+glove-classifier@2`); names without a loaded model (the baseline) are
+ * left out, and no field when none is known.
+ */
+export function modelVersionField(
+  model: string,
+  versions: Record<string, string> | undefined,
+): { modelVersion?: string } {
+  const known = model
+    .split("+")
+    .map((n) => versions?.[n])
+    .filter((v): v is string => !!v);
+  return known.length ? { modelVersion: known.join("+").slice(0, 256) } : {};
 }
 
 /** The job's fields, checked against the contract (bad_job otherwise). */

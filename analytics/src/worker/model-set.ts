@@ -4,6 +4,9 @@
  * detector. A default model whose file is absent is reported, and the checks that need it stay unarmed;
  * a file that is present but broken (not ONNX, outputs not as its card says) is recorded as broken: every
  * frame that a check needing it should have examined fails with the model's error (counted in metrics).
+ *
+ * A model installed by `mingfang models retrain` (the same relative path under `installedModelsDir`, e.g.
+ * DATA_DIR/models/hat-classifier/hat-classifier.onnx) is preferred to the committed one in `modelsDir`.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -29,9 +32,10 @@ export interface LoadedModels {
 }
 
 export async function loadModelSet(
-  cfg: Pick<AnalyticsConfig, "models" | "modelsDir">,
+  cfg: Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir">,
 ): Promise<LoadedModels> {
-  const dir = path.resolve(cfg.modelsDir);
+  const committed = path.resolve(cfg.modelsDir);
+  const installed = cfg.installedModelsDir ? path.resolve(cfg.installedModelsDir) : undefined;
   const all: Model[] = [];
   const missing: string[] = [];
   const broken: Record<string, string> = {};
@@ -44,6 +48,7 @@ export async function loadModelSet(
     custom: new Map(),
     broken,
     names: {},
+    versions: {},
   };
   const want = <K extends Model["kind"]>(m: Model, kind: K, name: string): Extract<Model, { kind: K }> => {
     if (m.kind !== kind)
@@ -52,6 +57,7 @@ export async function loadModelSet(
   };
   try {
     for (const [name, entry] of Object.entries(cfg.models)) {
+      const dir = installed && existsSync(path.resolve(installed, entry.path)) ? installed : committed;
       if (!existsSync(path.resolve(dir, entry.path))) {
         missing.push(`${name} (${entry.path})`);
         continue;
@@ -65,6 +71,7 @@ export async function loadModelSet(
         continue;
       }
       all.push(m);
+      caps.versions![name] = `${m.card.name}@${m.card.version}`;
       if (entry.classMap) {
         const d = want(m, "detector", name) as Detector;
         models.custom.set(name, { detector: d, classMap: entry.classMap });

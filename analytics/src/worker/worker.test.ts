@@ -124,6 +124,8 @@ describe("analytics worker", () => {
     const alert = got[0] as AlertJob;
     expect(Value.Check(AlertJob, alert)).toBe(true);
     expect(alert).toMatchObject({ cameraId: 1, type: "no_hat", model: "helmet" });
+    // a card-less YOLO export: its version is the file's short SHA-256
+    expect(alert.modelVersion).toMatch(/^helmet@[0-9a-f]{12}$/);
     expect(alert.confidence).toBeGreaterThan(0.9);
     // The red square is at 64..128 × 32..96 of 256×192: letterboxed into 64², found in one grid cell.
     const box = alert.boxes[0];

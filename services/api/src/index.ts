@@ -4,4 +4,5 @@ export { workbookFileName, writeAssessmentWorkbook } from "./assessment/assessme
 export { publishCameraSpec, resyncCameraSpecs } from "./cameras/camera-spec.publisher.js";
 export type { ApiDeps } from "./context.js";
 export { HttpError } from "./errors.js";
+export { type FeedbackImage, feedbackDatasetTar } from "./feedback/feedback.routes.js";
 export { SESSION_COOKIE } from "./plugins/auth.plugin.js";

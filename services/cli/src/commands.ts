@@ -238,7 +238,60 @@ async function verifyArchiveCommand(o: Opts): Promise<void> {
   if (!report.ok) process.exitCode = 1;
 }
 
+/** A whole non-negative number option, or undefined. */
+function count(o: Opts, key: string, name: string): number | undefined {
+  if (o[key] === undefined) return undefined;
+  const n = Number(o[key]);
+  if (!Number.isInteger(n) || n < 0) fail(`${name} must be a whole number ≥ 0`);
+  return n;
+}
+
+/** `mingfang models retrain --check C`: fine-tune, measure old and new, install only if not worse (models.ts). */
+async function modelsRetrain(o: Opts): Promise<void> {
+  const { retrainModel } = await import("./models.js");
+  const { resolveInstalledModelsDir } = await import("@mingfang/core");
+  const installedDir = resolveInstalledModelsDir(config());
+  const lr = o.lr === undefined ? undefined : Number(o.lr);
+  if (lr !== undefined && !(lr > 0)) fail("--lr must be a positive number");
+  const epochs = count(o, "epochs", "--epochs");
+  const baseLimit = count(o, "baseLimit", "--base-limit");
+  const r = await retrainModel({
+    check: String(o.check),
+    installedDir,
+    ...(o.feedback ? { feedback: String(o.feedback) } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(lr !== undefined ? { lr } : {}),
+    ...(baseLimit ? { baseLimit } : {}),
+    ...(o.baseData ? { baseData: String(o.baseData) } : {}),
+    ...(o.strict ? { strict: true } : {}),
+    ...(o.python ? { python: String(o.python) } : {}),
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  if (r.installed) {
+    process.stdout.write(
+      `installed version ${r.version} (was ${r.from}) in ${r.dir}: ${r.reason}. Restart the analytics role to load it; undo with: mingfang models rollback --check ${String(o.check)}\n`,
+    );
+  } else {
+    process.stdout.write(
+      `not installed (version ${r.from} stays): ${r.reason}. Candidate and report: ${r.dir}\n`,
+    );
+    process.exitCode = 2;
+  }
+}
+
+/** `mingfang models rollback --check C`: the previous version back (models.ts). */
+async function modelsRollback(o: Opts): Promise<void> {
+  const { rollbackModel } = await import("./models.js");
+  const { resolveInstalledModelsDir } = await import("@mingfang/core");
+  const r = rollbackModel({ check: String(o.check), installedDir: resolveInstalledModelsDir(config()) });
+  process.stdout.write(
+    `rolled back version ${r.removed}; version ${r.active} is in use (${r.activeDir}). Restart the analytics role to load it.\n`,
+  );
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
+  "models-retrain": modelsRetrain,
+  "models-rollback": modelsRollback,
   assessment,
   serve,
   demo,

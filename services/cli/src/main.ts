@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `mingfang`: the one command of the platform — demo, serve, migrate, seed, assessment, verify-archive,
- * user add|passwd.
+ * models retrain|rollback, user add|passwd.
  */
 import { Command, Option } from "commander";
 import { run } from "./commands.js";
@@ -50,6 +50,40 @@ program
     "check a case archive (案卷 ZIP) against its manifest.json and SHA256SUMS: OK, MISMATCH, MISSING or EXTRA per file; exits 1 on any problem",
   )
   .action((file) => run("verify-archive", { file }));
+
+const models = program
+  .command("models")
+  .description("retrain a check's classifier on the supervisors' feedback");
+models
+  .command("retrain")
+  .description(
+    "fine-tune the check's classifier on a feedback export plus its base training set, measure old and new on the same held-out sets, install the new one only if it is not worse on either (exit 2 when refused)",
+  )
+  .requiredOption(
+    "--check <check>",
+    "the check whose classifier to retrain (models/tools/retrain-checks.json: no_hat, no_gloves)",
+  )
+  .option("--feedback <file>", "dataset.tar.gz exported by GET /api/feedback/dataset.tar.gz")
+  .option("--epochs <n>", "fine-tuning epochs (default 6; 0: measure only, never install)")
+  .option("--lr <rate>", "learning rate (default 0.0003)")
+  .option("--base-limit <n>", "train on at most this many base crops (the held-out sets stay whole)")
+  .option(
+    "--base-data <dir>",
+    "the base dataset, for classifiers trained on one (no_gloves: gloved-hand-vs-bare-hand)",
+  )
+  .option(
+    "--strict",
+    "refuse on any net loss (accuracy and recall each >= old) instead of allowing the noise of a paired comparison",
+  )
+  .option("--python <path>", "the Python with torch (default /usr/bin/python3)")
+  .action((o) => run("models-retrain", o));
+models
+  .command("rollback")
+  .description(
+    "put the check's previous model version back (the committed model when no older install is kept)",
+  )
+  .requiredOption("--check <check>", "the check, e.g. no_hat")
+  .action((o) => run("models-rollback", o));
 
 const user = program.command("user").description("manage users");
 user

@@ -3,7 +3,7 @@
  * The same code runs the demo (everything in one process, embedded defaults) and production
  * (any subset of roles per process, real engines by URL).
  */
-import type { Config, Logger } from "@mingfang/core";
+import { type Config, type Logger, resolveInstalledModelsDir } from "@mingfang/core";
 import type { IngestService } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
 import { type Infra, openInfra } from "./infra.js";
@@ -76,7 +76,8 @@ async function startRoles(
     if (role === "api") started.app = await startApiRole(config, logger, infra, stoppers);
     else if (role === "ingest")
       started.ingest = await startIngestRole(config, logger, infra, stoppers, cameraIds);
-    else if (role === "analytics") await startAnalyticsRole(logger, infra, stoppers, started.app);
+    else if (role === "analytics")
+      await startAnalyticsRole(logger, infra, stoppers, started.app, resolveInstalledModelsDir(config));
   }
   return started;
 }

@@ -112,12 +112,14 @@ export async function startAnalyticsRole(
   infra: Infra,
   stoppers: Stopper[],
   app: FastifyInstance | undefined,
+  installedModelsDir: string,
 ): Promise<void> {
   const { rulesFromCameraRow, startAnalytics } = await import("@mingfang/analytics");
   const analytics = await startAnalytics({
     redisUrl: infra.redisUrl,
     logger,
-    config: analyticsConfigFile(),
+    // Models installed by `mingfang models retrain` first (a configuration file may name another folder).
+    config: { installedModelsDir, ...(analyticsConfigFile() as Record<string, unknown> | undefined) },
     cameraRules: cameraRulesFromDb(infra, rulesFromCameraRow),
     ...(app ? { registry: (app as unknown as { metrics: StartAnalyticsOptions["registry"] }).metrics } : {}),
   });

@@ -329,6 +329,13 @@ export const ConfigSchema = Type.Object(
       maximum: 3600,
       description: "max-age of the public JSON answers (cache-control: public).",
     }),
+    INSTALLED_MODELS_DIR: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Models installed by `mingfang models retrain` (and kept for `mingfang models rollback`); the analytics worker prefers a model here to the committed one in models/; unset → DATA_DIR/models.",
+      }),
+    ),
     LOG_LEVEL: Type.Union(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
       { default: "info", description: "pino log level." },
@@ -466,4 +473,9 @@ export function configReference(): { key: string; default: string; description: 
 
 export function resolveDataDir(config: Config): string {
   return path.resolve(config.DATA_DIR);
+}
+
+/** Where `mingfang models retrain` installs models and the analytics worker looks first. */
+export function resolveInstalledModelsDir(config: Config): string {
+  return path.resolve(config.INSTALLED_MODELS_DIR ?? path.join(config.DATA_DIR, "models"));
 }

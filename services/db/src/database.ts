@@ -19,6 +19,7 @@ import * as m0008 from "./migrations/0008-plan.js";
 import * as m0009 from "./migrations/0009-camera-uptime.js";
 import * as m0010 from "./migrations/0010-public.js";
 import * as m0011 from "./migrations/0011-recordings.js";
+import * as m0012 from "./migrations/0012-model-versions.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -101,6 +102,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0009-camera-uptime": m0009,
   "0010-public": m0010,
   "0011-recordings": m0011,
+  "0012-model-versions": m0012,
 };
 
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {

@@ -135,6 +135,8 @@ export interface AlertsTable {
   close_note: string | null;
   /** Migration 0011: the evidence image (and frame) deleted by retention. */
   evidence_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Migration 0012: the versions of the models that raised it (`centernet@1+hat-classifier@2`). */
+  model_version: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CasesTable {

@@ -95,6 +95,7 @@ export default {
     type: "Type (rule fired)",
     zone: "Zone",
     model: "Model",
+    modelVersion: "version",
     confidence: "Confidence",
     capturedAt: "Captured",
     createdAt: "Raised",

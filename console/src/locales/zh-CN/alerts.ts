@@ -95,6 +95,7 @@ export default {
     type: "告警类型（触发规则）",
     zone: "检测区域",
     model: "识别模型",
+    modelVersion: "版本",
     confidence: "置信度",
     capturedAt: "抓拍时间",
     createdAt: "告警时间",

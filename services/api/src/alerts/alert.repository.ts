@@ -18,6 +18,7 @@ export interface AlertRecord {
   confidence: number;
   boxes: unknown;
   model: string | null;
+  model_version: string | null;
   zone: string | null;
   captured_at: Date;
   created_at: Date;
@@ -79,6 +80,7 @@ export class AlertRepository {
         "a.confidence",
         "a.boxes",
         "a.model",
+        "a.model_version",
         "a.zone",
         "a.captured_at",
         "a.created_at",
@@ -249,6 +251,7 @@ export class AlertRepository {
         frame_sha256: frame.sha,
         area: r.area,
         model: r.model,
+        model_version: r.model_version,
         zone: r.zone,
         escalation_due_at: r.escalation_due_at,
         created_at: r.created_at,

@@ -125,6 +125,7 @@ export function newAlertRecord(s: IntakeStep, grade: number, dueAt: Date): Alert
     confidence: job.confidence,
     boxes: job.boxes,
     model: job.model ?? null,
+    model_version: job.modelVersion ?? null,
     zone: job.zone ?? null,
     captured_at: s.capturedAt,
     created_at: now,

@@ -31,6 +31,7 @@ export function alertFields(r: AlertRecord): AlertFields {
     confidence: r.confidence,
     boxes: (typeof r.boxes === "string" ? JSON.parse(r.boxes) : r.boxes) as AlertView["boxes"],
     model: r.model,
+    modelVersion: r.model_version ?? null,
     zone: r.zone,
     capturedAt: isoReq(r.captured_at),
     createdAt: isoReq(r.created_at),

@@ -229,9 +229,15 @@ describe("alert pipeline", () => {
   });
 
   it("serves evidence with the session or a signed link, checking its SHA-256 on read", async () => {
-    const job = await makeAlert(t.redis, A.cameraId, { type: "uncovered_bin" });
+    const job = await makeAlert(t.redis, A.cameraId, {
+      type: "uncovered_bin",
+      modelVersion: "centernet@1+hat-classifier@2",
+    });
     await t.app.alertService.intake(job);
     const view = (await get(`/api/alerts/${job.id}`, dutyA)).json();
+    // the versions of the models that raised it (migration 0012), as stored at intake
+    expect(view.modelVersion).toBe("centernet@1+hat-classifier@2");
+    expect((await alertRow(job.id))?.model_version).toBe("centernet@1+hat-classifier@2");
     expect(view.evidenceUrl).toMatch(/^\/api\/alerts\/.+\/evidence\?token=\d+\.[0-9a-f]{64}$/);
     const bySession = await get(`/api/alerts/${job.id}/evidence`, dutyA);
     expect(bySession.statusCode).toBe(200);

@@ -17,6 +17,7 @@ const row: ReviewedAlertRow = {
   case_state: null,
   case_outcome: null,
   model: null,
+  model_version: "centernet@1+hat-classifier@2",
 };
 
 describe("feedbackAlert", () => {
@@ -29,6 +30,7 @@ describe("feedbackAlert", () => {
       capturedAt: "2026-12-07T06:00:00.000Z",
       cameraId: 3,
       model: null,
+      modelVersion: "centernet@1+hat-classifier@2",
     });
     expect(feedbackAlert({ ...row, status: "false_positive" }).verdict).toBe("false_positive");
     expect(feedbackAlert({ ...row, status: "case_opened", case_outcome: "false_alarm" }).verdict).toBe(

@@ -17,6 +17,7 @@ export interface ReviewedAlertRow {
   case_state: string | null;
   case_outcome: string | null;
   model: string | null;
+  model_version: string | null;
 }
 
 export class FeedbackRepository {
@@ -44,6 +45,7 @@ export class FeedbackRepository {
         "a.frame_sha256",
         "c.state as case_state",
         "c.outcome as case_outcome",
+        "a.model_version",
       ])
       .select(sql<string | null>`a.model`.as("model"))
       .where("a.evidence_path", "is not", null)

@@ -80,7 +80,7 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
         detail: { from: from.toISOString(), to: to.toISOString(), ...ds.counts, classes: ds.classes },
       });
       const stamp = to.toISOString().slice(0, 10);
-      const tar = datasetTar(ds, new Map(rows.map((r) => [r.id, r])), evidence);
+      const tar = feedbackDatasetTar(ds, evidenceImages(new Map(rows.map((r) => [r.id, r])), evidence));
       return reply
         .header("content-type", "application/gzip")
         .header("content-disposition", `attachment; filename="mingfang-dataset-${stamp}.tar.gz"`)
@@ -100,36 +100,52 @@ export function feedbackAlert(r: ReviewedAlertRow): FeedbackAlert {
     capturedAt: new Date(r.captured_at).toISOString(),
     cameraId: r.camera_id,
     model: r.model ?? null,
+    modelVersion: r.model_version ?? null,
+  };
+}
+
+/** An alert's image for the dataset: the undrawn frame, or (older alerts) the evidence with boxes drawn. */
+export interface FeedbackImage {
+  bytes: Buffer;
+  source: "frame" | "evidence_drawn";
+}
+
+/** Reads an alert's image through the evidence store (SHA-256 checked): the frame when there is one. */
+function evidenceImages(byId: Map<string, ReviewedAlertRow>, evidence: EvidenceStore) {
+  return async (alertId: string): Promise<FeedbackImage> => {
+    const r = byId.get(alertId)!;
+    return r.frame_path
+      ? { bytes: await evidence.read(r.frame_path, r.frame_sha256), source: "frame" }
+      : { bytes: await evidence.read(r.evidence_path!, r.evidence_sha256), source: "evidence_drawn" };
   };
 }
 
 /**
- * The dataset as tar entries: each image read through the evidence store (the undrawn frame when there
- * is one), then manifest.json, which names the images left out and the source of each one kept.
+ * The dataset as tar entries (`mingfang-dataset/…`, then the end blocks; gzip them for the download):
+ * each image from `image`, then manifest.json, which names the images left out (`image` threw) and the
+ * source of each one kept. What `mingfang models retrain --feedback` reads.
  */
-async function* datasetTar(
+export async function* feedbackDatasetTar(
   ds: YoloDataset,
-  byId: Map<string, ReviewedAlertRow>,
-  evidence: EvidenceStore,
+  image: (alertId: string) => Promise<FeedbackImage>,
 ): AsyncGenerator<Buffer> {
   const mtime = Math.floor(Date.now() / 1000);
   const skipped: { alertId: string; reason: string }[] = [];
+  const sources = new Map<string, FeedbackImage["source"]>();
   const files = ds.files.filter((f) => f.path !== "manifest.json");
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     if (f.alertId) {
-      const r = byId.get(f.alertId)!;
-      let bytes: Buffer;
+      let img: FeedbackImage;
       try {
-        bytes = r.frame_path
-          ? await evidence.read(r.frame_path, r.frame_sha256)
-          : await evidence.read(r.evidence_path!, r.evidence_sha256);
+        img = await image(f.alertId);
       } catch (err) {
         skipped.push({ alertId: f.alertId, reason: (err as Error).message });
         i += 1; // its label file follows: leave it out too
         continue;
       }
-      yield* tarFile(`${ROOT}/${f.path}`, bytes, mtime);
+      sources.set(f.alertId, img.source);
+      yield* tarFile(`${ROOT}/${f.path}`, img.bytes, mtime);
     } else {
       yield* tarFile(`${ROOT}/${f.path}`, Buffer.from(f.text ?? "", "utf8"), mtime);
     }
@@ -137,10 +153,9 @@ async function* datasetTar(
   const manifest = JSON.parse(ds.files.find((f) => f.path === "manifest.json")!.text!) as {
     images: { alertId: string }[];
   };
-  const gone = new Set(skipped.map((s) => s.alertId));
   const images = manifest.images
-    .filter((m) => !gone.has(m.alertId))
-    .map((m) => ({ ...m, source: byId.get(m.alertId)?.frame_path ? "frame" : "evidence_drawn" }));
+    .filter((m) => sources.has(m.alertId))
+    .map((m) => ({ ...m, source: sources.get(m.alertId) }));
   const out = { ...manifest, images, skipped };
   yield* tarFile(`${ROOT}/manifest.json`, Buffer.from(`${JSON.stringify(out, null, 2)}\n`), mtime);
   yield TAR_END;

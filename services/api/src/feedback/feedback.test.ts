@@ -30,7 +30,11 @@ async function intake(
   boxes: { x: number; y: number; w: number; h: number; label: string; score: number }[],
   frame = false,
 ) {
-  const job = await makeAlert(t.redis, A.cameraId, { boxes, frame });
+  const job = await makeAlert(t.redis, A.cameraId, {
+    boxes,
+    frame,
+    modelVersion: "centernet@1+hat-classifier@1",
+  });
   expect((await t.app.alertService.intake(job)).outcome).toBe("created");
   return job.id;
 }
@@ -121,6 +125,12 @@ describe("the YOLO feedback export", () => {
         "no_gloves",
       );
       expect(manifest.skipped.map((s: { alertId: string }) => s.alertId)).toEqual([ids.tampered]);
+      // each image names the versions of the models that raised it (what a retraining compares against)
+      expect(
+        manifest.images.every(
+          (i: { modelVersion: string }) => i.modelVersion === "centernet@1+hat-classifier@1",
+        ),
+      ).toBe(true);
       const source = (id: string) =>
         manifest.images.find((i: { alertId: string }) => i.alertId === id).source as string;
       expect(source(ids.resolved)).toBe("frame");

@@ -33,6 +33,8 @@ export const AlertView = Type.Object({
   confidence: Type.Number(),
   boxes: Type.Array(Box),
   model: Nullable(Type.String()),
+  /** The versions of the models that raised it (`centernet@1+hat-classifier@2`); null before migration 0012. */
+  modelVersion: Type.Optional(Nullable(Type.String())),
   zone: Nullable(Type.String()),
   capturedAt: DateTime,
   createdAt: DateTime,

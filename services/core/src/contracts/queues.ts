@@ -118,6 +118,11 @@ export const AlertJob = Type.Object(
     frameSha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /** Which model and rule produced it, for the record and for retraining. */
     model: Type.Optional(Type.String({ maxLength: 128 })),
+    /**
+     * The versions of the models that raised it, `+`-joined `<card name>@<version>` in the order of `model`
+     * (e.g. `centernet@1+hat-classifier@2`): which model made the alert after a retrained one is installed.
+     */
+    modelVersion: Type.Optional(Type.String({ maxLength: 256 })),
     zone: Type.Optional(Type.String({ maxLength: 64 })),
   },
   { additionalProperties: false },

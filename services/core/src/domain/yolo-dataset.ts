@@ -4,7 +4,8 @@
  *   data.yaml                   path / train / val / names
  *   images/{train,val}/<alert id>.jpg
  *   labels/{train,val}/<alert id>.txt   one line per box: `<class> <cx> <cy> <w> <h>` (normalised 0..1)
- *   manifest.json               per image: the alert, its verdict, its original boxes, the split
+ *   manifest.json               per image: the alert, its verdict, its original boxes, the split, the
+ *                               model and its version (what a retraining compares against)
  *
  * Verdicts: an alert confirmed by a person (resolved, or in a case closed as anything but a false
  * alarm) keeps its boxes as labels; an alert marked a false positive (or in a case closed as a false
@@ -34,6 +35,8 @@ export interface FeedbackAlert {
   capturedAt: string;
   cameraId: number;
   model: string | null;
+  /** The versions of the models that raised it (`centernet@1+hat-classifier@2`), when recorded. */
+  modelVersion?: string | null;
 }
 
 export interface DatasetFile {
@@ -99,6 +102,7 @@ export function buildYoloDataset(
       cameraId: a.cameraId,
       capturedAt: a.capturedAt,
       model: a.model,
+      modelVersion: a.modelVersion ?? null,
       boxes: a.boxes,
     });
   }
