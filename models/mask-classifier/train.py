@@ -249,6 +249,32 @@ def framing(net, items, fs):
     return out
 
 
+def base_set(opts):
+    """The base data for `mingfang models retrain --check no_mask` (models/tools/retrain.py): main()'s group
+    split — training crops (one jittered crop per bare face, one per masked face; optionally `limit` of them),
+    the validation faces for choosing the epoch, and the held-out test faces main() reports."""
+    data = opts.get("data") or default_data()
+    if not os.path.isdir(data):
+        raise SystemExit(f"no_mask base set not found at {data}: pass --base-data DIR (face-mask-cc0-voc)")
+    items = load_items(data)
+    summary = json.load(open(os.path.join(data, "summary.json")))
+    split = group_split(items, group_items(items, summary.get("dhash_identical_groups", [])))
+    rng = np.random.default_rng(opts.get("seed", 7))
+    x_tr, y_tr = crops_of(items, faces(items, split["train"]), rng=rng, jitter=0.2, repeats=(1, 1), lowres=0.5)
+    if opts.get("limit"):
+        keep = rng.permutation(len(x_tr))[: opts["limit"]]
+        x_tr, y_tr = x_tr[keep], y_tr[keep]
+    x_va, y_va = crops_of(items, faces(items, split["val"]))
+    x_te, y_te = crops_of(items, faces(items, split["test"]))
+    return {
+        "classes": CLASSES,
+        "train": (x_tr, y_tr),
+        "select": (x_va, y_va),
+        "heldout": (x_te, y_te),
+        "heldoutSet": f"{len(x_te)} face crops (>= {MIN_FACE_PX} px) of image groups never trained on (split.json test)",
+    }
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)

@@ -61,7 +61,7 @@ models
   )
   .requiredOption(
     "--check <check>",
-    "the check whose classifier to retrain (models/tools/retrain-checks.json: no_hat, no_gloves)",
+    "the check whose classifier to retrain (models/tools/retrain-checks.json: no_hat, no_gloves, no_mask)",
   )
   .option("--feedback <file>", "dataset.tar.gz exported by GET /api/feedback/dataset.tar.gz")
   .option("--epochs <n>", "fine-tuning epochs (default 6; 0: measure only, never install)")
@@ -69,7 +69,7 @@ models
   .option("--base-limit <n>", "train on at most this many base crops (the held-out sets stay whole)")
   .option(
     "--base-data <dir>",
-    "the base dataset, for classifiers trained on one (no_gloves: gloved-hand-vs-bare-hand)",
+    "the base dataset, for classifiers trained on one (no_gloves: gloved-hand-vs-bare-hand; no_mask: face-mask-cc0-voc)",
   )
   .option(
     "--strict",
