@@ -17,6 +17,7 @@ import { createAnalyticsRegistry } from "../worker/metrics.js";
 import { loadModelSet } from "../worker/model-set.js";
 import { VTEST, vtestFrame } from "./footage.js";
 import { count, percentile, prf } from "./stats.js";
+import { evalTamper } from "./tamper.eval.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const MODELS = path.join(ROOT, "models");
@@ -414,6 +415,7 @@ async function main(): Promise<void> {
   await evalUncleanVtest();
   await evalGloves();
   await evalHeadcover();
+  results.push(...(await evalTamper(ROOT, notes, log)));
   const person = await personLatency();
 
   log("\n## Per check\n");
