@@ -92,7 +92,8 @@ for (const scene of scenes) {
     analytics: scene.analytics,
   });
   const checks = { ...(row.checks ?? {}) };
-  for (const c of ["no_hat", "no_gloves", "unclean_area"]) checks[c] = { ...(checks[c] ?? {}), cooldownS: 0 };
+  for (const c of ["no_hat", "no_gloves", "unclean_area", "tamper"])
+    checks[c] = { ...(checks[c] ?? {}), cooldownS: 0 };
   const area = parseAnalyticsConfig({}).defaults.checks.unclean_area.baseline.areaThreshold;
   checks.unclean_area = {
     ...checks.unclean_area,

@@ -232,19 +232,19 @@ export function workshopRecipe(o: WorkshopRecipeOptions): ClipRecipe {
   };
 }
 
-/** When the demo's tampered workshop has its lens covered (seconds of its 90 s clip). */
-export const LENS_COVERED = { from: 60, to: 80 } as const;
+/** When the demo's tampered workshop has its lens covered (seconds of its 100 s clip). */
+export const LENS_COVERED = { from: 60, to: 90 } as const;
 
 /**
- * The drawn processing room, clean, whose lens a hand covers from 60 s to 80 s of a 90 s loop: the
+ * The drawn processing room, clean, whose lens a hand covers from 60 s to 90 s of a 100 s loop: the
  * demo's `camera_covered` scene (the light drift and noise go on over the hand, as a camera's would).
  */
 function coveredWorkshopRecipe(): ClipRecipe {
   const r = workshopRecipe({
     name: "workshop-covered",
     description:
-      "Drawn processing room, clean; a hand covers the lens from 60 s to 80 s of the 90 s loop; light drift and sensor noise",
-    duration: 90,
+      "Drawn processing room, clean; a hand covers the lens from 60 s to 90 s of the 100 s loop; light drift and sensor noise",
+    duration: 100,
     light: { gain: 0.12, contrast: 0.08 },
     noise: 6,
   });
