@@ -375,6 +375,10 @@ export class RulesEngine {
     const out: Violation[] = [];
     for (const check of ["no_gloves", "no_hat", "unclean_area"] as const) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
+      if (check === "unclean_area" && obs.detail && this.tamper.obscured(cameraId)) {
+        s.lastUncleanMs = now; // a covered or turned camera shows no floor: neither compare nor learn
+        continue;
+      }
       const { hits, model } = this.look(s, rules, check, obs, now);
       if (hits === undefined) continue; // nothing looked at (no motion, not due): the window stays as it was
       if (!this.fires(cameraId, s, rules, check, hits.length > 0, now)) continue;

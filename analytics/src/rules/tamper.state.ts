@@ -44,6 +44,8 @@ interface CameraTamper extends TamperSnapshot {
   reference?: TamperReference;
   lastMs: number;
   lastLearnMs: number;
+  /** The last look's verdict (null: untampered or still learning). */
+  lastKind?: TamperKind | null;
 }
 
 export interface TamperLook {
@@ -95,6 +97,7 @@ export class TamperTracker {
       return undefined;
     }
     const verdict = judgeTamper(c.reference, f, s);
+    c.lastKind = verdict.kind;
     const picture = { data: c.picture ?? thumb, width: s.width, height: s.height };
     if (!verdict.kind && refreshable(verdict.measure, s) && now - c.lastLearnMs >= s.refreshS * 1000)
       this.learn(cameraId, c, s, sample, thumb, now);
@@ -116,6 +119,15 @@ export class TamperTracker {
     if (c.samples.length >= s.samples)
       c.reference = buildReference(c.samples, Math.floor(s.width / 2), Math.floor(s.height / 2));
     this.dirty.add(cameraId);
+  }
+
+  /**
+   * Did the camera's last look find it covered or moved? Then its picture says nothing about the scene:
+   * the clean-area check neither compares nor learns (a cover is no mess, and must not become "clean").
+   */
+  obscured(cameraId: number): boolean {
+    const k = this.cameras.get(cameraId)?.lastKind;
+    return k === "camera_covered" || k === "camera_moved";
   }
 
   /** Forget a camera's reference (relearn from the next frames). */

@@ -204,3 +204,65 @@ describe("tamper check in the rules engine", () => {
     for (let i = 0; i < 8; i++) expect(step(uniform(60)).types).toEqual([]); // cooldown
   });
 });
+
+describe("tamper and the clean-area check", () => {
+  it("a camera found covered is not compared with, nor learned into, its clean baseline", () => {
+    const caps = {
+      person: false,
+      pose: false,
+      glove: false,
+      headcover: false,
+      custom: new Map(),
+      broken: {},
+      names: {},
+    };
+    const rules = resolveCameraRules(parseAnalyticsConfig({}).defaults, {
+      checks: {
+        no_hat: { enabled: false },
+        no_gloves: { enabled: false },
+        unclean_area: { intervalS: 0, baseline: { samples: 3, width: 160, height: 120 } },
+        tamper: { intervalS: 0, reference: { samples: 3 } },
+      },
+    });
+    const e = new RulesEngine(caps, { width: 64, height: 48 });
+    let t = Date.parse("2026-12-07T02:00:00Z");
+    const detail = (img: Uint8Array) => {
+      const out = new Uint8Array(160 * 120);
+      for (let y = 0; y < 120; y++)
+        for (let x = 0; x < 160; x++) out[y * 160 + x] = img[2 * y * W + 2 * x] as number;
+      return out;
+    };
+    const step = (img: Uint8Array) => {
+      const at = new Date(t);
+      t += 1000;
+      const plan = e.plan(1, rules, at);
+      return e
+        .evaluate(
+          1,
+          rules,
+          {
+            width: 640,
+            height: 480,
+            thumb: new Uint8Array(64 * 48),
+            motion: false,
+            ...(plan.detail ? { detail: detail(img) } : {}),
+            ...(plan.tamper ? { tamper: img } : {}),
+            peopleRan: false,
+            persons: [],
+            hands: [],
+            heads: [],
+            unknownParts: 0,
+            custom: {},
+            ms: {},
+          },
+          at,
+        )
+        .map((v) => v.type);
+    };
+    for (let i = 1; i <= 3; i++) expect(step(view({ seed: i }))).toEqual([]);
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) seen.push(...step(uniform(60)));
+    expect(seen).toEqual(["camera_covered"]); // and no unclean_area
+    expect(e.takeBaselineChanges(1)?.全画面?.samples).toHaveLength(3); // the cover was not learned
+  });
+});
