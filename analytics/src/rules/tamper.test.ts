@@ -156,6 +156,25 @@ describe("tamper tracker", () => {
   });
 });
 
+describe("slow drift", () => {
+  const settings = { ...DEFAULT_TAMPER, width: W, height: H, refreshS: 600, epoch: 0 };
+
+  it("a clean look refreshes the reference at most every refreshS; a tampered one never", () => {
+    const t = new TamperTracker();
+    for (let i = 1; i <= 5; i++) t.look(2, settings, view({ seed: i }), i * 1000);
+    t.takeChanges(2);
+    const dim = view({ seed: 20, gain: 0.7 });
+    expect(t.look(2, settings, dim, 700_000)?.verdict.kind).toBeNull();
+    expect(t.takeChanges(2)?.samples.at(-1)?.image).toEqual(frameFeatures(dim, W, H).small); // learned
+    expect(t.look(2, settings, view({ seed: 21, gain: 0.7 }), 710_000)?.verdict.kind).toBeNull();
+    expect(t.takeChanges(2)).toBeUndefined(); // within refreshS: not learned
+    expect(t.look(2, settings, uniform(60), 1_400_000)?.verdict.kind).toBe("camera_covered");
+    expect(t.takeChanges(2)).toBeUndefined(); // tampered: never learned
+    expect(t.look(2, settings, view({ seed: 22, gain: 0.65 }), 1_401_000)?.verdict.kind).toBeNull();
+    expect(t.takeChanges(2)?.samples).toHaveLength(5); // learned again, the oldest sample dropped
+  });
+});
+
 describe("tamper check in the rules engine", () => {
   const caps = {
     person: false,
