@@ -137,6 +137,61 @@ export const UncleanCheckSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/**
+ * Camera tampering (covered / moved / defocused) against the camera's own learned reference: the whole
+ * frame (zones are not used), every `intervalS` whether or not anything moved (rules/tamper.ts).
+ */
+export const TamperCheckSchema = Type.Object(
+  {
+    ...checkFields(0.5, false),
+    intervalS: Num(30, "Evaluate at most this often (seconds); also when nothing moves."),
+    referenceEpoch: Type.Integer({
+      default: 0,
+      minimum: 0,
+      description:
+        "The reference's epoch: a change makes the worker learn a new reference (the console's 重新学习参考画面, and the API when the camera's stream or position is edited, bump it).",
+    }),
+    reference: Type.Object(
+      {
+        samples: Type.Integer({
+          default: 5,
+          minimum: 1,
+          maximum: 20,
+          description: "Frames the reference is learned from (a per-pixel median).",
+        }),
+        refreshS: Num(
+          600,
+          "A frame well within every limit refreshes the reference at most this often (slow drift).",
+        ),
+        coverShare: Num(
+          0.75,
+          "Covered: share of the reference's textured blocks (8×6 grid) that are flat now.",
+          0,
+          1,
+        ),
+        minAlignment: Num(
+          0.55,
+          "Moved: best edge-map correlation with the reference (after a small shift) below this.",
+          -1,
+          1,
+        ),
+        minSharpness: Num(0.65, "Defocused: sharpness below this fraction of the reference's.", 0, 1),
+        maxShift: Type.Integer({
+          default: 3,
+          minimum: 0,
+          maximum: 10,
+          description:
+            "Shift tolerated (edge-map pixels, a quarter of the thumbnail's) before calling it moved.",
+        }),
+        width: Type.Integer({ default: 320, minimum: 32, maximum: 1280, description: "Thumbnail width." }),
+        height: Type.Integer({ default: 240, minimum: 24, maximum: 960, description: "Thumbnail height." }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const CameraRulesSchema = Type.Object(
   {
     zones: Type.Array(ZoneSchema, { default: [], description: "Polygons (normalised); from cameras.zones." }),
@@ -165,6 +220,7 @@ export const CameraRulesSchema = Type.Object(
         // finishing), not in every workshop.
         no_mask: PeopleCheckSchema(0.6, 16, false),
         unclean_area: UncleanCheckSchema,
+        tamper: TamperCheckSchema,
       },
       { additionalProperties: false, default: {} },
     ),
@@ -173,7 +229,7 @@ export const CameraRulesSchema = Type.Object(
 );
 export type CameraRules = Static<typeof CameraRulesSchema>;
 export type CheckName = keyof CameraRules["checks"];
-export const CHECKS: readonly CheckName[] = ["no_gloves", "no_hat", "no_mask", "unclean_area"];
+export const CHECKS: readonly CheckName[] = ["no_gloves", "no_hat", "no_mask", "unclean_area", "tamper"];
 
 export const ModelEntrySchema = Type.Object(
   {

@@ -21,6 +21,7 @@ import {
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
 import { startStatsPublisher } from "./worker/stats.publisher.js";
+import { redisTamperStore } from "./worker/tamper.store.js";
 
 export type { Box, FrameObservation, FramePlan } from "./analysis/frame.pipeline.js";
 export { type CameraRow, rulesFromCameraRow } from "./camera-rules.js";
@@ -101,6 +102,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       logger: log,
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
+      tamperReferences: redisTamperStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       publish: async (alert, media) => {
         if (!consumer) return;
         await enqueueAlert(consumer.alerts, blobs, alert, media, { jobId: alert.id, ...ALERT_JOB_OPTIONS });

@@ -9,12 +9,14 @@
  *
  *   npm run build && node deploy/demo/check-scenes.mjs [--data-dir DIR] [--loops N] [--every S]
  *                                                    [--offsets K] [--scenes a,b] [--area-scale F]
+ *                                                    [--tamper-interval S]
  *
  * For each scene and each of K start offsets in its clip (or the scene's own start second): the seconds
  * until each check first fires, and every alert (cooldowns set to 0, so every violation counts). A
  * violation scene passes when its checks fire within the run from every offset; a compliant scene when
  * nothing fires. `--area-scale 0.5` halves the unclean-area threshold: a compliant scene that stays
- * silent at half the threshold has a margin. Exit code 1 when a scene does not behave.
+ * silent at half the threshold has a margin. `--tamper-interval 2` runs the tamper check every 2 s on every
+ * scene (the default is every 30 s: few looks in a short run). Exit code 1 when a scene does not behave.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -40,6 +42,7 @@ const loops = Number(option("--loops", "3"));
 const every = Number(option("--every", "2"));
 const offsets = Number(option("--offsets", "3"));
 const areaScale = Number(option("--area-scale", "1"));
+const tamperInterval = option("--tamper-interval", undefined);
 const only = option("--scenes", "")?.split(",").filter(Boolean) ?? [];
 const scenes = DEMO_SCENES.filter((s) => !only.length || only.includes(s.clip));
 
@@ -92,13 +95,14 @@ for (const scene of scenes) {
     analytics: scene.analytics,
   });
   const checks = { ...(row.checks ?? {}) };
-  for (const c of ["no_hat", "no_gloves", "no_mask", "unclean_area"])
+  for (const c of ["no_hat", "no_gloves", "no_mask", "unclean_area", "tamper"])
     checks[c] = { ...(checks[c] ?? {}), cooldownS: 0 };
   const area = parseAnalyticsConfig({}).defaults.checks.unclean_area.baseline.areaThreshold;
   checks.unclean_area = {
     ...checks.unclean_area,
     baseline: { ...(checks.unclean_area.baseline ?? {}), areaThreshold: area * areaScale },
   };
+  if (tamperInterval !== undefined) checks.tamper = { ...checks.tamper, intervalS: Number(tamperInterval) };
   const rules = { ...row, checks };
   for (const start of starts) {
     let clock = Date.parse("2026-12-01T02:00:00Z"); // 10:00 in Asia/Shanghai

@@ -22,11 +22,13 @@ Authentication: RTSP Basic and Digest with per-camera credentials (two cameras m
 "admin" with different passwords, as real cameras do), checked against the camera named by the URL.
 
 Control: HTTP on 127.0.0.1:controlPort (JSON):
-    POST /fault {"key": "cam1", "mode": "stop" | "stall" | "garbage" | "resume"}
+    POST /fault {"key": "cam1", "mode": "stop" | "stall" | "garbage" | "cover" | "shift" | "blur" | "resume"}
     GET  /status
   stop:    open connections are closed, new requests get 503 and are closed (the camera is off).
   stall:   connections stay open, no more media data is sent (the frame pump skips the camera).
   garbage: no more media; random bytes are written on every RTSP connection of the camera, and on new ones.
+  cover / shift / blur: the camera serves its clip's tampering variant (encoded beside the clip when its
+           recipe asks, "variants" in the config: {"<clip>": {"cover": "<clip>--cover", ...}}); 409 if none.
   resume:  back to normal.
 """
 
@@ -53,6 +55,8 @@ Gst.init(None)
 
 REALM = "mingfang-simulator"
 MODES = ("normal", "stop", "stall", "garbage")
+# Tampering faults: the camera serves its clip's variant (lens covered, view turned, focus lost).
+TAMPER = ("cover", "shift", "blur")
 
 
 def log(msg):
@@ -96,6 +100,13 @@ class Camera:
         clip = clips[cfg["clip"]]
         self.fps = clip["fps"]
         self.streams = {"main": clip["mainClip"], "sub": clip["subClip"]}
+        self.normal_streams = dict(self.streams)
+        # effect -> {"main": Clip, "sub": Clip}: the clip's tampering variants, if it has them
+        self.variants = {
+            effect: {"main": clips[name]["mainClip"], "sub": clips[name]["subClip"]}
+            for effect, name in (cfg.get("variants") or {}).items()
+            if name in clips
+        }
         n = len(self.streams["main"].frames)
         self.offset = int(cfg.get("offset", 0)) % n
         self.mode = "normal"
@@ -115,8 +126,9 @@ class Simulator:
                 f"{clips[name]['mainClip'].bytes + clips[name]['subClip'].bytes} bytes"
             )
         self.cameras = {}
+        variants = config.get("variants") or {}
         for cfg in config["cameras"]:
-            self.cameras[cfg["key"]] = Camera(cfg, clips)
+            self.cameras[cfg["key"]] = Camera({**cfg, "variants": variants.get(cfg["clip"], {})}, clips)
         self.client_key = {}
 
         self.server = GstRtspServer.RTSPServer()
@@ -271,7 +283,17 @@ class Simulator:
 
     def set_fault(self, key, mode):
         cam = self.cameras[key]
+        if mode in TAMPER and mode not in cam.variants:
+            raise ValueError(f"camera {key} has no '{mode}' variant of its clip")
+        was_tampered = cam.mode in TAMPER
         cam.mode = "normal" if mode == "resume" else mode
+        if cam.mode in TAMPER or was_tampered:
+            # Another picture from the same encoder settings: switch every media to it on a keyframe.
+            cam.streams = dict(cam.variants[cam.mode]) if cam.mode in TAMPER else dict(cam.normal_streams)
+            for stream, entries in cam.sources.items():
+                for entry in entries:
+                    entry[0].set_property("caps", cam.streams[stream].caps)
+                    entry[1] = False
         if cam.mode == "stop":
             for client in list(cam.clients):
                 self.drop_client(client)
@@ -424,8 +446,10 @@ def make_control_handler(sim):
             key, mode = body.get("key"), body.get("mode")
             if key not in sim.cameras:
                 return self.reply(404, {"error": "unknown_camera"})
-            if mode not in ("stop", "stall", "garbage", "resume"):
+            if mode not in ("stop", "stall", "garbage", "resume", *TAMPER):
                 return self.reply(400, {"error": "bad_mode"})
+            if mode in TAMPER and mode not in sim.cameras[key].variants:
+                return self.reply(409, {"error": "no_variant"})
             on_main(lambda: sim.set_fault(key, mode))
             return self.reply(200, {"ok": True, "key": key, "mode": mode})
 

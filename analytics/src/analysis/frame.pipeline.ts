@@ -60,6 +60,8 @@ export interface FramePlan {
   custom: { name: string; when: "always" | "if-motion" }[];
   /** Grey thumbnail for the clean-baseline comparison. */
   detail?: { width: number; height: number };
+  /** Grey thumbnail for the tamper check (covered / moved / defocused). */
+  tamper?: { width: number; height: number };
 }
 
 export interface FrameObservation {
@@ -68,6 +70,8 @@ export interface FrameObservation {
   thumb: Uint8Array;
   motion: boolean;
   detail?: Uint8Array;
+  /** The tamper check's grey thumbnail, when the plan asked for it. */
+  tamper?: Uint8Array;
   /** Whether the person pipeline ran (else persons is empty because nothing was looked at). */
   peopleRan: boolean;
   persons: Box[];
@@ -131,6 +135,10 @@ export async function analyseFrame(
   if (plan.detail) {
     const d = plan.detail;
     obs.detail = await timed(ms, "thumb", () => greyThumbnail(img, d.width, d.height));
+  }
+  if (plan.tamper) {
+    const t = plan.tamper;
+    obs.tamper = await timed(ms, "thumb", () => greyThumbnail(img, t.width, t.height));
   }
   const runPeople = plan.people === "always" || (plan.people === "if-motion" && motion);
   if (runPeople && models.person) await people(img, plan, models, obs);

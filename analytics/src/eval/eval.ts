@@ -18,6 +18,7 @@ import { loadModelSet } from "../worker/model-set.js";
 import { VTEST, vtestFrame } from "./footage.js";
 import { evalMask } from "./mask.eval.js";
 import { count, percentile, prf } from "./stats.js";
+import { evalTamper } from "./tamper.eval.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const MODELS = path.join(ROOT, "models");
@@ -423,6 +424,7 @@ async function main(): Promise<void> {
   const mask = await evalMask(MODELS, FACE_MASKS, quick);
   results.push(...mask.results);
   notes.push(...mask.notes);
+  results.push(...(await evalTamper(ROOT, notes, log)));
   const person = await personLatency();
 
   log("\n## Per check\n");

@@ -77,3 +77,42 @@ export async function renderEvidence(
     .toBuffer();
   return { jpeg: out, sha256: createHash("sha256").update(out).digest("hex") };
 }
+
+/**
+ * A tamper alert's evidence: the camera's learned reference (grey, as the check keeps it) and the frame
+ * side by side, each titled (参考画面 / 当前画面), with the violation (摄像头遮挡 / 移位 / 失焦), its score
+ * and the caption below.
+ */
+export async function renderTamperEvidence(
+  jpeg: Uint8Array,
+  reference: { data: Uint8Array; width: number; height: number },
+  type: string,
+  score: number,
+  caption: string,
+): Promise<Evidence> {
+  const meta = await sharp(jpeg).metadata();
+  const w = meta.width ?? reference.width;
+  const h = meta.height ?? reference.height;
+  const ref = await sharp(Buffer.from(reference.data), {
+    raw: { width: reference.width, height: reference.height, channels: 1 },
+  })
+    .resize(w, h, { fit: "fill" })
+    .toColourspace("srgb")
+    .png()
+    .toBuffer();
+  const cur = await sharp(jpeg).png().toBuffer();
+  const font = Math.max(14, Math.round(Math.min(w, h) / 28));
+  const title = (x: number, text: string) =>
+    `<rect x="${x}" y="0" width="${Math.round(font * 5.2)}" height="${font + 10}" fill="#000000" fill-opacity="0.6"/><text x="${x + 6}" y="${font + 3}" font-size="${font}" fill="#ffffff">${esc(text)}</text>`;
+  const line = `${LABELS_ZH[type] ?? type} ${Math.round(score * 100)}% · ${caption}`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${h}" font-family="Noto Sans CJK SC, Noto Sans CJK, sans-serif">${title(0, "参考画面")}${title(w, "当前画面")}<rect x="${w - 1}" y="0" width="3" height="${h}" fill="#ef4444"/><rect x="0" y="${h - font - 10}" width="${2 * w}" height="${font + 10}" fill="#000000" fill-opacity="0.6"/><text x="6" y="${h - 7}" font-size="${font}" fill="#ffffff">${esc(line)}</text></svg>`;
+  const out = await sharp({ create: { width: 2 * w, height: h, channels: 3, background: "#000000" } })
+    .composite([
+      { input: ref, left: 0, top: 0 },
+      { input: cur, left: w, top: 0 },
+      { input: Buffer.from(svg), left: 0, top: 0 },
+    ])
+    .jpeg({ quality: 85, mozjpeg: false })
+    .toBuffer();
+  return { jpeg: out, sha256: createHash("sha256").update(out).digest("hex") };
+}

@@ -10,6 +10,7 @@ import { expandRect } from "../pre/letterbox.js";
 import { compareToBaseline, maskBounds, medianImage } from "./baseline.js";
 import { Cooldown, KOfN } from "./persistence.js";
 import { isScheduled } from "./schedule.js";
+import { TAMPER_KINDS, type TamperSettings, TamperTracker } from "./tamper.state.js";
 import { boxInZone, polygonMask, type Zone } from "./zone.js";
 
 export interface Violation {
@@ -20,6 +21,8 @@ export interface Violation {
   zone?: string;
   /** Which model(s) and rule produced it. */
   model: string;
+  /** A tamper alert's reference picture (grey), shown beside the frame in its evidence. */
+  reference?: { data: Uint8Array; width: number; height: number };
 }
 
 /** Which models exist (a check whose model is missing cannot be armed). */
@@ -153,6 +156,8 @@ function violationBoxes(check: CheckName, hits: Hit[], obs: FrameObservation): B
 export class RulesEngine {
   private readonly cameras = new Map<number, CameraState>();
   private readonly cooldown = new Cooldown();
+  /** The tamper check's learned references (per camera). */
+  readonly tamper = new TamperTracker();
 
   constructor(
     private readonly caps: Capabilities,
@@ -268,7 +273,7 @@ export class RulesEngine {
    * emptied when it fired: after the cooldown it needs k fresh violating frames of n again.
    */
   private cooling(cameraId: number, rules: CameraRules, check: CheckName, at: Date): boolean {
-    if (check === "unclean_area") return false;
+    if (check === "unclean_area" || check === "tamper") return false;
     const c = rules.checks[check];
     if (!c.idleInCooldown) return false;
     return !this.cooldown.ready(`${cameraId}:${check}`, at.getTime(), c.cooldownS * 1000);
@@ -327,7 +332,52 @@ export class RulesEngine {
         if (this.caps.person) need("always"); // to mask the people out of the comparison
       }
     }
+    if (this.tamperDue(cameraId, rules, at)) plan.tamper = tamperSettings(rules);
     return plan;
+  }
+
+  /** Is the tamper check armed and due on this camera (every intervalS, motion or not)? */
+  private tamperDue(cameraId: number, rules: CameraRules, at: Date): boolean {
+    const c = rules.checks.tamper;
+    if (!c.enabled || !isScheduled(c.schedule ?? rules.schedule, at)) return false;
+    return this.tamper.due(cameraId, tamperSettings(rules), c.intervalS, at.getTime());
+  }
+
+  /**
+   * The tamper check on a frame that carries its thumbnail: each kind has its own persistence window
+   * (k of n looks) and cooldown, so a covered camera's alert does not silence a later re-aim.
+   */
+  private tamperViolations(
+    cameraId: number,
+    rules: CameraRules,
+    obs: FrameObservation,
+    now: number,
+  ): Violation[] {
+    if (!obs.tamper) return [];
+    const s = this.state(cameraId);
+    const c = rules.checks.tamper;
+    const look = this.tamper.look(cameraId, tamperSettings(rules), obs.tamper, now);
+    if (!look) return []; // still learning
+    const out: Violation[] = [];
+    for (const kind of TAMPER_KINDS) {
+      const hit = look.verdict.kind === kind && look.verdict.score >= c.threshold;
+      let p = s.persistence.get(kind);
+      if (!p || p.k !== c.persistence.k || p.n !== c.persistence.n) {
+        p = new KOfN(c.persistence.k, c.persistence.n);
+        s.persistence.set(kind, p);
+      }
+      if (!p.push(hit) || !hit) continue;
+      if (!this.cooldown.tryFire(`${cameraId}:${kind}`, now, c.cooldownS * 1000)) continue;
+      const box = { x1: 0, y1: 0, x2: obs.width, y2: obs.height, score: look.verdict.score, label: kind };
+      out.push({
+        type: kind,
+        confidence: look.verdict.score,
+        boxes: [box],
+        model: "tamper-reference",
+        reference: look.picture,
+      });
+    }
+    return out;
   }
 
   evaluate(cameraId: number, rules: CameraRules, obs: FrameObservation, at: Date): Violation[] {
@@ -337,6 +387,10 @@ export class RulesEngine {
     const out: Violation[] = [];
     for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
+      if (check === "unclean_area" && obs.detail && this.tamper.obscured(cameraId)) {
+        s.lastUncleanMs = now; // a covered or turned camera shows no floor: neither compare nor learn
+        continue;
+      }
       const { hits, model } = this.look(s, rules, check, obs, now);
       if (hits === undefined) continue; // nothing looked at (no motion, not due): the window stays as it was
       if (!this.fires(cameraId, s, rules, check, hits.length > 0, now)) continue;
@@ -344,6 +398,7 @@ export class RulesEngine {
       const boxes = violationBoxes(check, hits, obs);
       out.push({ type: check, confidence: best.score, boxes, zone: best.zone, model });
     }
+    out.push(...this.tamperViolations(cameraId, rules, obs, now));
     return out;
   }
 
@@ -413,7 +468,7 @@ export class RulesEngine {
     if (!held || !violating) return false;
     if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) return false;
     // Not looked at during the cooldown: start afresh after it.
-    if (check !== "unclean_area" && rules.checks[check].idleInCooldown) p.reset();
+    if (check !== "unclean_area" && check !== "tamper" && rules.checks[check].idleInCooldown) p.reset();
     return true;
   }
 
@@ -484,4 +539,10 @@ export class RulesEngine {
     }
     return hits;
   }
+}
+
+/** The tamper check's settings from a camera's rules. */
+function tamperSettings(rules: CameraRules): TamperSettings {
+  const c = rules.checks.tamper;
+  return { ...c.reference, epoch: c.referenceEpoch };
 }

@@ -26,7 +26,7 @@ import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from "b
 import { Value } from "typebox/value";
 import type { FrameObservation, FramePlan } from "../analysis/frame.pipeline.js";
 import { type AnalyticsConfig, type CameraRules, resolveCameraRules } from "../config.schema.js";
-import { renderEvidence } from "../evidence/evidence.render.js";
+import { renderEvidence, renderTamperEvidence } from "../evidence/evidence.render.js";
 import { ModelError } from "../models/card.js";
 import { BadInputError } from "../models/image.adapter.js";
 import { OutputShapeError } from "../post/yolo.decoder.js";
@@ -34,6 +34,7 @@ import { RulesEngine, type Violation } from "../rules/rules.engine.js";
 import type { Analyser } from "./analyser.js";
 import type { BaselineStore } from "./baseline.store.js";
 import type { AnalyticsMetrics } from "./metrics.js";
+import type { TamperStore } from "./tamper.store.js";
 
 /** Where a camera's rules come from (the database in the platform, a map in tests). */
 export type CameraRulesSource = (cameraId: number) => Promise<unknown>;
@@ -70,6 +71,8 @@ export interface FrameProcessorDeps {
   publish(alert: AlertJob, media: AlertMedia): Promise<void>;
   /** Where learned clean baselines survive a restart (Redis in the platform); absent: memory only. */
   baselines?: BaselineStore;
+  /** Where the tamper check's learned references survive a restart (Redis in the platform). */
+  tamperReferences?: TamperStore;
   now?: () => number;
 }
 
@@ -145,6 +148,7 @@ export class FrameProcessor {
     for (const [model, ms] of Object.entries(obs.ms)) metrics.modelSeconds.observe({ model }, ms / 1000);
     const violations = this.engine.evaluate(frame.cameraId, rules, obs, at);
     await this.saveBaselines(frame.cameraId);
+    await this.saveTamperReference(frame.cameraId);
     this.logAnalysed(frame.cameraId, obs, plan, violations);
     const broken = this.engine.brokenFor(rules, at);
     const ids = await this.raiseAlerts(frame, jpeg, obs, violations);
@@ -158,8 +162,9 @@ export class FrameProcessor {
 
   /** A camera's learned baselines, from the store, once per camera and process. */
   private async restoreBaselines(cameraId: number): Promise<void> {
-    if (!this.deps.baselines || this.restored.has(cameraId)) return;
+    if ((!this.deps.baselines && !this.deps.tamperReferences) || this.restored.has(cameraId)) return;
     this.restored.add(cameraId);
+    if (!this.deps.baselines) return this.restoreTamperReference(cameraId);
     const kept = await this.deps.baselines.load(cameraId).catch((err) => {
       this.deps.logger.warn(
         { cameraId, err: (err as Error).message },
@@ -168,6 +173,31 @@ export class FrameProcessor {
       return undefined;
     });
     if (kept) this.engine.restoreBaselines(cameraId, kept);
+    await this.restoreTamperReference(cameraId);
+  }
+
+  /** The camera's tamper reference from the store (with the baselines: once per camera and process). */
+  private async restoreTamperReference(cameraId: number): Promise<void> {
+    const store = this.deps.tamperReferences;
+    if (!store) return;
+    const kept = await store.load(cameraId).catch((err) => {
+      this.deps.logger.warn({ cameraId, err: (err as Error).message }, "tamper reference load failed");
+      return undefined;
+    });
+    if (!kept) return;
+    const rules = await this.rulesFor(cameraId);
+    this.engine.tamper.restore(cameraId, kept, rules.checks.tamper.reference.samples);
+  }
+
+  private async saveTamperReference(cameraId: number): Promise<void> {
+    const store = this.deps.tamperReferences;
+    const changed = store ? this.engine.tamper.takeChanges(cameraId) : undefined;
+    if (changed === undefined) return;
+    await store
+      ?.save(cameraId, changed)
+      .catch((err) =>
+        this.deps.logger.warn({ cameraId, err: (err as Error).message }, "tamper reference save failed"),
+      );
   }
 
   private async saveBaselines(cameraId: number): Promise<void> {
@@ -198,7 +228,13 @@ export class FrameProcessor {
         ...(obs.faces
           ? { faces: obs.faces.map((f) => Number(f.violation.toFixed(2))), unknownFaces: obs.unknownFaces }
           : {}),
-        plan: { people: plan.people, hands: plan.hands, heads: plan.heads, detail: !!plan.detail },
+        plan: {
+          people: plan.people,
+          hands: plan.hands,
+          heads: plan.heads,
+          detail: !!plan.detail,
+          tamper: !!plan.tamper,
+        },
         violations: violations.map((v) => v.type),
       },
       "frame analysed",
@@ -234,7 +270,9 @@ export class FrameProcessor {
     v: Violation,
   ): Promise<{ alert: AlertJob; media: AlertMedia }> {
     const caption = `${new Date(frame.capturedAt).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false })} · 摄像头 ${frame.cameraId}${v.zone ? ` · ${v.zone}` : ""}`;
-    const ev = await renderEvidence(jpeg, obs.width, obs.height, v.boxes, caption);
+    const ev = v.reference
+      ? await renderTamperEvidence(jpeg, v.reference, v.type, v.confidence, caption)
+      : await renderEvidence(jpeg, obs.width, obs.height, v.boxes, caption);
     const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
     const alert: AlertJob = {
       id: randomUUID(),

@@ -151,8 +151,9 @@ async function prepareClips(
 /** Each camera's clip: the one it names, else the clips in turn. */
 function chooseClips(cameras: readonly SimulatedCamera[], clipSet: ClipSet) {
   const clipByName = new Map(clipSet.clips.map((c) => [c.name, c]));
+  const plain = clipSet.clips.filter((c) => !c.tamper); // the tampering variants are served on faults only
   return cameras.map((spec, i) => {
-    const clip = spec.clip ? clipByName.get(spec.clip) : clipSet.clips[i % clipSet.clips.length];
+    const clip = spec.clip ? clipByName.get(spec.clip) : plain[i % plain.length];
     if (!clip) throw new Error(`camera "${spec.key}": no clip named "${spec.clip}"`);
     return { spec, clip };
   });
@@ -249,6 +250,16 @@ export class CameraSimulator {
         rtspPort: opts.rtspPort ?? 0,
         clips: Object.fromEntries(
           clipSet.clips.map((c) => [c.name, { main: c.main.path, sub: c.sub.path, fps: c.fps }]),
+        ),
+        variants: Object.fromEntries(
+          clipSet.clips.flatMap((c) => {
+            const v = Object.fromEntries(
+              clipSet.clips
+                .filter((x) => x.tamper && x.name === `${c.name}--${x.tamper}`)
+                .map((x) => [x.tamper, x.name]),
+            );
+            return Object.keys(v).length ? [[c.name, v]] : [];
+          }),
         ),
         cameras: chosen.map(({ spec, clip }) => ({
           key: spec.key,
@@ -356,7 +367,9 @@ export class CameraSimulator {
   /**
    * stop: the camera is off (RTSP connections closed and new ones dropped, ONVIF service down, silent to
    * discovery); stall: RTSP connections stay open but no data flows; garbage: random bytes on its RTSP
-   * connections; resume: back to normal (ONVIF listens again on the same port).
+   * connections; cover / shift / blur: the camera serves its clip's tampering variant (lens covered, view
+   * turned, focus lost; only for a clip whose recipe has `tamperFaults`); resume: back to normal (ONVIF
+   * listens again on the same port).
    */
   async fault(key: string, mode: CameraFault): Promise<void> {
     const cam = this.camera(key);

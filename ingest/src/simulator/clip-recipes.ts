@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import {
   bagSvg,
   cardboardBoxSvg,
+  lensCoverSvg,
   puddleSvg,
   SCENE_HEIGHT,
   SCENE_WIDTH,
@@ -92,6 +93,72 @@ export interface ClipRecipe {
   mirror?: boolean;
   main: StreamProfile;
   sub: StreamProfile;
+  /**
+   * Also encode the camera-tampering variants of this clip (`<name>--cover|shift|blur`, the first
+   * `TAMPER_VARIANT_S` seconds), which the RTSP process switches to on the faults `cover`, `shift`, `blur`.
+   */
+  tamperFaults?: boolean;
+  /** This recipe is a tampering variant: the effect drawn over the source (see `tamperSteps`). */
+  tamper?: TamperEffect;
+}
+
+/** What a tampered camera shows: its lens covered, its view turned, its focus lost. */
+export type TamperEffect = "cover" | "shift" | "blur";
+export const TAMPER_EFFECTS: readonly TamperEffect[] = ["cover", "shift", "blur"];
+/** Length of a tampering variant (seconds): short, so that encoding them costs little. */
+export const TAMPER_VARIANT_S = 4;
+
+export function tamperVariantName(name: string, effect: TamperEffect): string {
+  return `${name}--${effect}`;
+}
+
+/**
+ * The filter steps of a tampering effect, applied to the source picture (before the light drift and
+ * the sensor noise of a drawn scene, before the stream's scaling):
+ * cover — a hand or cloth over the lens: a dark, nearly uniform brown with a little noise;
+ * shift — the camera turned and tilted: the view 22 % to the right and 12 % down (a 78 % crop, scaled
+ * back, as if it also zoomed a little);
+ * blur — the focus lost: a Gaussian blur of σ = 6 px at the source's size.
+ */
+export function tamperSteps(effect: TamperEffect): string[] {
+  if (effect === "cover") return ["drawbox=x=0:y=0:w=iw:h=ih:color=0x2b2622@1:t=fill", "noise=alls=4:allf=t"];
+  if (effect === "shift") return ["crop=trunc(iw*0.78/2)*2:trunc(ih*0.78/2)*2:trunc(iw*0.22):trunc(ih*0.12)"];
+  return ["gblur=sigma=6"];
+}
+
+/** The recipes and, for each that asks (`tamperFaults`), its three tampering variants (short clips). */
+export function withTamperVariants(recipes: readonly ClipRecipe[]): ClipRecipe[] {
+  const names = new Set(recipes.map((r) => r.name));
+  const out = [...recipes];
+  for (const r of recipes) {
+    if (!r.tamperFaults || r.tamper) continue;
+    for (const effect of TAMPER_EFFECTS) {
+      const name = tamperVariantName(r.name, effect);
+      if (names.has(name)) continue;
+      const { tamperFaults: _, ...rest } = r;
+      out.push({
+        ...rest,
+        name,
+        description: `${r.description} — tampered: ${effect}`,
+        tamper: effect,
+        source: shortened(r.source),
+      });
+    }
+  }
+  return out;
+}
+
+/** The first TAMPER_VARIANT_S seconds of a source (drawn layers clipped to them). */
+function shortened(src: ClipSource): ClipSource {
+  const d = Math.min(src.duration, TAMPER_VARIANT_S);
+  if (src.kind !== "rendered") return { ...src, duration: d };
+  const layers = src.layers
+    .filter((l) => (l.from ?? 0) < d)
+    .map((l) => ({
+      ...l,
+      ...(l.to !== undefined || l.from !== undefined ? { to: Math.min(l.to ?? d, d) } : {}),
+    }));
+  return { ...src, duration: d, layers };
 }
 
 /**
@@ -165,6 +232,27 @@ export function workshopRecipe(o: WorkshopRecipeOptions): ClipRecipe {
   };
 }
 
+/** When the demo's tampered workshop has its lens covered (seconds of its 100 s clip). */
+export const LENS_COVERED = { from: 60, to: 90 } as const;
+
+/**
+ * The drawn processing room, clean, whose lens a hand covers from 60 s to 90 s of a 100 s loop: the
+ * demo's `camera_covered` scene (the light drift and noise go on over the hand, as a camera's would).
+ */
+function coveredWorkshopRecipe(): ClipRecipe {
+  const r = workshopRecipe({
+    name: "workshop-covered",
+    description:
+      "Drawn processing room, clean; a hand covers the lens from 60 s to 90 s of the 100 s loop; light drift and sensor noise",
+    duration: 100,
+    light: { gain: 0.12, contrast: 0.08 },
+    noise: 6,
+  });
+  if (r.source.kind === "rendered")
+    r.source.layers.push({ name: "lens-cover", svg: lensCoverSvg(), x: 0, y: 0, ...LENS_COVERED });
+  return r;
+}
+
 /**
  * The default clips, each a scene of the demo (demo-scenes.ts says which check each should raise).
  * `vtest.avi` (OpenCV's sample, 768×576 at 10 fps, 79.5 s) shows real pedestrians crossing a square, filmed
@@ -178,6 +266,7 @@ export const CLIP_RECIPES: readonly ClipRecipe[] = [
     fps: 10,
     main: PAL_MAIN,
     sub: PAL_SUB,
+    tamperFaults: true,
   },
   {
     name: "pedestrians-mirrored",
@@ -212,13 +301,17 @@ export const CLIP_RECIPES: readonly ClipRecipe[] = [
     light: { gain: 0.12, contrast: 0.08 },
     noise: 6,
   }),
-  workshopRecipe({
-    name: "workshop-clean",
-    description: "Drawn processing room, clean and empty throughout; light drift and sensor noise",
-    duration: 60,
-    light: { gain: 0.12, contrast: 0.08 },
-    noise: 6,
-  }),
+  {
+    ...workshopRecipe({
+      name: "workshop-clean",
+      description: "Drawn processing room, clean and empty throughout; light drift and sensor noise",
+      duration: 60,
+      light: { gain: 0.12, contrast: 0.08 },
+      noise: 6,
+    }),
+    tamperFaults: true,
+  },
+  coveredWorkshopRecipe(),
   workshopRecipe({
     name: "workshop-after-hours",
     description:
@@ -334,12 +427,14 @@ export function videoFilter(recipe: ClipRecipe, stream: StreamName): string {
       `crop=${p.width * 2}:${p.height * 2}`,
       `zoompan=z='1+0.15*sin(PI*on/${frames})':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${p.width}x${p.height}:fps=${recipe.fps}`,
     ];
+    if (recipe.tamper) steps.push(...tamperSteps(recipe.tamper), `scale=${p.width}:${p.height}`);
     if (recipe.mirror) steps.push("hflip");
     steps.push("format=yuv420p", "setsar=1");
     return steps.join(",");
   }
   const steps = [`fps=${recipe.fps}`];
   if (src.crop) steps.push(`crop=${src.crop.width}:${src.crop.height}:${src.crop.x}:${src.crop.y}`);
+  if (recipe.tamper) steps.push(...tamperSteps(recipe.tamper));
   return finish(recipe, stream, steps);
 }
 
@@ -369,7 +464,7 @@ export function sceneFilter(recipe: ClipRecipe, stream: StreamName): string {
       l.from !== undefined || l.to !== undefined ? `:enable='between(t,${l.from ?? 0},${l.to ?? d})'` : "";
     parts.push(`[s${n - 1}][l${n}]overlay=x=${l.x}:y=${l.y}${enable}:format=yuv420[s${n}]`);
   });
-  const steps: string[] = [];
+  const steps: string[] = recipe.tamper ? tamperSteps(recipe.tamper) : [];
   if (src.light) {
     const w = `2*PI*t/${d}`;
     // Y'' = (G·Y − ½)·C + ½ in eq's terms: contrast G·C, brightness ½·C·(G − 1); chroma scaled by G·C

@@ -22,7 +22,9 @@ import {
   parseProgressLine,
   type StreamName,
   sceneAssets,
+  type TamperEffect,
   validateRecipe,
+  withTamperVariants,
 } from "./clip-recipes.js";
 
 export interface ClipFile {
@@ -37,6 +39,8 @@ export interface Clip {
   fps: number;
   /** Seconds; a whole number of one-second GOPs. */
   duration: number;
+  /** A tampering variant of another clip (`<clip>--<effect>`), served on the fault of that name. */
+  tamper?: TamperEffect;
   main: ClipFile;
   sub: ClipFile;
 }
@@ -101,6 +105,7 @@ function manifestOf(key: string, dir: string, recipes: readonly ClipRecipe[]): C
       description: r.description,
       fps: r.fps,
       duration: r.source.duration,
+      ...(r.tamper ? { tamper: r.tamper } : {}),
       main: { path: path.join(dir, clipFileName(r, "main")), width: r.main.width, height: r.main.height },
       sub: { path: path.join(dir, clipFileName(r, "sub")), width: r.sub.width, height: r.sub.height },
     })),
@@ -113,6 +118,7 @@ export async function cachedClips(
   recipes: readonly ClipRecipe[] = CLIP_RECIPES,
   ffmpegPath = "ffmpeg",
 ): Promise<ClipSet | undefined> {
+  recipes = withTamperVariants(recipes);
   const key = clipCacheKey(recipes, ffmpegVersion(ffmpegPath));
   const dir = path.join(path.resolve(dataDir), "clips", key);
   try {
@@ -126,7 +132,7 @@ export async function cachedClips(
 
 /** Returns the clips of `recipes`, encoding what the cache lacks. */
 export async function ensureClips(opts: EnsureClipsOptions): Promise<ClipSet> {
-  const recipes = opts.recipes ?? CLIP_RECIPES;
+  const recipes = withTamperVariants(opts.recipes ?? CLIP_RECIPES);
   const ffmpegPath = opts.ffmpegPath ?? "ffmpeg";
   for (const r of recipes) validateRecipe(r);
   const names = new Set(recipes.map((r) => r.name));

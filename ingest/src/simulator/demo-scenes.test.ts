@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { CLIP_RECIPES } from "./clip-recipes.js";
+import { CLIP_RECIPES, LENS_COVERED } from "./clip-recipes.js";
 import {
   DEMO_BACKGROUND_SCENES,
   DEMO_MESS_SAMPLES,
   DEMO_SCENES,
+  DEMO_TAMPER_INTERVAL_S,
+  DEMO_TAMPER_SAMPLES,
   DEMO_UNCLEAN_INTERVAL_S,
   demoSceneFor,
 } from "./demo-scenes.js";
 
 const all = [...DEMO_SCENES, ...DEMO_BACKGROUND_SCENES];
 const CHECKS = ["no_hat", "no_gloves", "no_mask", "unclean_area"];
+const TAMPER = ["camera_covered", "camera_moved", "camera_defocused"];
 
 describe("demo scenes (pure)", () => {
   it("name clips that exist, once each, with zones the API accepts", () => {
@@ -17,7 +20,7 @@ describe("demo scenes (pure)", () => {
     const clips = new Set(CLIP_RECIPES.map((r) => r.name));
     for (const s of all) {
       expect(clips.has(s.clip), s.name).toBe(true);
-      for (const c of s.fires) expect(CHECKS).toContain(c);
+      for (const c of s.fires) expect([...CHECKS, ...TAMPER]).toContain(c);
       for (const z of s.zones) {
         expect(z.name.length).toBeGreaterThan(0);
         expect(z.name.length).toBeLessThanOrEqual(64);
@@ -49,9 +52,19 @@ describe("demo scenes (pure)", () => {
     expect(firstMess).toBeLessThan(recipe.source.duration);
   });
 
-  it("give the six scenes to the first cameras, then the quiet compliant workshops in turn", () => {
-    expect([0, 1, 2, 3, 4, 5].map((i) => demoSceneFor(i).name)).toEqual(DEMO_SCENES.map((s) => s.name));
-    expect([6, 7, 8, 9].map((i) => demoSceneFor(i).name)).toEqual([
+  it("cover the tampered workshop's lens only after its reference is learned, long enough to fire", () => {
+    const scene = DEMO_SCENES.find((s) => s.fires.includes("camera_covered"));
+    expect(scene?.startSecond).toBe(0);
+    const covered = LENS_COVERED.from;
+    // The reference's looks, with room for a worker 3× slower; then 2 of 3 looks covered, 3× slower too.
+    expect(covered).toBeGreaterThanOrEqual(DEMO_TAMPER_SAMPLES * DEMO_TAMPER_INTERVAL_S * 3);
+    expect(LENS_COVERED.to - covered).toBeGreaterThanOrEqual(3 * DEMO_TAMPER_INTERVAL_S * 2);
+  });
+
+  it("give the scenes to the first cameras, then the quiet compliant workshops in turn", () => {
+    const n = DEMO_SCENES.length;
+    expect(DEMO_SCENES.map((_, i) => demoSceneFor(i).name)).toEqual(DEMO_SCENES.map((s) => s.name));
+    expect([n, n + 1, n + 2, n + 3].map((i) => demoSceneFor(i).name)).toEqual([
       "workshop-clean-quiet",
       "workshop-after-hours-quiet",
       "workshop-clean-quiet",

@@ -7,7 +7,10 @@
  */
 import { WORKSHOP_ZONES } from "./rendered-scenes.js";
 
-export type CheckType = "no_hat" | "no_gloves" | "no_mask" | "unclean_area";
+export type CheckType = "no_hat" | "no_gloves" | "no_mask" | "unclean_area" | TamperAlert;
+
+/** The tamper check's alert types (a scene's `fires` may name them; zones do not: it is whole-frame). */
+export type TamperAlert = "camera_covered" | "camera_moved" | "camera_defocused";
 
 export interface SceneZone {
   name: string;
@@ -64,6 +67,10 @@ export const DEMO_UNCLEAN_INTERVAL_S = 4;
 
 /** Samples of the mess scene's clean baseline. */
 export const DEMO_MESS_SAMPLES = 3;
+
+/** How often the covered scene's camera runs the tamper check (the default: every 30 s), and its reference's samples. */
+export const DEMO_TAMPER_INTERVAL_S = 4;
+export const DEMO_TAMPER_SAMPLES = 3;
 
 export const DEMO_SCENES: readonly DemoScene[] = [
   {
@@ -137,6 +144,25 @@ export const DEMO_SCENES: readonly DemoScene[] = [
     analytics: null,
     schedule: ALWAYS,
   },
+  {
+    name: "workshop-covered",
+    clip: "workshop-covered",
+    shows:
+      "drawn processing room, clean; a hand covers the lens from 60 s to 90 s of each 100 s loop; light drift and noise",
+    fires: ["camera_covered"],
+    zones: worktopAndFloor(["no_hat", "no_gloves"]),
+    // No clean-area check here: a covered lens also reads as a changed floor (docs/analytics.md, Tamper).
+    // The tamper check every 4 s from a reference of 3 frames, learned in the clean first minute; 2 of 3
+    // looks covered to fire, once per 5 min (its cooldown).
+    analytics: {
+      checks: {
+        unclean_area: { enabled: false },
+        tamper: { intervalS: DEMO_TAMPER_INTERVAL_S, reference: { samples: DEMO_TAMPER_SAMPLES } },
+      },
+    },
+    schedule: ALWAYS,
+    startSecond: 0,
+  },
 ];
 
 /**
@@ -168,7 +194,7 @@ export const DEMO_BACKGROUND_SCENES: readonly DemoScene[] = [
 ];
 
 /**
- * The scene of the demo's i-th camera (0-based, in the demo's camera order): the six scenes of DEMO_SCENES
+ * The scene of the demo's i-th camera (0-based, in the demo's camera order): the scenes of DEMO_SCENES
  * first, one camera each, then the background scenes in turn.
  */
 export function demoSceneFor(

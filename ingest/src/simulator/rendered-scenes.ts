@@ -239,3 +239,12 @@ export function bagSvg(): string {
      <path d="M26 28 C 36 34, 46 30, 56 22 M30 48 C 44 44, 58 50, 68 40" stroke="#c9ccc6" stroke-width="2" fill="none"/>`,
   );
 }
+
+/**
+ * A hand over the lens (the whole canvas): a dark, nearly uniform brown, a little lighter at the middle
+ * where the palm is nearest the lens — what a covered camera sees.
+ */
+export function lensCoverSvg(): string {
+  const body = `<defs><radialGradient id="palm" cx="0.5" cy="0.55" r="0.75"><stop offset="0" stop-color="#3b302a"/><stop offset="1" stop-color="#2a221d"/></radialGradient></defs><rect width="${SCENE_WIDTH}" height="${SCENE_HEIGHT}" fill="url(#palm)"/>`;
+  return svg(SCENE_WIDTH, SCENE_HEIGHT, body);
+}

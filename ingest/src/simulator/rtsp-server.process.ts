@@ -21,7 +21,7 @@ function pythonEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export type RtspFault = "stop" | "stall" | "garbage" | "resume";
+export type RtspFault = "stop" | "stall" | "garbage" | "cover" | "shift" | "blur" | "resume";
 
 export interface RtspCameraConfig {
   key: string;
@@ -38,11 +38,13 @@ export interface RtspServerConfig {
   /** 0 → a free port. */
   rtspPort: number;
   clips: Record<string, { main: string; sub: string; fps: number }>;
+  /** Per clip, its tampering variants (effect → clip name), served on the faults cover, shift, blur. */
+  variants?: Record<string, Record<string, string>>;
   cameras: RtspCameraConfig[];
 }
 
 export interface RtspCameraStatus {
-  mode: "normal" | "stop" | "stall" | "garbage";
+  mode: "normal" | "stop" | "stall" | "garbage" | "cover" | "shift" | "blur";
   clients: number;
   media: { main: number; sub: number };
 }

@@ -5,7 +5,7 @@
  *                        [--secret S] [--show-credentials]
  *
  * Prints each camera's RTSP and ONVIF addresses, then reads commands on stdin:
- *   stop|stall|garbage|resume <key>   status   quit
+ *   stop|stall|garbage|cover|shift|blur|resume <key>   status   quit
  */
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     );
   }
   if (!showCredentials) out.write("(user admin; --show-credentials prints the passwords)\n");
-  out.write("commands: stop|stall|garbage|resume <key>, status, quit\n");
+  out.write("commands: stop|stall|garbage|cover|shift|blur|resume <key>, status, quit\n");
 
   let stopping = false;
   const shutdown = async () => {
@@ -76,12 +76,12 @@ export async function main(argv: string[]): Promise<void> {
             );
           return;
         }
-        if (cmd && ["stop", "stall", "garbage", "resume"].includes(cmd) && key) {
+        if (cmd && ["stop", "stall", "garbage", "cover", "shift", "blur", "resume"].includes(cmd) && key) {
           await sim.fault(key, cmd as CameraFault);
           out.write(`  ${key}: ${cmd}\n`);
           return;
         }
-        if (cmd) out.write("commands: stop|stall|garbage|resume <key>, status, quit\n");
+        if (cmd) out.write("commands: stop|stall|garbage|cover|shift|blur|resume <key>, status, quit\n");
       } catch (err) {
         out.write(`  error: ${err instanceof Error ? err.message : String(err)}\n`);
       }

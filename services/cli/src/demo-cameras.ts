@@ -1,7 +1,7 @@
 /**
  * The demo's cameras: the camera simulator serves the first camera of the first N pilot workshops, each
  * with the credentials sealed in its row, on SIMULATOR_RTSP_PORT — exactly what the seed registered.
- * Each camera gets a scene (demoSceneFor: the six of DEMO_SCENES first, then quiet compliant workshops;
+ * Each camera gets a scene (demoSceneFor: the scenes of DEMO_SCENES first, then quiet compliant workshops;
  * ingest/src/simulator/demo-scenes.ts, the table in docs/demo-footage.md): its clip, and on its row the
  * scene's zones, schedule and analytics overrides.
  */

@@ -36,6 +36,9 @@ export default {
     mainUrlHint: "Without user name and password, e.g. rtsp://192.168.1.64:554/Streaming/Channels/101",
     subUrl: "Sub-stream URL (optional)",
     subUrlHint: "Analysis uses the sub-stream; empty: the main stream is analysed",
+    relearnReference: "Relearn the reference picture",
+    relearnReferenceHint:
+      "Tick when the camera was re-aimed, moved or refocused on purpose: the tamper check (covered, moved, defocused) learns its reference picture again from the next frames. A new stream URL does this by itself.",
     username: "User name",
     password: "Password",
     passwordKeep: "Leave empty to keep",

@@ -36,6 +36,9 @@ export default {
     mainUrlHint: "不含用户名和密码，如 rtsp://192.168.1.64:554/Streaming/Channels/101",
     subUrl: "子码流地址（可选）",
     subUrlHint: "分析使用子码流；留空则分析主码流",
+    relearnReference: "重新学习参考画面",
+    relearnReferenceHint:
+      "摄像头已有意调整方向、位置或焦距时勾选：防篡改检测（遮挡、移位、失焦）将从接下来的画面重新学习参考画面。更换码流地址时自动重新学习。",
     username: "用户名",
     password: "密码",
     passwordKeep: "留空表示不修改",

@@ -98,3 +98,34 @@ export function analyticsWith(stored: unknown, body: CameraRulesBody): Obj | nul
   else delete a.checks;
   return Object.keys(a).length ? a : null;
 }
+
+/**
+ * The `analytics` column with the tamper check's reference epoch bumped (`checks.tamper.referenceEpoch`):
+ * the worker, reading the row again (within 30 s), learns a new reference for the camera. Everything else
+ * in the column is kept.
+ */
+export function withNewTamperReference(stored: unknown): Obj {
+  const a: Obj = isObj(json(stored)) ? structuredClone(json(stored) as Obj) : {};
+  const checks: Obj = isObj(a.checks) ? a.checks : {};
+  const tamper: Obj = isObj(checks.tamper) ? checks.tamper : {};
+  const epoch = num(tamper.referenceEpoch);
+  tamper.referenceEpoch = epoch !== null && epoch >= 0 ? Math.floor(epoch) + 1 : 1;
+  checks.tamper = tamper;
+  a.checks = checks;
+  return a;
+}
+
+/** Does a camera update move the picture the tamper reference was learned from (or say so)? */
+export function changesView(body: {
+  sourceUrl?: unknown;
+  subUrl?: unknown;
+  push?: unknown;
+  relearnReference?: unknown;
+}): boolean {
+  return (
+    body.relearnReference === true ||
+    body.sourceUrl !== undefined ||
+    body.subUrl !== undefined ||
+    body.push !== undefined
+  );
+}

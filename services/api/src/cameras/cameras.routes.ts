@@ -23,6 +23,7 @@ import { WorkshopRepository } from "../workshops/workshop.repository.js";
 import { cameraColumns, checkPush, pushSource } from "./camera.columns.js";
 import { CameraRepository } from "./camera.repository.js";
 import { cameraView } from "./camera.views.js";
+import { changesView, withNewTamperReference } from "./camera-rules.mapping.js";
 import { publishCameraSpec } from "./camera-spec.publisher.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -162,6 +163,8 @@ function updateCamera(app: RouteApp, { deps, repo, audit, announce }: CameraCont
       await repo.update(c.id, {
         ...cameraColumns(body, keyring),
         ...(body.push ? pushSource(c.id, config.RTMP_PORT, keyring) : {}),
+        // Another stream, or a deliberate re-aim: the tamper check learns a new reference picture.
+        ...(changesView(body) ? { analytics: JSON.stringify(withNewTamperReference(c.analytics)) } : {}),
       });
       await announce(c.id);
       await audit.record({

@@ -303,14 +303,21 @@ export const CameraCreateBody = Type.Object(
 export type CameraCreateBody = Static<typeof CameraCreateBody>;
 
 export const CameraUpdateBody = Type.Object(
-  Object.fromEntries(
-    Object.entries(CameraCreateBody.properties)
-      .filter(([k]) => k !== "workshopId")
-      .map(([k, v]) => [k, Type.Optional(v as TSchema)]),
-  ),
+  {
+    ...Object.fromEntries(
+      Object.entries(CameraCreateBody.properties)
+        .filter(([k]) => k !== "workshopId")
+        .map(([k, v]) => [k, Type.Optional(v as TSchema)]),
+    ),
+    /**
+     * The camera was re-aimed (or refocused) on purpose: the tamper check learns its reference picture
+     * again (a new stream URL does the same by itself).
+     */
+    relearnReference: Type.Optional(Type.Literal(true)),
+  },
   { ...strict, minProperties: 1 },
 );
-export type CameraUpdateBody = Partial<Omit<CameraCreateBody, "workshopId">>;
+export type CameraUpdateBody = Partial<Omit<CameraCreateBody, "workshopId">> & { relearnReference?: true };
 
 export const CameraListQuery = Type.Object(
   {
