@@ -31,6 +31,43 @@ export interface LoadedModels {
   release(): Promise<void>;
 }
 
+function want<K extends Model["kind"]>(m: Model, kind: K, name: string): Extract<Model, { kind: K }> {
+  if (m.kind !== kind)
+    throw new ModelError(`model ${name}: is a ${m.kind}, the ${name} role needs a ${kind}`);
+  return m as Extract<Model, { kind: K }>;
+}
+
+/** The classifier roles the default checks know: configured name → its slot in models and capabilities. */
+const CLASSIFIER_ROLES = ["glove", "headcover", "mask"] as const;
+
+/** Puts a loaded model where its configured name says: a custom detector, the person detector, pose, a classifier. */
+function assignRole(
+  name: string,
+  entry: AnalyticsConfig["models"][string],
+  m: Model,
+  models: FrameModels,
+  caps: Capabilities,
+): void {
+  if (entry.classMap) {
+    const d = want(m, "detector", name) as Detector;
+    models.custom.set(name, { detector: d, classMap: entry.classMap });
+    caps.custom.set(name, new Set(Object.values(entry.classMap).filter((v): v is string => !!v)));
+  } else if (name === "person") {
+    models.person = want(m, "detector", name) as Detector;
+    caps.person = true;
+    caps.names.person = name;
+  } else if (name === "pose") {
+    models.pose = want(m, "keypoints", name) as KeypointModel;
+    caps.pose = true;
+  } else {
+    const role = CLASSIFIER_ROLES.find((r) => r === name);
+    if (!role) return;
+    models[role] = want(m, "classifier", name) as Classifier;
+    caps[role] = true;
+    caps.names[role] = name;
+  }
+}
+
 export async function loadModelSet(
   cfg: Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir">,
 ): Promise<LoadedModels> {
@@ -50,11 +87,6 @@ export async function loadModelSet(
     names: {},
     versions: {},
   };
-  const want = <K extends Model["kind"]>(m: Model, kind: K, name: string): Extract<Model, { kind: K }> => {
-    if (m.kind !== kind)
-      throw new ModelError(`model ${name}: is a ${m.kind}, the ${name} role needs a ${kind}`);
-    return m as Extract<Model, { kind: K }>;
-  };
   try {
     for (const [name, entry] of Object.entries(cfg.models)) {
       const dir = installed && existsSync(path.resolve(installed, entry.path)) ? installed : committed;
@@ -72,32 +104,7 @@ export async function loadModelSet(
       }
       all.push(m);
       caps.versions![name] = `${m.card.name}@${m.card.version}`;
-      if (entry.classMap) {
-        const d = want(m, "detector", name) as Detector;
-        models.custom.set(name, { detector: d, classMap: entry.classMap });
-        caps.custom.set(name, new Set(Object.values(entry.classMap).filter((v): v is string => !!v)));
-        continue;
-      }
-      if (name === "person") {
-        models.person = want(m, "detector", name) as Detector;
-        caps.person = true;
-        caps.names.person = name;
-      } else if (name === "pose") {
-        models.pose = want(m, "keypoints", name) as KeypointModel;
-        caps.pose = true;
-      } else if (name === "glove") {
-        models.glove = want(m, "classifier", name) as Classifier;
-        caps.glove = true;
-        caps.names.glove = name;
-      } else if (name === "headcover") {
-        models.headcover = want(m, "classifier", name) as Classifier;
-        caps.headcover = true;
-        caps.names.headcover = name;
-      } else if (name === "mask") {
-        models.mask = want(m, "classifier", name) as Classifier;
-        caps.mask = true;
-        caps.names.mask = name;
-      }
+      assignRole(name, entry, m, models, caps);
     }
   } catch (err) {
     for (const m of all) await m.release().catch(() => {});
