@@ -6,7 +6,13 @@
  */
 
 import type { Classifier, Detector, KeypointModel } from "../models/detector.registry.js";
-import { crop, decodeJpeg, greyThumbnail, type RawImage } from "../models/image.adapter.js";
+import {
+  crop,
+  decodeJpeg,
+  greyThumbnail,
+  greyThumbnailArea,
+  type RawImage,
+} from "../models/image.adapter.js";
 import { cropRegion, expandRect, type Rect } from "../pre/letterbox.js";
 import { hasMotion, type MotionOptions } from "../rules/motion.js";
 import { boxInPolygonFraction, type Point } from "../rules/zone.js";
@@ -99,7 +105,10 @@ export async function analyseFrame(
 ): Promise<FrameObservation> {
   const ms: Record<string, number> = {};
   const img = await timed(ms, "decode", () => decodeJpeg(jpeg));
-  const thumb = await timed(ms, "thumb", () => greyThumbnail(img, plan.thumb.width, plan.thumb.height));
+  // The motion thumbnail, every frame: computed here (area average), not through libvips (half the CPU).
+  // Only compared with the previous one of the same camera, never stored: the detail thumbnail below, which
+  // learned baselines are made of, stays libvips'.
+  const thumb = await timed(ms, "thumb", () => greyThumbnailArea(img, plan.thumb.width, plan.thumb.height));
   const motion = hasMotion(plan.prevThumb, thumb, plan.motion);
   const obs: FrameObservation = {
     width: img.width,
