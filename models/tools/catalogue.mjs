@@ -137,7 +137,16 @@ export const CONVERTED = [
     outputs: [
       { tf: "tower_0/keypoints", name: "heatmap", shape: [1, 80, 72, 96], layout: "centernet" },
       { tf: "tower_0/wh", name: "wh", shape: [1, 4, 72, 96], layout: "centernet" },
-      { tf: "tower_0/detections", name: "detections", shape: [1, 100, 6], layout: "centernet" },
+      // Box corners near 0 are differences of two ~300-pixel values: float32 rounding of the folded hard
+      // swish (tfjs_to_onnx.py fuse_hard_activations) moves them by ~1e-4 pixel, which the relative measure
+      // reads as 1e-4 of a 1-pixel value. Scores in this output are the heat map's (within 1e-6).
+      {
+        tf: "tower_0/detections",
+        name: "detections",
+        shape: [1, 100, 6],
+        layout: "centernet",
+        tolerance: 3e-4,
+      },
     ],
     classes: COCO_LABELS,
     thresholds: { score: 0.3, iou: 0.4 },
