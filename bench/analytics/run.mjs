@@ -263,10 +263,14 @@ if (ONLY.has("cpu")) {
         `| ${w} | ${r.v.name} | ${f1(m)} | ${f1(pct(r.cpu, 50))} | ${f1(pct(r.cpu, 95))} | ${f0(pct(r.wall, 50))} | ${r.alerts} | ${f1(1000 / (m * 0.5))} |`,
       );
     }
-    if (runs[1])
-      out(
-        `\n- ${w}: this build ${(mean(runs[0].cpu) / mean(runs[1].cpu)).toFixed(2)}× the CPU of ${runs[1].v.name} per frame (mean; p50 ${(pct(runs[0].cpu, 50) / pct(runs[1].cpu, 50)).toFixed(2)}×)\n`,
-      );
+  }
+  out("");
+  for (const [w, runs] of rows) {
+    if (!runs[1]) continue;
+    const ratio = mean(runs[0].cpu) / mean(runs[1].cpu);
+    out(
+      `- ${w}: this build ${ratio.toFixed(2)}× the CPU of ${runs[1].v.name} per frame (mean; p50 ${(pct(runs[0].cpu, 50) / pct(runs[1].cpu, 50)).toFixed(2)}×)`,
+    );
   }
 }
 
