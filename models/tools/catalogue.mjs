@@ -208,6 +208,32 @@ export const CONVERTED = [
     tfjs: "movenet-lightning",
     task: "keypoints",
     size: 192,
+    // Fully convolutional up to its decoding, whose constants are bound to the 48×48 grid (stride 4): the
+    // three FPN upsampling sizes, the grid's y and x coordinates, the centre weighting 1/(distance + 1.8),
+    // the grid width that turns an arg-max index into y and x, and 1/48 that normalises them. At another
+    // square size S they are rewritten for S/4 (--size SxS); at 192 nothing is rewritten.
+    sizeConsts: (w, h) => {
+      if (w === 192 && h === 192) return {};
+      if (w !== h) throw new Error("movenet: square sizes only");
+      const g = w / 4;
+      const grid = (f) => Array.from({ length: g }, (_, y) => Array.from({ length: g }, (_, x) => [f(y, x)]));
+      const fpn = "StatefulPartitionedCall/center_net_mobile_net_v2fpn_feature_extractor/model_1";
+      return {
+        [`${fpn}/up_sampling2d/mul`]: [g / 4, g / 4],
+        [`${fpn}/up_sampling2d_1/mul`]: [g / 2, g / 2],
+        [`${fpn}/up_sampling2d_2/mul`]: [g, g],
+        "StatefulPartitionedCall/strided_slice_3": grid((y) => y),
+        "StatefulPartitionedCall/strided_slice_4": grid((_, x) => x),
+        "ConstantFolding/StatefulPartitionedCall/truediv_2_recip": grid(
+          (y, x) => 1 / (Math.hypot(y - g / 2, x - g / 2) + 1.8),
+        ),
+        "StatefulPartitionedCall/floordiv/y": g,
+        "StatefulPartitionedCall/mul/y": g,
+        "StatefulPartitionedCall/floordiv_1/y": g,
+        "StatefulPartitionedCall/mul_1/y": g,
+        "StatefulPartitionedCall/Reshape_13": [[[[1 / g, 1 / g]]]],
+      };
+    },
     preprocess: "x255round",
     tfjsInputDtype: "int32",
     letterbox: true,
@@ -247,7 +273,9 @@ export function resized(entry, spec) {
     width,
     height,
     outputs: entry.outputs.map((o) =>
-      o.shape.length === 4 ? { ...o, shape: [o.shape[0], o.shape[1], height / 4, width / 4] } : o,
+      o.shape.length === 4 && o.layout === "centernet"
+        ? { ...o, shape: [o.shape[0], o.shape[1], height / 4, width / 4] }
+        : o,
     ),
   };
 }

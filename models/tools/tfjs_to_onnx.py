@@ -200,7 +200,7 @@ class Converter:
         override = self.spec.get("consts", {}).get(n["name"])
         if override is not None:
             new = np.asarray(override).astype(np_dt)
-            if new.shape != np.asarray(value).shape:
+            if new.ndim != np.asarray(value).ndim:  # a grid constant may change size, not rank
                 raise ValueError(f"const {n['name']}: override shape {new.shape} != {np.asarray(value).shape}")
             self.used_consts.add(n["name"])
             value = new
