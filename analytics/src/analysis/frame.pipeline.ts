@@ -32,6 +32,8 @@ export interface Part extends Box {
 export interface FrameModels {
   person?: Detector;
   pose?: KeypointModel;
+  /** MoveNet with a tall input, for person crops no wider than it (the same scale, fewer pixels); else `pose`. */
+  poseTall?: KeypointModel;
   glove?: Classifier;
   headcover?: Classifier;
   /** User detectors with their class maps (class name → violation type or null). */
@@ -87,6 +89,19 @@ export function violationClass(classes: readonly string[], kind: "glove" | "head
   if (i < 0)
     throw new Error(`classifier classes [${classes.join(", ")}] name no violating class for ${kind}`);
   return i;
+}
+
+/**
+ * The keypoint model for a person crop: the tall-input MoveNet when the crop is no wider (relative to its
+ * height) than that input, so it is scaled exactly as in the square one; the square model otherwise.
+ */
+export function poseModelFor(
+  region: { width: number; height: number },
+  models: Pick<FrameModels, "pose" | "poseTall">,
+): KeypointModel {
+  const tall = models.poseTall;
+  if (tall && region.width * tall.card.input.height <= region.height * tall.card.input.width) return tall;
+  return models.pose as KeypointModel;
 }
 
 async function timed<T>(ms: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
@@ -186,8 +201,8 @@ async function people(
     if (!wantHands && !wantHeads) continue;
     let kps: { name: string; x: number; y: number; score: number }[] = [];
     if (models.pose) {
-      const pose = models.pose;
       const region = cropRegion(expandRect(p, 1.1, img.width, img.height), img.width, img.height); // as in training
+      const pose = poseModelFor(region, models);
       const personImg = await timed(ms, "crop", () => crop(img, region));
       const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
       kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));

@@ -1,6 +1,6 @@
 /**
  * Loads the configured models once (per inference thread): the default checks' models by their
- * well-known names (person, pose, glove, headcover) and every model with a class map as a custom
+ * well-known names (person, pose, pose-tall, glove, headcover) and every model with a class map as a custom
  * detector. A default model whose file is absent is reported, and the checks that need it stay unarmed;
  * a file that is present but broken (not ONNX, outputs not as its card says) is recorded as broken: every
  * frame that a check needing it should have examined fails with the model's error (counted in metrics).
@@ -78,6 +78,8 @@ export async function loadModelSet(
       } else if (name === "pose") {
         models.pose = want(m, "keypoints", name) as KeypointModel;
         caps.pose = true;
+      } else if (name === "pose-tall") {
+        models.poseTall = want(m, "keypoints", name) as KeypointModel;
       } else if (name === "glove") {
         models.glove = want(m, "classifier", name) as Classifier;
         caps.glove = true;
