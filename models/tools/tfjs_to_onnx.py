@@ -720,7 +720,7 @@ def fuse_hard_activations(model):
     """MobileNetV3's hard swish x·relu6(x+3)·c and hard sigmoid relu6(z+3)·c, which TF.js graphs spell as
     four and three element-wise ops, as ONNX HardSwish / HardSigmoid nodes that ONNX Runtime keeps in its
     blocked (NCHWc) layout: the scalar Add/Clip/Mul chain made it convert layouts back and forth around every
-    activation (CenterNet at 384×288: 16 % of its CPU; docs/performance.md). c is 1/6 as stored in fp16
+    activation (CenterNet at 384×288: 14–16 % of its CPU; docs/performance.md). c is 1/6 as stored in fp16
     (0.16662598), so HardSwish(x) = x·relu6(x+3)/6 is off by the factor 6c; that factor is folded into a
     neighbouring convolution's weights (the consumers', or the producer's for a HardSigmoid·x rewrite), so
     the result is the same arithmetic up to float rounding. Returns the number of patterns fused."""
