@@ -1,5 +1,6 @@
 // Each committed ONNX model reproduces its original TF.js graph (executed by @tensorflow/tfjs-core's pure-JS
-// CPU backend from the weights in node_modules/@vladmandic/human) within 1e-4 on a fixed input that the
+// CPU backend from the weights in node_modules/@vladmandic/human) within 1e-4 (an output's own tolerance
+// in the catalogue where it says why) on a fixed input that the
 // build script never used (seed 3; the build checks seeds 1 and 2). CenterNet runs at 384×288, not the 512² it
 // was shipped at: its TF.js original is run at the same size with the same size-bound constants rewritten.
 import { existsSync, readFileSync } from "node:fs";
@@ -30,7 +31,10 @@ describe("converted models match their TF.js originals", () => {
       }
       const ref = await referenceOutputs(entry, px);
       const diffs = compareOutputs(ref, got);
-      for (const [name, diff] of Object.entries(diffs)) expect(diff, name).toBeLessThanOrEqual(TOLERANCE);
+      for (const [name, diff] of Object.entries(diffs)) {
+        const own = (entry.outputs as { name: string; tolerance?: number }[]).find((o) => o.name === name);
+        expect(diff, name).toBeLessThanOrEqual(own?.tolerance ?? TOLERANCE);
+      }
       // The comparison is not vacuous: the outputs carry signal.
       const first = Object.values(ref)[0] as Float32Array;
       expect(Math.max(...first.slice(0, 4096)) - Math.min(...first.slice(0, 4096))).toBeGreaterThan(1e-3);

@@ -273,6 +273,9 @@ export const AnalyticsConfigSchema = Type.Object(
         // (0.45 was chosen for the 512² input, where a rock and a traffic cone scored up to 0.44.)
         person: { path: "centernet/centernet.onnx", score: 0.4 },
         pose: { path: "movenet-lightning/movenet-lightning.onnx" },
+        // The same MoveNet at 96×192, for standing people's crops: half the convolutions at the same scale
+        // (models/movenet-lightning-tall/README.md); wider crops go to `pose`.
+        "pose-tall": { path: "movenet-lightning-tall/movenet-lightning-tall.onnx" },
         glove: { path: "glove-classifier/glove-classifier.onnx" },
         headcover: { path: "hat-classifier/hat-classifier.onnx" },
         mask: { path: "mask-classifier/mask-classifier.onnx" },

@@ -3,9 +3,9 @@
 // and a paced run that offers the 42-camera pilot's load (one frame per camera every 2 s = 21 frames/s) —
 // each against a naive baseline in the same run. See docs/performance.md (Analytics).
 //
-//   npm run build && node bench/analytics/run.mjs [--frames 10] [--cameras 6] [--paced 40] [--only stages,max,paced]
-//     [--workloads compliant,mix,violating]
-//     [--compare ROOT]   per-stage table also for another checkout's build (e.g. the previous commit
+//   npm run build && node bench/analytics/run.mjs [--frames 10] [--cameras 6] [--paced 40]
+//     [--only stages,cpu,max,paced] [--workloads compliant,mix,violating]
+//     [--compare ROOT]   per-stage and CPU tables also for another checkout's build (e.g. the previous commit
 //                        exported with `git archive` and built), frame by frame in turn
 //
 // Frames are what the ingest hands over: vtest.avi (opencv-doc, 768×576) sampled and scaled by the
@@ -35,7 +35,8 @@ const arg = (name, def) => {
 const FRAMES = Number(arg("frames", 10));
 const CAMERAS = Number(arg("cameras", 6));
 const PACED_S = Number(arg("paced", 40));
-const ONLY = new Set(String(arg("only", "stages,max,paced")).split(","));
+const ONLY = new Set(String(arg("only", "stages,cpu,max,paced")).split(","));
+const COMPARE = arg("compare", undefined);
 const PILOT_CAMERAS = 42;
 const PERIOD_MS = 2000; // one analysed frame per camera every 2 s
 const logger = createLogger({ level: "silent" });
@@ -142,7 +143,6 @@ if (ONLY.has("stages")) {
     detail: { width: 160, height: 120 },
   };
   const variants = [{ name: "this build", analyse: analyseFrame, loaded: await loadModelSet(config(true)) }];
-  const COMPARE = arg("compare", undefined);
   if (COMPARE) {
     const root = path.resolve(COMPARE);
     const fp = await import(path.join(root, "analytics/dist/analysis/frame.pipeline.js"));
@@ -195,12 +195,91 @@ if (ONLY.has("stages")) {
   if (b) out(`\nWhole frame p50: this build ${(pct(b.total, 50) / pct(a.total, 50)).toFixed(2)}× faster.`);
 }
 
+// 2. CPU per analysed frame, as the worker runs it (FrameProcessor, rules engine, one inference thread), for
+// this build and, with --compare ROOT, the other build: every camera's frames in capture order, the builds
+// taking turns frame by frame, one frame in flight at a time; the process's CPU time (main thread, inference
+// thread, libvips, ONNX Runtime) over each frame is that frame's cost. Taking turns, others' load on the
+// shared cores weighs on both builds alike: read the ratio first.
+async function cpuVariant(name, root) {
+  const dist = path.join(root, "analytics/dist/index.js");
+  const m =
+    root === ROOT ? { createThreadPool, FrameProcessor, createAnalyticsRegistry } : await import(dist);
+  return { name, root, m, byWorkload: {} };
+}
+
+async function cpuRun(variants, workload) {
+  const runs = [];
+  for (const v of variants) {
+    const cfg = { ...config(false, workload), modelsDir: path.join(v.root, "models") };
+    const analyser = await v.m.createThreadPool(cfg, 1);
+    const { metrics } = v.m.createAnalyticsRegistry();
+    const p = new v.m.FrameProcessor({ config: cfg, analyser, metrics, logger, publish: async () => {} });
+    runs.push({ v, analyser, p, cpu: [], wall: [], alerts: 0 });
+  }
+  const base = Date.now(); // as maxRun: synthetic capture times, 2 s apart per camera
+  for (let k = 0; k < FRAMES; k++) {
+    for (let c = 0; c < CAMERAS; c++) {
+      // Which build goes first alternates, so neither always follows the other's cache footprint.
+      const order = (k * CAMERAS + c) % 2 ? [...runs].reverse() : runs;
+      for (const r of order) {
+        const c0 = process.cpuUsage();
+        const t = performance.now();
+        const res = await r.p.processFrame({
+          cameraId: c + 1,
+          capturedAt: new Date(base + k * PERIOD_MS + c).toISOString(),
+          jpeg: WORKLOADS[workload].frame(c, k),
+          width: 640,
+          height: 480,
+        });
+        const d = process.cpuUsage(c0);
+        r.wall.push(performance.now() - t);
+        r.cpu.push((d.user + d.system) / 1000);
+        r.alerts += res.alerts.length;
+      }
+    }
+  }
+  for (const r of runs) await r.analyser.close();
+  return runs;
+}
+
+if (ONLY.has("cpu")) {
+  const variants = [await cpuVariant("this build", ROOT)];
+  if (COMPARE) variants.push(await cpuVariant(`--compare ${COMPARE}`, path.resolve(COMPARE)));
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const l0 = load();
+  const rows = [];
+  for (const w of CHOSEN.filter((x) => x !== "violating")) rows.push([w, await cpuRun(variants, w)]);
+  out(
+    `\n## CPU per analysed frame, as the worker runs it (${CAMERAS} cameras × ${FRAMES} frames 2 s apart, one inference thread, ${variants.length > 1 ? "the builds taking turns frame by frame" : "one build"}; load average ${l0} before, ${load()} after)\n`,
+  );
+  out(
+    "| workload | build | CPU ms per frame, mean | p50 | p95 | wall p50 ms | alerts | cameras per core at 0.5 fps |",
+  );
+  out("|---|---|---|---|---|---|---|---|");
+  for (const [w, runs] of rows) {
+    for (const r of runs) {
+      const m = mean(r.cpu);
+      out(
+        `| ${w} | ${r.v.name} | ${f1(m)} | ${f1(pct(r.cpu, 50))} | ${f1(pct(r.cpu, 95))} | ${f0(pct(r.wall, 50))} | ${r.alerts} | ${f1(1000 / (m * 0.5))} |`,
+      );
+    }
+  }
+  out("");
+  for (const [w, runs] of rows) {
+    if (!runs[1]) continue;
+    const ratio = mean(runs[0].cpu) / mean(runs[1].cpu);
+    out(
+      `- ${w}: this build ${ratio.toFixed(2)}× the CPU of ${runs[1].v.name} per frame (mean; p50 ${(pct(runs[0].cpu, 50) / pct(runs[1].cpu, 50)).toFixed(2)}×)`,
+    );
+  }
+}
+
 function processor(cfg, analyser, onAlert) {
   const { metrics } = createAnalyticsRegistry();
   return new FrameProcessor({ config: cfg, analyser, metrics, logger, publish: async (a) => onAlert(a) });
 }
 
-// 2. Maximum throughput: every camera feeds its frames back to back (closed loop).
+// 3. Maximum throughput: every camera feeds its frames back to back (closed loop).
 async function maxRun(workload, threads, naive) {
   const cfg = config(naive, workload);
   const analyser = await createThreadPool(cfg, threads);
@@ -261,7 +340,7 @@ if (ONLY.has("max")) {
   out(`\nLoad average after: ${load()}`);
 }
 
-// 3. Paced: 42 cameras each offer a frame every 2 s (phases spread evenly), for PACED_S seconds. Frames
+// 4. Paced: 42 cameras each offer a frame every 2 s (phases spread evenly), for PACED_S seconds. Frames
 // wait in a FIFO queue (as the BullMQ `frames` queue) and are taken by as many consumers as there are
 // inference threads (the worker's `concurrency`); the processor drops a frame older than maxFrameAgeS
 // (10 s, the default) when it is taken (newest wins). Latency: capture timestamp → result ready (alert

@@ -115,6 +115,8 @@ export const BLAZEFACE_LANDMARKS = ["right_eye", "left_eye", "nose", "mouth", "r
 export const CONVERTED = [
   {
     name: "centernet",
+    // 2: HardSwish/HardSigmoid as ONNX ops (same detections, 16 % less CPU); 1: Add/Clip/Mul chains.
+    version: "2",
     tfjs: "centernet",
     task: "detector",
     // Trained and shipped at 512×512; any width and height that are multiples of 32 (MobileNetV3's stride)
@@ -137,7 +139,16 @@ export const CONVERTED = [
     outputs: [
       { tf: "tower_0/keypoints", name: "heatmap", shape: [1, 80, 72, 96], layout: "centernet" },
       { tf: "tower_0/wh", name: "wh", shape: [1, 4, 72, 96], layout: "centernet" },
-      { tf: "tower_0/detections", name: "detections", shape: [1, 100, 6], layout: "centernet" },
+      // Box corners near 0 are differences of two ~300-pixel values: float32 rounding of the folded hard
+      // swish (tfjs_to_onnx.py fuse_hard_activations) moves them by ~1e-4 pixel, which the relative measure
+      // reads as 1e-4 of a 1-pixel value. Scores in this output are the heat map's (within 1e-6).
+      {
+        tf: "tower_0/detections",
+        name: "detections",
+        shape: [1, 100, 6],
+        layout: "centernet",
+        tolerance: 3e-4,
+      },
     ],
     classes: COCO_LABELS,
     thresholds: { score: 0.3, iou: 0.4 },
@@ -199,6 +210,33 @@ export const CONVERTED = [
     tfjs: "movenet-lightning",
     task: "keypoints",
     size: 192,
+    // Fully convolutional up to its decoding, whose constants are bound to the 48×48 grid (stride 4): the
+    // three FPN upsampling sizes, the grid's y and x coordinates, the centre weighting 1/(distance + 1.8),
+    // the grid width that turns an arg-max index into y and x, and 1/48 that normalises them. At another
+    // square size S they are rewritten for S/4 (--size SxS); at 192 nothing is rewritten.
+    sizeConsts: (w, h) => {
+      if (w === 192 && h === 192) return {};
+      const [gh, gw] = [h / 4, w / 4];
+      const grid = (f) =>
+        Array.from({ length: gh }, (_, y) => Array.from({ length: gw }, (_, x) => [f(y, x)]));
+      const fpn = "StatefulPartitionedCall/center_net_mobile_net_v2fpn_feature_extractor/model_1";
+      return {
+        [`${fpn}/up_sampling2d/mul`]: [gh / 4, gw / 4],
+        [`${fpn}/up_sampling2d_1/mul`]: [gh / 2, gw / 2],
+        [`${fpn}/up_sampling2d_2/mul`]: [gh, gw],
+        "StatefulPartitionedCall/strided_slice_3": grid((y) => y),
+        "StatefulPartitionedCall/strided_slice_4": grid((_, x) => x),
+        "ConstantFolding/StatefulPartitionedCall/truediv_2_recip": grid(
+          (y, x) => 1 / (Math.hypot(y - gh / 2, x - gw / 2) + 1.8),
+        ),
+        // an arg-max index over the grid → y (floordiv by its width) and x (index − y · width)
+        "StatefulPartitionedCall/floordiv/y": gw,
+        "StatefulPartitionedCall/mul/y": gw,
+        "StatefulPartitionedCall/floordiv_1/y": gw,
+        "StatefulPartitionedCall/mul_1/y": gw,
+        "StatefulPartitionedCall/Reshape_13": [[[[1 / gh, 1 / gw]]]], // (y, x) → 0..1
+      };
+    },
     preprocess: "x255round",
     tfjsInputDtype: "int32",
     letterbox: true,
@@ -217,6 +255,25 @@ export const CONVERTED = [
     },
   },
 ];
+
+/**
+ * MoveNet built for tall crops: 96×192 (the 48×48-grid constants rewritten for 24×48). A standing person's
+ * crop (width ≤ half its height) fills 192 pixels of height in either input, so the network sees it at the
+ * scale it was trained at, without the 96 columns of black bars the square input adds — half the
+ * convolutions. The worker uses it for such crops and the square model for wider ones (docs/performance.md).
+ */
+const movenet = CONVERTED.find((e) => e.name === "movenet-lightning");
+CONVERTED.push({
+  ...movenet,
+  name: "movenet-lightning-tall",
+  width: 96,
+  height: 192,
+  accuracy: {
+    set: "vtest.avi: 243 CenterNet persons of the 40 bench frames and the 9 no_hat eval frames (all tall)",
+    againstSquare:
+      "head crops at IoU >= 0.5 with the square model's: 240 of 243 (median IoU 0.93); hand crops 292 against 291; no_hat eval heads called bare 54 of 57, as the square model",
+  },
+});
 
 /**
  * A model's input width and height (`width`/`height`, else the square `size`), and its output shapes with
@@ -238,7 +295,9 @@ export function resized(entry, spec) {
     width,
     height,
     outputs: entry.outputs.map((o) =>
-      o.shape.length === 4 ? { ...o, shape: [o.shape[0], o.shape[1], height / 4, width / 4] } : o,
+      o.shape.length === 4 && o.layout === "centernet"
+        ? { ...o, shape: [o.shape[0], o.shape[1], height / 4, width / 4] }
+        : o,
     ),
   };
 }

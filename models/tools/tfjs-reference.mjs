@@ -50,7 +50,7 @@ export async function loadTfjsModel(name, dir = humanModelsDir, resize = undefin
     for (const [k, v] of Object.entries(resize.consts)) {
       const old = tensors[k];
       if (!old) throw new Error(`${name}: no constant ${k} to resize`);
-      tensors[k] = tf.tensor(v, old.shape, old.dtype);
+      tensors[k] = tf.tensor(v, Array.isArray(v) ? undefined : old.shape, old.dtype); // a grid may change size
       old.dispose();
     }
     const encoded = await tf.io.encodeWeights(tensors);

@@ -200,7 +200,7 @@ class Converter:
         override = self.spec.get("consts", {}).get(n["name"])
         if override is not None:
             new = np.asarray(override).astype(np_dt)
-            if new.shape != np.asarray(value).shape:
+            if new.ndim != np.asarray(value).ndim:  # a grid constant may change size, not rank
                 raise ValueError(f"const {n['name']}: override shape {new.shape} != {np.asarray(value).shape}")
             self.used_consts.add(n["name"])
             value = new
@@ -610,6 +610,8 @@ class Converter:
         for k, v in self.spec.get("metadata", {}).items():
             model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=str(v)))
         model = self.prune(model)
+        if fuse_hard_activations(model) and any(n.op_type == "HardSwish" for n in model.graph.node):
+            model.opset_import[0].version = max(OPSET, 14)  # HardSwish is opset 14
         self.fill_output_shapes(model)
         onnx.checker.check_model(model)
         os.makedirs(os.path.dirname(self.spec["output"]), exist_ok=True)
@@ -712,6 +714,120 @@ class Converter:
                     for _ in range(num):
                         out.append([stride * (gx + 0.5), stride * (gy + 0.5)])
         return np.array(out, np.float32)
+
+
+def fuse_hard_activations(model):
+    """MobileNetV3's hard swish x·relu6(x+3)·c and hard sigmoid relu6(z+3)·c, which TF.js graphs spell as
+    four and three element-wise ops, as ONNX HardSwish / HardSigmoid nodes that ONNX Runtime keeps in its
+    blocked (NCHWc) layout: the scalar Add/Clip/Mul chain made it convert layouts back and forth around every
+    activation (CenterNet at 384×288: 14–16 % of its CPU; docs/performance.md). c is 1/6 as stored in fp16
+    (0.16662598), so HardSwish(x) = x·relu6(x+3)/6 is off by the factor 6c; that factor is folded into a
+    neighbouring convolution's weights (the consumers', or the producer's for a HardSigmoid·x rewrite), so
+    the result is the same arithmetic up to float rounding. Returns the number of patterns fused."""
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    def value(name):
+        i = inits.get(name)
+        return None if i is None else numpy_helper.to_array(i)
+    def scalar(name):
+        v = value(name)
+        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
+    producer = {o: n for n in g.node for o in n.output}
+    consumers = {}
+    for n in g.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    graph_outputs = {o.name for o in g.output}
+    def only(name, n):
+        return name not in graph_outputs and consumers.get(name, []) == [n]
+    def own_init(name, n):
+        return name in inits and consumers.get(name, []) == [n]
+    def scale_conv(conv, k, bias):
+        for j, name in enumerate(conv.input[1:3]):
+            if j == 1 and not bias:
+                break
+            arr = value(name).astype(np.float32)
+            inits[name].CopyFrom(numpy_helper.from_array((arr * np.float32(k)).astype(np.float32), name))
+    remove, replace = set(), {}
+    fused = 0
+    for clip in g.node:
+        if clip.op_type != "Clip" or len(clip.input) != 3 or scalar(clip.input[1]) != 0.0 or scalar(clip.input[2]) != 6.0:
+            continue
+        add = producer.get(clip.input[0])
+        if add is None or add.op_type != "Add" or not only(add.output[0], clip):
+            continue
+        three = [i for i in add.input if scalar(i) == 3.0]
+        if len(three) != 1:
+            continue
+        x = [i for i in add.input if i != three[0]][0]
+        cs = consumers.get(clip.output[0], [])
+        if len(cs) != 1 or cs[0].op_type != "Mul":
+            continue
+        m2 = cs[0]
+        other = [i for i in m2.input if i != clip.output[0]][0]
+        c = scalar(other)
+        m1 = producer.get(other)
+        if c is None and m1 is not None and m1.op_type == "Mul" and x in m1.input and only(m1.output[0], m2):
+            # hard swish: m2 = (c·x)·relu6(x+3). x' = 6c·x from its convolution; out = x'·HardSigmoid(x'/(6c)).
+            c = [scalar(i) for i in m1.input if i != x][0]
+            if c is None:
+                continue
+            outs = consumers.get(m2.output[0], [])
+            if m2.output[0] not in graph_outputs and outs and all(
+                n.op_type == "Conv" and n.input[0] == m2.output[0] and own_init(n.input[1], n) for n in outs
+            ):
+                # every consumer is a convolution: out = 6c·HardSwish(x), 6c into their weights.
+                for n in outs:
+                    scale_conv(n, 6.0 * c, bias=False)
+                replace[id(m2)] = [helper.make_node("HardSwish", [x], [m2.output[0]])]
+                remove |= {id(add), id(clip), id(m1)}
+                fused += 1
+                continue
+            conv = producer.get(x)
+            if c is None or conv is None or conv.op_type != "Conv" or len(conv.input) != 3:
+                continue
+            if sorted(id(n) for n in consumers.get(x, [])) != sorted([id(add), id(m1)]) or x in graph_outputs:
+                continue
+            if not (own_init(conv.input[1], conv) and own_init(conv.input[2], conv)):
+                continue
+            k = 6.0 * c
+            scale_conv(conv, k, bias=True)
+            hs = m2.output[0] + "_hardsigmoid"
+            replace[id(m2)] = [
+                helper.make_node("HardSigmoid", [x], [hs], alpha=1.0 / (6.0 * k), beta=0.5),
+                helper.make_node("Mul", [x, hs], [m2.output[0]]),
+            ]
+            remove |= {id(add), id(clip), id(m1)}
+            fused += 1
+        elif c is not None:
+            # hard sigmoid (squeeze-excite): s = c·relu6(z+3) = 6c·HardSigmoid(z); s·f then a 1×1 projection:
+            # 6c goes into the projection's weights.
+            uses = consumers.get(m2.output[0], [])
+            if len(uses) != 1 or uses[0].op_type != "Mul":
+                continue
+            gate = uses[0]
+            proj = consumers.get(gate.output[0], [])
+            if len(proj) != 1 or proj[0].op_type != "Conv" or proj[0].input[0] != gate.output[0] or gate.output[0] in graph_outputs:
+                continue
+            if not own_init(proj[0].input[1], proj[0]):
+                continue
+            scale_conv(proj[0], 6.0 * c, bias=False)
+            replace[id(m2)] = [helper.make_node("HardSigmoid", [x], [m2.output[0]], alpha=1.0 / 6.0, beta=0.5)]
+            remove |= {id(add), id(clip)}
+            fused += 1
+    nodes = []
+    for n in g.node:
+        if id(n) in replace:
+            nodes.extend(replace[id(n)])
+        elif id(n) not in remove:
+            nodes.append(n)
+    del g.node[:]
+    g.node.extend(nodes)
+    used = {i for n in g.node for i in n.input}
+    keep = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    return fused
 
 
 def main():

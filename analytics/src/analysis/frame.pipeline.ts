@@ -6,7 +6,13 @@
  */
 
 import type { Classifier, Detector, KeypointModel } from "../models/detector.registry.js";
-import { crop, decodeJpeg, greyThumbnail, type RawImage } from "../models/image.adapter.js";
+import {
+  crop,
+  decodeJpeg,
+  greyThumbnail,
+  greyThumbnailArea,
+  type RawImage,
+} from "../models/image.adapter.js";
 import { cropRegion, expandRect, type Rect } from "../pre/letterbox.js";
 import { hasMotion, type MotionOptions } from "../rules/motion.js";
 import { boxInPolygonFraction, type Point } from "../rules/zone.js";
@@ -26,6 +32,8 @@ export interface Part extends Box {
 export interface FrameModels {
   person?: Detector;
   pose?: KeypointModel;
+  /** MoveNet with a tall input, for person crops no wider than it (the same scale, fewer pixels); else `pose`. */
+  poseTall?: KeypointModel;
   glove?: Classifier;
   headcover?: Classifier;
   /** Face crop → [bare, masked] (no_mask). */
@@ -101,6 +109,19 @@ export function violationClass(classes: readonly string[], kind: "glove" | "head
   return i;
 }
 
+/**
+ * The keypoint model for a person crop: the tall-input MoveNet when the crop is no wider (relative to its
+ * height) than that input, so it is scaled exactly as in the square one; the square model otherwise.
+ */
+export function poseModelFor(
+  region: { width: number; height: number },
+  models: Pick<FrameModels, "pose" | "poseTall">,
+): KeypointModel {
+  const tall = models.poseTall;
+  if (tall && region.width * tall.card.input.height <= region.height * tall.card.input.width) return tall;
+  return models.pose as KeypointModel;
+}
+
 async function timed<T>(ms: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
   const t = performance.now();
   try {
@@ -117,7 +138,10 @@ export async function analyseFrame(
 ): Promise<FrameObservation> {
   const ms: Record<string, number> = {};
   const img = await timed(ms, "decode", () => decodeJpeg(jpeg));
-  const thumb = await timed(ms, "thumb", () => greyThumbnail(img, plan.thumb.width, plan.thumb.height));
+  // The motion thumbnail, every frame: computed here (area average), not through libvips (half the CPU).
+  // Only compared with the previous one of the same camera, never stored: the detail thumbnail below, which
+  // learned baselines are made of, stays libvips'.
+  const thumb = await timed(ms, "thumb", () => greyThumbnailArea(img, plan.thumb.width, plan.thumb.height));
   const motion = hasMotion(plan.prevThumb, thumb, plan.motion);
   const obs: FrameObservation = {
     width: img.width,
@@ -201,8 +225,8 @@ async function people(
     if (!wantHands && !wantHeads && !wantFaces) continue;
     let kps: { name: string; x: number; y: number; score: number }[] = [];
     if (models.pose) {
-      const pose = models.pose;
       const region = cropRegion(expandRect(p, 1.1, img.width, img.height), img.width, img.height); // as in training
+      const pose = poseModelFor(region, models);
       const personImg = await timed(ms, "crop", () => crop(img, region));
       const local = await timed(ms, pose.name, () => pose.keypoints(personImg));
       kps = local.map((k) => ({ ...k, x: k.x + region.left, y: k.y + region.top }));

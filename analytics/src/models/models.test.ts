@@ -11,6 +11,8 @@ import {
   BadInputError,
   crop,
   decodeJpeg,
+  greyThumbnail,
+  greyThumbnailArea,
   resizeLinear,
   toInputPixels,
   toInputPixelsSharp,
@@ -203,6 +205,48 @@ describe("model registry and sessions (real ONNX Runtime)", () => {
     expect(px[(10 * 64 + 0) * 3]).toBe(114);
     expect(px[(10 * 64 + 63) * 3 + 2]).toBe(114);
     expect(px[(10 * 64 + lb.padX + 1) * 3]).not.toBe(114);
+  });
+
+  it("computes the grey motion thumbnail by area average, within a few grey levels of libvips' one", async () => {
+    const img = await decodeJpeg(
+      await frameJpeg(640, 480, [
+        { x: 100, y: 80, s: 120, rgb: [200, 40, 40] },
+        { x: 380, y: 200, s: 90, rgb: [30, 200, 90] },
+        { x: 250, y: 330, s: 60, rgb: [240, 240, 230] },
+      ]),
+    );
+    for (const [w, h] of [
+      [64, 48],
+      [160, 120],
+      [50, 37], // not a whole shrink factor: pixels on a cell border are shared
+    ] as const) {
+      const ours = await greyThumbnailArea(img, w, h);
+      const ref = await greyThumbnail(img, w, h);
+      expect(ours.length).toBe(w * h);
+      const d = Array.from(ours, (v, i) => Math.abs(v - (ref[i] as number)));
+      // Flat areas agree to a level (same luminance formula); cells across an edge differ more (area
+      // average against lanczos3).
+      expect(d.reduce((a, b) => a + b, 0) / d.length).toBeLessThan(3);
+      expect(Math.abs((ours[0] as number) - (ref[0] as number))).toBeLessThanOrEqual(1);
+    }
+    // Exact means: the left half white, the right half black, 640 → 64 and 30 → 4 (7.5 pixels a cell).
+    const half = (w: number, h: number) => {
+      const data = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) data.fill(255, y * w * 3, (y * w + w / 2) * 3);
+      return { width: w, height: h, data };
+    };
+    const t = await greyThumbnailArea(half(640, 480), 64, 48);
+    expect(t[0]).toBe(255);
+    expect(t[31]).toBe(255);
+    expect(t[32]).toBe(0);
+    expect(Array.from(await greyThumbnailArea(half(30, 2), 4, 1))).toEqual([255, 255, 0, 0]);
+    const odd = await greyThumbnailArea(half(30, 2), 3, 1); // the middle cell: half white, half black
+    expect(odd[0]).toBe(255);
+    expect(odd[1]).toBe(128);
+    expect(odd[2]).toBe(0);
+    // A thumbnail larger than the frame goes through libvips.
+    const tiny = { width: 8, height: 6, data: new Uint8Array(8 * 6 * 3).fill(90) };
+    expect(await greyThumbnailArea(tiny, 16, 12)).toEqual(await greyThumbnail(tiny, 16, 12));
   });
 
   it("refuses a file that is not ONNX, and a model whose outputs do not match its card", async () => {

@@ -306,7 +306,8 @@ export class FrameProcessor {
 /**
  * `modelVersion` of an alert: the loaded versions of the models its `model` names (`person+pose+glove` →
  * `centernet@1+movenet-lightning@1+glove-classifier@2`); names without a loaded model (the baseline) are
- * left out, and no field when none is known.
+ * left out, and no field when none is known. `pose` stands for both keypoint models (`pose-tall` takes the
+ * standing people's crops when it is loaded).
  */
 export function modelVersionField(
   model: string,
@@ -314,6 +315,7 @@ export function modelVersionField(
 ): { modelVersion?: string } {
   const known = model
     .split("+")
+    .flatMap((n) => (n === "pose" ? ["pose", "pose-tall"] : [n]))
     .map((n) => versions?.[n])
     .filter((v): v is string => !!v);
   return known.length ? { modelVersion: known.join("+").slice(0, 256) } : {};

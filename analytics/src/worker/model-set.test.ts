@@ -54,6 +54,11 @@ describe("model set", () => {
     expect(modelVersionField("person+pose+glove", versions)).toEqual({
       modelVersion: "centernet@1+movenet-lightning@1+glove-classifier@2",
     });
+    expect(
+      modelVersionField("person+pose+glove", { ...versions, "pose-tall": "movenet-lightning-tall@1" }),
+    ).toEqual({
+      modelVersion: "centernet@1+movenet-lightning@1+movenet-lightning-tall@1+glove-classifier@2",
+    });
     expect(modelVersionField("baseline", versions)).toEqual({});
     expect(modelVersionField("person+pose+glove", undefined)).toEqual({});
   });

@@ -1,6 +1,6 @@
 /**
  * Loads the configured models once (per inference thread): the default checks' models by their
- * well-known names (person, pose, glove, headcover, mask) and every model with a class map as a custom
+ * well-known names (person, pose, pose-tall, glove, headcover, mask) and every model with a class map as a custom
  * detector. A default model whose file is absent is reported, and the checks that need it stay unarmed;
  * a file that is present but broken (not ONNX, outputs not as its card says) is recorded as broken: every
  * frame that a check needing it should have examined fails with the model's error (counted in metrics).
@@ -59,6 +59,8 @@ function assignRole(
   } else if (name === "pose") {
     models.pose = want(m, "keypoints", name) as KeypointModel;
     caps.pose = true;
+  } else if (name === "pose-tall") {
+    models.poseTall = want(m, "keypoints", name) as KeypointModel;
   } else {
     const role = CLASSIFIER_ROLES.find((r) => r === name);
     if (!role) return;
