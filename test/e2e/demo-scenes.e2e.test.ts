@@ -220,7 +220,7 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
     }
     expect(unclean.zone === "操作台" || unclean.zone === "地面").toBe(true);
     expect(unclean.model).toBe("baseline");
-    expect(noHat.model).toBe("person+headcover");
+    expect(noHat.model).toBe("person+pose+headcover");
     expect(noGloves.model).toBe("person+pose+glove");
     expect(noMask.model).toBe("person+pose+mask");
 

@@ -368,11 +368,12 @@ export class RulesEngine {
       }
       if (!p.push(hit) || !hit) continue;
       if (!this.cooldown.tryFire(`${cameraId}:${kind}`, now, c.cooldownS * 1000)) continue;
-      const box = { x1: 0, y1: 0, x2: obs.width, y2: obs.height, score: look.verdict.score, label: kind };
+      // No box: the whole picture is the finding (a frame-sized box hid the evidence's titles in the console
+      // and would teach a detector nothing in the feedback export); the evidence shows reference and frame.
       out.push({
         type: kind,
         confidence: look.verdict.score,
-        boxes: [box],
+        boxes: [],
         model: "tamper-reference",
         reference: look.picture,
       });
@@ -423,7 +424,7 @@ export class RulesEngine {
       const model = (
         check === "no_gloves"
           ? [this.caps.names.person, "pose", this.caps.names.glove]
-          : [this.caps.names.person, this.caps.names.headcover]
+          : [this.caps.names.person, this.caps.pose ? "pose" : undefined, this.caps.names.headcover]
       )
         .filter(Boolean)
         .join("+");

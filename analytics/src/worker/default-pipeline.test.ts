@@ -54,7 +54,7 @@ describe("default checks on real footage", () => {
     const street1 = got.filter((a) => a.cameraId === 1);
     expect(street1.map((a) => a.type)).toContain("no_hat");
     const hat = street1.find((a) => a.type === "no_hat") as AlertJob;
-    expect(hat.model).toBe("person+headcover");
+    expect(hat.model).toBe("person+pose+headcover");
     expect(hat.boxes.some((b) => b.label === "no_hat")).toBe(true);
     expect(hat.boxes.some((b) => b.label === "person")).toBe(true);
     expect(hat.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
