@@ -178,6 +178,7 @@ export default {
     },
   },
   rules: {
+    tamper: "Camera covered / moved / out of focus",
     title: "Working hours & thresholds",
     unavailable: "This server cannot edit working hours and thresholds yet (the API needs an update)",
     schedule: "Working hours",

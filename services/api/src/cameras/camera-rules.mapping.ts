@@ -4,12 +4,12 @@
  * whatever else the overrides hold (intervals, baselines, sources) is kept.
  */
 import {
-  ANALYSIS_CHECKS,
-  type AnalysisCheck,
   type CameraRulesBody,
   type CameraRulesView,
   CameraSchedule,
   type CheckOverrides,
+  RULE_CHECKS,
+  type RuleCheck,
 } from "@mingfang/core";
 import { Value } from "typebox/value";
 import { badRequest } from "../errors.js";
@@ -50,6 +50,7 @@ export function rulesView(cameraId: number, row: { schedule: unknown; analytics:
       no_gloves: checkOf(checks.no_gloves),
       no_mask: checkOf(checks.no_mask),
       unclean_area: checkOf(checks.unclean_area),
+      tamper: checkOf(checks.tamper),
     },
   };
 }
@@ -62,7 +63,7 @@ function put(o: Obj, key: string, v: unknown): void {
 }
 
 /** One check's stored overrides with the body's changes applied; refuses k > n or only one of them. */
-function applyCheck(stored: unknown, change: CheckOverrides, check: AnalysisCheck): Obj {
+function applyCheck(stored: unknown, change: CheckOverrides, check: RuleCheck): Obj {
   const c: Obj = isObj(stored) ? structuredClone(stored) : {};
   put(c, "enabled", change.enabled);
   put(c, "threshold", change.threshold);
@@ -87,7 +88,7 @@ export function analyticsWith(stored: unknown, body: CameraRulesBody): Obj | nul
   if (!body.checks) return undefined;
   const a: Obj = isObj(json(stored)) ? structuredClone(json(stored) as Obj) : {};
   const checks: Obj = isObj(a.checks) ? a.checks : {};
-  for (const name of ANALYSIS_CHECKS) {
+  for (const name of RULE_CHECKS) {
     const change = body.checks[name];
     if (!change) continue;
     const next = applyCheck(checks[name], change, name);

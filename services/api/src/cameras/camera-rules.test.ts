@@ -46,7 +46,7 @@ describe("camera rules", () => {
       cameraId: A.cameraId,
       schedule: null,
       checks: Object.fromEntries(
-        ["no_hat", "no_gloves", "no_mask", "unclean_area"].map((c) => [
+        ["no_hat", "no_gloves", "no_mask", "unclean_area", "tamper"].map((c) => [
           c,
           { enabled: null, threshold: null, persistenceK: null, persistenceN: null, cooldownS: null },
         ]),
@@ -93,6 +93,53 @@ describe("camera rules", () => {
       persistence: { k: 3, n: 4 },
     });
     expect(rules.checks.unclean_area).toMatchObject({ enabled: false, intervalS: 4 });
+  });
+
+  it("tunes the tamper check and keeps its reference epoch", async () => {
+    const before = await t.db
+      .selectFrom("cameras")
+      .select("analytics")
+      .where("id", "=", A.cameraId)
+      .executeTakeFirstOrThrow();
+    await t.db
+      .updateTable("cameras")
+      .set({
+        analytics: JSON.stringify({
+          ...(before.analytics as object),
+          checks: {
+            ...((before.analytics as { checks?: object }).checks ?? {}),
+            tamper: { referenceEpoch: 2 },
+          },
+        }),
+      })
+      .where("id", "=", A.cameraId)
+      .execute();
+    const r = await call(staff(), "PATCH", url(A.cameraId), {
+      checks: { tamper: { cooldownS: 900, persistenceK: 3, persistenceN: 4 } },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().checks.tamper).toMatchObject({ cooldownS: 900, persistenceK: 3, persistenceN: 4 });
+    const row = await t.db
+      .selectFrom("cameras")
+      .select(["schedule", "analytics", "zones"])
+      .where("id", "=", A.cameraId)
+      .executeTakeFirstOrThrow();
+    expect((row.analytics as { checks: { tamper: unknown } }).checks.tamper).toEqual({
+      referenceEpoch: 2,
+      cooldownS: 900,
+      persistence: { k: 3, n: 4 },
+    });
+    const rules = resolveCameraRules(parseAnalyticsConfig({}).defaults, rulesFromCameraRow(row));
+    expect(rules.checks.tamper).toMatchObject({
+      cooldownS: 900,
+      referenceEpoch: 2,
+      persistence: { k: 3, n: 4 },
+    });
+    await t.db
+      .updateTable("cameras")
+      .set({ analytics: before.analytics === null ? null : JSON.stringify(before.analytics) })
+      .where("id", "=", A.cameraId)
+      .execute();
   });
 
   it("null puts a value back to the default and the schedule back to the workshop's hours", async () => {

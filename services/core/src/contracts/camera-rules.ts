@@ -11,6 +11,9 @@ const strict = { additionalProperties: false } as const;
 /** Checks a zone or an override may name (analytics CHECKS). */
 export const ANALYSIS_CHECKS = ["no_hat", "no_gloves", "no_mask", "unclean_area"] as const;
 export type AnalysisCheck = (typeof ANALYSIS_CHECKS)[number];
+/** Checks whose overrides the rules panel edits: the zone checks and the whole-frame tamper check. */
+export const RULE_CHECKS = [...ANALYSIS_CHECKS, "tamper"] as const;
+export type RuleCheck = (typeof RULE_CHECKS)[number];
 
 const Time = Type.String({
   pattern: "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
@@ -57,6 +60,7 @@ export const CameraRulesView = Type.Object({
     no_gloves: CheckOverrides,
     no_mask: CheckOverrides,
     unclean_area: CheckOverrides,
+    tamper: CheckOverrides,
   }),
 });
 export type CameraRulesView = Static<typeof CameraRulesView>;
@@ -71,6 +75,7 @@ export const CameraRulesBody = Type.Object(
           no_gloves: Type.Optional(CheckOverrides),
           no_mask: Type.Optional(CheckOverrides),
           unclean_area: Type.Optional(CheckOverrides),
+          tamper: Type.Optional(CheckOverrides),
         },
         strict,
       ),
