@@ -5,6 +5,7 @@
  * `cameras.schedule`); the rest of a camera's rules from `cameras.analytics` (migration 0005) or from
  * this file's `cameras` section.
  */
+import { CHECK_ENABLED_BY_DEFAULT } from "@mingfang/core";
 import { type Static, type TSchema, Type } from "typebox";
 import { Value } from "typebox/value";
 
@@ -106,7 +107,7 @@ export const PeopleCheckSchema = (threshold: number, minCropPx: number, enabled 
 
 export const UncleanCheckSchema = Type.Object(
   {
-    ...checkFields(0.5, false),
+    ...checkFields(0.5, false, CHECK_ENABLED_BY_DEFAULT.unclean_area),
     intervalS: Num(60, "Evaluate at most this often (seconds); also when nothing moves."),
     baseline: Type.Object(
       {
@@ -143,7 +144,7 @@ export const UncleanCheckSchema = Type.Object(
  */
 export const TamperCheckSchema = Type.Object(
   {
-    ...checkFields(0.5, false),
+    ...checkFields(0.5, false, CHECK_ENABLED_BY_DEFAULT.tamper),
     intervalS: Num(30, "Evaluate at most this often (seconds); also when nothing moves."),
     referenceEpoch: Type.Integer({
       default: 0,
@@ -214,11 +215,9 @@ export const CameraRulesSchema = Type.Object(
     }),
     checks: Type.Object(
       {
-        no_gloves: PeopleCheckSchema(0.6, 16),
-        no_hat: PeopleCheckSchema(0.6, 0),
-        // Off unless a camera (or zone) asks for it: masks are required in some rooms (cold dishes, pastry
-        // finishing), not in every workshop.
-        no_mask: PeopleCheckSchema(0.6, 16, false),
+        no_gloves: PeopleCheckSchema(0.6, 16, CHECK_ENABLED_BY_DEFAULT.no_gloves),
+        no_hat: PeopleCheckSchema(0.6, 0, CHECK_ENABLED_BY_DEFAULT.no_hat),
+        no_mask: PeopleCheckSchema(0.6, 16, CHECK_ENABLED_BY_DEFAULT.no_mask),
         unclean_area: UncleanCheckSchema,
         tamper: TamperCheckSchema,
       },

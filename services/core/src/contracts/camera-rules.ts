@@ -14,6 +14,18 @@ export type AnalysisCheck = (typeof ANALYSIS_CHECKS)[number];
 /** Checks whose overrides the rules panel edits: the zone checks and the whole-frame tamper check. */
 export const RULE_CHECKS = [...ANALYSIS_CHECKS, "tamper"] as const;
 export type RuleCheck = (typeof RULE_CHECKS)[number];
+/**
+ * Whether a check runs on a camera that says nothing about it (the analytics worker's default; the rules
+ * panel shows it for an override left empty). `no_mask` is off unless a camera asks for it: masks are
+ * required in some rooms (cold dishes, pastry finishing), not in every workshop.
+ */
+export const CHECK_ENABLED_BY_DEFAULT: Readonly<Record<RuleCheck, boolean>> = {
+  no_hat: true,
+  no_gloves: true,
+  no_mask: false,
+  unclean_area: true,
+  tamper: true,
+};
 
 const Time = Type.String({
   pattern: "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
