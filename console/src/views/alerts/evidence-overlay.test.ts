@@ -49,6 +49,13 @@ describe("the overlay on an alert's undrawn frame", () => {
     }
   });
 
+  it("puts the label of a box at the frame's top edge below it rather than over it", () => {
+    const face = { x: 0.55, y: 0, w: 0.04, h: 0.03, label: "no_mask", score: 0.81 };
+    const [p] = layoutOverlay([face], SIZE, text);
+    expect(p!.label!.top).toBeCloseTo(0.03 * 480);
+    expect(overlaps(p!.label!, p!.rect)).toBe(false);
+  });
+
   it("measures Chinese characters one em and digits less", () => {
     expect(labelWidth("未戴口罩", 12)).toBe(48 + 8);
     expect(labelWidth("84%", 10)).toBe(18 + 8);

@@ -2,9 +2,10 @@
  * The console's overlay on an alert's undrawn frame, laid out in pixels of the displayed picture. Pure.
  *
  * Context boxes (the person, the part a violation is found on) are drawn thin and unlabelled (their label
- * is a tooltip); only violation boxes carry a label, and each label is put where it overlaps no label placed
- * before it: above the box, then below it, then inside its top, left- or right-aligned, else stacked further
- * up. With many people side by side (the pedestrian scenes), no two labels cover each other.
+ * is a tooltip); only violation boxes carry a label, and each label is put where it covers no label placed
+ * before it and no violation box: above the box, then below it, then inside its top, left- or right-aligned,
+ * else further up or down. With many people side by side (the pedestrian scenes), no two labels cover each
+ * other, and a small face or head box stays visible.
  */
 import type { AlertView } from "@/api/types";
 
@@ -71,10 +72,21 @@ function candidates(b: Rect, w: number, h: number): Array<{ left: number; top: n
   return spots;
 }
 
-/** The first spot for a label that overlaps none of `taken`; the preferred one when every spot does. */
-function place(b: Rect, w: number, h: number, size: { width: number; height: number }, taken: Rect[]): Rect {
+/**
+ * The first spot for a label that covers no label in `taken` and no violation box (its own included: a face
+ * at the frame's top edge gets its label below); else the first that covers no label; else the preferred.
+ */
+function place(
+  b: Rect,
+  w: number,
+  h: number,
+  size: { width: number; height: number },
+  taken: Rect[],
+  boxes: Rect[],
+): Rect {
   const spots = candidates(b, w, h).map((s) => clamp({ ...s, width: w, height: h }, size));
-  return spots.find((s) => !taken.some((t) => overlaps(s, t))) ?? spots[0]!;
+  const free = (s: Rect) => !taken.some((t) => overlaps(s, t));
+  return spots.find((s) => free(s) && !boxes.some((x) => overlaps(s, x))) ?? spots.find(free) ?? spots[0]!;
 }
 
 /**
@@ -105,8 +117,9 @@ export function layoutOverlay(
     .filter((p) => p.kind === "violation")
     .sort((a, b) => a.rect.top - b.rect.top || a.rect.left - b.rect.left);
   const taken: Rect[] = [];
+  const violations = order.map((p) => p.rect);
   for (const p of order) {
-    p.label = place(p.rect, labelWidth(p.text, fontPx), h, size, taken);
+    p.label = place(p.rect, labelWidth(p.text, fontPx), h, size, taken, violations);
     taken.push(p.label);
   }
   return placed;
