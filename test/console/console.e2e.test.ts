@@ -186,6 +186,22 @@ describe("from a scene's alert to a closed case", () => {
 
     await c.page.goto(`/alerts/${alertId}`);
     await c.page.locator('[data-testid="evidence-image"]').first().waitFor();
+    // With its undrawn frame and boxes, the detail shows the frame under the console's overlay (labels on
+    // violations only) and links the drawn evidence, the record; otherwise the evidence alone.
+    const media = await apiGet<{ frameUrl: string | null; evidenceUrl: string | null; boxes: unknown[] }>(
+      duty,
+      `/api/alerts/${alertId}`,
+    );
+    const onFrame = media.frameUrl !== null && media.boxes.length > 0;
+    await c.page.locator(`[data-source="${onFrame ? "frame" : "evidence"}"]`).waitFor();
+    if (onFrame) {
+      await c.page.locator('[data-testid="evidence-box"]').first().waitFor();
+      const href = await c.page.locator('[data-testid="evidence-original"]').getAttribute("href");
+      expect(href).toMatch(/\/evidence\?token=/);
+      const original = await c.page.request.get(href!);
+      expect(original.status()).toBe(200);
+      expect(original.headers()["x-content-sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    }
     await c.shot("alert-to-case", "alert-detail");
     await c.page.locator('[data-testid="open-case-button"]').click();
     await c.page.locator('[data-testid="alert-note-input"]').fill("视频发现违规，立案核查");

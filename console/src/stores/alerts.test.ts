@@ -82,6 +82,7 @@ function put(id: string, over: Partial<AlertView> = {}): AlertView {
     caseId: null,
     hasEvidence: false,
     evidenceUrl: null,
+    frameUrl: null,
     actions: ["acknowledge"],
     ...server.get(id),
     ...over,

@@ -155,6 +155,47 @@ async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
   return id;
 }
 
+/**
+ * An alert of the station's first camera whose evidence and undrawn frame are recorded but absent (the
+ * test app's DATA_DIR does not exist): past the policy, GET /api/alerts/:id/evidence|frame answer 410.
+ */
+async function alertWithFilesOf(c: Ctx, w: Where): Promise<string> {
+  const id = crypto.randomUUID();
+  await c.t.db
+    .insertInto("alerts")
+    .values({
+      id,
+      camera_id: c.camera[w],
+      workshop_id: c.workshop[w],
+      station_id: c.station[w],
+      type: "no_mask",
+      confidence: 0.9,
+      grade: 2,
+      status: "new",
+      captured_at: new Date(),
+      evidence_path: `evidence/${c.station[w]}/2026-12/${id}.jpg`,
+      evidence_sha256: "0".repeat(64),
+      frame_path: `evidence/${c.station[w]}/2026-12/${id}.frame.jpg`,
+      frame_sha256: "0".repeat(64),
+      acknowledged_by: null,
+      ack_note: null,
+      escalated_at: null,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * An alert's evidence and undrawn frame: whoever may read the alert (else 404, as for a missing id, the
+ * brigade included); 410 here because the files are absent.
+ */
+const ALERT_MEDIA: Record<Role, [number, number]> = {
+  bureau_admin: [410, 410],
+  station_staff: [410, 404],
+  duty_officer: [410, 404],
+  brigade_officer: [404, 404],
+};
+
 /** Citizens' feedback: the station's own staff and duty officers, and the bureau; never the brigade. */
 const FEEDBACK = (ok: number): Record<Role, [number, number]> => ({
   bureau_admin: [ok, ok],
@@ -287,6 +328,16 @@ const ROUTES: RouteCase[] = [
       duty_officer: [200, 404],
       brigade_officer: [403, 403],
     },
+  },
+  {
+    name: "GET /api/alerts/:id/evidence",
+    request: async (c, w) => ({ method: "GET", url: `/api/alerts/${await alertWithFilesOf(c, w)}/evidence` }),
+    expect: ALERT_MEDIA,
+  },
+  {
+    name: "GET /api/alerts/:id/frame",
+    request: async (c, w) => ({ method: "GET", url: `/api/alerts/${await alertWithFilesOf(c, w)}/frame` }),
+    expect: ALERT_MEDIA,
   },
   {
     name: "GET /api/cameras/:id",
@@ -582,7 +633,8 @@ describe("RBAC over HTTP: role × route × own/other station", () => {
     });
     expect(res.statusCode, res.body).toBe(status);
     if (status >= 400) {
-      expect(res.json().error).toBe(status === 404 ? "not_found" : "forbidden");
+      const error = { 404: "not_found", 410: /_missing$/ }[status as 404 | 410] ?? "forbidden";
+      expect(res.json().error).toMatch(error);
       expect(res.body).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
     }
   });

@@ -85,6 +85,9 @@ export default {
     title: "Alert",
     evidence: "Evidence",
     boxes: "Show boxes",
+    originalEvidence: "Original evidence image",
+    originalEvidenceHint:
+      "The evidence file as the analytics worker drew it, boxes and labels included: the record, its SHA-256 checked when stored and on every read",
     noEvidence: "This alert has no evidence image",
     evidenceError: "The evidence image cannot be loaded (expired or removed)",
     info: "Alert",
@@ -138,6 +141,15 @@ export default {
     acknowledged: "Acknowledged",
     closed: "Closed",
   },
-  labels: { person: "person", head: "head", hand: "hand", face: "face", rodent: "rodent", bin: "bin" },
+  labels: {
+    person: "person",
+    head: "head",
+    hand: "hand",
+    left_hand: "left hand",
+    right_hand: "right hand",
+    face: "face",
+    rodent: "rodent",
+    bin: "bin",
+  },
   readOnly: "Your role may view alerts but not handle them",
 };

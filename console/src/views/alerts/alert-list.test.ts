@@ -46,6 +46,7 @@ function alert(id: string, over: Partial<AlertView> = {}): AlertView {
     caseId: null,
     hasEvidence: false,
     evidenceUrl: null,
+    frameUrl: null,
     actions: ["acknowledge", "open_case"],
     ...over,
   };

@@ -35,6 +35,9 @@ export interface AlertRecord {
   close_note: string | null;
   evidence_path: string | null;
   evidence_sha256: string | null;
+  /** The undrawn frame beside the evidence (migration 0007); null for older alerts and those without. */
+  frame_path: string | null;
+  frame_sha256: string | null;
   case_id: string | null;
 }
 
@@ -97,6 +100,8 @@ export class AlertRepository {
         "a.close_note",
         "a.evidence_path",
         "a.evidence_sha256",
+        "a.frame_path",
+        "a.frame_sha256",
         sql<string | null>`(select ca.case_id::text from case_alerts ca where ca.alert_id = a.id limit 1)`.as(
           "case_id",
         ),

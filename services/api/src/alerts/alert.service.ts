@@ -142,6 +142,8 @@ export function newAlertRecord(s: IntakeStep, grade: number, dueAt: Date): Alert
     close_note: null,
     evidence_path: s.evidence.path,
     evidence_sha256: s.evidence.sha,
+    frame_path: s.frame.path,
+    frame_sha256: s.frame.sha,
     case_id: null,
   };
 }
@@ -500,28 +502,30 @@ export class AlertService {
    * read-only role gets no buttons.
    */
   toView(r: AlertRecord, viewer?: Principal): AlertView {
-    const evidenceUrl =
-      r.evidence_path !== null
-        ? `/api/alerts/${r.id}/evidence?token=${signEvidenceToken(
-            this.deps.keyring.mediaToken,
-            r.id,
-            this.deps.options.evidenceTokenTtlSeconds,
-          )}`
-        : null;
-    return alertView(r, evidenceUrl, alertActionsFor(r, viewer));
+    // One token opens the alert's files (it signs the alert's id, not a file).
+    const token = () =>
+      signEvidenceToken(this.deps.keyring.mediaToken, r.id, this.deps.options.evidenceTokenTtlSeconds);
+    const urls = {
+      evidenceUrl: r.evidence_path !== null ? `/api/alerts/${r.id}/evidence?token=${token()}` : null,
+      frameUrl: r.frame_path !== null ? `/api/alerts/${r.id}/frame?token=${token()}` : null,
+    };
+    return alertView(r, urls, alertActionsFor(r, viewer));
   }
 
-  async readEvidence(r: AlertRecord): Promise<Buffer> {
-    if (!r.evidence_path) throw new HttpError(404, "not_found", "this alert has no evidence");
+  /** The evidence JPEG (boxes drawn) or the undrawn frame, checked against its stored SHA-256. */
+  async readMedia(r: AlertRecord, kind: "evidence" | "frame"): Promise<Buffer> {
+    const [rel, sha] =
+      kind === "evidence" ? [r.evidence_path, r.evidence_sha256] : [r.frame_path, r.frame_sha256];
+    if (!rel) throw new HttpError(404, "not_found", `this alert has no ${kind}`);
     try {
-      return await this.deps.evidence.read(r.evidence_path, r.evidence_sha256);
+      return await this.deps.evidence.read(rel, sha);
     } catch (err) {
       if (err instanceof EvidenceError) {
-        this.log.error({ alertId: r.id, code: err.code }, "evidence check failed");
+        this.log.error({ alertId: r.id, kind, code: err.code }, `${kind} check failed`);
         throw new HttpError(
           err.code === "missing" ? 410 : 500,
-          `evidence_${err.code}`,
-          "证据文件缺失或已损坏",
+          `${kind}_${err.code}`,
+          kind === "evidence" ? "证据文件缺失或已损坏" : "原始画面文件缺失或已损坏",
         );
       }
       throw err;

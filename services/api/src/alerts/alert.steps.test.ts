@@ -192,7 +192,11 @@ describe("the one alert mapper", () => {
   };
 
   it("gives the view and the event payload the same fields, the payload a subset", () => {
-    const view = alertView(rec, "/api/alerts/x/evidence?token=t", ["acknowledge"]);
+    const view = alertView(
+      rec,
+      { evidenceUrl: "/api/alerts/x/evidence?token=t", frameUrl: "/api/alerts/x/frame?token=t" },
+      ["acknowledge"],
+    );
     expect(view).toMatchObject({ ...alertFields(rec), hasEvidence: true, actions: ["acknowledge"] });
     const payload = alertEventPayload(rec);
     for (const [k, v] of Object.entries(payload)) expect(view[k as keyof typeof view], k).toEqual(v);
@@ -222,6 +226,6 @@ describe("the one alert mapper", () => {
   it("parses boxes stored as JSON text, and marks an alert without evidence", () => {
     const text = { ...rec, boxes: JSON.stringify(rec.boxes), evidence_path: null };
     expect(alertFields(text).boxes).toEqual(rec.boxes);
-    expect(alertView(text, null, []).hasEvidence).toBe(false);
+    expect(alertView(text, { evidenceUrl: null, frameUrl: null }, []).hasEvidence).toBe(false);
   });
 });

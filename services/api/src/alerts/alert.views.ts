@@ -6,8 +6,8 @@
 import type { AlertAction, AlertView } from "@mingfang/core";
 import type { AlertRecord } from "./alert.repository.js";
 
-/** The view of an alert without what depends on who looks (evidence link, actions). */
-export type AlertFields = Omit<AlertView, "hasEvidence" | "evidenceUrl" | "actions">;
+/** The view of an alert without what depends on who looks (evidence and frame links, actions). */
+export type AlertFields = Omit<AlertView, "hasEvidence" | "evidenceUrl" | "frameUrl" | "actions">;
 
 function iso(d: Date | string | null): string | null {
   return d === null ? null : new Date(d).toISOString();
@@ -50,9 +50,15 @@ export function alertFields(r: AlertRecord): AlertFields {
   };
 }
 
-/** The alert as one viewer sees it: `evidenceUrl` is null when the alert has no evidence. */
-export function alertView(r: AlertRecord, evidenceUrl: string | null, actions: AlertAction[]): AlertView {
-  return { ...alertFields(r), hasEvidence: r.evidence_path !== null, evidenceUrl, actions };
+/** The signed links of an alert's files: each null when the alert has no such file. */
+export interface AlertMediaUrls {
+  evidenceUrl: string | null;
+  frameUrl: string | null;
+}
+
+/** The alert as one viewer sees it, with its signed links and the actions that viewer may take. */
+export function alertView(r: AlertRecord, urls: AlertMediaUrls, actions: AlertAction[]): AlertView {
+  return { ...alertFields(r), hasEvidence: r.evidence_path !== null, ...urls, actions };
 }
 
 /** The event payload of an alert: enough for a console to show it without asking. */

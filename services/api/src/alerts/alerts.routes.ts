@@ -1,5 +1,6 @@
 /**
- * Alert REST: list and read (scoped by station), acknowledge, mark false positive, resolve, evidence.
+ * Alert REST: list and read (scoped by station), acknowledge, mark false positive, resolve, evidence and
+ * undrawn frame.
  * Another station's alert is a 404. Every action is audited and pushed as `alert.updated` (the service).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -49,7 +50,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async 
     summary: "Resolve an acknowledged alert (handled without a case)",
     body: AlertCloseBody,
   });
-  evidenceRoute(app, service, keyring);
+  mediaRoute(app, service, keyring, "evidence");
+  mediaRoute(app, service, keyring, "frame");
 };
 
 async function load(service: AlertService, id: string): Promise<AlertRecord> {
@@ -133,14 +135,23 @@ function actionRoute(
   );
 }
 
-function evidenceRoute(app: App, service: AlertService, keyring: Keyring): void {
+/**
+ * GET /api/alerts/:id/evidence (the JPEG with its boxes drawn, the record) and GET /api/alerts/:id/frame
+ * (the undrawn frame beside it, on which the console draws its own boxes): the same rules for both — the
+ * session of a user who may read the alert, or the signed token of its links; another station's alert is
+ * a 404; the file is checked against its SHA-256; every read audited.
+ */
+function mediaRoute(app: App, service: AlertService, keyring: Keyring, kind: "evidence" | "frame"): void {
   const audit = new AuditRepository(service.repo.db);
   app.get(
-    "/api/alerts/:id/evidence",
+    `/api/alerts/:id/${kind}`,
     {
       schema: {
         tags: ["alerts"],
-        summary: "The evidence JPEG (session, or the signed token of the alert's evidenceUrl)",
+        summary:
+          kind === "evidence"
+            ? "The evidence JPEG (session, or the signed token of the alert's evidenceUrl)"
+            : "The undrawn frame JPEG, as the model saw it (session, or the signed token of the alert's frameUrl)",
         params: AlertIdParams,
         querystring: EvidenceQuery,
       },
@@ -158,11 +169,11 @@ function evidenceRoute(app: App, service: AlertService, keyring: Keyring): void 
           throw notFound("alert");
       }
       if (!a) throw notFound("alert");
-      const bytes = await service.readEvidence(a);
+      const bytes = await service.readMedia(a, kind);
       await audit.record({
         actorId: req.user?.id ?? null,
         actorUsername: req.user?.username ?? (token ? "signed-link" : null),
-        action: "alert.evidence_read",
+        action: `alert.${kind}_read`,
         targetType: "alert",
         targetId: a.id,
         stationId: a.station_id,
@@ -171,7 +182,7 @@ function evidenceRoute(app: App, service: AlertService, keyring: Keyring): void 
       return reply
         .header("content-type", "image/jpeg")
         .header("cache-control", "private, max-age=300")
-        .header("x-content-sha256", a.evidence_sha256 ?? "")
+        .header("x-content-sha256", (kind === "evidence" ? a.evidence_sha256 : a.frame_sha256) ?? "")
         .send(bytes);
     },
   );

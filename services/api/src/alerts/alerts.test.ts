@@ -264,6 +264,49 @@ describe("alert pipeline", () => {
     expect(audits.length).toBe(2);
   });
 
+  it("serves the undrawn frame under the evidence's rules: own station, signed link, SHA-256, audit; 404 without one", async () => {
+    const job = await makeAlert(t.redis, A.cameraId, { type: "frame_served", frame: true });
+    await t.app.alertService.intake(job);
+    const view = (await get(`/api/alerts/${job.id}`, dutyA)).json();
+    expect(view.frameUrl).toMatch(/^\/api\/alerts\/.+\/frame\?token=\d+\.[0-9a-f]{64}$/);
+    const url = `/api/alerts/${job.id}/frame`;
+    const bySession = await get(url, dutyA);
+    expect(bySession.statusCode).toBe(200);
+    expect(bySession.headers["content-type"]).toBe("image/jpeg");
+    expect(bySession.headers["cache-control"]).toBe("private, max-age=300");
+    expect(bySession.headers["x-content-sha256"]).toBe(job.frameSha256);
+    expect(bySession.rawPayload.equals(fakeFrame(job.id))).toBe(true);
+    expect(bySession.rawPayload.equals(fakeJpeg(job.id))).toBe(false);
+    const byLink = await get(view.frameUrl);
+    expect(byLink.statusCode).toBe(200);
+    expect(byLink.rawPayload.equals(fakeFrame(job.id))).toBe(true);
+    // Another station's duty officer, the brigade, nobody: refused as for the evidence.
+    expect((await get(url, dutyB)).statusCode).toBe(404);
+    expect((await get(url, brigade)).statusCode).toBe(404);
+    expect((await get(url)).statusCode).toBe(401);
+    const forged = view.frameUrl.slice(0, -1) + (view.frameUrl.endsWith("0") ? "1" : "0");
+    expect((await get(forged)).statusCode).toBe(401);
+    // An alert without a frame (older alerts, camera_offline): no link, and a 404.
+    const plain = await makeAlert(t.redis, A.cameraId, { type: "frame_absent" });
+    await t.app.alertService.intake(plain);
+    const plainView = (await get(`/api/alerts/${plain.id}`, dutyA)).json();
+    expect(plainView.frameUrl).toBeNull();
+    expect(plainView.evidenceUrl).not.toBeNull();
+    expect((await get(`/api/alerts/${plain.id}/frame`, dutyA)).statusCode).toBe(404);
+    // A tampered frame is refused, not served.
+    const row = await alertRow(job.id);
+    writeFileSync(path.join(dataDir, "media", row!.frame_path!), "tampered");
+    expect((await get(url, dutyA)).statusCode).toBe(500);
+    const audits = await t.db
+      .selectFrom("audit_log")
+      .select(["action", "actor_username"])
+      .where("target_id", "=", job.id)
+      .where("action", "=", "alert.frame_read")
+      .orderBy("id")
+      .execute();
+    expect(audits.map((a) => a.actor_username)).toEqual([`${A.stationCode}.duty`, "signed-link"]);
+  });
+
   it("walks the lifecycle with RBAC, notes, audit rows and alert.updated events", async () => {
     const ws = await WsProbe.open(base, dutyA);
     await ws.waitFor((p) => p.messages.length > 0);

@@ -53,6 +53,11 @@ export const AlertView = Type.Object({
   hasEvidence: Type.Boolean(),
   /** Signed, short-lived link to the evidence JPEG; null without evidence. */
   evidenceUrl: Nullable(Type.String()),
+  /**
+   * Signed, short-lived link to the undrawn frame (as the model saw it, migration 0007) kept beside the
+   * evidence; null when the alert has none (older alerts, camera_offline, tamper alerts).
+   */
+  frameUrl: Nullable(Type.String()),
   /** What the console may offer in this state. */
   actions: Type.Array(Type.String()),
 });
