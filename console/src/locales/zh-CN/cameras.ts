@@ -175,7 +175,7 @@ export default {
     },
   },
   rules: {
-    tamper: "摄像头遮挡 / 移位 / 失焦",
+    tamper: "遮挡/移位/失焦",
     title: "工作时段与阈值",
     unavailable: "当前服务不支持编辑工作时段与阈值（需更新后端）",
     schedule: "工作时段",
