@@ -20,12 +20,11 @@ The dataset's traps, and what this script does about them:
      image (1.) and random crop jitter keep those borders out of most crops.
 
 Needs Debian's python3-torch, python3-torchvision (not used for weights), python3-opencv, python3-onnx. The network,
-training loop and export are shared with the hat classifier: models/tools/classifier_training.py.
+training loop and export are shared with the other crop classifiers: models/tools/classifier_training.py; the
+grouping, split and crop helpers: models/tools/crop_data.py.
 Writes glove-classifier.onnx, card.json, metrics.json and parity-fixture.json next to this file.
 """
 
-import argparse
-import hashlib
 import json
 import os
 import random
@@ -38,29 +37,20 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
-# parity_inputs is not used here but by resolution.py, which imports this module.
-from classifier_training import SIZE, export_onnx, metrics, parity_inputs, predict, train, write_card  # noqa: E402, F401
+# parity_inputs and metrics are used by resolution.py, which imports this module.
+from classifier_training import arg_parser, base_data, crop_card, evaluate, export_onnx, metrics, parity_inputs, train, write_card  # noqa: E402, F401
+from crop_data import default_dataset, dhash, shrink, square_crop, to_x  # noqa: E402
+from crop_data import group_items as group_near_duplicates, group_split as split_groups  # noqa: E402
 
 CLASSES = ["bare", "gloved"]  # dataset class 0 "Hand" = bare, class 1 "Hand-in-Glove" = gloved
+DATA = default_dataset(HERE, "gloved-hand-vs-bare-hand")  # ../shared/datasets/gloved-hand-vs-bare-hand beside the repository (or a worktree's parent)
 
 
 def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "datasets", "gloved-hand-vs-bare-hand"))
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--lowres", type=float, default=0.5, help="share of training crops shrunk to 10-48 px and back")
-    p.add_argument("--out", default=HERE, help="folder for the ONNX file, card and metrics")
-    return p.parse_args()
+    return arg_parser(40, 7, data=DATA, out=(HERE, "folder for the ONNX file, card and metrics"), lowres_px="10-48").parse_args()
 
 
 # ---- data --------------------------------------------------------------------------------------------
-def dhash(img):
-    g = cv2.cvtColor(cv2.resize(img, (9, 8), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-    return (g[:, 1:] > g[:, :-1]).flatten()
-
-
 def load_items(root):
     items = []
     for split in ("train", "valid", "test"):
@@ -80,45 +70,18 @@ def load_items(root):
 
 def group_items(items, max_hamming=6):
     """Union-find over same source stem or near-identical dHash: one group per photo."""
-    parent = list(range(len(items)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a, b):
-        parent[find(a)] = find(b)
-
     by_stem = {}
     for i, it in enumerate(items):
-        if it["stem"] in by_stem:
-            union(i, by_stem[it["stem"]])
-        by_stem[it["stem"]] = i
-    hashes = np.array([it["hash"] for it in items])
-    for i in range(len(items)):
-        d = (hashes[i + 1 :] != hashes[i]).sum(axis=1)
-        for j in np.nonzero(d <= max_hamming)[0]:
-            union(i, i + 1 + j)
-    groups = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+        by_stem.setdefault(it["stem"], []).append(i)
+    return group_near_duplicates(items, list(by_stem.values()), max_hamming)
 
 
 def group_split(items, groups):
     """Deterministic 60/20/20 split of groups by a hash of their first file name."""
-    out = {"train": [], "val": [], "test": []}
-    for g in groups:
-        key = min(items[i]["file"] for i in g)
-        h = int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100
-        split = "train" if h < 60 else "val" if h < 80 else "test"
-        out[split].extend(g)
-    return out
+    return split_groups(items, groups, "file")
 
 
-def square_crop(img, box, scale=1.2, jitter=None, rng=None):
+def hand_crop(img, box, scale=1.2, jitter=None, rng=None):
     """Square around the YOLO box (cx,cy,w,h normalised), clamped inside the image, resized to SIZE."""
     h, w = img.shape[:2]
     cx, cy, bw, bh = box[0] * w, box[1] * h, box[2] * w, box[3] * h
@@ -127,15 +90,7 @@ def square_crop(img, box, scale=1.2, jitter=None, rng=None):
         side *= rng.uniform(1 - jitter, 1 + jitter)
         cx += rng.uniform(-jitter, jitter) * side
         cy += rng.uniform(-jitter, jitter) * side
-    x1 = int(round(max(0, cx - side / 2)))
-    y1 = int(round(max(0, cy - side / 2)))
-    x2 = int(round(min(w, cx + side / 2)))
-    y2 = int(round(min(h, cy + side / 2)))
-    if x2 - x1 < 4 or y2 - y1 < 4:
-        return None
-    crop = img[y1:y2, x1:x2]
-    crop = cv2.resize(crop, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
+    return square_crop(img, cx, cy, side)
 
 
 def crops_of(items, indices, rng=None, jitter=None, repeats=1, lowres=0.0):
@@ -144,17 +99,15 @@ def crops_of(items, indices, rng=None, jitter=None, repeats=1, lowres=0.0):
         it = items[i]
         for cls, *box in it["boxes"]:
             for _ in range(repeats):
-                c = square_crop(it["img"], box, jitter=jitter, rng=rng)
+                c = hand_crop(it["img"], box, jitter=jitter, rng=rng)
                 if c is None:
                     continue
                 if lowres and rng.random() < lowres:
-                    s = int(rng.integers(10, 49))
-                    c = cv2.resize(cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA), (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
+                    c = shrink(c, int(rng.integers(10, 49)))
                 xs.append(c)
                 ys.append(cls)
                 srcs.append(it["file"])
-    x = np.stack(xs).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-    return x, np.array(ys, np.int64), srcs
+    return to_x(xs), np.array(ys, np.int64), srcs
 
 
 def base_set(opts):
@@ -162,25 +115,17 @@ def base_set(opts):
     photo-group split as main() — training crops (one jittered crop per box; optionally `limit` of them),
     the validation split for choosing the epoch, and the held-out test crops main() reports."""
     seed = opts.get("seed", 7)
-    root = opts.get("data") or os.path.join(HERE, "..", "..", "..", "shared", "datasets", "gloved-hand-vs-bare-hand")
+    root = opts.get("data") or DATA
     if not os.path.isdir(root):
         raise SystemExit(f"no_gloves base set not found at {root}: pass --base-data DIR (the 'gloved_hand vs bare_hand' v2 dataset)")
     items = load_items(root)
     split = group_split(items, group_items(items))
     rng = np.random.default_rng(seed)
     x_tr, y_tr, _ = crops_of(items, split["train"], rng=rng, jitter=0.15, repeats=1, lowres=0.5)
-    if opts.get("limit"):
-        keep = rng.permutation(len(x_tr))[: opts["limit"]]
-        x_tr, y_tr = x_tr[keep], y_tr[keep]
     x_va, y_va, _ = crops_of(items, split["val"])
     x_te, y_te, _ = crops_of(items, split["test"])
-    return {
-        "classes": CLASSES,
-        "train": (x_tr, y_tr),
-        "select": (x_va, y_va),
-        "heldout": (x_te, y_te),
-        "heldoutSet": f"{len(x_te)} hand crops of photo groups never trained on (train.py's test split)",
-    }
+    held = f"{len(x_te)} hand crops of photo groups never trained on (train.py's test split)"
+    return base_data(CLASSES, (x_tr, y_tr), (x_va, y_va), (x_te, y_te), held, opts.get("limit"), rng)
 
 
 def main():
@@ -200,8 +145,8 @@ def main():
     print(f"images {len(items)} in {len(groups)} photo groups; crops train {len(x_tr)} (4 jittered per box), val {len(x_va)}, test {len(x_te)}")
 
     net, val_acc = train(x_tr, y_tr, x_va, y_va, args.epochs, args.seed)
-    test = metrics(y_te, predict(net, x_te).argmax(1), CLASSES)
-    val = metrics(y_va, predict(net, x_va).argmax(1), CLASSES)
+    test = evaluate(net, x_te, y_te, CLASSES)
+    val = evaluate(net, x_va, y_va, CLASSES)
     print("val", json.dumps(val))
     print("test", json.dumps(test))
 
@@ -215,7 +160,6 @@ def main():
     sr = np.array(size_rule)
     size_rule_acc = round(float((sr[:, 0] == sr[:, 1]).mean()), 3)
 
-    os.makedirs(args.out, exist_ok=True)
     onnx_path = export_onnx(net, args.out, "glove-classifier.onnx")
 
     result = {
@@ -231,20 +175,13 @@ def main():
         "trainSeconds": round(time.time() - t0, 1),
     }
     json.dump(result, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
-    card = {
-        "name": "glove-classifier",
-        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
-        "version": "1",
-        "task": "classifier",
-        "file": "glove-classifier.onnx",
-        "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},
-        "outputs": [{"name": "probs", "shape": ["batch", 2], "layout": "softmax"}],
-        "classes": CLASSES,
-        "thresholds": {"score": 0.5, "iou": 0},
-        "crop": "square around the hand (side = 1.2 x the hand's larger extent), clamped inside the frame, stretched to 64x64; batch of crops allowed; skip hands whose crop is under ~16 px (report unknown): see README",
-        "source": "trained by models/glove-classifier/train.py on 'gloved_hand vs bare_hand' v2, Roboflow Universe assessment-ftrxw",
-        "licence": "model: the project's licence; training data CC BY 4.0 (attribution: 'gloved_hand vs bare_hand' v2 by Roboflow user assessment-ftrxw, https://universe.roboflow.com/assessment-ftrxw/gloved_hand-vs-bare_hand-5d9bg-hwqst/dataset/2)",
-        "metrics": {
+    card = crop_card(
+        "glove-classifier",
+        CLASSES,
+        crop="square around the hand (side = 1.2 x the hand's larger extent), clamped inside the frame, stretched to 64x64; batch of crops allowed; skip hands whose crop is under ~16 px (report unknown): see README",
+        source="trained by models/glove-classifier/train.py on 'gloved_hand vs bare_hand' v2, Roboflow Universe assessment-ftrxw",
+        licence="model: the project's licence; training data CC BY 4.0 (attribution: 'gloved_hand vs bare_hand' v2 by Roboflow user assessment-ftrxw, https://universe.roboflow.com/assessment-ftrxw/gloved_hand-vs-bare_hand-5d9bg-hwqst/dataset/2)",
+        metrics={
             "heldOut": {k: test[k] for k in ("bare", "gloved", "accuracy", "confusion[true][pred]")},
             "heldOutSet": f"{len(x_te)} hand crops from photo groups never seen in training",
             "noGlovesViolation": {"positive": "bare", "precision": test["bare"]["precision"], "recall": test["bare"]["recall"]},
@@ -258,7 +195,7 @@ def main():
                 "note": "at this distance a hand is a few pixels: the crops show sleeves and trousers; most are called gloved, the check is nearly blind there",
             },
         },
-    }
+    )
     write_card(os.path.join(args.out, "card.json"), card)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) in {time.time() - t0:.0f} s")
 

@@ -23,7 +23,6 @@ So:
 Writes hat-classifier.onnx, card.json, metrics.json, parity-fixture.json next to this file.
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -38,19 +37,19 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "models", "tools"))
-from classifier_training import SIZE, export_onnx, metrics, predict, train, write_card  # noqa: E402
+# metrics is used by baseline.py, which imports this module.
+from classifier_training import SIZE, arg_parser, base_data, crop_card, evaluate, export_onnx, metrics, predict, train, write_card  # noqa: E402, F401
+from crop_data import shrink, to_x  # noqa: E402
+from crop_data import grey as to_grey  # noqa: E402
 
 CLASSES = ["bare", "covered"]
 DATA = "/usr/share/doc/opencv-doc/examples/data"
 
 
 def parse_args():
-    p = argparse.ArgumentParser()
+    p = arg_parser(12, 11)
     p.add_argument("--heads", help="head crops of vtest.avi from measure-people.mjs --export-heads (made if absent)")
     p.add_argument("--stills", help="head crops of the still images (made if absent)")
-    p.add_argument("--epochs", type=int, default=12)
-    p.add_argument("--seed", type=int, default=11)
-    p.add_argument("--threads", type=int, default=2)
     return p.parse_args()
 
 
@@ -139,9 +138,7 @@ def composite(img, rng):
 
 def degrade(img, rng):
     """The same for both classes: lose detail as a small head in surveillance footage does."""
-    s = int(rng.integers(10, 41))
-    small = cv2.resize(img, (s, s), interpolation=cv2.INTER_AREA)
-    out = cv2.resize(small, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
+    out = shrink(img, int(rng.integers(10, 41)))
     if rng.random() < 0.5:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.2))
     noise = rng.normal(0, rng.uniform(0, 4), out.shape)
@@ -159,7 +156,7 @@ def reframe(img, rng):
 def grey(img, rng, p):
     if rng.random() >= p:
         return img
-    return np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    return to_grey(img)
 
 
 def build(crops, rng, per_head, train=False):
@@ -171,12 +168,7 @@ def build(crops, rng, per_head, train=False):
             ys.append(0)
             xs.append(grey(degrade(composite(base, rng), rng), rng, 0.15 if train else 0))
             ys.append(1)
-    x = np.stack(xs).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-    return x, np.array(ys, np.int64)
-
-
-def to_x(crops):
-    return np.stack(crops).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+    return to_x(xs), np.array(ys, np.int64)
 
 
 def cached_heads(cache, name, extra):
@@ -209,13 +201,8 @@ def base_set(opts):
     if opts.get("limit"):
         tr = tr[: opts["limit"]]
     x_te, y_te = build([heads[i] for i in test_idx] + list(stills), np.random.default_rng(seed + 1000), per_head=2)
-    return {
-        "classes": CLASSES,
-        "train": (x_tr[tr], y_tr[tr]),
-        "select": (x_tr[va], y_tr[va]),
-        "heldout": (x_te, y_te),
-        "heldoutSet": f"{len(x_te)} crops: held-out vtest.avi heads (frames 90-119) and stills, bare and with drawn coverings (train.py's test set)",
-    }
+    held = f"{len(x_te)} crops: held-out vtest.avi heads (frames 90-119) and stills, bare and with drawn coverings (train.py's test set)"
+    return base_data(CLASSES, (x_tr[tr], y_tr[tr]), (x_tr[va], y_tr[va]), (x_te, y_te), held)
 
 
 def main():
@@ -244,7 +231,7 @@ def main():
 
     # the network and training loop shared with the glove classifier (models/tools/classifier_training.py)
     net, _ = train(x_tr[tr], y_tr[tr], x_tr[va], y_tr[va], args.epochs, args.seed)
-    synthetic = metrics(y_te, predict(net, x_te).argmax(1), CLASSES)
+    synthetic = evaluate(net, x_te, y_te, CLASSES)
     real_pred = predict(net, to_x(test_crops)).argmax(1)
     real_bare_called_bare = round(float((real_pred == 0).mean()), 3)
     video_bare = round(float((real_pred[: len(test_idx)] == 0).mean()), 3)
@@ -265,20 +252,13 @@ def main():
         "trainSeconds": round(time.time() - t0, 1),
     }
     json.dump(result, open(os.path.join(HERE, "metrics.json"), "w"), indent=2)
-    card = {
-        "name": "hat-classifier",
-        # a full retrain starts the versions again; `mingfang models retrain` bumps it on install
-        "version": "1",
-        "task": "classifier",
-        "file": "hat-classifier.onnx",
-        "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},
-        "outputs": [{"name": "probs", "shape": ["batch", 2], "layout": "softmax"}],
-        "classes": CLASSES,
-        "thresholds": {"score": 0.5, "iou": 0},
-        "crop": "square head box from MoveNet face keypoints: centre = mean of nose/eyes/ears (score >= 0.3), side = max(3.2 x their spread, 0.16 x person height), 65 % of it above the centre; clamped to the frame, stretched to 64x64",
-        "source": "trained by models/hat-classifier/train.py on head crops of opencv-doc footage (vtest.avi) with coverings composited on",
-        "licence": "model: the project's licence; training footage: OpenCV sample data from Debian's opencv-doc (see /usr/share/doc/opencv-doc/copyright)",
-        "metrics": {
+    card = crop_card(
+        "hat-classifier",
+        CLASSES,
+        crop="square head box from MoveNet face keypoints: centre = mean of nose/eyes/ears (score >= 0.3), side = max(3.2 x their spread, 0.16 x person height), 65 % of it above the centre; clamped to the frame, stretched to 64x64",
+        source="trained by models/hat-classifier/train.py on head crops of opencv-doc footage (vtest.avi) with coverings composited on",
+        licence="model: the project's licence; training footage: OpenCV sample data from Debian's opencv-doc (see /usr/share/doc/opencv-doc/copyright)",
+        metrics={
             "syntheticHeldOut": {k: synthetic[k] for k in ("bare", "covered", "accuracy")},
             "realBareHeadsCalledBare": result["realBareHeadsCalledBare"],
             "realBareHeadsCalledBareVideo": result["realBareHeadsCalledBareVideo"],
@@ -286,7 +266,7 @@ def main():
             "realCoveredHeads": result["realCoveredHeads"],
             "note": "positives are synthetic: recall on real coverings is unknown; treat alerts as prompts for a human look",
         },
-    }
+    )
     write_card(os.path.join(HERE, "card.json"), card)
     print(f"wrote {onnx_path} in {time.time() - t0:.0f} s")
 

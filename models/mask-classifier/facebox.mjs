@@ -11,8 +11,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { faceRegion } from "../../analytics/dist/analysis/parts.js";
 import { vocFaces } from "../../analytics/dist/eval/mask.eval.js";
-import { crop, decodeJpeg } from "../../analytics/dist/models/image.adapter.js";
+import { decodeJpeg } from "../../analytics/dist/models/image.adapter.js";
 import { loadModelSet } from "../../analytics/dist/worker/model-set.js";
+import { cut } from "./cut.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -39,13 +40,6 @@ const iou = (a, b) => {
   const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
   const u = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - w * h;
   return u > 0 ? (w * h) / u : 0;
-};
-const cut = (img, r) => {
-  const left = Math.max(0, Math.floor(r.x1));
-  const top = Math.max(0, Math.floor(r.y1));
-  const right = Math.min(img.width, Math.ceil(r.x2));
-  const bottom = Math.min(img.height, Math.ceil(r.y2));
-  return crop(img, { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) });
 };
 
 const rows = [];

@@ -12,7 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { vocFaces } from "../../analytics/dist/eval/mask.eval.js";
 import { loadModel } from "../../analytics/dist/models/detector.registry.js";
-import { crop, decodeJpeg } from "../../analytics/dist/models/image.adapter.js";
+import { decodeJpeg } from "../../analytics/dist/models/image.adapter.js";
+import { cut } from "./cut.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const datasets = ["../../..", "../../../.."]
@@ -26,13 +27,6 @@ const mask = await loadModel("mask", { path: "mask-classifier/mask-classifier.on
 const bare = mask.card.classes.indexOf("bare");
 const threshold = 0.6;
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cut = (img, r) => {
-  const left = Math.max(0, Math.floor(r.x1));
-  const top = Math.max(0, Math.floor(r.y1));
-  const right = Math.min(img.width, Math.ceil(r.x2));
-  const bottom = Math.min(img.height, Math.ceil(r.y2));
-  return crop(img, { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) });
-};
 const largest = (dets) =>
   dets.reduce((a, d) => (!a || (d.x2 - d.x1) * (d.y2 - d.y1) > (a.x2 - a.x1) * (a.y2 - a.y1) ? d : a), null);
 

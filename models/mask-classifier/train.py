@@ -29,12 +29,11 @@ The dataset's traps, and what this script does about them:
      tighter, looser or shifted (`framing`).
 
 Needs Debian's python3-torch, python3-opencv, python3-onnx. The network, training loop and export are shared
-with the other crop classifiers: models/tools/classifier_training.py.
+with the other crop classifiers: models/tools/classifier_training.py; the grouping, split and crop helpers:
+models/tools/crop_data.py.
 Writes mask-classifier.onnx, card.json, metrics.json, parity-fixture.json and split.json next to this file.
 """
 
-import argparse
-import hashlib
 import json
 import os
 import sys
@@ -47,41 +46,23 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
-from classifier_training import SIZE, export_onnx, metrics, predict, train, write_card  # noqa: E402
+from classifier_training import arg_parser, base_data, crop_card, evaluate, export_onnx, metrics, predict, train, write_card  # noqa: E402
+from crop_data import default_dataset, dhash, shrink, square_crop, to_x  # noqa: E402
+from crop_data import grey as to_grey, group_items as group_near_duplicates, group_split as split_groups  # noqa: E402
 
 CLASSES = ["bare", "masked"]
 LABELS = {"without_mask": 0, "with_mask": 1, "mask_weared_incorrect": 2}
 MIN_FACE_PX = 16
 CROP_SCALE = 1.2
 SELFIE_SIZE = (301, 400)
-
-
-def default_data():
-    """../shared/datasets/face-mask-cc0-voc next to the repository (or next to a worktree's parent)."""
-    for up in (("..", "..", ".."), ("..", "..", "..", "..")):
-        d = os.path.normpath(os.path.join(HERE, *up, "shared", "datasets", "face-mask-cc0-voc"))
-        if os.path.isdir(d):
-            return d
-    return os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "datasets", "face-mask-cc0-voc"))
+DATA = default_dataset(HERE, "face-mask-cc0-voc")  # ../shared/datasets/face-mask-cc0-voc beside the repository (or a worktree's parent)
 
 
 def parse_args():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default=default_data())
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--seed", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--lowres", type=float, default=0.5, help="share of training crops shrunk to 8-32 px and back")
-    p.add_argument("--out", default=HERE, help="folder for the ONNX file, card, metrics and split")
-    return p.parse_args()
+    return arg_parser(30, 5, data=DATA, out=(HERE, "folder for the ONNX file, card, metrics and split"), lowres_px="8-32").parse_args()
 
 
 # ---- data --------------------------------------------------------------------------------------------
-def dhash(img):
-    g = cv2.cvtColor(cv2.resize(img, (9, 8), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-    return (g[:, 1:] > g[:, :-1]).flatten()
-
-
 def load_items(root):
     items = []
     for f in sorted(os.listdir(os.path.join(root, "annotations_voc"))):
@@ -102,53 +83,20 @@ def load_items(root):
 
 def group_items(items, pairs, max_hamming=6):
     """Union-find: near-identical dHash, the duplicate pairs of summary.json, and all selfies together."""
-    parent = list(range(len(items)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a, b):
-        parent[find(a)] = find(b)
-
     index = {it["id"]: i for i, it in enumerate(items)}
-    for pair in pairs:
-        ids = [index[p] for p in pair if p in index]
-        for j in ids[1:]:
-            union(ids[0], j)
-    selfies = [i for i, it in enumerate(items) if it["selfie"]]
-    for j in selfies[1:]:
-        union(selfies[0], j)
-    hashes = np.array([it["hash"] for it in items])
-    for i in range(len(items)):
-        d = (hashes[i + 1 :] != hashes[i]).sum(axis=1)
-        for j in np.nonzero(d <= max_hamming)[0]:
-            union(i, i + 1 + j)
-    groups = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+    links = [[index[p] for p in pair if p in index] for pair in pairs]
+    links.append([i for i, it in enumerate(items) if it["selfie"]])
+    return group_near_duplicates(items, links, max_hamming)
 
 
 def group_split(items, groups):
     """Deterministic 60/20/20 split of groups by a hash of their first id; the selfie group goes to train."""
-    out = {"train": [], "val": [], "test": []}
-    for g in groups:
-        if any(items[i]["selfie"] for i in g):
-            out["train"].extend(g)
-            continue
-        key = min(items[i]["id"] for i in g)
-        h = int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100
-        out["train" if h < 60 else "val" if h < 80 else "test"].extend(g)
-    return out
+    return split_groups(items, groups, "id", to_train=lambda g: any(items[i]["selfie"] for i in g))
 
 
 def face_crop(img, box, scale=CROP_SCALE, jitter=None, rng=None, shift=(0.0, 0.0)):
     """Square around the face box (x1,y1,x2,y2 px), side = scale x its longer side, clamped inside the
     image (not padded), stretched to SIZE x SIZE, RGB. `shift` moves the centre by a fraction of the side."""
-    h, w = img.shape[:2]
     x1, y1, x2, y2 = box
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     side = max(x2 - x1, y2 - y1) * scale
@@ -158,14 +106,7 @@ def face_crop(img, box, scale=CROP_SCALE, jitter=None, rng=None, shift=(0.0, 0.0
         side *= rng.uniform(1 - jitter, 1 + jitter)
         cx += rng.uniform(-0.6, 0.6) * jitter * side
         cy += rng.uniform(-0.6, 0.6) * jitter * side
-    a = int(round(max(0, cx - side / 2)))
-    b = int(round(max(0, cy - side / 2)))
-    c = int(round(min(w, cx + side / 2)))
-    d = int(round(min(h, cy + side / 2)))
-    if c - a < 4 or d - b < 4:
-        return None
-    crop = cv2.resize(img[b:d, a:c], (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
+    return square_crop(img, cx, cy, side)
 
 
 def faces(items, indices, classes=(0, 1)):
@@ -186,14 +127,12 @@ def crops_of(items, fs, rng=None, jitter=None, repeats=(1, 1), lowres=0.0, grey=
             if c is None:
                 continue
             if lowres and rng.random() < lowres:
-                s = int(rng.integers(8, 33))
-                c = cv2.resize(cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA), (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
+                c = shrink(c, int(rng.integers(8, 33)))
             if grey and rng.random() < grey:
-                c = np.repeat(cv2.cvtColor(c, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+                c = to_grey(c)
             xs.append(c)
             ys.append(cls)
-    x = np.stack(xs).astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-    return x, np.array(ys, np.int64)
+    return to_x(xs), np.array(ys, np.int64)
 
 
 # ---- measurements ------------------------------------------------------------------------------------
@@ -221,7 +160,7 @@ def by_size(net, items, fs):
         if not sub:
             continue
         x, y = crops_of(items, sub)
-        out[f"{lo}-{hi if hi < 10000 else ''}px"] = metrics(y, predict(net, x).argmax(1), CLASSES)
+        out[f"{lo}-{hi if hi < 10000 else ''}px"] = evaluate(net, x, y, CLASSES)
     return out
 
 
@@ -229,8 +168,8 @@ def lowres_recall(net, x, y):
     """Held-out crops shrunk to S x S and stretched back: what a face of S pixels looks like."""
     out = {}
     for s in (64, 24, 16, 12, 8):
-        xs = np.stack([cv2.resize(cv2.resize(c.transpose(1, 2, 0), (s, s), interpolation=cv2.INTER_AREA), (SIZE, SIZE)).transpose(2, 0, 1) for c in x])
-        m = metrics(y, predict(net, xs).argmax(1), CLASSES)
+        xs = np.stack([shrink(c.transpose(1, 2, 0), s).transpose(2, 0, 1) for c in x])
+        m = evaluate(net, xs, y, CLASSES)
         out[str(s)] = {"bare": m["bare"], "accuracy": m["accuracy"]}
     return out
 
@@ -253,26 +192,17 @@ def base_set(opts):
     """The base data for `mingfang models retrain --check no_mask` (models/tools/retrain.py): main()'s group
     split — training crops (one jittered crop per bare face, one per masked face; optionally `limit` of them),
     the validation faces for choosing the epoch, and the held-out test faces main() reports."""
-    data = opts.get("data") or default_data()
+    data = opts.get("data") or DATA
     if not os.path.isdir(data):
         raise SystemExit(f"no_mask base set not found at {data}: pass --base-data DIR (face-mask-cc0-voc)")
     items = load_items(data)
     summary = json.load(open(os.path.join(data, "summary.json")))
     split = group_split(items, group_items(items, summary.get("dhash_identical_groups", [])))
     rng = np.random.default_rng(opts.get("seed", 7))
-    x_tr, y_tr = crops_of(items, faces(items, split["train"]), rng=rng, jitter=0.2, repeats=(1, 1), lowres=0.5)
-    if opts.get("limit"):
-        keep = rng.permutation(len(x_tr))[: opts["limit"]]
-        x_tr, y_tr = x_tr[keep], y_tr[keep]
-    x_va, y_va = crops_of(items, faces(items, split["val"]))
+    train_set = crops_of(items, faces(items, split["train"]), rng=rng, jitter=0.2, repeats=(1, 1), lowres=0.5)
     x_te, y_te = crops_of(items, faces(items, split["test"]))
-    return {
-        "classes": CLASSES,
-        "train": (x_tr, y_tr),
-        "select": (x_va, y_va),
-        "heldout": (x_te, y_te),
-        "heldoutSet": f"{len(x_te)} face crops (>= {MIN_FACE_PX} px) of image groups never trained on (split.json test)",
-    }
+    held = f"{len(x_te)} face crops (>= {MIN_FACE_PX} px) of image groups never trained on (split.json test)"
+    return base_data(CLASSES, train_set, crops_of(items, faces(items, split["val"])), (x_te, y_te), held, opts.get("limit"), rng)
 
 
 def main():
@@ -294,8 +224,8 @@ def main():
     print(f"images {len(items)} in {len(groups)} groups; faces >= {MIN_FACE_PX}px train {count(f_tr)}, val {count(f_va)}, test {count(f_te)}; train crops {len(x_tr)}", flush=True)
 
     net, _ = train(x_tr, y_tr, x_va, y_va, args.epochs, args.seed)
-    test = metrics(y_te, predict(net, x_te).argmax(1), CLASSES)
-    val = metrics(y_va, predict(net, x_va).argmax(1), CLASSES)
+    test = evaluate(net, x_te, y_te, CLASSES)
+    val = evaluate(net, x_va, y_va, CLASSES)
     print("val", json.dumps(val))
     print("test", json.dumps(test))
 
@@ -303,7 +233,6 @@ def main():
     x_wi, _ = crops_of(items, wrong)
     called_bare = round(float((predict(net, x_wi).argmax(1) == 0).mean()), 3)
 
-    os.makedirs(args.out, exist_ok=True)
     onnx_path = export_onnx(net, args.out, "mask-classifier.onnx")
     result = {
         "trainedOn": "Face Mask Detection (Larxel / andrewmvd, Kaggle, CC0 1.0), 723 photos of ../shared/datasets/face-mask-cc0-voc",
@@ -335,19 +264,13 @@ def main():
         open(os.path.join(args.out, "split.json"), "w"),
         indent=1,
     )
-    card = {
-        "name": "mask-classifier",
-        "version": "1",
-        "task": "classifier",
-        "file": "mask-classifier.onnx",
-        "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},
-        "outputs": [{"name": "probs", "shape": ["batch", 2], "layout": "softmax"}],
-        "classes": CLASSES,
-        "thresholds": {"score": 0.5, "iou": 0},
-        "crop": f"square around the face (side = {CROP_SCALE} x the face box's longer side, forehead to chin), clamped inside the frame, stretched to 64x64; from MoveNet face points see analytics/src/analysis/parts.ts faceRegion; faces under {MIN_FACE_PX} px: unknown, see README",
-        "source": "trained by models/mask-classifier/train.py on 'Face Mask Detection' (Larxel / andrewmvd, Kaggle), CC0 1.0",
-        "licence": "model: the project's licence; training data CC0 1.0 (courtesy attribution: Larxel / andrewmvd, Kaggle 'Face Mask Detection', https://www.kaggle.com/datasets/andrewmvd/face-mask-detection)",
-        "metrics": {
+    card = crop_card(
+        "mask-classifier",
+        CLASSES,
+        crop=f"square around the face (side = {CROP_SCALE} x the face box's longer side, forehead to chin), clamped inside the frame, stretched to 64x64; from MoveNet face points see analytics/src/analysis/parts.ts faceRegion; faces under {MIN_FACE_PX} px: unknown, see README",
+        source="trained by models/mask-classifier/train.py on 'Face Mask Detection' (Larxel / andrewmvd, Kaggle), CC0 1.0",
+        licence="model: the project's licence; training data CC0 1.0 (courtesy attribution: Larxel / andrewmvd, Kaggle 'Face Mask Detection', https://www.kaggle.com/datasets/andrewmvd/face-mask-detection)",
+        metrics={
             "heldOut": {k: test[k] for k in ("bare", "masked", "accuracy", "confusion[true][pred]")},
             "heldOutSet": f"{len(x_te)} face crops (>= {MIN_FACE_PX} px) from image groups never seen in training; split.json",
             "noMaskViolation": {"positive": "bare", "precision": test["bare"]["precision"], "recall": test["bare"]["recall"]},
@@ -367,7 +290,7 @@ def main():
                 "fullFrame": "3 faces judged, 60 unknown (13 frames, 768x576: faces ~8 px)",
             },
         },
-    }
+    )
     write_card(os.path.join(args.out, "card.json"), card)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) in {time.time() - t0:.0f} s")
 

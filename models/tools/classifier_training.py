@@ -1,10 +1,12 @@
-"""What the crop classifiers (glove-classifier, hat-classifier) share: the network, the augmentation, the
-training loop, the metrics, and the export to ONNX with its parity fixture.
+"""What the crop classifiers (glove-, hat- and mask-classifier) share: the command line, the network, the
+augmentation, the training loop, the metrics, the export to ONNX with its parity fixture, the model card's
+common part, and the shape of base_set's answer. Their data preparation: crop_data.py beside this file.
 
-Imported by models/glove-classifier/train.py and models/hat-classifier/train.py (which put this folder on
-sys.path). Needs Debian's python3-torch and python3-numpy.
+Imported by models/*-classifier/train.py (which put this folder on sys.path). Needs Debian's python3-torch
+and python3-numpy.
 """
 
+import argparse
 import json
 import os
 
@@ -17,16 +19,28 @@ SIZE = 64
 PARITY_FORMULA = "((n*7 + c*13 + y*3 + x*5) % 17) / 16, shape [4,3,64,64]"
 
 
+def arg_parser(epochs, seed, data=None, out=None, lowres_px=None):
+    """The options every train.py has (--epochs, --seed, --threads), and those it asks for: --data (with its
+    default), --lowres (the share of training crops shrunk to `lowres_px` px and back), --out (its help)."""
+    p = argparse.ArgumentParser()
+    if data is not None:
+        p.add_argument("--data", default=data)
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--seed", type=int, default=seed)
+    p.add_argument("--threads", type=int, default=2)
+    if lowres_px is not None:
+        p.add_argument("--lowres", type=float, default=0.5, help=f"share of training crops shrunk to {lowres_px} px and back")
+    if out is not None:
+        p.add_argument("--out", default=out[0], help=out[1])
+    return p
+
+
 class CropNet(nn.Module):
     """4 conv blocks (16-32-64-96) → global average → 2 logits; softmax in the exported graph."""
 
     def __init__(self):
         super().__init__()
-
-        def block(i, o):
-            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True), nn.MaxPool2d(2))
-
-        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 96))
+        self.features = nn.Sequential(*(self.block(i, o) for i, o in ((3, 16), (16, 32), (32, 64), (64, 96))))
         self.drop = nn.Dropout(0.3)
         self.fc = nn.Linear(96, 2)
 
@@ -35,6 +49,10 @@ class CropNet(nn.Module):
         x = self.features(x)
         x = x.mean(dim=(2, 3))
         return self.fc(self.drop(x))
+
+    @staticmethod
+    def block(i, o):
+        return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True), nn.MaxPool2d(2))
 
 
 class Exported(nn.Module):
@@ -87,6 +105,25 @@ def predict(net, x):
         return torch.cat([F.softmax(net(torch.from_numpy(x[i : i + 256])), 1) for i in range(0, len(x), 256)]).numpy()
 
 
+def evaluate(net, x, y, classes):
+    """metrics() of the network's answers on crops x with labels y."""
+    return metrics(y, predict(net, x).argmax(1), classes)
+
+
+def train_epoch(net, opt, sched, xt, yt, weight, rng):
+    """One pass over (xt, yt) in a random order, batches of 64, augmented, class-weighted cross-entropy with
+    label smoothing; steps the schedule every batch."""
+    net.train()
+    order = torch.from_numpy(rng.permutation(len(xt)))
+    for i in range(0, len(order), 64):
+        idx = order[i : i + 64]
+        loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+
+
 def train(x_tr, y_tr, x_va, y_va, epochs, seed):
     """AdamW with a one-cycle schedule, class-weighted cross-entropy; keeps the epoch best on validation."""
     torch.manual_seed(seed)
@@ -100,15 +137,7 @@ def train(x_tr, y_tr, x_va, y_va, epochs, seed):
     xt = torch.from_numpy(x_tr)
     yt = torch.from_numpy(y_tr)
     for epoch in range(epochs):
-        net.train()
-        order = torch.from_numpy(rng.permutation(len(x_tr)))
-        for i in range(0, len(order), 64):
-            idx = order[i : i + 64]
-            loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+        train_epoch(net, opt, sched, xt, yt, weight, rng)
         acc = float((predict(net, x_va).argmax(1) == y_va).mean())
         print(f"epoch {epoch + 1}/{epochs} val accuracy {acc:.3f}", flush=True)
         if acc >= best[0]:
@@ -125,7 +154,9 @@ def parity_inputs(n=4):
 
 def export_onnx(net, out_dir, onnx_name):
     """Writes the softmax graph (input `image`, output `probs`, free batch) to out_dir/onnx_name and
-    parity-fixture.json (its PyTorch outputs on parity_inputs()) beside it; returns the ONNX path."""
+    parity-fixture.json (its PyTorch outputs on parity_inputs()) beside it, making out_dir if need be;
+    returns the ONNX path."""
+    os.makedirs(out_dir, exist_ok=True)
     exported = Exported(net).eval()
     onnx_path = os.path.join(out_dir, onnx_name)
     torch.onnx.export(
@@ -143,6 +174,23 @@ def export_onnx(net, out_dir, onnx_name):
     return onnx_path
 
 
+def crop_card(name, classes, **rest):
+    """The model card of a CropNet export: the part all classifiers share (64x64 RGB 0..1 NCHW input
+    `image`, softmax output `probs`, version 1), then `rest` (crop, source, licence, metrics) in order.
+    A full retrain starts the versions again; `mingfang models retrain` bumps it on install."""
+    return {
+        "name": name,
+        "version": "1",
+        "task": "classifier",
+        "file": f"{name}.onnx",
+        "input": {"name": "image", "width": SIZE, "height": SIZE, "layout": "NCHW", "channels": "RGB", "range": [0, 1], "letterbox": False},
+        "outputs": [{"name": "probs", "shape": ["batch", 2], "layout": "softmax"}],
+        "classes": classes,
+        "thresholds": {"score": 0.5, "iou": 0},
+        **rest,
+    }
+
+
 def write_card(path, card):
     """The model card as JSON, with a final newline."""
     with open(path, "w") as f:
@@ -151,26 +199,24 @@ def write_card(path, card):
 
 
 # ---- fine-tuning a committed model (models/tools/retrain.py) ---------------------------------------------
-class FoldedCropNet(nn.Module):
+def base_data(classes, train, select, heldout, heldout_set, limit=None, rng=None):
+    """What a train.py's base_set(opts) returns to models/tools/retrain.py: (x, y) pairs for training,
+    for choosing the epoch and held out. With `limit`, the first `limit` of rng's permutation of train."""
+    if limit:
+        keep = rng.permutation(len(train[0]))[:limit]
+        train = (train[0][keep], train[1][keep])
+    return {"classes": classes, "train": train, "select": select, "heldout": heldout, "heldoutSet": heldout_set}
+
+
+
+class FoldedCropNet(CropNet):
     """CropNet as its ONNX file holds it: the export folds each BatchNorm into its convolution (weight and
     bias), so the committed weights load into convolutions with a bias and no BatchNorm. Same input
     normalisation, same head; exports to the same graph."""
 
-    def __init__(self):
-        super().__init__()
-
-        def block(i, o):
-            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=True), nn.ReLU(inplace=True), nn.MaxPool2d(2))
-
-        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 96))
-        self.drop = nn.Dropout(0.3)
-        self.fc = nn.Linear(96, 2)
-
-    def forward(self, x):
-        x = (x - 0.5) / 0.25
-        x = self.features(x)
-        x = x.mean(dim=(2, 3))
-        return self.fc(self.drop(x))
+    @staticmethod
+    def block(i, o):
+        return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=True), nn.ReLU(inplace=True), nn.MaxPool2d(2))
 
 
 def load_onnx(path):
@@ -220,15 +266,7 @@ def finetune(net, x_tr, y_tr, x_va, y_va, epochs, seed, lr=3e-4, progress=print)
     best = (-1.0, 0, None)
     xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
     for epoch in range(1, epochs + 1):
-        net.train()
-        order = torch.from_numpy(rng.permutation(len(x_tr)))
-        for i in range(0, len(order), 64):
-            idx = order[i : i + 64]
-            loss = F.cross_entropy(net(augment(xt[idx], rng)), yt[idx], weight=weight, label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+        train_epoch(net, opt, sched, xt, yt, weight, rng)
         acc = score()
         progress(f"epoch {epoch}/{epochs} selection accuracy {acc:.3f}")
         if acc > best[0]:
