@@ -16,28 +16,13 @@
  * seconds apart).
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type AnalyticsHandle, rulesFromCameraRow, startAnalytics } from "@mingfang/analytics";
-import { AlertJob, type CameraStatus, createLogger, createRedis, QUEUES, type Redis } from "@mingfang/core";
-import {
-  CameraOwner,
-  CameraSimulator,
-  DEFAULT_INGEST_SETTINGS,
-  DEMO_SCENES,
-  type DemoScene,
-  QueueFrameSink,
-  type StatusSink,
-  simulatedCameras,
-} from "@mingfang/ingest";
-import { Queue, QueueEvents } from "bullmq";
+import { rulesFromCameraRow } from "@mingfang/analytics";
+import { AlertJob } from "@mingfang/core";
+import { DEMO_SCENES, type DemoScene } from "@mingfang/ingest";
 import sharp from "sharp";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CLIP_CACHE = path.join(ROOT, ".test-data");
+import { AnalyticsPipeline, until } from "../support/analytics-pipeline.js";
 
 const scene = (clip: string): DemoScene => {
   const s = DEMO_SCENES.find((x) => x.clip === clip);
@@ -73,129 +58,31 @@ const rowOf: Record<number, Parameters<typeof rulesFromCameraRow>[0]> = {
   },
 };
 
-class Statuses implements StatusSink {
-  readonly last = new Map<number, CameraStatus>();
-  async publish(s: CameraStatus): Promise<void> {
-    this.last.set(s.cameraId, s);
-  }
-}
-
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe("demo scenes end to end: simulator → ingest → frames → analytics → alerts", () => {
-  const redisUrl = inject("redisUrl");
   const prefix = `t-e2e-${process.pid}-${Date.now()}`;
-  const sim = new CameraSimulator();
-  const owners: CameraOwner[] = [];
-  const statuses = new Statuses();
-  let analytics: AnalyticsHandle | undefined;
-  let redis: Redis;
-  let queueConn: Redis;
-  let alerts: Queue;
-  let mediaDir: string;
-  let events: QueueEvents | undefined;
-  /** Frames the worker analysed, per camera (from the queue's completion events). */
-  const analysed = new Map<number, number>();
+  const pipeline = new AnalyticsPipeline(inject("redisUrl"), prefix);
+  const { statuses, analysed } = pipeline;
 
   beforeAll(async () => {
-    mediaDir = mkdtempSync(path.join(tmpdir(), "mf-e2e-"));
-    redis = createRedis(redisUrl);
-    queueConn = createRedis(redisUrl, { maxRetriesPerRequest: null });
-    alerts = new Queue(QUEUES.alerts, {
-      connection: createRedis(redisUrl, { maxRetriesPerRequest: null }),
-      prefix,
+    await pipeline.start({
+      cameras: [
+        { id: MESS, clip: messScene.clip, startSecond: MESS_START },
+        { id: STREET, clip: streetScene.clip },
+        { id: CLEAN, clip: cleanScene.clip },
+        { id: CLOSE, clip: closeScene.clip },
+      ],
+      secret: "e2e-secret",
+      keyPrefix: "e2e",
+      mediaDirPrefix: "mf-e2e-",
+      cameraRules: async (id) => rulesFromCameraRow(rowOf[id] ?? {}),
     });
-    const logger = createLogger({ level: "silent" });
-    const [cams] = await Promise.all([
-      (async () => {
-        const [mess, street, clean, close] = simulatedCameras(4, "e2e-secret", "e2e");
-        const cams = [
-          { ...mess!, clip: messScene.clip, startSecond: MESS_START },
-          { ...street!, clip: streetScene.clip },
-          { ...clean!, clip: cleanScene.clip },
-          { ...close!, clip: closeScene.clip },
-        ];
-        await sim.start({
-          cameras: cams,
-          discoveryInterface: false,
-          dataDir: CLIP_CACHE,
-        });
-        return cams;
-      })(),
-      (async () => {
-        analytics = await startAnalytics({
-          redisUrl,
-          logger,
-          prefix,
-          cameraRules: async (id) => rulesFromCameraRow(rowOf[id] ?? {}),
-        });
-      })(),
-    ]);
-    events = new QueueEvents(QUEUES.frames, {
-      connection: createRedis(redisUrl, { maxRetriesPerRequest: null }),
-      prefix,
-    });
-    events.on("completed", ({ jobId, returnvalue }) => {
-      const r = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as {
-        outcome?: string;
-      };
-      const id = Number(/^cam-(\d+)-/.exec(jobId)?.[1]);
-      if (r?.outcome === "analysed") analysed.set(id, (analysed.get(id) ?? 0) + 1);
-    });
-    await events.waitUntilReady();
-    const frames = new QueueFrameSink(redis, queueConn, prefix);
-    for (const [cam, id] of [
-      [cams[0], MESS],
-      [cams[1], STREET],
-      [cams[2], CLEAN],
-      [cams[3], CLOSE],
-    ] as const) {
-      const o = new CameraOwner(
-        { id, mainUrl: sim.rtspUrl(cam.key, "main"), subUrl: sim.rtspUrl(cam.key, "sub"), analyse: true },
-        {
-          ...DEFAULT_INGEST_SETTINGS,
-          mediaDir,
-          analysisFps: 1,
-          assumedGopSeconds: 1,
-          ioTimeoutSeconds: 5,
-          backoff: { initialMs: 500, maxMs: 4000 },
-        },
-        frames,
-        statuses,
-        logger,
-      );
-      owners.push(o);
-      o.start();
-    }
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(owners.map((o) => o.stop()));
-    await events?.close();
-    await analytics?.stop();
-    await sim.stop();
-    await alerts?.obliterate({ force: true }).catch(() => {});
-    await new Queue(QUEUES.frames, { connection: queueConn, prefix })
-      .obliterate({ force: true })
-      .catch(() => {});
-    await alerts?.close();
-    redis?.disconnect();
-    queueConn?.disconnect();
-    rmSync(mediaDir, { recursive: true, force: true });
+    await pipeline.stop();
   });
 
-  const alertsOf = async (cameraId: number): Promise<AlertJob[]> =>
-    (await alerts.getJobs(["waiting", "delayed", "active", "completed", "failed"]))
-      .map((j) => j.data as AlertJob)
-      .filter((a) => a.cameraId === cameraId);
+  const alertsOf = (cameraId: number) => pipeline.alertsOf(cameraId);
 
   it("the mess, the bare heads, the bare hands and the bare faces raise alerts with evidence; the clean workshop raises none", async () => {
     const fired = async (cameraId: number, type: string) =>
@@ -209,7 +96,7 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
     for (const a of [unclean, noHat, noGloves, noMask]) {
       expect(Value.Check(AlertJob, a)).toBe(true);
       // The evidence is a blob beside the job (no API here takes it in and deletes it).
-      const jpeg = (await redis.getBuffer(a.evidenceKey as string)) as Buffer;
+      const jpeg = (await pipeline.redis.getBuffer(a.evidenceKey as string)) as Buffer;
       expect(createHash("sha256").update(jpeg).digest("hex")).toBe(a.evidenceSha256);
       expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
       const meta = await sharp(jpeg).metadata();
@@ -227,7 +114,7 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
     // Same window: the clean camera was watched throughout (online, its clean baseline learned and
     // compared) and raised nothing; the mess camera raised nothing but the mess.
     expect(statuses.last.get(CLEAN)?.status).toBe("online");
-    expect(await redis.exists(`${prefix}:analytics:baseline:${CLEAN}`)).toBe(1);
+    expect(await pipeline.redis.exists(`${prefix}:analytics:baseline:${CLEAN}`)).toBe(1);
     // At 1 frame/s and one evaluation per 2 s, six analysed frames include comparisons with the baseline.
     expect(analysed.get(CLEAN) ?? 0).toBeGreaterThanOrEqual(6);
     expect(await alertsOf(CLEAN)).toEqual([]);

@@ -15,26 +15,12 @@
  * so that the test holds on two loaded cores.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type AnalyticsHandle, rulesFromCameraRow, startAnalytics } from "@mingfang/analytics";
-import { AlertJob, type CameraStatus, createLogger, createRedis, QUEUES, type Redis } from "@mingfang/core";
-import {
-  CameraOwner,
-  CameraSimulator,
-  DEFAULT_INGEST_SETTINGS,
-  QueueFrameSink,
-  type StatusSink,
-  simulatedCameras,
-} from "@mingfang/ingest";
-import { Queue, QueueEvents } from "bullmq";
+import { rulesFromCameraRow } from "@mingfang/analytics";
+import { AlertJob } from "@mingfang/core";
 import sharp from "sharp";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CLIP_CACHE = path.join(ROOT, ".test-data");
+import { AnalyticsPipeline, until } from "../support/analytics-pipeline.js";
 
 // Camera ids of this file only.
 const WORKSHOP = 9401;
@@ -51,122 +37,30 @@ const ONLY_TAMPER = {
 };
 const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], hours: [{ from: "00:00", to: "24:00" }] };
 
-class Statuses implements StatusSink {
-  readonly last = new Map<number, CameraStatus>();
-  async publish(s: CameraStatus): Promise<void> {
-    this.last.set(s.cameraId, s);
-  }
-}
-
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe("camera tampering end to end: simulator faults → ingest → analytics → alerts", () => {
-  const redisUrl = inject("redisUrl");
   const prefix = `t-e2e-tamper-${process.pid}-${Date.now()}`;
-  const sim = new CameraSimulator();
-  const owners: CameraOwner[] = [];
-  const statuses = new Statuses();
-  const analysed = new Map<number, number>();
-  let analytics: AnalyticsHandle | undefined;
-  let redis: Redis;
-  let queueConn: Redis;
-  let alerts: Queue;
-  let events: QueueEvents | undefined;
-  let mediaDir: string;
-  const keys: Record<number, string> = {};
+  const pipeline = new AnalyticsPipeline(inject("redisUrl"), prefix);
+  const { sim, statuses, analysed, keys } = pipeline;
 
   beforeAll(async () => {
-    mediaDir = mkdtempSync(path.join(tmpdir(), "mf-e2e-tamper-"));
-    redis = createRedis(redisUrl);
-    queueConn = createRedis(redisUrl, { maxRetriesPerRequest: null });
-    alerts = new Queue(QUEUES.alerts, {
-      connection: createRedis(redisUrl, { maxRetriesPerRequest: null }),
-      prefix,
+    await pipeline.start({
+      cameras: [
+        { id: WORKSHOP, clip: "workshop-clean", startSecond: 0 },
+        { id: STREET, clip: "pedestrians", startSecond: 0 },
+        { id: QUIET, clip: "workshop-clean", startSecond: 30 },
+      ],
+      secret: "e2e-tamper",
+      keyPrefix: "tmp",
+      mediaDirPrefix: "mf-e2e-tamper-",
+      cameraRules: async () => rulesFromCameraRow({ schedule: ALWAYS, analytics: ONLY_TAMPER }),
     });
-    const logger = createLogger({ level: "silent" });
-    const [w, s, q] = simulatedCameras(3, "e2e-tamper", "tmp");
-    const cams = [
-      { ...w!, clip: "workshop-clean", startSecond: 0 },
-      { ...s!, clip: "pedestrians", startSecond: 0 },
-      { ...q!, clip: "workshop-clean", startSecond: 30 },
-    ];
-    await Promise.all([
-      sim.start({ cameras: cams, discoveryInterface: false, dataDir: CLIP_CACHE }),
-      (async () => {
-        analytics = await startAnalytics({
-          redisUrl,
-          logger,
-          prefix,
-          cameraRules: async () => rulesFromCameraRow({ schedule: ALWAYS, analytics: ONLY_TAMPER }),
-        });
-      })(),
-    ]);
-    events = new QueueEvents(QUEUES.frames, {
-      connection: createRedis(redisUrl, { maxRetriesPerRequest: null }),
-      prefix,
-    });
-    events.on("completed", ({ jobId, returnvalue }) => {
-      const r = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as {
-        outcome?: string;
-      };
-      const id = Number(/^cam-(\d+)-/.exec(jobId)?.[1]);
-      if (r?.outcome === "analysed") analysed.set(id, (analysed.get(id) ?? 0) + 1);
-    });
-    await events.waitUntilReady();
-    const frames = new QueueFrameSink(redis, queueConn, prefix);
-    for (const [cam, id] of [
-      [cams[0], WORKSHOP],
-      [cams[1], STREET],
-      [cams[2], QUIET],
-    ] as const) {
-      keys[id] = cam.key;
-      const o = new CameraOwner(
-        { id, mainUrl: sim.rtspUrl(cam.key, "main"), subUrl: sim.rtspUrl(cam.key, "sub"), analyse: true },
-        {
-          ...DEFAULT_INGEST_SETTINGS,
-          mediaDir,
-          analysisFps: 1,
-          assumedGopSeconds: 1,
-          ioTimeoutSeconds: 5,
-          backoff: { initialMs: 500, maxMs: 4000 },
-        },
-        frames,
-        statuses,
-        logger,
-      );
-      owners.push(o);
-      o.start();
-    }
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all(owners.map((o) => o.stop()));
-    await events?.close();
-    await analytics?.stop();
-    await sim.stop();
-    await alerts?.obliterate({ force: true }).catch(() => {});
-    await new Queue(QUEUES.frames, { connection: queueConn, prefix })
-      .obliterate({ force: true })
-      .catch(() => {});
-    await alerts?.close();
-    for (const id of [WORKSHOP, STREET, QUIET]) await redis?.del(`${prefix}:analytics:tamper:${id}`);
-    redis?.disconnect();
-    queueConn?.disconnect();
-    rmSync(mediaDir, { recursive: true, force: true });
+    await pipeline.stop([WORKSHOP, STREET, QUIET].map((id) => `${prefix}:analytics:tamper:${id}`));
   });
 
-  const alertsOf = async (cameraId: number): Promise<AlertJob[]> =>
-    (await alerts.getJobs(["waiting", "delayed", "active", "completed", "failed"]))
-      .map((j) => j.data as AlertJob)
-      .filter((a) => a.cameraId === cameraId);
+  const alertsOf = (cameraId: number) => pipeline.alertsOf(cameraId);
   const fired = (cameraId: number, type: string) => async () =>
     (await alertsOf(cameraId)).find((a) => a.type === type);
   /** Waits until the camera has had `n` more frames analysed. */
@@ -190,7 +84,7 @@ describe("camera tampering end to end: simulator faults → ingest → analytics
     await until("the references", 120_000, async () =>
       (
         await Promise.all(
-          [WORKSHOP, STREET, QUIET].map((id) => redis.exists(`${prefix}:analytics:tamper:${id}`)),
+          [WORKSHOP, STREET, QUIET].map((id) => pipeline.redis.exists(`${prefix}:analytics:tamper:${id}`)),
         )
       ).every((x) => x === 1)
         ? true
@@ -207,7 +101,7 @@ describe("camera tampering end to end: simulator faults → ingest → analytics
     for (const a of [covered, moved, defocused, streetMoved]) {
       expect(Value.Check(AlertJob, a)).toBe(true);
       expect(a.model).toBe("tamper-reference");
-      const jpeg = (await redis.getBuffer(a.evidenceKey as string)) as Buffer;
+      const jpeg = (await pipeline.redis.getBuffer(a.evidenceKey as string)) as Buffer;
       expect(createHash("sha256").update(jpeg).digest("hex")).toBe(a.evidenceSha256);
       const meta = await sharp(jpeg).metadata();
       // The reference and the 480×360 frame side by side.

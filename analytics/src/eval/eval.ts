@@ -17,7 +17,7 @@ import { createAnalyticsRegistry } from "../worker/metrics.js";
 import { loadModelSet } from "../worker/model-set.js";
 import { VTEST, vtestFrame } from "./footage.js";
 import { evalMask } from "./mask.eval.js";
-import { count, percentile, prf } from "./stats.js";
+import { count, type EvalCase, percentile, prf } from "./stats.js";
 import { evalTamper } from "./tamper.eval.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -32,15 +32,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
 
-interface CaseResult {
-  check: string;
-  set: string;
-  name: string;
-  expected: boolean;
-  got: boolean;
-  ms: number[];
-}
-const results: CaseResult[] = [];
+const results: EvalCase[] = [];
 const notes: string[] = [];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 

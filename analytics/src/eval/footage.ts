@@ -9,19 +9,25 @@ import path from "node:path";
 
 export const VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
-/** The frame of vtest.avi at `seconds`, as JPEG (ffmpeg, quality 3). */
-export function vtestFrame(seconds: number): Buffer {
+/**
+ * The frame of a video file at `seconds`, as JPEG (ffmpeg's `-q:v`, default 3), through the filter `vf`
+ * when one is given.
+ */
+export function frameAt(file: string, seconds: number, opts: { vf?: string; quality?: number } = {}): Buffer {
   return execFileSync(
     "ffmpeg",
-    ["-loglevel", "error", "-ss", String(seconds), "-i", VTEST, "-frames:v", "1", "-q:v", "3"].concat([
-      "-f",
-      "image2pipe",
-      "-vcodec",
-      "mjpeg",
-      "-",
-    ]),
+    [
+      ...["-loglevel", "error", "-ss", String(seconds), "-i", file, "-frames:v", "1"],
+      ...(opts.vf ? ["-vf", opts.vf] : []),
+      ...["-q:v", String(opts.quality ?? 3), "-f", "image2pipe", "-vcodec", "mjpeg", "-"],
+    ],
     { maxBuffer: 32 * 1024 * 1024 },
   );
+}
+
+/** The frame of vtest.avi at `seconds`, as JPEG (ffmpeg, quality 3). */
+export function vtestFrame(seconds: number): Buffer {
+  return frameAt(VTEST, seconds);
 }
 
 /**

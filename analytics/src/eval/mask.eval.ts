@@ -5,7 +5,6 @@
  * and the whole pipeline (CenterNet → MoveNet → face box → classifier) on vtest.avi, where every visible
  * face is bare: recall, and how many faces were too small or had no face points ("unknown").
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { analyseFrame, type FramePlan } from "../analysis/frame.pipeline.js";
@@ -13,16 +12,8 @@ import { parseAnalyticsConfig } from "../config.schema.js";
 import type { Classifier } from "../models/detector.registry.js";
 import { crop, decodeJpeg } from "../models/image.adapter.js";
 import { loadModelSet } from "../worker/model-set.js";
-import { VTEST, vtestFrame } from "./footage.js";
-
-export interface MaskCase {
-  check: string;
-  set: string;
-  name: string;
-  expected: boolean;
-  got: boolean;
-  ms: number[];
-}
+import { frameAt, VTEST, vtestFrame } from "./footage.js";
+import type { EvalCase } from "./stats.js";
 
 interface Split {
   minFacePx: number;
@@ -42,7 +33,7 @@ export function vocFaces(xml: string): { name: string; x1: number; y1: number; x
   return out;
 }
 
-async function heldOut(models: string, data: string, out: MaskCase[], notes: string[]): Promise<void> {
+async function heldOut(models: string, data: string, out: EvalCase[], notes: string[]): Promise<void> {
   const cfg = parseAnalyticsConfig({});
   const entry = cfg.models.mask;
   const splitFile = path.join(models, "mask-classifier", "split.json");
@@ -98,28 +89,11 @@ async function heldOut(models: string, data: string, out: MaskCase[], notes: str
  * 384×288 at (100, 200) and scaled to the 640×480 sub-stream, as JPEG.
  */
 export function closeUpFrame(seconds: number): Buffer {
-  return execFileSync(
-    "ffmpeg",
-    [
-      ...["-loglevel", "error", "-ss", String(seconds), "-i", VTEST, "-frames:v", "1"],
-      ...[
-        "-vf",
-        "crop=384:288:100:200,scale=640:480",
-        "-q:v",
-        "5",
-        "-f",
-        "image2pipe",
-        "-vcodec",
-        "mjpeg",
-        "-",
-      ],
-    ],
-    { maxBuffer: 32 * 1024 * 1024 },
-  );
+  return frameAt(VTEST, seconds, { vf: "crop=384:288:100:200,scale=640:480", quality: 5 });
 }
 
 /** vtest.avi through the pipeline: every face judged should be bare; faces not judged are counted. */
-async function vtest(models: string, quick: boolean, out: MaskCase[], notes: string[]): Promise<void> {
+async function vtest(models: string, quick: boolean, out: EvalCase[], notes: string[]): Promise<void> {
   const cfg = parseAnalyticsConfig({ modelsDir: models });
   const entry = cfg.models.mask;
   if (!entry || !existsSync(path.join(models, entry.path)) || !existsSync(VTEST)) return;
@@ -150,7 +124,7 @@ async function vtestSet(
   s: { name: string; frame: (t: number) => Buffer; times: number[] },
   threshold: number,
   minFacePx: number,
-  out: MaskCase[],
+  out: EvalCase[],
   notes: string[],
 ): Promise<void> {
   let unknown = 0;
@@ -191,8 +165,8 @@ export async function evalMask(
   models: string,
   data: string,
   quick: boolean,
-): Promise<{ results: MaskCase[]; notes: string[] }> {
-  const results: MaskCase[] = [];
+): Promise<{ results: EvalCase[]; notes: string[] }> {
+  const results: EvalCase[] = [];
   const notes: string[] = [];
   await heldOut(models, data, results, notes);
   await vtest(models, quick, results, notes);

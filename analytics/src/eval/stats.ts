@@ -1,4 +1,14 @@
-/** Precision / recall / F1 and percentiles, pure. */
+/** Precision / recall / F1 and percentiles, pure; and the case every evaluation reports. */
+
+/** One evaluated case: was an alert of `check` expected, did one come, and how long it took. */
+export interface EvalCase {
+  check: string;
+  set: string;
+  name: string;
+  expected: boolean;
+  got: boolean;
+  ms: number[];
+}
 
 export interface Counts {
   tp: number;

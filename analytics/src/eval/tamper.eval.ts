@@ -6,7 +6,6 @@
  * walking), the simulator's drawn workshop (its `workshop-clean` clip, light drift and noise, when the
  * clips are cached) and the synthetic workshop of testing/scenes.ts.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { createLogger } from "@mingfang/core";
@@ -16,19 +15,11 @@ import { workshopScene } from "../testing/scenes.js";
 import { createInlineAnalyser } from "../worker/analyser.js";
 import { FrameProcessor } from "../worker/analytics.worker.js";
 import { createAnalyticsRegistry } from "../worker/metrics.js";
-import { VTEST, vtestFrame } from "./footage.js";
+import { frameAt, VTEST, vtestFrame } from "./footage.js";
+import type { EvalCase } from "./stats.js";
 
 export const TAMPER_TYPES = ["camera_covered", "camera_moved", "camera_defocused"] as const;
 type Kind = (typeof TAMPER_TYPES)[number];
-
-export interface TamperResult {
-  check: string;
-  set: string;
-  name: string;
-  expected: boolean;
-  got: boolean;
-  ms: number[];
-}
 
 type Variant = { name: string; kind: Kind | null; make: (jpeg: Buffer) => Promise<Buffer> };
 
@@ -54,6 +45,21 @@ const flat = (rgb: [number, number, number], amp: number) => async (j: Buffer) =
     .toBuffer();
 };
 
+/** A hand over the left `part` of the lens: a dark skin colour with ±`amp` of noise, the rest as it was. */
+const handOver = (part: number, amp: number) => async (j: Buffer) => {
+  const { w, h } = await size(j);
+  const patch = await sharp({
+    create: { width: Math.round(w * part), height: h, channels: 3, background: "#000" },
+  })
+    .jpeg()
+    .toBuffer();
+  const hand = await flat([52, 42, 36], amp)(patch);
+  return sharp(j)
+    .composite([{ input: hand, left: 0, top: 0 }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+};
+
 const shifted =
   (fx: number, fy: number, keep = 0.78) =>
   async (j: Buffer) => {
@@ -71,25 +77,7 @@ const VARIANTS: Variant[] = [
   ...[1, 0.6, 0.8, 1.25, 1.5].map((b) => ({ name: `clean, light ×${b}`, kind: null, make: linear(b) })),
   { name: "covered: dark (a hand)", kind: "camera_covered", make: flat([40, 34, 30], 4) },
   { name: "covered: a light cloth", kind: "camera_covered", make: flat([196, 196, 190], 3) },
-  {
-    name: "covered: 90 % of the lens",
-    kind: "camera_covered",
-    make: async (j) => {
-      const { w, h } = await size(j);
-      const hand = await flat(
-        [52, 42, 36],
-        8,
-      )(
-        await sharp({ create: { width: Math.round(w * 0.9), height: h, channels: 3, background: "#000" } })
-          .jpeg()
-          .toBuffer(),
-      );
-      return sharp(j)
-        .composite([{ input: hand, left: 0, top: 0 }])
-        .jpeg({ quality: 85 })
-        .toBuffer();
-    },
-  },
+  { name: "covered: 90 % of the lens", kind: "camera_covered", make: handOver(0.9, 8) },
   { name: "moved: turned right and down", kind: "camera_moved", make: shifted(1, 0.55) },
   { name: "moved: turned left and down", kind: "camera_moved", make: shifted(0, 1) },
   {
@@ -104,25 +92,7 @@ const VARIANTS: Variant[] = [
     kind: "camera_defocused",
     make: (j) => sharp(j).blur(1.5).jpeg({ quality: 85 }).toBuffer(),
   },
-  {
-    name: "covered: half the lens",
-    kind: "camera_covered",
-    make: async (j) => {
-      const { w, h } = await size(j);
-      const hand = await flat(
-        [52, 42, 36],
-        3,
-      )(
-        await sharp({ create: { width: Math.round(w * 0.5), height: h, channels: 3, background: "#000" } })
-          .jpeg()
-          .toBuffer(),
-      );
-      return sharp(j)
-        .composite([{ input: hand, left: 0, top: 0 }])
-        .jpeg({ quality: 85 })
-        .toBuffer();
-    },
-  },
+  { name: "covered: half the lens", kind: "camera_covered", make: handOver(0.5, 3) },
   {
     name: "defocused: blur σ 3 px",
     kind: "camera_defocused",
@@ -154,32 +124,6 @@ function drawnWorkshopClip(root: string): string | undefined {
   return found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
-function clipFrame(file: string, seconds: number): Buffer {
-  return execFileSync(
-    "ffmpeg",
-    [
-      "-loglevel",
-      "error",
-      "-ss",
-      String(seconds),
-      "-i",
-      file,
-      "-frames:v",
-      "1",
-      "-q:v",
-      "3",
-      "-f",
-      "image2pipe",
-      "-vcodec",
-      "mjpeg",
-      "-",
-    ],
-    {
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-}
-
 /** The scenes: learning frames and the frames the cases are made from (other times than the learning). */
 async function scenes(
   root: string,
@@ -193,8 +137,8 @@ async function scenes(
   if (clip)
     out.push({
       set: "drawn workshop (simulator)",
-      learn: [0, 3, 6, 9, 12].map((s) => clipFrame(clip, s)),
-      test: [20, 35, 50].map((s) => clipFrame(clip, s)),
+      learn: [0, 3, 6, 9, 12].map((s) => frameAt(clip, s)),
+      test: [20, 35, 50].map((s) => frameAt(clip, s)),
     });
   else notes.push("tamper: no cached simulator clips (run `npm run clips`): drawn workshop set skipped");
   out.push({
@@ -231,7 +175,7 @@ export async function evalTamper(
   root: string,
   notes: string[],
   log: (s: string) => void,
-): Promise<TamperResult[]> {
+): Promise<EvalCase[]> {
   const config = parseAnalyticsConfig({
     models: {},
     defaults: {
@@ -254,7 +198,7 @@ export async function evalTamper(
       raised.set(a.cameraId, (raised.get(a.cameraId) ?? new Set()).add(a.type));
     },
   });
-  const out: TamperResult[] = [];
+  const out: EvalCase[] = [];
   let cameraId = 1;
   for (const s of await scenes(root, notes)) {
     for (const v of VARIANTS) {
