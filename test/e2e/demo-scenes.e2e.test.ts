@@ -115,9 +115,12 @@ describe("demo scenes end to end: simulator → ingest → frames → analytics 
     // compared) and raised nothing; the mess camera raised nothing but the mess.
     expect(statuses.last.get(CLEAN)?.status).toBe("online");
     expect(await pipeline.redis.exists(`${prefix}:analytics:baseline:${CLEAN}`)).toBe(1);
-    // At 1 frame/s and one evaluation per 2 s, six analysed frames include comparisons with the baseline.
-    expect(analysed.get(CLEAN) ?? 0).toBeGreaterThanOrEqual(6);
+    // At 1 frame/s and one evaluation per 2 s, six analysed frames include comparisons with the baseline. Under
+    // load the worker drops stale frames, so the clean camera may not have six yet when the others have fired.
+    await until("six analysed frames of the clean camera", 60_000, async () =>
+      (analysed.get(CLEAN) ?? 0) >= 6 ? true : undefined,
+    );
     expect(await alertsOf(CLEAN)).toEqual([]);
     expect((await alertsOf(MESS)).map((a) => a.type)).toEqual(["unclean_area"]);
-  }, 110_000);
+  }, 180_000);
 });
