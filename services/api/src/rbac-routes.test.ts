@@ -125,10 +125,9 @@ async function caseOf(c: Ctx, w: Where): Promise<string> {
   return id;
 }
 
-/** An alert of the station's first camera with a (missing) clip row: what GET /api/alerts/:id/clip reads. */
-async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
-  const id = crypto.randomUUID();
-  const at = new Date();
+/** An alert of the station's first camera (no_hat, new), with `extra` columns. */
+async function insertAlert(c: Ctx, w: Where, extra: Record<string, unknown> = {}): Promise<string> {
+  const id = (extra.id as string | undefined) ?? crypto.randomUUID();
   await c.t.db
     .insertInto("alerts")
     .values({
@@ -140,14 +139,22 @@ async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
       confidence: 0.9,
       grade: 2,
       status: "new",
-      captured_at: at,
+      captured_at: new Date(),
       evidence_path: null,
       evidence_sha256: null,
       acknowledged_by: null,
       ack_note: null,
       escalated_at: null,
+      ...extra,
     })
     .execute();
+  return id;
+}
+
+/** An alert of the station's first camera with a (missing) clip row: what GET /api/alerts/:id/clip reads. */
+async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
+  const id = await insertAlert(c, w);
+  const at = new Date();
   await c.t.db
     .insertInto("alert_clips")
     .values({ alert_id: id, camera_id: c.camera[w], status: "missing", requested_from: at, requested_to: at })
@@ -161,28 +168,15 @@ async function alertWithClipOf(c: Ctx, w: Where): Promise<string> {
  */
 async function alertWithFilesOf(c: Ctx, w: Where): Promise<string> {
   const id = crypto.randomUUID();
-  await c.t.db
-    .insertInto("alerts")
-    .values({
-      id,
-      camera_id: c.camera[w],
-      workshop_id: c.workshop[w],
-      station_id: c.station[w],
-      type: "no_mask",
-      confidence: 0.9,
-      grade: 2,
-      status: "new",
-      captured_at: new Date(),
-      evidence_path: `evidence/${c.station[w]}/2026-12/${id}.jpg`,
-      evidence_sha256: "0".repeat(64),
-      frame_path: `evidence/${c.station[w]}/2026-12/${id}.frame.jpg`,
-      frame_sha256: "0".repeat(64),
-      acknowledged_by: null,
-      ack_note: null,
-      escalated_at: null,
-    })
-    .execute();
-  return id;
+  const dir = `evidence/${c.station[w]}/2026-12`;
+  return insertAlert(c, w, {
+    id,
+    type: "no_mask",
+    evidence_path: `${dir}/${id}.jpg`,
+    evidence_sha256: "0".repeat(64),
+    frame_path: `${dir}/${id}.frame.jpg`,
+    frame_sha256: "0".repeat(64),
+  });
 }
 
 /**
