@@ -175,11 +175,11 @@ describe("every alert the demo's scenes raise has a clip that plays in the brows
   });
 
   it("a new alert's page shows the clip being prepared, then plays it without a reload", async () => {
-    // An alert as the analytics would queue it, of a scene camera, captured now (a type its scene does not raise,
-    // so that it is not folded into an open alert).
+    // An alert as the analytics would queue it, of a scene camera, captured now (a type no scene raises, so
+    // that it is not folded into an open alert; no_mask was one until the close-up scene raised it).
     const redis = createRedis(demo.redisUrl);
     const producer = alertProducer(redis);
-    const job = await makeAlert(redis, alerts[0]!.cameraId, { type: "no_mask" });
+    const job = await makeAlert(redis, alerts[0]!.cameraId, { type: "phone_use" });
     await producer.add(job);
     await producer.close();
     redis.disconnect();
