@@ -44,6 +44,7 @@ export {
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
+export { modelRoot } from "./worker/model-set.js";
 export { readMetrics, startStatsPublisher, statsBetween } from "./worker/stats.publisher.js";
 
 /** The repository's models/ folder (beside analytics/), whether running from dist/ or src/. */

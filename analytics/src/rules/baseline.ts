@@ -67,10 +67,13 @@ function histMedian(hist: Uint32Array, n: number): number {
   return 0;
 }
 
-/** Per-pixel median of the samples, using only samples where that pixel is visible (valid[s][i] = 1). */
+/**
+ * Per-pixel median of the samples, using only samples where that pixel is visible (valid[s][i] = 1; no
+ * `valid`: every sample at every pixel).
+ */
 export function medianImage(
   samples: readonly Uint8Array[],
-  valid: readonly Uint8Array[],
+  valid?: readonly Uint8Array[],
 ): { image: Uint8Array; seen: Uint8Array } {
   const len = samples[0]?.length ?? 0;
   const image = new Uint8Array(len);
@@ -79,7 +82,7 @@ export function medianImage(
   for (let i = 0; i < len; i++) {
     vals.length = 0;
     for (let s = 0; s < samples.length; s++)
-      if ((valid[s] as Uint8Array)[i]) vals.push((samples[s] as Uint8Array)[i] as number);
+      if (!valid || (valid[s] as Uint8Array)[i]) vals.push((samples[s] as Uint8Array)[i] as number);
     if (vals.length === 0) continue;
     vals.sort((a, b) => a - b);
     image[i] = vals[vals.length >> 1] as number;

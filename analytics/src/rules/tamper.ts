@@ -14,6 +14,8 @@
  * over its samples, and move few edges of a whole frame.
  */
 
+import { medianImage } from "./baseline.js";
+
 export interface TamperOptions {
   /** Clean samples the reference is learned from. */
   samples: number;
@@ -231,19 +233,6 @@ export function learnable(f: FrameFeatures): boolean {
   return f.std >= MIN_LEARN_STD && f.mean >= DARK_MEAN;
 }
 
-/** Per-pixel median of equal-sized grey samples. */
-function medianOf(samples: readonly Uint8Array[]): Uint8Array {
-  const len = samples[0]?.length ?? 0;
-  const out = new Uint8Array(len);
-  const vals = new Array<number>(samples.length);
-  for (let i = 0; i < len; i++) {
-    for (let s = 0; s < samples.length; s++) vals[s] = (samples[s] as Uint8Array)[i] as number;
-    vals.sort((a, b) => a - b);
-    out[i] = vals[vals.length >> 1] as number;
-  }
-  return out;
-}
-
 /** One learned sample: the half-size picture and the frame's sharpness. */
 export interface TamperSample {
   image: Uint8Array;
@@ -255,7 +244,7 @@ export interface TamperSample {
  * block texture), and the median of the samples' own sharpness (measured on each frame at full size).
  */
 export function buildReference(samples: readonly TamperSample[], w: number, h: number): TamperReference {
-  const image = medianOf(samples.map((s) => s.image));
+  const { image } = medianImage(samples.map((s) => s.image));
   const features = structureFeatures(image, w, h);
   const sharp = samples.map((s) => s.sharpness).sort((a, b) => a - b);
   features.sharpness = sharp[sharp.length >> 1] ?? 0;

@@ -31,6 +31,14 @@ export interface LoadedModels {
   release(): Promise<void>;
 }
 
+/**
+ * The folder a model file is read from: the installed models' (where `mingfang models retrain` puts a
+ * better one) when it holds the file, else the committed models'. The CLI's retrain and rollback ask the same.
+ */
+export function modelRoot(file: string, installed: string | undefined, committed: string): string {
+  return installed && existsSync(path.resolve(installed, file)) ? installed : committed;
+}
+
 function want<K extends Model["kind"]>(m: Model, kind: K, name: string): Extract<Model, { kind: K }> {
   if (m.kind !== kind)
     throw new ModelError(`model ${name}: is a ${m.kind}, the ${name} role needs a ${kind}`);
@@ -91,7 +99,7 @@ export async function loadModelSet(
   };
   try {
     for (const [name, entry] of Object.entries(cfg.models)) {
-      const dir = installed && existsSync(path.resolve(installed, entry.path)) ? installed : committed;
+      const dir = modelRoot(entry.path, installed, committed);
       if (!existsSync(path.resolve(dir, entry.path))) {
         missing.push(`${name} (${entry.path})`);
         continue;

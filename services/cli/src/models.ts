@@ -20,6 +20,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { modelRoot } from "@mingfang/analytics";
 
 /** The repository's models/ folder (beside services/), from dist/ or src/. */
 export const COMMITTED_MODELS_DIR = fileURLToPath(new URL("../../../models", import.meta.url));
@@ -51,10 +52,10 @@ function checkOf(check: string, committedDir: string): RetrainCheck {
 
 /** The folder of the model in use for a check: the installed one, else the committed one. */
 export function currentModelDir(spec: RetrainCheck, installedDir: string, committedDir: string): string {
-  const installed = path.join(installedDir, spec.model);
-  return existsSync(path.join(installed, `${spec.model}.onnx`))
-    ? installed
-    : path.join(committedDir, spec.model);
+  return path.join(
+    modelRoot(path.join(spec.model, `${spec.model}.onnx`), installedDir, committedDir),
+    spec.model,
+  );
 }
 
 function versionIn(dir: string): string {
