@@ -71,6 +71,9 @@ interface CameraState {
   baselinesDirty: boolean;
 }
 
+/** The checks judged on a frame's observations, in the order they are judged (tamper has its own path). */
+const FRAME_CHECKS = ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const;
+
 const WHOLE_FRAME: Zone = {
   name: "全画面",
   points: [
@@ -236,7 +239,7 @@ export class RulesEngine {
   brokenFor(rules: CameraRules, at: Date): string[] {
     const out: string[] = [];
     const b = this.caps.broken;
-    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
+    for (const check of FRAME_CHECKS) {
       const c = rules.checks[check];
       if (!c.enabled || !isScheduled(c.schedule ?? rules.schedule, at)) continue;
       const needs =
@@ -295,7 +298,7 @@ export class RulesEngine {
       if (when === "always" || plan.people === "always") plan.people = "always";
       else plan.people = "if-motion";
     };
-    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
+    for (const check of FRAME_CHECKS) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       const c = rules.checks[check];
       const when = c.motionGated ? "if-motion" : "always";
@@ -361,13 +364,7 @@ export class RulesEngine {
     const out: Violation[] = [];
     for (const kind of TAMPER_KINDS) {
       const hit = look.verdict.kind === kind && look.verdict.score >= c.threshold;
-      let p = s.persistence.get(kind);
-      if (!p || p.k !== c.persistence.k || p.n !== c.persistence.n) {
-        p = new KOfN(c.persistence.k, c.persistence.n);
-        s.persistence.set(kind, p);
-      }
-      if (!p.push(hit) || !hit) continue;
-      if (!this.cooldown.tryFire(`${cameraId}:${kind}`, now, c.cooldownS * 1000)) continue;
+      if (!this.fires(cameraId, s, rules, "tamper", hit, now, kind)) continue;
       // No box: the whole picture is the finding (a frame-sized box hid the evidence's titles in the console
       // and would teach a detector nothing in the feedback export); the evidence shows reference and frame.
       out.push({
@@ -386,7 +383,7 @@ export class RulesEngine {
     s.prevThumb = obs.thumb;
     const now = at.getTime();
     const out: Violation[] = [];
-    for (const check of ["no_gloves", "no_hat", "no_mask", "unclean_area"] as const) {
+    for (const check of FRAME_CHECKS) {
       if (!this.armed(rules, check, at) || this.cooling(cameraId, rules, check, at)) continue;
       if (check === "unclean_area" && obs.detail && this.tamper.obscured(cameraId)) {
         s.lastUncleanMs = now; // a covered or turned camera shows no floor: neither compare nor learn
@@ -456,9 +453,10 @@ export class RulesEngine {
     check: CheckName,
     violating: boolean,
     now: number,
+    /** The persistence window and cooldown's name: the check, or one of the tamper check's kinds. */
+    key: string = check,
   ): boolean {
     const c = rules.checks[check];
-    const key = check;
     const { k, n } = c.persistence;
     let p = s.persistence.get(key);
     if (!p || p.k !== k || p.n !== n) {
@@ -467,7 +465,7 @@ export class RulesEngine {
     }
     const held = p.push(violating);
     if (!held || !violating) return false;
-    if (!this.cooldown.tryFire(`${cameraId}:${check}`, now, c.cooldownS * 1000)) return false;
+    if (!this.cooldown.tryFire(`${cameraId}:${key}`, now, c.cooldownS * 1000)) return false;
     // Not looked at during the cooldown: start afresh after it.
     if (check !== "unclean_area" && check !== "tamper" && rules.checks[check].idleInCooldown) p.reset();
     return true;
