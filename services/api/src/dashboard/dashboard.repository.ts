@@ -164,7 +164,7 @@ export class DashboardRepository {
   /**
    * Per station: seconds its cameras were online within their workshops' working hours in [start, end),
    * and the working seconds there, each camera counted from its first status row (a camera without
-   * history counts in neither). Working hours as in the camera-offline rule (core
+   * history counts in neither); time a camera was disabled on purpose is left out of both. Working hours as in the camera-offline rule (core
    * `domain/working-hours.ts`): `{start, end, days?}` local, an overnight shift belongs to the day it
    * starts, start = end or none recorded = the whole day. `cameraIds` limits the cameras (tests).
    */
@@ -179,13 +179,15 @@ export class DashboardRepository {
         join camera_status_log l on l.camera_id = sp0.camera_id
           and l.at >= coalesce(lb.a0, '-infinity'::timestamptz) and l.at < ${p.end}
       ), runs as (
-        select sp.station_id, sp.off, sp.len, sp.cum,
+        select sp.station_id, sp.off, sp.len, sp.cum, l.status,
           greatest(date_part('epoch', l.at), sp.s) + ${CST} - sp.off as us,
           least(coalesce(date_part('epoch', l.next_at), sp.e), sp.e) + ${CST} - sp.off as ue
         from logs l join span sp on sp.camera_id = l.camera_id
-        where l.status = 'online'
+        where l.status in ('online', 'disabled')
       ), online as (
-        select ru.station_id, sum(${worked("ru.ke", "ru.ue", "ru")} - ${worked("ru.ks", "ru.us", "ru")}) as secs
+        select ru.station_id,
+          sum(${worked("ru.ke", "ru.ue", "ru")} - ${worked("ru.ks", "ru.us", "ru")}) filter (where ru.status = 'online') as secs,
+          sum(${worked("ru.ke", "ru.ue", "ru")} - ${worked("ru.ks", "ru.us", "ru")}) filter (where ru.status = 'disabled') as disabled_secs
         from (select r.*, floor(r.us / 86400)::int as ks, floor(r.ue / 86400)::int as ke
               from runs r where r.ue > r.us) ru
         group by ru.station_id
@@ -196,7 +198,8 @@ export class DashboardRepository {
                 floor((x.e + ${CST} - x.off) / 86400)::int as ke from span x) sp
         group by sp.station_id
       )
-      select wk.station_id, coalesce(o.secs, 0)::float8 as online_seconds, wk.secs::float8 as working_seconds
+      select wk.station_id, coalesce(o.secs, 0)::float8 as online_seconds,
+        (wk.secs - coalesce(o.disabled_secs, 0))::float8 as working_seconds
       from working wk left join online o on o.station_id = wk.station_id
       order by wk.station_id`.execute(this.db);
     return r.rows;

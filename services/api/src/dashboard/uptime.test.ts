@@ -98,6 +98,14 @@ describe.each(backends())("uptime in working hours on %s", (backend) => {
       ["2026-03-06T03:00:00", "online"],
     ]);
     await camera(stationB, "silent", { start: "08:00", end: "18:00" });
+    // Disabled on purpose 10:00–12:00 and offline 14:00–15:00: 8 working hours, 7 of them online.
+    await write(await camera(stationA, "paused", { start: "08:00", end: "18:00" }), [
+      ["2026-03-02T06:00:00", "online"],
+      ["2026-03-02T10:00:00", "disabled"],
+      ["2026-03-02T12:00:00", "online"],
+      ["2026-03-02T14:00:00", "offline"],
+      ["2026-03-02T15:00:00", "online"],
+    ]);
   });
   afterAll(() => h.close());
 
@@ -109,6 +117,11 @@ describe.each(backends())("uptime in working hours on %s", (backend) => {
   it("is online time in working hours over working hours: offline 2 of 10 hours is 0.8", async () => {
     const [r] = await repo.uptime(oneDay("2026-03-02"), [cam.day!]);
     expect(r).toMatchObject({ station_id: stationA, working_seconds: 36_000, online_seconds: 28_800 });
+  });
+
+  it("leaves time a camera was disabled on purpose out of both the online and the working time", async () => {
+    const [r] = await repo.uptime(oneDay("2026-03-02"), [cam.paused!]);
+    expect(r).toMatchObject({ station_id: stationA, working_seconds: 8 * 3600, online_seconds: 7 * 3600 });
   });
 
   it("counts a camera only from its first status row, and a camera without history not at all", async () => {
