@@ -16,41 +16,18 @@
  * Each way replicates the queue operations of its producer (QueueFrameSink.push without the snapshot, the
  * same for both) and consumer (the analytics worker without the analysis).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Queue, Worker } from "bullmq";
-import sharp from "sharp";
-import { VTEST, vtestSampled } from "../../analytics/dist/index.js";
-import { createRedis, redisBlobStore, startPrivateRedis } from "../../services/core/dist/index.js";
+import { createRedis, redisBlobStore } from "../../services/core/dist/index.js";
+import { startPrivateRedis } from "../../services/process/dist/index.js";
+import { cameraFrames } from "../support/frames.mjs";
+import { arg } from "../support/stats.mjs";
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
 const FRAMES = arg("--frames", 1000);
 const ROUNDS = arg("--rounds", 3);
 const PREFIX = "bench-frames";
-
-/** Camera-size JPEGs: the ingest's sampling of real footage when available. */
-async function cameraFrames() {
-  if (existsSync(VTEST))
-    return {
-      what: "vtest.avi sampled as the ingest does (640×480, q 5)",
-      jpegs: vtestSampled({ everyS: 0.25 }),
-    };
-  const jpegs = [];
-  for (let i = 0; i < 40; i++) {
-    const raw = Buffer.alloc(640 * 360 * 3);
-    for (let j = 0; j < raw.length; j++) raw[j] = (j * 7 + i * 13 + ((j * j) % 251)) & 0xff;
-    jpegs.push(
-      await sharp(raw, { raw: { width: 640, height: 360, channels: 3 } })
-        .jpeg({ quality: 75 })
-        .toBuffer(),
-    );
-  }
-  return { what: "sharp-made 640×360 frames (vtest.avi absent)", jpegs };
-}
 
 /** The two ways, each as its producer puts a frame and its consumer takes it. */
 function ways(blobs) {
