@@ -44,6 +44,8 @@ interface Held {
   /** When the last successful renewal (or the acquisition) was sent. */
   renewedAt: number;
   stopping: boolean;
+  /** Stopping to hand the camera to another node: its last statuses ("disabled") are not written. */
+  handover: boolean;
 }
 
 export class CameraAssigner {
@@ -72,9 +74,10 @@ export class CameraAssigner {
     return this.o.nodeId;
   }
 
-  /** The lease of a camera this node runs (undefined once lost or released). */
+  /** The lease under which the camera's status is written (none once lost, released or handed over). */
   leaseOf(cameraId: number): Lease | undefined {
-    return this.held.get(cameraId)?.lease;
+    const h = this.held.get(cameraId);
+    return h && !h.handover ? h.lease : undefined;
   }
 
   owns(cameraId: number): boolean {
@@ -183,7 +186,7 @@ export class CameraAssigner {
     const sentAt = Date.now();
     const lease = await this.leases.acquire(id);
     if (!lease) return false;
-    this.held.set(id, { lease, renewedAt: sentAt, stopping: false });
+    this.held.set(id, { lease, renewedAt: sentAt, stopping: false, handover: false });
     this.count("acquired");
     this.log.info({ cameraId: id, token: lease.token }, "camera lease acquired");
     if (await this.hooks!.start(id)) return true;
@@ -198,6 +201,7 @@ export class CameraAssigner {
     const h = this.held.get(id);
     if (!h || h.stopping) return;
     h.stopping = true;
+    h.handover = reason === "rebalance";
     await this.hooks?.stop(id);
     // Lost meanwhile (the watchdog or a failed renewal took it): already counted.
     if (this.held.get(id) !== h) return;

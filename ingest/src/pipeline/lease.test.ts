@@ -1,13 +1,18 @@
 /**
  * The camera lease scripts against a real Redis: a held lease cannot be taken; fencing tokens only grow;
  * a node whose lease expired and was taken can neither renew nor release the new holder's lease, nor
- * write the camera's status; a node id with the separator is refused.
+ * write the camera's status; a node id with the separator is refused. Then two assigners (the per-node
+ * loop) on fake cameras: they split the cameras, a stolen lease stops its camera at once, and a node cut
+ * off from Redis stops its cameras before their leases expire, after which the other node takes them.
+ * (One file: the node set in Redis is global, and tests in a file run one after the other.)
  */
 import { randomInt } from "node:crypto";
-import { type CameraStatus, createRedis, REDIS_KEYS, type Redis } from "@mingfang/core";
+import { type CameraStatus, createLogger, createRedis, REDIS_KEYS, type Redis } from "@mingfang/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CameraAssigner } from "./camera-assigner.js";
 import { CameraLeases, FencedStatusSink, type Lease } from "./lease.js";
 import { NodeRegistry } from "./node-registry.js";
+import { rendezvousOwner } from "./rendezvous.js";
 
 let redis: Redis;
 /** Camera ids of this run only: the test Redis is shared with other test files. */
@@ -125,4 +130,94 @@ describe("ingest node registry", () => {
     await a.leave();
     expect(await redis.zscore(REDIS_KEYS.ingestNodes, `reg-a-${suffix}`)).toBeNull();
   });
+});
+
+/** An assigner on fake cameras: records when each camera started and stopped. */
+function fakeNode(id: string, conn: Redis, cams: number[], ttlMs: number) {
+  const running = new Set<number>();
+  const events: { at: number; cameraId: number; what: "start" | "stop" }[] = [];
+  const assigner = new CameraAssigner({
+    redis: conn,
+    nodeId: id,
+    ttlMs,
+    logger: createLogger({ level: "silent" }),
+    rebalanceMs: 200,
+  });
+  let chain = Promise.resolve();
+  const hooks = {
+    candidates: async () => cams,
+    start: async (c: number) => {
+      running.add(c);
+      events.push({ at: Date.now(), cameraId: c, what: "start" });
+      return true;
+    },
+    stop: async (c: number) => {
+      if (running.delete(c)) events.push({ at: Date.now(), cameraId: c, what: "stop" });
+    },
+    serial: (fn: () => Promise<void>) => {
+      const run = chain.then(fn);
+      chain = run.catch(() => {});
+      return run;
+    },
+  };
+  return { assigner, running, events, start: () => assigner.start(hooks) };
+}
+
+describe("camera assigner", () => {
+  it("splits the cameras, stops a camera whose lease was taken, and fails over a node cut off from Redis", async () => {
+    const run = camera();
+    const cams = Array.from({ length: 8 }, (_, i) => run + i);
+    const ids = [`asg-a-${run}`, `asg-b-${run}`];
+    const connA = createRedis(inject("redisUrl"));
+    const a = fakeNode(ids[0]!, connA, cams, 2000);
+    const b = fakeNode(ids[1]!, redis, cams, 2000);
+    try {
+      await a.start();
+      await b.start();
+      const placed = () =>
+        cams.every((c) => (rendezvousOwner(c, ids) === ids[0] ? a : b).running.has(c)) &&
+        a.running.size + b.running.size === cams.length;
+      await until("the split", 10_000, async () => placed());
+      const ofA = [...a.running];
+      expect(ofA.length).toBeGreaterThan(0);
+      expect(b.running.size).toBeGreaterThan(0);
+
+      // Another holder's value in a's lease: a stops that camera at its next renewal (TTL/5).
+      const stolen = ofA[0]!;
+      await redis.set(REDIS_KEYS.ingestLease(stolen), "999999:intruder", "PX", 3000);
+      await until("a to stop the stolen camera", 3000, async () => !a.running.has(stolen));
+      expect(a.assigner.leaseMoves().lost).toBe(1);
+      await until("a to take it back after the intruder's lease expired", 8000, async () =>
+        a.running.has(stolen),
+      );
+
+      // a loses Redis: its watchdog stops every camera within TTL/2 of the last renewal, before any
+      // lease expires; then b, alone in the node set, runs them all.
+      const cut = Date.now();
+      connA.disconnect();
+      await until("a to stop everything", 3000, async () => a.running.size === 0);
+      const stoppedAt = Math.max(...a.events.filter((e) => e.what === "stop").map((e) => e.at));
+      expect(stoppedAt - cut).toBeLessThan(2000);
+      await until("b to run every camera", 10_000, async () => b.running.size === cams.length);
+      for (const c of cams) {
+        const lastStopA = Math.max(
+          ...a.events.filter((e) => e.cameraId === c && e.what === "stop").map((e) => e.at),
+          0,
+        );
+        const lastStartB = Math.max(
+          ...b.events.filter((e) => e.cameraId === c && e.what === "start").map((e) => e.at),
+        );
+        // Never two at once: b started each of a's cameras only after a had stopped it.
+        if (lastStopA > 0) expect(lastStartB).toBeGreaterThanOrEqual(lastStopA);
+      }
+      expect(b.assigner.leaseMoves().acquired).toBeGreaterThanOrEqual(cams.length);
+    } finally {
+      await b.assigner.stop();
+      await a.assigner.stop().catch(() => {});
+      connA.disconnect();
+    }
+    // A clean stop releases the leases and leaves the node set.
+    for (const c of cams) expect(await redis.exists(REDIS_KEYS.ingestLease(c))).toBe(0);
+    expect(await redis.zscore(REDIS_KEYS.ingestNodes, ids[1]!)).toBeNull();
+  }, 40_000);
 });
