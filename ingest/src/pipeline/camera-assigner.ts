@@ -95,6 +95,11 @@ export class CameraAssigner {
 
   async start(hooks: AssignerHooks): Promise<void> {
     this.hooks = hooks;
+    // Join the set first and give nodes started at the same time one rebalance period to see each other:
+    // a node that took every camera and gave half of them away a second later would cost those cameras
+    // a stop and a second start.
+    await this.heartbeat();
+    await new Promise((r) => setTimeout(r, this.rebalanceMs));
     await this.runTick();
     const keepalive = setInterval(() => void this.keepalive(), Math.max(200, Math.floor(this.o.ttlMs / 5)));
     const watchdog = setInterval(() => void this.watchdog(), Math.max(100, Math.floor(this.o.ttlMs / 20)));

@@ -163,7 +163,7 @@ describe("ingest nodes share the cameras", () => {
     const t0 = Date.now();
     startNode(a);
     startNode(b);
-    await until("6 cameras live on 2 nodes", 45_000, () => placedOn([a, b])).catch((err) => {
+    await until("6 cameras live on 2 nodes", 60_000, () => placedOn([a, b])).catch((err) => {
       throw new Error(`${(err as Error).message}\n${dump()}`);
     });
     const upMs = Date.now() - t0;
