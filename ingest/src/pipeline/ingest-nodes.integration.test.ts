@@ -122,6 +122,35 @@ describe("ingest nodes share the cameras", () => {
     return out;
   };
 
+  /**
+   * Polls the simulator every 250 ms until stopped: per camera, the longest time its main stream had no
+   * session while the nodes handed it over (the camera-side gap of a move).
+   */
+  const watchGaps = () => {
+    const since = new Map<string, number>();
+    const longest = new Map<string, number>();
+    let on = true;
+    const loop = (async () => {
+      while (on) {
+        const now = Date.now();
+        for (const c of await sim.status()) {
+          const idle = (c.rtsp?.sessions.main ?? 0) === 0;
+          if (idle && !since.has(c.key)) since.set(c.key, now);
+          if (!idle && since.has(c.key)) {
+            longest.set(c.key, Math.max(longest.get(c.key) ?? 0, now - since.get(c.key)!));
+            since.delete(c.key);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    return async () => {
+      on = false;
+      await loop;
+      return longest;
+    };
+  };
+
   const dump = () => nodes.map((n) => `--- ${n.id}\n${n.out.join("").slice(-4000)}`).join("\n");
 
   beforeAll(async () => {
@@ -171,11 +200,18 @@ describe("ingest nodes share the cameras", () => {
     // A third node joins: it takes its share, and only cameras that rendezvous moves to it move.
     const before = await statuses();
     const tJoin = Date.now();
+    const stopWatching = watchGaps();
     startNode(c);
     await until("the third node's share live", 40_000, () => placedOn([a, b, c])).catch((err) => {
       throw new Error(`${(err as Error).message}\n${dump()}`);
     });
     const joinMs = Date.now() - tJoin;
+    const gaps = await stopWatching();
+    // The cameras that moved were off for one stop and one start at most, the others not at all.
+    const moved = IDS.filter((id) => rendezvousOwner(id, [a, b, c]) === c).map((id) => cams[id - 1]!.key);
+    expect([...gaps.keys()].sort()).toEqual(moved.sort());
+    const maxGapMs = Math.max(...gaps.values());
+    expect(maxGapMs).toBeLessThan(15_000);
     const after = await statuses();
     for (const id of IDS) {
       if (after.get(id)!.node !== c) expect(after.get(id)!.node).toBe(before.get(id)!.node);
@@ -192,7 +228,8 @@ describe("ingest nodes share the cameras", () => {
 
     const max = await maxSessions();
     console.log(
-      `[ingest-nodes] all live on 2 nodes in ${upMs} ms; join rebalanced in ${joinMs} ms; ` +
+      `[ingest-nodes] all live on 2 nodes in ${upMs} ms; join rebalanced in ${joinMs} ms ` +
+        `(longest camera gap ${maxGapMs} ms); ` +
         `failover after SIGKILL in ${failoverMs} ms; max sessions per path ${JSON.stringify(max)}`,
     );
     expect(Object.keys(max)).toHaveLength(CAMERAS);
