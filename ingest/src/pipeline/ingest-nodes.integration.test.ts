@@ -239,5 +239,15 @@ describe("ingest nodes share the cameras", () => {
     }
     const heartbeats = await redis.zrange(REDIS_KEYS.ingestNodes, 0, -1);
     expect(heartbeats.sort()).toEqual([a, c].sort());
+
+    // A camera disabled in the console: its node stops it, says so, and gives its lease back.
+    const off = IDS[0]!;
+    const spec = JSON.parse((await redis.hget(REDIS_KEYS.cameraSpecs, String(off)))!) as CameraSpecRecord;
+    await redis.hset(REDIS_KEYS.cameraSpecs, String(off), JSON.stringify({ ...spec, enabled: false }));
+    await redis.publish(REDIS_KEYS.cameraConfigChannel, JSON.stringify({ cameraId: off }));
+    await until("the disabled camera's lease released", 15_000, async () => {
+      const st = (await statuses()).get(off);
+      return st?.status === "disabled" && (await redis.exists(REDIS_KEYS.ingestLease(off))) === 0;
+    });
   }, 150_000);
 });
