@@ -11,6 +11,7 @@
  *     unreachable, the process starved): its ffmpeg is gone before the lease can expire, so a new owner
  *     never runs alongside it.
  */
+import { performance } from "node:perf_hooks";
 import type { Logger, Redis } from "@mingfang/core";
 import { CameraLeases, type Lease } from "./lease.js";
 import { NodeRegistry } from "./node-registry.js";
@@ -38,6 +39,9 @@ export interface AssignerOptions {
   /** Period of the rebalance; default min(2 s, TTL/4). */
   rebalanceMs?: number;
 }
+
+/** Monotonic milliseconds: a wall-clock step must not fake or hide a renewal's age. */
+const now = () => performance.now();
 
 interface Held {
   lease: Lease;
@@ -160,9 +164,8 @@ export class CameraAssigner {
     const ids = await hooks.candidates();
     const enabled = new Set(ids);
     const want = this.desired(ids);
-    for (const [id, h] of this.held) {
-      if (!want.has(id) && !h.stopping) await this.giveUp(id, enabled.has(id) ? "rebalance" : "disabled");
-    }
+    const leaving = [...this.held].filter(([id, h]) => !want.has(id) && !h.stopping).map(([id]) => id);
+    await Promise.all(leaving.map((id) => this.giveUp(id, enabled.has(id) ? "rebalance" : "disabled")));
     let pending = 0;
     for (const id of want) {
       if (this.stopped) break;
@@ -188,7 +191,7 @@ export class CameraAssigner {
 
   /** Acquires the camera's lease and starts it; false while another node holds the lease. */
   private async take(id: number): Promise<boolean> {
-    const sentAt = Date.now();
+    const sentAt = now();
     const lease = await this.leases.acquire(id);
     if (!lease) return false;
     this.held.set(id, { lease, renewedAt: sentAt, stopping: false, handover: false });
@@ -231,7 +234,7 @@ export class CameraAssigner {
     if (this.stopped) return;
     await Promise.all(
       [...this.held.values()].map(async (h) => {
-        const sentAt = Date.now();
+        const sentAt = now();
         const ok = await this.leases.renew(h.lease).catch(() => undefined);
         if (ok === true && this.held.get(h.lease.cameraId) === h) h.renewedAt = sentAt;
         else if (ok === false) await this.lose(h.lease.cameraId, "taken or expired");
@@ -249,9 +252,9 @@ export class CameraAssigner {
 
   /** Stops every camera whose lease may be about to expire unrenewed. */
   private async watchdog(): Promise<void> {
-    const limit = Date.now() - this.o.ttlMs / 2;
-    for (const h of [...this.held.values()]) {
-      if (h.renewedAt < limit) await this.lose(h.lease.cameraId, "not renewed for half its TTL");
-    }
+    const limit = now() - this.o.ttlMs / 2;
+    // All at once: one after the other, a thousand cameras' stops would outlast the leases.
+    const late = [...this.held.values()].filter((h) => h.renewedAt < limit);
+    await Promise.all(late.map((h) => this.lose(h.lease.cameraId, "not renewed for half its TTL")));
   }
 }

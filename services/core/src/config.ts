@@ -276,10 +276,10 @@ export const ConfigSchema = Type.Object(
     }),
     INGEST_LEASE_TTL_SECONDS: Type.Integer({
       default: 15,
-      minimum: 3,
+      minimum: 8,
       maximum: 300,
       description:
-        "A camera's lease (and an ingest node's heartbeat) lives this long without renewal; a node that cannot renew stops the camera after half of it. A dead node's cameras move after about this long.",
+        "A camera's lease (and an ingest node's heartbeat) lives this long without renewal; a node that cannot renew stops the camera after half of it (at least 8 s: the stop, SIGKILL after 3 s, must end within the other half). A dead node's cameras move after about this long.",
     }),
     INGEST_NODE_ID: Type.Optional(
       Type.String({
