@@ -74,14 +74,3 @@ export class NodeRegistry {
       .exec();
   }
 }
-
-/** Every live node's heartbeat (for tests and operators). */
-export async function readIngestNodes(redis: Redis): Promise<IngestNodeInfo[]> {
-  const ids = await redis.zrangebyscore(REDIS_KEYS.ingestNodes, Date.now() - 60_000, "+inf");
-  const out: IngestNodeInfo[] = [];
-  for (const id of ids) {
-    const raw = await redis.get(REDIS_KEYS.ingestNode(id));
-    if (raw) out.push(JSON.parse(raw) as IngestNodeInfo);
-  }
-  return out;
-}
