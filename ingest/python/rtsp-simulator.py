@@ -23,7 +23,8 @@ Authentication: RTSP Basic and Digest with per-camera credentials (two cameras m
 
 Control: HTTP on 127.0.0.1:controlPort (JSON):
     POST /fault {"key": "cam1", "mode": "stop" | "stall" | "garbage" | "cover" | "shift" | "blur" | "resume"}
-    GET  /status
+    GET  /status     per camera: mode, clients, media, sessions {main, sub} (RTSP sessions playing the
+                     path now: PLAY to TEARDOWN or disconnect) and maxSessions (the most at once since start)
   stop:    open connections are closed, new requests get 503 and are closed (the camera is off).
   stall:   connections stay open, no more media data is sent (the frame pump skips the camera).
   garbage: no more media; random bytes are written on every RTSP connection of the camera, and on new ones.
@@ -113,6 +114,10 @@ class Camera:
         # stream name -> list of [appsrc, started]
         self.sources = {"main": [], "sub": []}
         self.clients = set()
+        # RTSP sessions playing each path (from PLAY to TEARDOWN or the connection's end), and the most
+        # there ever were at once: two ingest nodes pulling one camera would show as 2.
+        self.playing = {"main": set(), "sub": set()}
+        self.max_playing = {"main": 0, "sub": 0}
 
 
 class Simulator:
@@ -130,6 +135,7 @@ class Simulator:
         for cfg in config["cameras"]:
             self.cameras[cfg["key"]] = Camera({**cfg, "variants": variants.get(cfg["clip"], {})}, clips)
         self.client_key = {}
+        self.sessions_lock = threading.Lock()
 
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(self.host)
@@ -232,6 +238,8 @@ class Simulator:
     def on_client_connected(self, _server, client):
         for sig in ("options", "describe", "setup", "play", "get-parameter", "set-parameter"):
             client.connect(f"pre-{sig}-request", self.on_pre_request)
+        client.connect("pre-play-request", self.on_pre_play)
+        client.connect("pre-teardown-request", self.on_pre_teardown)
         client.connect("closed", self.on_client_closed)
 
     def on_pre_request(self, client, ctx):
@@ -255,6 +263,34 @@ class Simulator:
         key = self.client_key.pop(client, None)
         if key is not None:
             self.cameras[key].clients.discard(client)
+            self.end_sessions(self.cameras[key], client)
+
+    def path_of(self, ctx):
+        """(camera, stream) of a request on /<key>/<stream>[/...], else (None, None)."""
+        key = self.key_of(ctx)
+        parts = [p for p in ctx.uri.abspath.split("/") if p] if key else []
+        if len(parts) < 2 or parts[1] not in ("main", "sub"):
+            return None, None
+        return self.cameras[key], parts[1]
+
+    def on_pre_play(self, client, ctx):
+        cam, stream = self.path_of(ctx)
+        if cam is not None and cam.mode != "stop":
+            with self.sessions_lock:
+                cam.playing[stream].add(client)
+                cam.max_playing[stream] = max(cam.max_playing[stream], len(cam.playing[stream]))
+        return GstRtsp.RTSPStatusCode.OK
+
+    def on_pre_teardown(self, client, ctx):
+        cam, _stream = self.path_of(ctx)
+        if cam is not None:
+            self.end_sessions(cam, client)
+        return GstRtsp.RTSPStatusCode.OK
+
+    def end_sessions(self, cam, client):
+        with self.sessions_lock:
+            for clients in cam.playing.values():
+                clients.discard(client)
 
     def drop_client(self, client):
         """Shuts the client's socket down: its own thread sees the end of the connection and cleans up.
@@ -310,6 +346,8 @@ class Simulator:
                 "mode": cam.mode,
                 "clients": len(cam.clients),
                 "media": {s: len(e) for s, e in cam.sources.items()},
+                "sessions": {s: len(c) for s, c in cam.playing.items()},
+                "maxSessions": dict(cam.max_playing),
             }
             for key, cam in self.cameras.items()
         }

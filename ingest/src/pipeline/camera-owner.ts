@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CameraStatus, Logger } from "@mingfang/core";
-import { spawnTethered } from "@mingfang/process";
+import { spawnTethered, type TetheredProcess } from "@mingfang/process";
 import {
   buildLiveArgs,
   buildMaskedArgs,
@@ -131,6 +131,8 @@ export class CameraOwner {
   private running = false;
   private readonly publicDir: string;
   private readonly gate: StartGate | undefined;
+  /** The ffprobe under way, if any: stopped with the camera (it is an RTSP session to the camera too). */
+  private probing: TetheredProcess | undefined;
 
   constructor(
     spec: CameraSpec,
@@ -271,7 +273,7 @@ export class CameraOwner {
     this.running = false;
     this.maskedKey = "";
     this.syncMasked();
-    await Promise.all([this.live.stop(), this.sampler?.stop(), this.maskedChain]);
+    await Promise.all([this.live.stop(), this.sampler?.stop(), this.maskedChain, this.probing?.stop(1000)]);
     await this.publish(true);
     if (opts.removeMedia) rmSync(this.hlsDir, { recursive: true, force: true });
   }
@@ -358,9 +360,11 @@ export class CameraOwner {
         else err = line;
       },
     });
+    this.probing = p;
     const timer = setTimeout(() => void p.stop(1000), (this.settings.ioTimeoutSeconds + 15) * 1000);
     const { code } = await p.exited;
     clearTimeout(timer);
+    if (this.probing === p) this.probing = undefined;
     if (code !== 0) throw new Error(err || `ffprobe exited with ${code}`);
     const r = parseProbe(out);
     if (!r.codec) throw new Error("no video stream");

@@ -16,12 +16,14 @@ import {
 const url = "rtsp://admin:pw123@127.0.0.1:8554/cam-1/main";
 
 describe("ffmpeg arguments", () => {
-  it("pulls RTSP over TCP with a socket timeout, other protocols with rw_timeout", () => {
+  it("pulls RTSP over TCP with a socket timeout and a 1 s analysis, other protocols with rw_timeout", () => {
     expect(inputArgs({ url, timeoutSeconds: 5 })).toEqual([
       "-rtsp_transport",
       "tcp",
       "-timeout",
       "5000000",
+      "-analyzeduration",
+      "1000000",
       "-i",
       url,
     ]);

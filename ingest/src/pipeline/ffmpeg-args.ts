@@ -10,11 +10,19 @@ export interface InputOptions {
 }
 
 /** Input options per protocol: RTSP over TCP with a socket timeout; rw_timeout for the others. */
+/**
+ * How long ffprobe and ffmpeg read an RTSP stream before deciding its parameters, µs. The default (5 s)
+ * made every camera start take two of those (the probe, then the live process): 10–14 s against the
+ * simulator; with 1 s, 2–3 s each, codec, size and frame rate still found (the SDP carries SPS/PPS). A
+ * camera's start is the bulk of an ingest failover (docs/scaling.md, "Ingest nodes").
+ */
+export const RTSP_ANALYZE_US = 1_000_000;
+
 export function inputArgs({ url, timeoutSeconds }: InputOptions): string[] {
   const us = String(Math.round(timeoutSeconds * 1_000_000));
   const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
   if (scheme === "rtsp" || scheme === "rtsps") {
-    return ["-rtsp_transport", "tcp", "-timeout", us, "-i", url];
+    return ["-rtsp_transport", "tcp", "-timeout", us, "-analyzeduration", String(RTSP_ANALYZE_US), "-i", url];
   }
   return ["-rw_timeout", us, "-i", url];
 }

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { decrypt, type Keyring, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
+import { CameraAssigner } from "./camera-assigner.js";
 import {
   CameraOwner,
   type CameraSpec,
@@ -12,6 +13,7 @@ import {
   type IngestSettings,
 } from "./camera-owner.js";
 import type { CameraSource } from "./camera-source.js";
+import { FencedStatusSink } from "./lease.js";
 import { type FrameSink, QueueFrameSink, RedisStatusSink, type StatusSink } from "./sinks.js";
 import { StartGate } from "./start-gate.js";
 
@@ -33,6 +35,11 @@ export interface IngestOptions {
   cameraIds?: number[];
   frames?: FrameSink;
   status?: StatusSink;
+  /**
+   * Share the cameras with the other ingest nodes through leases in Redis (camera-assigner.ts); absent:
+   * this ingest runs every camera it is given.
+   */
+  node?: { id: string; leaseTtlMs: number; rebalanceMs?: number };
 }
 
 export class IngestService {
@@ -48,6 +55,10 @@ export class IngestService {
   /** The cameras this ingest may run; undefined: every enabled camera. */
   private readonly allowed: Set<number> | undefined;
   private readonly gate: StartGate;
+  /** Cameras being stopped: a second stop waits for the first (ffmpeg gone) instead of returning early. */
+  private readonly stopping = new Map<number, Promise<void>>();
+  /** The node's share of the cameras, when the ingest nodes share them. */
+  readonly assigner: CameraAssigner | undefined;
 
   constructor(private readonly o: IngestOptions) {
     this.log = o.logger.child({ component: "ingest" });
@@ -59,18 +70,33 @@ export class IngestService {
       this.queueConnection = o.connect();
       this.frames = new QueueFrameSink(o.redis, this.queueConnection);
     }
-    this.status = o.status ?? new RedisStatusSink(o.redis);
+    if (o.node) {
+      this.assigner = new CameraAssigner({
+        redis: o.redis,
+        nodeId: o.node.id,
+        ttlMs: o.node.leaseTtlMs,
+        logger: o.logger,
+        ...(o.node.rebalanceMs ? { rebalanceMs: o.node.rebalanceMs } : {}),
+      });
+    }
+    const assigner = this.assigner;
+    this.status =
+      o.status ??
+      (assigner ? new FencedStatusSink(o.redis, (id) => assigner.leaseOf(id)) : new RedisStatusSink(o.redis));
   }
 
   /** Starts ingesting these cameras too (on top of `cameraIds`). */
   async add(ids: number[]): Promise<void> {
     if (this.allowed) for (const id of ids) this.allowed.add(id);
-    for (const id of ids) await this.sync(id);
+    if (this.assigner) this.assigner.nudge();
+    else for (const id of ids) await this.sync(id);
   }
 
   async start(): Promise<void> {
-    const ids = await this.cameraIds();
-    for (const id of ids) await this.sync(id);
+    if (!this.assigner) {
+      const ids = await this.cameraIds();
+      for (const id of ids) await this.sync(id);
+    }
     this.subscriber = this.o.connect();
     this.subscriber.on("message", (_channel, message) => {
       let id: number | undefined;
@@ -81,12 +107,30 @@ export class IngestService {
       }
       if (!Number.isInteger(id) || id <= 0) return;
       if (this.allowed && !this.allowed.has(id)) return;
+      // Another node's camera, or a new one: the rebalance decides who runs it.
+      if (this.assigner && !this.assigner.owns(id)) {
+        this.assigner.nudge();
+        return;
+      }
       // One change at a time, in order.
       this.chain = this.chain
         .then(() => this.sync(id!))
         .catch((err) => this.log.error({ err }, "camera sync failed"));
     });
     await this.subscriber.subscribe(CAMERA_CONFIG_CHANNEL);
+    await this.assigner?.start({
+      candidates: () => this.cameraIds(),
+      start: async (id) => {
+        await this.sync(id);
+        return this.owners.has(id);
+      },
+      stop: (id) => this.stopCamera(id),
+      serial: (fn) => {
+        const run = this.chain.then(fn);
+        this.chain = run.catch((err) => this.log.error({ err }, "camera sync failed"));
+        return run;
+      },
+    });
     this.log.info({ cameras: this.owners.size }, "ingest started");
   }
 
@@ -110,6 +154,7 @@ export class IngestService {
       this.subscriber = undefined;
     }
     await this.chain.catch(() => {});
+    await this.assigner?.stop();
     await Promise.all([...this.owners.values()].map((o) => o.stop()));
     this.owners.clear();
     await this.frames.close().catch(() => {});
@@ -117,8 +162,19 @@ export class IngestService {
   }
 
   private async cameraIds(): Promise<number[]> {
-    if (this.allowed) return [...this.allowed];
-    return this.o.cameras.enabledIds();
+    if (this.allowed && !this.assigner) return [...this.allowed];
+    const enabled = await this.o.cameras.enabledIds();
+    return this.allowed ? enabled.filter((id) => this.allowed!.has(id)) : enabled;
+  }
+
+  /** Stops one camera's processes; resolves once they have exited (also when a stop is under way). */
+  private stopCamera(id: number, opts: { removeMedia?: boolean } = {}): Promise<void> {
+    const existing = this.owners.get(id);
+    if (!existing) return this.stopping.get(id) ?? Promise.resolve();
+    this.owners.delete(id);
+    const done = existing.stop(opts).finally(() => this.stopping.delete(id));
+    this.stopping.set(id, done);
+    return done;
   }
 
   /** Bring one camera's owner in line with its spec: start, restart with new settings, or stop. */
@@ -128,12 +184,14 @@ export class IngestService {
     const existing = this.owners.get(id);
     if (!row?.enabled || !row.sourceUrlEnc) {
       if (existing) {
-        this.owners.delete(id);
-        await existing.stop({ removeMedia: !row });
+        await this.stopCamera(id, { removeMedia: !row });
         this.log.info({ cameraId: id }, row ? "camera disabled: stopped" : "camera deleted: stopped");
+        await this.assigner?.forget(id);
       }
       return;
     }
+    // With leases, a camera starts only while this node holds its lease.
+    if (!existing && this.assigner && !this.assigner.owns(id)) return;
     let spec: CameraSpec;
     try {
       spec = {

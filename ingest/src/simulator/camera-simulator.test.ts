@@ -234,6 +234,22 @@ describe("CameraSimulator (real GStreamer RTSP server, ffmpeg as the client)", (
     expect(status.map((s) => s.fault)).toEqual(["none", "none", "none"]);
   }, 80_000);
 
+  it("counts each stream's RTSP sessions: two readers at once show as 2, none once they are gone", async () => {
+    const state = async () => (await sim.status()).find((c) => c.key === "cam2")!.rtsp!;
+    const a = reader(sim.rtspUrl("cam2", "main"));
+    const b = reader(sim.rtspUrl("cam2", "main"));
+    readers.push(a.proc, b.proc);
+    expect(await until(async () => (await state()).sessions.main === 2, 15_000)).toBe(true);
+    expect((await state()).maxSessions.main).toBe(2);
+    expect((await state()).sessions.sub).toBe(0);
+    // One ends with a TEARDOWN (SIGTERM), the other just vanishes (SIGKILL): both are counted out.
+    a.proc.kill("SIGTERM");
+    b.proc.kill("SIGKILL");
+    await Promise.all([a.exited, b.exited]);
+    expect(await until(async () => (await state()).sessions.main === 0, 10_000)).toBe(true);
+    expect((await state()).maxSessions.main).toBe(2);
+  });
+
   it("answers a WS-Discovery probe on 127.0.0.1 with each camera's device service", async () => {
     const devices = await discoverOnvifDevices({ interfaceAddress: "127.0.0.1", timeoutMs: 800 });
     const mine = new Set(sim.keys.map((k) => sim.onvifUrl(k)));

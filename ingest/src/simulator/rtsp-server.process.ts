@@ -47,6 +47,10 @@ export interface RtspCameraStatus {
   mode: "normal" | "stop" | "stall" | "garbage" | "cover" | "shift" | "blur";
   clients: number;
   media: { main: number; sub: number };
+  /** RTSP sessions playing each path now (PLAY to TEARDOWN or disconnect). */
+  sessions: { main: number; sub: number };
+  /** The most sessions each path ever had at once since the simulator started. */
+  maxSessions: { main: number; sub: number };
 }
 
 export class RtspServerProcess {

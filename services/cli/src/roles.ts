@@ -75,6 +75,11 @@ function nmsSettings(nms: NmsServer | undefined, cameraStreamPath: (id: number) 
   };
 }
 
+/** Leases between ingest nodes: asked for, or by default whenever Redis is shared (REDIS_URL set). */
+function ingestShared(config: Config): boolean {
+  return config.INGEST_LEASES === "on" || (config.INGEST_LEASES === "auto" && !!config.REDIS_URL);
+}
+
 /** The ingest: the cameras the API published in Redis (no database), each pipeline supervised. */
 export async function startIngestRole(
   config: Config,
@@ -84,7 +89,9 @@ export async function startIngestRole(
   cameraIds: number[] | undefined,
 ): Promise<IngestService> {
   const nms = await startNms(config, logger, infra, stoppers);
-  const { cameraStreamPath, IngestService, RedisCameraSource } = await import("@mingfang/ingest");
+  const { cameraStreamPath, defaultNodeId, IngestService, RedisCameraSource } = await import(
+    "@mingfang/ingest"
+  );
   const svc = new IngestService({
     cameras: new RedisCameraSource(infra.redis),
     keyring: infra.keyring,
@@ -100,6 +107,14 @@ export async function startIngestRole(
       ...nmsSettings(nms, cameraStreamPath),
     },
     ...(cameraIds ? { cameraIds } : {}),
+    ...(ingestShared(config)
+      ? {
+          node: {
+            id: config.INGEST_NODE_ID ?? defaultNodeId(),
+            leaseTtlMs: config.INGEST_LEASE_TTL_SECONDS * 1000,
+          },
+        }
+      : {}),
   });
   stoppers.push({ name: "ingest", stop: () => svc.stop() });
   await svc.start();

@@ -269,6 +269,24 @@ export const ConfigSchema = Type.Object(
       maximum: 300,
       description: "A camera process with no output for this long is restarted (and shown stalled).",
     }),
+    INGEST_LEASES: Type.Union([Type.Literal("auto"), Type.Literal("on"), Type.Literal("off")], {
+      default: "auto",
+      description:
+        "Ingest nodes share the cameras through leases in Redis (docs/scaling.md, Ingest nodes): on, off (this node runs every camera), auto → on when REDIS_URL is set, off with the private Redis of a single-process demo.",
+    }),
+    INGEST_LEASE_TTL_SECONDS: Type.Integer({
+      default: 15,
+      minimum: 8,
+      maximum: 300,
+      description:
+        "A camera's lease (and an ingest node's heartbeat) lives this long without renewal; a node that cannot renew stops the camera after half of it (at least 8 s: the stop, SIGKILL after 3 s, must end within the other half). A dead node's cameras move after about this long.",
+    }),
+    INGEST_NODE_ID: Type.Optional(
+      Type.String({
+        pattern: "^[A-Za-z0-9._:-]{1,100}$",
+        description: "This ingest node's id in Redis; unset → <hostname>-<pid>-<random>.",
+      }),
+    ),
     RTMP_PORT: Type.Integer({
       default: 1935,
       minimum: 0,

@@ -39,6 +39,8 @@ export const CameraStatus = Type.Object(
     since: Type.String({ format: "date-time" }),
     restarts: Type.Integer({ minimum: 0 }),
     updatedAt: Type.String({ format: "date-time" }),
+    /** The ingest node running the camera (INGEST_NODE_ID), when the ingest nodes share the cameras. */
+    node: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -62,6 +64,14 @@ export const REDIS_KEYS = {
    * (BLOB_TTL_SECONDS): `mingfang:blob:<kind>:<uuid>`. Written by redis/blob-store.ts only.
    */
   blob: (kind: BlobKind, id: string) => `mingfang:blob:${kind}:${id}`,
+  /** The live ingest nodes (sorted set: member = node id, score = expiry in Redis' clock, ms). */
+  ingestNodes: "mingfang:ingest:nodes",
+  /** An ingest node's heartbeat (JSON IngestNodeInfo, expires with the node). */
+  ingestNode: (nodeId: string) => `mingfang:ingest:node:${nodeId}`,
+  /** A camera's lease: `<fencing token>:<node id>`, PX = INGEST_LEASE_TTL_SECONDS. */
+  ingestLease: (cameraId: number) => `mingfang:ingest:lease:${cameraId}`,
+  /** A camera's fencing counter: INCR at every lease acquisition, never expires. */
+  ingestFence: (cameraId: number) => `mingfang:ingest:fence:${cameraId}`,
 } as const;
 
 /** What a blob holds: a sampled frame (frames queue) or an alert's evidence / undrawn frame (alerts queue). */
