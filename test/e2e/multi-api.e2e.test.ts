@@ -7,7 +7,7 @@
  * - both start at the same moment on the empty database: the migrations run once (Kysely's lock, a
  *   PostgreSQL advisory lock), the schema is the one a single process makes, the first admin is made once;
  * - a session made on A works on B; signing out on A ends it on B (REST at once, an open console at its
- *   next heartbeat); sign-in failures count across both;
+ *   next heartbeat); sign-in failures count across both, simultaneous guesses included;
  * - a console on B receives the events caused through A, in seq order; a console of A that reconnects to
  *   B with its last seq is replayed what it missed, then live;
  * - a camera status change heard by both is one `camera.status` event, not one per instance;
@@ -183,6 +183,8 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
       ALERT_COOLDOWN_MINUTES: "0",
       ALERT_ACK_MINUTES: `${ACK_MINUTES},${ACK_MINUTES},${ACK_MINUTES}`,
       LOGIN_MAX_FAILURES_PER_USER: String(MAX_FAILURES),
+      // Every attempt here comes from 127.0.0.1: the per-address limit is not the one under test.
+      LOGIN_MAX_FAILURES_PER_IP: "200",
     };
     const [portA, portB] = [await findFreePort(), await findFreePort()];
     // The same moment, the same empty database.
@@ -299,6 +301,14 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
       ["auth.login_failed", MAX_FAILURES],
       ["auth.login_locked", 2],
     ]);
+
+    // Simultaneous guesses spread over both instances: no more get a password check than the limit.
+    const guesser = `${S1.stationCode}.staff`;
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => login(n % 2 ? b : a, guesser, `guess-${n}`)),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(MAX_FAILURES).fill(401), ...Array(10 - MAX_FAILURES).fill(429)]);
   });
 
   it("a console on B receives the events caused through A, in seq order; one reconnecting to B resyncs", async () => {
