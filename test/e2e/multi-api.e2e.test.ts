@@ -59,6 +59,8 @@ interface Api {
   url: string;
   child: ChildProcess;
   output: () => string;
+  /** SIGTERM (a rolling upgrade), then SIGKILL if it does not exit. */
+  stop: () => Promise<void>;
 }
 
 function spawnApi(name: string, port: number, env: Record<string, string>): Api {
@@ -73,7 +75,16 @@ function spawnApi(name: string, port: number, env: Record<string, string>): Api 
   child.stderr?.on("data", (d) => {
     out += d;
   });
-  return { name, url: `http://127.0.0.1:${port}`, child, output: () => out };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    await waitUntil(
+      () => child.exitCode !== null || child.signalCode !== null,
+      15_000,
+      `API ${name} to stop`,
+    ).catch(() => child.kill("SIGKILL"));
+  };
+  return { name, url: `http://127.0.0.1:${port}`, child, output: () => out, stop };
 }
 
 async function ready(api: Api): Promise<void> {
@@ -222,14 +233,7 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
   afterAll(async () => {
     for (const p of probes) await p.close().catch(() => {});
     await endedConsole?.close().catch(() => {});
-    for (const api of [a, b]) {
-      if (api && api.child.exitCode === null && api.child.signalCode === null) {
-        api.child.kill("SIGTERM");
-        await waitUntil(() => api.child.exitCode !== null || api.child.signalCode !== null, 15_000).catch(
-          () => api.child.kill("SIGKILL"),
-        );
-      }
-    }
+    await Promise.all([a?.stop(), b?.stop()]);
     redis?.disconnect();
     await db?.close();
     await tdb?.drop();
@@ -335,19 +339,29 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
       20_000,
       "alerts stored",
     );
+    // From A's answer to the event on B's console: the cross-instance delay (printed, not asserted).
+    const delays: number[] = [];
     for (const id of ids.slice(0, 2)) {
       expect((await call(a, duty, "POST", `/api/alerts/${id}/acknowledge`, { note: "已处理" })).status).toBe(
         200,
       );
+      const t = Date.now();
+      await onB.waitFor((x) =>
+        x.events().some((m) => m.payload?.id === id && m.payload?.action === "acknowledge"),
+      );
+      delays.push(Date.now() - t);
     }
+    console.info(`acknowledged on A, on B's console within ${delays.join(" ms, ")} ms (20 ms polling)`);
     expect((await call(a, duty, "POST", "/api/cases", { alertIds: [ids[2]] })).status).toBe(201);
     // The evidence is on the shared volume: served by both, whichever stored it.
-    for (const api of [a, b])
-      expect((await call(api, duty, "GET", `/api/alerts/${ids[0]}`)).status).toBe(200);
     const evidence = await Promise.all(
       [a, b].map((api) => fetch(`${api.url}/api/alerts/${ids[3]}/evidence`, { headers: { cookie: duty } })),
     );
     expect(evidence.map((r) => r.status)).toEqual([200, 200]);
+    // A signed link handed out by A opens on B without a session (one secret).
+    const view = await call(a, duty, "GET", `/api/alerts/${ids[3]}`);
+    const signed = await fetch(`${b.url}${view.body.evidenceUrl as string}`);
+    expect([signed.status, signed.headers.get("content-type")]).toEqual([200, "image/jpeg"]);
 
     // Both consoles get every event of the log, once, in seq order, whichever instance caused it.
     const top = await topSeq();
@@ -465,4 +479,27 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
     // Nothing anywhere escalated twice.
     expect(Math.max(...byEvent.values(), ...byAudit.values())).toBe(1);
   }, 60_000);
+
+  it("an instance that stops sends its consoles away; they resync on the other", async () => {
+    const admin = (await login(b, "admin", adminPassword())).cookie;
+    const duty = (await login(a, `${S1.stationCode}.duty`, DEMO_PASSWORD)).cookie;
+    const onB = await WsProbe.open(b.url, admin);
+    probes.push(onB);
+    await onB.waitFor((x) => x.messages.some((m) => m.type === "hello"));
+    const last = onB.lastSeq();
+    await b.stop();
+    await onB.waitFor((x) => x.closeCode !== null);
+    expect(onB.closeCode).toBe(1001); // going away: the console reconnects at once
+    const opened = await call(a, duty, "POST", "/api/cases", {
+      stationId: S1.stationId,
+      title: "B 停机期间",
+    });
+    expect(opened.status).toBe(201);
+    const back = await WsProbe.open(a.url, admin, last);
+    probes.push(back);
+    await back.waitFor((x) => x.messages.some((m) => m.type === "synced"));
+    const synced = back.messages.find((m) => m.type === "synced")!;
+    expect(seen(back, last, synced.seq!)).toEqual(await dbEvents(last, synced.seq!));
+    expect(back.events("case.created").some((m) => m.payload?.id === opened.body.id)).toBe(true);
+  });
 });
