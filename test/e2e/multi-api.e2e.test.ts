@@ -424,8 +424,8 @@ describe.skipIf(pgUrl === null)("two API instances on one database and one Redis
           .orderBy("seq")
           .execute()
       ).filter((e) => (e.payload as { cameraId: number }).cameraId === S1.cameraId);
-    // Two changes, a moment apart as the ingest reports them (a burst within milliseconds is not ordered:
-    // each instance handles its messages concurrently).
+    // Two changes, a moment apart as the ingest reports them (within a few milliseconds, two instances
+    // could each record and announce one, in either order).
     await redis.publish(REDIS_KEYS.cameraStatusChannel, status("online", new Date(Date.now() - 60_000)));
     await waitUntil(async () => (await changes()).length >= 1, 10_000, "the online event");
     await redis.publish(REDIS_KEYS.cameraStatusChannel, status("offline", new Date()));

@@ -63,6 +63,7 @@ export class CameraHealthMonitor {
   /** Alert ids already enqueued by this process. */
   private readonly raised = new Set<string>();
   private sub: Redis | null = null;
+  private statusChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly channel: string;
@@ -82,7 +83,8 @@ export class CameraHealthMonitor {
     this.sub = this.deps.redis.duplicate({ lazyConnect: true });
     this.sub.on("error", (err: Error) => this.log.debug({ err: err.message }, "status subscriber error"));
     this.sub.on("message", (_ch: string, msg: string) => {
-      void this.onStatus(msg);
+      // One at a time, in the order heard: a quick offline → online must not be recorded the other way round.
+      this.statusChain = this.statusChain.then(() => this.onStatus(msg)).catch(() => {});
     });
     try {
       await this.sub.connect();
