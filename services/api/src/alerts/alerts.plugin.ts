@@ -78,6 +78,12 @@ export const alertsPlugin = fp<ApiDeps>(
     app.decorate("wsHub", hub);
     app.decorate("alertWorkers", workers);
 
+    // Hooks run in the order they are added: this one before @fastify/websocket's, which would close every
+    // console without a code. The consoles are told the server is going away (1001) and reconnect at once,
+    // with their last seq, to another instance.
+    app.addHook("preClose", async () => {
+      await hub.close();
+    });
     await app.register(websocket, { options: { maxPayload: 4096 } });
     await app.register(wsRoutes, { hub, idleMs: deps.config.SESSION_IDLE_MINUTES * 60_000 });
     await app.register(alertRoutes, { service, keyring: deps.keyring });
@@ -88,11 +94,10 @@ export const alertsPlugin = fp<ApiDeps>(
         await monitor.start();
       });
     }
-    // preClose: before the server stops taking requests and @fastify/websocket closes the sockets.
+    // preClose: before the server stops taking requests.
     app.addHook("preClose", async () => {
       await monitor.close();
       await workers.close();
-      await hub.close();
     });
     app.addHook("onClose", async () => {
       await bus.close();

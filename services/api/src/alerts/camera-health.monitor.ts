@@ -8,9 +8,10 @@
  * start, and looks every `sweepMs`. The alert goes through the alerts queue like any other, with an id
  * derived from the camera and the time it went down: several API processes raising it at once make
  * one alert. A camera the ingest never reported on raises nothing (the ingest may not run here).
- * Status changes (online ↔ offline) are also published as `camera.status` events for the consoles, and
- * recorded in `camera_status_log` (the history the dashboard's uptime in working hours reads; the first
- * status seen at start too, when it differs from the last one recorded).
+ * Status changes (online ↔ offline) are recorded in `camera_status_log` (the history the dashboard's
+ * uptime in working hours reads; the first status seen at start too, when it differs from the last one
+ * recorded) and published as `camera.status` events for the consoles by the API process that wrote the
+ * row: with several API instances, each change is one event, not one per instance.
  */
 import { createHash } from "node:crypto";
 import {
@@ -62,6 +63,7 @@ export class CameraHealthMonitor {
   /** Alert ids already enqueued by this process. */
   private readonly raised = new Set<string>();
   private sub: Redis | null = null;
+  private statusChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly channel: string;
@@ -81,7 +83,8 @@ export class CameraHealthMonitor {
     this.sub = this.deps.redis.duplicate({ lazyConnect: true });
     this.sub.on("error", (err: Error) => this.log.debug({ err: err.message }, "status subscriber error"));
     this.sub.on("message", (_ch: string, msg: string) => {
-      void this.onStatus(msg);
+      // One at a time, in the order heard: a quick offline → online must not be recorded the other way round.
+      this.statusChain = this.statusChain.then(() => this.onStatus(msg)).catch(() => {});
     });
     try {
       await this.sub.connect();
@@ -125,8 +128,9 @@ export class CameraHealthMonitor {
     const since = new Date(st.since);
     this.known.set(st.cameraId, { status: st.status, since });
     if (prev?.status === st.status) return;
-    await this.recordChange(st.cameraId, st.status, since);
-    if (!live) return;
+    const announce = await this.recordChange(st.cameraId, st.status, since);
+    // Another API instance recorded this change and announces it (one event per change, not per instance).
+    if (!live || !announce) return;
     try {
       const cam = await this.repo.place(st.cameraId);
       if (!cam) return;
@@ -146,12 +150,26 @@ export class CameraHealthMonitor {
     }
   }
 
-  /** Writes the change to the status history; a failure is logged, never thrown (the alerting goes on). */
-  private async recordChange(cameraId: number, status: CameraStatus["status"], since: Date): Promise<void> {
+  /**
+   * Writes the change to the status history; a failure is logged, never thrown (the alerting goes on).
+   * Returns whether this process is the one to announce the change: it wrote the row, or the write failed
+   * (an event twice is better than none). Every API instance hears the ingest's report; the row's primary
+   * key lets one of them write it, and only that one publishes the `camera.status` event.
+   */
+  private async recordChange(
+    cameraId: number,
+    status: CameraStatus["status"],
+    since: Date,
+  ): Promise<boolean> {
     try {
-      await this.statusLog.recordChange(cameraId, status, Number.isNaN(since.getTime()) ? this.now() : since);
+      return await this.statusLog.recordChange(
+        cameraId,
+        status,
+        Number.isNaN(since.getTime()) ? this.now() : since,
+      );
     } catch (err) {
       this.log.debug({ err: (err as Error).message, cameraId }, "camera status change not logged");
+      return true;
     }
   }
 

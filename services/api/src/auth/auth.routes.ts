@@ -54,7 +54,8 @@ function loginRoute(app: RouteApp, { users, audit, limiter, ttlMs }: AuthContext
     },
     async (req, reply) => {
       const username = req.body.username.trim().toLowerCase();
-      const locked = await limiter.lockedFor(username, req.ip);
+      // Counted before the password is checked: parallel attempts cannot outrun the limit.
+      const locked = await limiter.attempt(username, req.ip);
       if (locked > 0) {
         await audit.record({
           actorId: null,
@@ -69,7 +70,6 @@ function loginRoute(app: RouteApp, { users, audit, limiter, ttlMs }: AuthContext
       // Same work and the same answer for an unknown user, a disabled user and a wrong password.
       const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), req.body.password);
       if (!user || !ok || user.disabled) {
-        await limiter.fail(username, req.ip);
         await audit.record({
           actorId: null,
           actorUsername: username,
@@ -78,7 +78,7 @@ function loginRoute(app: RouteApp, { users, audit, limiter, ttlMs }: AuthContext
         });
         throw new HttpError(401, "invalid_credentials", INVALID);
       }
-      await limiter.succeed(username);
+      await limiter.succeed(username, req.ip);
       const token = await app.sessions.create(user.id, ttlMs, req.ip, req.headers["user-agent"] ?? null);
       app.setSessionCookie(reply, token);
       await audit.record({

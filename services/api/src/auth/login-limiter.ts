@@ -1,6 +1,11 @@
 /**
  * Sign-in rate limits, per user name and per client address, counted in Redis so that every API process
  * shares them. A name or address with too many failures in the window is locked until the window ends.
+ *
+ * Each attempt is counted BEFORE its password is checked, in one atomic step: attempts made at the same
+ * moment (on one API instance or spread over several behind a load balancer) cannot all pass a check that
+ * none of them has counted yet. A successful attempt then takes its count back: the name's failures are
+ * forgiven and the address is not charged for it.
  */
 import type { Redis } from "@mingfang/core";
 
@@ -9,6 +14,9 @@ export interface LimiterOptions {
   maxPerIp: number;
   windowSeconds: number;
 }
+
+/** Takes one back from a counter that still exists (one that expired meanwhile is left alone). */
+const GIVE_BACK = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0`;
 
 export class LoginLimiter {
   constructor(
@@ -20,30 +28,36 @@ export class LoginLimiter {
     return { u: `mf:login:fail:u:${username.toLowerCase()}`, i: `mf:login:fail:ip:${ip}` };
   }
 
-  /** Seconds until the lock ends, or 0 when sign-in may be tried. */
-  async lockedFor(username: string, ip: string): Promise<number> {
+  /**
+   * Counts an attempt. Returns the seconds until the lock ends when this attempt is over a limit (it must
+   * be refused without checking the password), else 0: go on, and call `succeed` if the password is right.
+   */
+  async attempt(username: string, ip: string): Promise<number> {
     const k = this.keys(username, ip);
-    const [u, i] = await this.redis.mget(k.u, k.i);
-    const lockedKeys: string[] = [];
-    if (Number(u ?? 0) >= this.opts.maxPerUser) lockedKeys.push(k.u);
-    if (Number(i ?? 0) >= this.opts.maxPerIp) lockedKeys.push(k.i);
-    if (lockedKeys.length === 0) return 0;
-    const ttls = await Promise.all(lockedKeys.map((key) => this.redis.ttl(key)));
-    return Math.max(1, ...ttls);
-  }
-
-  async fail(username: string, ip: string): Promise<void> {
-    const k = this.keys(username, ip);
-    await this.redis
+    const w = this.opts.windowSeconds;
+    const replies = await this.redis
       .multi()
       .incr(k.u)
-      .expire(k.u, this.opts.windowSeconds, "NX")
+      .expire(k.u, w, "NX")
       .incr(k.i)
-      .expire(k.i, this.opts.windowSeconds, "NX")
+      .expire(k.i, w, "NX")
+      .ttl(k.u)
+      .ttl(k.i)
       .exec();
+    const [u, , i, , ttlU, ttlI] = (replies ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return Number(v);
+    }) as [number, number, number, number, number, number];
+    const locks: number[] = [];
+    if (u > this.opts.maxPerUser) locks.push(ttlU);
+    if (i > this.opts.maxPerIp) locks.push(ttlI);
+    return locks.length === 0 ? 0 : Math.max(1, ...locks);
   }
 
-  async succeed(username: string): Promise<void> {
-    await this.redis.del(this.keys(username, "").u);
+  /** The attempt was right: the name starts afresh, and the address gets its attempt back. */
+  async succeed(username: string, ip: string): Promise<void> {
+    const k = this.keys(username, ip);
+    await this.redis.del(k.u);
+    await this.redis.eval(GIVE_BACK, 1, k.i);
   }
 }

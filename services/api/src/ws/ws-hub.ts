@@ -10,7 +10,9 @@
  *   heartbeat {seq}        every heartbeatMs; the server also pings, and drops a client silent for two
  * A client that reconnects with `?since=<seq>` is replayed every event after it that it may see (from
  * the `events` table), then goes live with no gap and no duplicate: the replay's last part and the
- * switch to live happen while the bus delivers nothing (bus.exclusive).
+ * switch to live happen while the bus delivers nothing (bus.exclusive). The seq may come from another
+ * API instance (behind a load balancer a reconnection lands anywhere): every instance reads the same
+ * table, and one whose pump lags reads up to the committed end before it would call `since` unknown.
  *
  * A slow client never slows the others: sending is non-blocking; when a client's unsent bytes pass
  * wsMaxBufferedBytes it is closed (code 4008) and resyncs with `since` when it comes back.
@@ -97,6 +99,11 @@ export class WsHub {
         });
         return;
       }
+      if (BigInt(since) > BigInt(this.bus.deliveredSeq)) {
+        // With several API instances the console may come from one whose pump is ahead of ours (it saw
+        // seq N there; ours has not been woken for N yet): read what is committed before judging `since`.
+        await this.bus.flush();
+      }
       hello();
       await this.replay(c, since);
     } catch (err) {
@@ -122,7 +129,7 @@ export class WsHub {
       }
     };
     if (BigInt(since) > BigInt(this.bus.deliveredSeq)) {
-      // A seq this server never gave (database restored, another installation): start again.
+      // A seq no instance has committed (database restored, another installation): start again.
       await this.bus.exclusive(async () => {
         this.send(c, { type: "reset", seq: this.bus.deliveredSeq, reason: "unknown_seq" });
         c.live = true;

@@ -217,7 +217,7 @@ export async function ensureAdmin(
   if (existing) return { created: false };
   const generated = configuredPassword ? undefined : randomBytes(12).toString("base64url");
   const password = configuredPassword ?? generated!;
-  await db
+  const inserted = await db
     .insertInto("users")
     .values({
       username: "admin",
@@ -227,7 +227,11 @@ export async function ensureAdmin(
       station_id: null,
     })
     .onConflict((oc) => oc.column("username").doNothing())
-    .execute();
+    .returning("id")
+    .executeTakeFirst();
+  // Another process starting on the same empty database made it first (or a user `admin` exists):
+  // its password, not ours, is the one that works, so there is nothing to print.
+  if (!inserted) return { created: false };
   return generated ? { created: true, generatedPassword: generated } : { created: true };
 }
 
