@@ -14,3 +14,4 @@ export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";
 export * from "./simulator/demo-scenes.js";
 export * from "./simulator/rendered-scenes.js";
+export * from "./metrics/ingest-metrics.js";
