@@ -39,12 +39,14 @@ function cameraGauge(registry: Registry, d: PlatformMetricsDeps): void {
 }
 
 function queueGauges(registry: Registry, stats: QueueStats): void {
-  // The two gauges of one scrape share one read of the queues.
-  let cached: { at: number; read: ReturnType<QueueStats["read"]> } | undefined;
+  // The two gauges of one scrape share one read of the queues: prom-client starts every collect in the
+  // same tick, so the second joins the read in flight; the next scrape reads afresh.
+  let inflight: ReturnType<QueueStats["read"]> | undefined;
   const read = () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 1000) cached = { at: now, read: stats.read(now) };
-    return cached.read;
+    inflight ??= stats.read().finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
   };
   new Gauge({
     name: "mingfang_queue_jobs",
