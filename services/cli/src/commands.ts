@@ -289,7 +289,26 @@ async function modelsRollback(o: Opts): Promise<void> {
   );
 }
 
+/** `mingfang backup --out DIR` / `restore --from DIR`: PostgreSQL and DATA_DIR/media (backup.ts). */
+async function backupCommand(o: Opts): Promise<void> {
+  const cfg = config();
+  const { backup } = await import("./backup.js");
+  const { resolveDataDir } = await import("@mingfang/core");
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await backup({ databaseUrl: cfg.DATABASE_URL, dataDir: resolveDataDir(cfg), out: String(o.out), print });
+}
+
+async function restoreCommand(o: Opts): Promise<void> {
+  const cfg = config();
+  const { restore } = await import("./backup.js");
+  const { resolveDataDir } = await import("@mingfang/core");
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await restore({ databaseUrl: cfg.DATABASE_URL, dataDir: resolveDataDir(cfg), from: String(o.from), print });
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
+  backup: backupCommand,
+  restore: restoreCommand,
   "models-retrain": modelsRetrain,
   "models-rollback": modelsRollback,
   assessment,
