@@ -1,5 +1,6 @@
 // Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
 
+export * from "./metrics/ingest-metrics.js";
 export * from "./pipeline/camera-owner.js";
 export * from "./pipeline/camera-source.js";
 export * from "./pipeline/ffmpeg-args.js";
@@ -14,4 +15,3 @@ export * from "./simulator/clip-recipes.js";
 export * from "./simulator/clips.js";
 export * from "./simulator/demo-scenes.js";
 export * from "./simulator/rendered-scenes.js";
-export * from "./metrics/ingest-metrics.js";

@@ -39,6 +39,8 @@ export interface BackupManifest {
   media: { excluded: string[]; files: BackupFile[] };
 }
 
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+
 export const PGLITE_REFUSAL =
   "backup/restore work on PostgreSQL (DATABASE_URL); this platform uses the embedded PGlite database in DATA_DIR/pglite, which pg_dump cannot read. Back it up by stopping mingfang and copying the whole DATA_DIR (e.g. tar -C DATA_DIR -czf mingfang-data.tar.gz .); restore by putting that copy back while mingfang is stopped.";
 
@@ -161,13 +163,14 @@ export async function backup(o: BackupOptions): Promise<BackupManifest> {
   if (!o.databaseUrl) throw new Error(PGLITE_REFUSAL);
   const out = path.resolve(o.out);
   await prepareOut(out);
+  const started = Date.now();
   const { url, env } = pgConnection(o.databaseUrl);
   const dump = path.join(out, DUMP_FILE);
   o.print(`backup: pg_dump -Fc → ${dump}`);
   await runPgTool("pg_dump", ["-Fc", "--no-owner", "--no-acl", "-f", dump, "-d", url], env);
   const db = await copyHashed(dump);
   o.print(
-    `backup: ${path.join(o.dataDir, "media")} → ${path.join(out, MEDIA_DIR)} (without ${MEDIA_EXCLUDED.join(", ")}/)`,
+    `backup: database dumped (${seconds(started)} s); ${path.join(o.dataDir, "media")} → ${path.join(out, MEDIA_DIR)} (without ${MEDIA_EXCLUDED.join(", ")}/)`,
   );
   const files = await backupMedia(path.join(o.dataDir, "media"), out, o.print);
   const manifest: BackupManifest = {
@@ -182,7 +185,7 @@ export async function backup(o: BackupOptions): Promise<BackupManifest> {
   await writeFile(path.join(out, "SHA256SUMS"), sums);
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
   o.print(
-    `backup: done — database ${db.bytes} bytes, ${files.length} media files (${bytes} bytes); check with: cd ${out} && sha256sum -c SHA256SUMS`,
+    `backup: done in ${seconds(started)} s — database ${db.bytes} bytes, ${files.length} media files (${bytes} bytes); check with: cd ${out} && sha256sum -c SHA256SUMS`,
   );
   return manifest;
 }
@@ -242,13 +245,16 @@ export async function restore(o: RestoreOptions): Promise<{ files: number }> {
   await stat(dir).catch(() => {
     throw new Error(`--from ${dir}: no such directory`);
   });
+  const started = Date.now();
   const m = await readManifest(dir);
   o.print(`restore: checking ${m.media.files.length + 1} files of the backup of ${m.createdAt}`);
   const problems = await verifyBackup(dir, m);
   if (problems.length)
     throw new Error(`the backup in ${dir} is damaged; nothing was restored:\n  ${problems.join("\n  ")}`);
   const { url, env } = pgConnection(o.databaseUrl);
-  o.print("restore: pg_restore --clean --if-exists --single-transaction");
+  o.print(
+    `restore: backup intact (${seconds(started)} s); pg_restore --clean --if-exists --single-transaction`,
+  );
   await runPgTool(
     "pg_restore",
     [
@@ -263,8 +269,9 @@ export async function restore(o: RestoreOptions): Promise<{ files: number }> {
     ],
     env,
   );
+  o.print(`restore: database restored (${seconds(started)} s since the start)`);
   o.print(`restore: ${m.media.files.length} media files → ${path.join(o.dataDir, "media")}`);
   await restoreMedia(dir, path.join(o.dataDir, "media"), m.media.files);
-  o.print("restore: done. Start mingfang (it applies any newer migrations).");
+  o.print(`restore: done in ${seconds(started)} s. Start mingfang (it applies any newer migrations).`);
   return { files: m.media.files.length };
 }
