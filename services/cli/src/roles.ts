@@ -81,7 +81,7 @@ async function ingestSinks(
   stoppers: Stopper[],
   registry: Registry | undefined,
 ) {
-  if (!registry) return { attach: () => {} };
+  if (!registry) return { attach: () => {}, metrics: undefined };
   const { QueueFrameSink, RedisStatusSink, registerIngestMetrics } = await import("@mingfang/ingest");
   const metrics = registerIngestMetrics(registry);
   const connection = connector(infra, logger)();
@@ -91,6 +91,8 @@ async function ingestSinks(
     frames: metrics.frameSink(new QueueFrameSink(infra.redis, connection)),
     status: metrics.statusSink(new RedisStatusSink(infra.redis)),
     attach: (svc: IngestService) => metrics.attach(svc),
+    // The multi-node ingest's lease code counts its moves here: metrics.leaseMoves.inc({ direction }).
+    metrics,
   };
 }
 
@@ -105,7 +107,7 @@ export async function startIngestRole(
   const { cameraIds } = opts;
   const nms = await startNms(config, logger, infra, stoppers);
   const { cameraStreamPath, IngestService, RedisCameraSource } = await import("@mingfang/ingest");
-  const { attach, ...sinks } = await ingestSinks(infra, logger, stoppers, opts.registry);
+  const { attach, metrics: _metrics, ...sinks } = await ingestSinks(infra, logger, stoppers, opts.registry);
   const svc = new IngestService({
     ...sinks,
     cameras: new RedisCameraSource(infra.redis),
