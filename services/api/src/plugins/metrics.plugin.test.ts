@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type CameraStatus, QUEUES, REDIS_KEYS } from "@mingfang/core";
+import { ensureAdmin, seedReferenceData } from "@mingfang/db";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertProducer, makeAlert, WsProbe, waitUntil } from "../../../../test/support/alert-fixtures.js";
-import { buildTestApp, type TestApp } from "../../../../test/support/harness.js";
+import { ADMIN_PASSWORD, buildTestApp, type TestApp } from "../../../../test/support/harness.js";
 import { queueConnection, queuePrefix } from "../queues/queue-connections.js";
 
 let t: TestApp;
@@ -51,7 +52,10 @@ function online(cameraId: number): CameraStatus {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "mingfang-metrics-"));
-  t = await buildTestApp({ env: { DATA_DIR: dataDir } });
+  // The stations, workshops and cameras, and the admin; not the demo users (argon2 for each: slow).
+  t = await buildTestApp({ env: { DATA_DIR: dataDir }, seed: false });
+  await seedReferenceData(t.db, { credentialsKey: t.keyring.credentials });
+  await ensureAdmin(t.db, ADMIN_PASSWORD);
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   const addr = t.app.server.address();
   base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
