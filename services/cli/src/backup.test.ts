@@ -37,7 +37,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
       LOG_LEVEL: "warn",
       ...env,
     },
-    timeout: 50_000,
+    timeout: 100_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -155,7 +155,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!pgUrl)("mingfang backup / restore", () => {
+// Each test runs the CLI two or three times: room for two loaded cores.
+describe.skipIf(!pgUrl)("mingfang backup / restore", { timeout: 180_000 }, () => {
   it("round trip: rows and media files are back byte for byte after being dropped, altered and spoiled", async () => {
     const files = await seedIncident();
     const before = await snapshot();

@@ -69,14 +69,14 @@ function logFromProcess(env: Record<string, string>): string {
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", ...env },
-    timeout: 20_000,
+    timeout: 60_000,
   });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return r.stdout;
 }
 
-describe("LOG_FORMAT", () => {
+describe("LOG_FORMAT", { timeout: 90_000 }, () => {
   it("json: one JSON object per line, secrets redacted", () => {
     const out = logFromProcess({ LOG_FORMAT: "json" });
     const lines = out.trimEnd().split("\n");
