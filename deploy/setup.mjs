@@ -29,6 +29,7 @@ export const DEBIAN_PACKAGES = {
   ],
   test: [
     "redis-server",
+    // postgresql brings postgresql-client-<major> (pg_dump, pg_restore: `mingfang backup` / `restore` and their test).
     "postgresql",
     "ffmpeg",
     "opencv-doc",

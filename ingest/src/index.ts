@@ -1,5 +1,6 @@
 // Public surface of @mingfang/ingest. Shared file: add lines, do not rewrite.
 
+export * from "./metrics/ingest-metrics.js";
 export * from "./pipeline/camera-assigner.js";
 export * from "./pipeline/camera-owner.js";
 export * from "./pipeline/camera-source.js";

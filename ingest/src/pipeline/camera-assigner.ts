@@ -38,6 +38,8 @@ export interface AssignerOptions {
   logger: Logger;
   /** Period of the rebalance; default min(2 s, TTL/4). */
   rebalanceMs?: number;
+  /** Called on each lease move (the node's metrics count them). */
+  onMove?: (reason: LeaseMoveReason) => void;
 }
 
 /** Monotonic milliseconds: a wall-clock step must not fake or hide a renewal's age. */
@@ -139,6 +141,7 @@ export class CameraAssigner {
 
   private count(reason: LeaseMoveReason): void {
     this.moves[reason] = (this.moves[reason] ?? 0) + 1;
+    this.o.onMove?.(reason);
   }
 
   private async runTick(): Promise<void> {

@@ -4,8 +4,15 @@
  * the camera that changed.
  */
 import path from "node:path";
-import { decrypt, type Keyring, type Logger, REDIS_KEYS, type Redis } from "@mingfang/core";
-import { CameraAssigner } from "./camera-assigner.js";
+import {
+  type CameraStatus,
+  decrypt,
+  type Keyring,
+  type Logger,
+  REDIS_KEYS,
+  type Redis,
+} from "@mingfang/core";
+import { CameraAssigner, type LeaseMoveReason } from "./camera-assigner.js";
 import {
   CameraOwner,
   type CameraSpec,
@@ -39,7 +46,12 @@ export interface IngestOptions {
    * Share the cameras with the other ingest nodes through leases in Redis (camera-assigner.ts); absent:
    * this ingest runs every camera it is given.
    */
-  node?: { id: string; leaseTtlMs: number; rebalanceMs?: number };
+  node?: {
+    id: string;
+    leaseTtlMs: number;
+    rebalanceMs?: number;
+    onLeaseMove?: (reason: LeaseMoveReason) => void;
+  };
 }
 
 export class IngestService {
@@ -77,6 +89,7 @@ export class IngestService {
         ttlMs: o.node.leaseTtlMs,
         logger: o.logger,
         ...(o.node.rebalanceMs ? { rebalanceMs: o.node.rebalanceMs } : {}),
+        ...(o.node.onLeaseMove ? { onMove: o.node.onLeaseMove } : {}),
       });
     }
     const assigner = this.assigner;
@@ -136,6 +149,11 @@ export class IngestService {
 
   owner(id: number): CameraOwner | undefined {
     return this.owners.get(id);
+  }
+
+  /** The status of each camera this node runs now. */
+  runningStatuses(): CameraStatus[] {
+    return [...this.owners.values()].map((owner) => owner.snapshotStatus());
   }
 
   get cameraCount(): number {

@@ -162,7 +162,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   refuseNul(app);
   await app.register(cookie);
   await registerDocs(app);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, deps);
   // At the root, before every route: covers /public/* of the media and console plugins too.
   publicRateLimit(app, deps);
   await app.register(authPlugin, deps);

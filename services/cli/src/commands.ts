@@ -110,7 +110,7 @@ export async function run(cmd: string, o: Opts): Promise<void> {
 
 async function serve(o: Opts): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const log = createLogger({ level: cfg.LOG_LEVEL, format: cfg.LOG_FORMAT });
   const roles = parseRoles(String(o.roles));
   const p = await startPlatform(cfg, log, roles);
   onSignals(p.stop, log);
@@ -124,7 +124,7 @@ async function serve(o: Opts): Promise<void> {
 
 async function migrate(): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const log = createLogger({ level: cfg.LOG_LEVEL, format: cfg.LOG_FORMAT });
   const infra = await openInfra(cfg, log, { redis: false });
   await infra.close();
   process.stdout.write("migrations: up to date\n");
@@ -132,7 +132,7 @@ async function migrate(): Promise<void> {
 
 async function seed(o: Opts): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const log = createLogger({ level: cfg.LOG_LEVEL, format: cfg.LOG_FORMAT });
   const { seedDemoUsers, seedReferenceData } = await import("@mingfang/db");
   const infra = await openInfra(cfg, log, { redis: false });
   try {
@@ -159,7 +159,7 @@ async function seed(o: Opts): Promise<void> {
 
 async function userAdd(o: Opts): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: "warn" });
+  const log = createLogger({ level: "warn", format: cfg.LOG_FORMAT });
   const role = String(o.role) as Role;
   if (roleNeedsStation(role) && !o.station) fail(`--station is required for role ${role}`);
   if (!roleNeedsStation(role) && o.station) fail(`role ${role} has no station`);
@@ -192,7 +192,7 @@ async function userAdd(o: Opts): Promise<void> {
 
 async function userPasswd(o: Opts): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: "warn" });
+  const log = createLogger({ level: "warn", format: cfg.LOG_FORMAT });
   const password = await readPassword("New password: ");
   const { hashPassword } = await import("@mingfang/db");
   const infra = await openInfra(cfg, log, { redis: false });
@@ -215,7 +215,7 @@ async function assessment(o: Opts): Promise<void> {
   if (!Number.isInteger(year)) fail("--year: a year such as 2026");
   if (!o.out) fail("--out: the workbook's file name (.xlsx)");
   const cfg = config();
-  const log = createLogger({ level: "warn" });
+  const log = createLogger({ level: "warn", format: cfg.LOG_FORMAT });
   const infra = await openInfra(cfg, log, { redis: false });
   try {
     await writeAssessmentFile(infra.database.db, {
@@ -289,7 +289,26 @@ async function modelsRollback(o: Opts): Promise<void> {
   );
 }
 
+/** `mingfang backup --out DIR` / `restore --from DIR`: PostgreSQL and DATA_DIR/media (backup.ts). */
+async function backupCommand(o: Opts): Promise<void> {
+  const cfg = config();
+  const { backup } = await import("./backup.js");
+  const { resolveDataDir } = await import("@mingfang/core");
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await backup({ databaseUrl: cfg.DATABASE_URL, dataDir: resolveDataDir(cfg), out: String(o.out), print });
+}
+
+async function restoreCommand(o: Opts): Promise<void> {
+  const cfg = config();
+  const { restore } = await import("./backup.js");
+  const { resolveDataDir } = await import("@mingfang/core");
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  await restore({ databaseUrl: cfg.DATABASE_URL, dataDir: resolveDataDir(cfg), from: String(o.from), print });
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<void>> = {
+  backup: backupCommand,
+  restore: restoreCommand,
   "models-retrain": modelsRetrain,
   "models-rollback": modelsRollback,
   assessment,
@@ -316,7 +335,7 @@ async function demo(o: Opts): Promise<void> {
   const cameraCount = Number(o.cameras ?? 42);
   if (!Number.isInteger(cameraCount) || cameraCount < 0 || cameraCount > 200)
     fail("--cameras: a whole number 0..200");
-  const log = createLogger({ level: cfg.LOG_LEVEL });
+  const log = createLogger({ level: cfg.LOG_LEVEL, format: cfg.LOG_FORMAT });
   const started = Date.now();
   const { demoUsers, seedDemoUsers, seedReferenceData } = await import("@mingfang/db");
   let simulated: DemoCameras | undefined;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `mingfang`: the one command of the platform — demo, serve, migrate, seed, assessment, verify-archive,
- * models retrain|rollback, user add|passwd.
+ * models retrain|rollback, user add|passwd, backup, restore.
  */
 import { Command, Option } from "commander";
 import { run } from "./commands.js";
@@ -50,6 +50,22 @@ program
     "check a case archive (案卷 ZIP) against its manifest.json and SHA256SUMS: OK, MISMATCH, MISSING or EXTRA per file; exits 1 on any problem",
   )
   .action((file) => run("verify-archive", { file }));
+
+program
+  .command("backup")
+  .description(
+    "back up the PostgreSQL database (pg_dump -Fc) and DATA_DIR/media (evidence, clips, recordings, photos) into a new directory, with manifest.json and SHA256SUMS",
+  )
+  .requiredOption("--out <dir>", "a new or empty directory")
+  .action((o) => run("backup", o));
+
+program
+  .command("restore")
+  .description(
+    "restore a backup: check every file against its manifest, then pg_restore --clean --if-exists into DATABASE_URL and put the media files back (stop the platform first)",
+  )
+  .requiredOption("--from <dir>", "a directory written by mingfang backup")
+  .action((o) => run("restore", o));
 
 const models = program
   .command("models")

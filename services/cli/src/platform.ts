@@ -6,7 +6,9 @@
 import { type Config, type Logger, resolveInstalledModelsDir } from "@mingfang/core";
 import type { IngestService } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import { type Infra, openInfra } from "./infra.js";
+import { processMetrics } from "./metrics-server.js";
 import { type Stopper, startAnalyticsRole, startApiRole, startIngestRole } from "./roles.js";
 
 export { type DbInfra, type Infra, openInfra, requireDatabase } from "./infra.js";
@@ -43,6 +45,8 @@ export interface Platform {
   app?: FastifyInstance;
   ingest?: IngestService;
   url?: string;
+  /** The METRICS_PORT server's port, when this process has no api role and METRICS_PORT is set. */
+  metricsPort?: number;
   adminPassword?: string;
   stop(): Promise<void>;
 }
@@ -60,9 +64,31 @@ export interface PlatformOptions {
 interface Started {
   app?: FastifyInstance;
   ingest?: IngestService;
+  metricsPort?: number;
 }
 
-/** The roles in the order given; each pushes its stopper as soon as it has something to stop. */
+/**
+ * Where the ingest and analytics register their metrics: the API's registry (its /metrics) when the api
+ * role runs here, else a registry of this process served on METRICS_PORT.
+ */
+async function rolesRegistry(
+  config: Config,
+  logger: Logger,
+  roles: RoleName[],
+  started: Started,
+  stoppers: Stopper[],
+): Promise<Registry | undefined> {
+  if (started.app) return (started.app as unknown as { metrics: Registry }).metrics;
+  if (!roles.some((r) => r !== "api")) return undefined;
+  const { registry, server } = await processMetrics(config, logger, roles);
+  if (server) {
+    stoppers.push({ name: "metrics", stop: () => server.close() });
+    started.metricsPort = server.port;
+  }
+  return registry;
+}
+
+/** The roles, the api first (the others put their metrics on its registry); each pushes its stopper. */
 async function startRoles(
   config: Config,
   logger: Logger,
@@ -72,13 +98,12 @@ async function startRoles(
   cameraIds: number[] | undefined,
 ): Promise<Started> {
   const started: Started = {};
-  for (const role of roles) {
-    if (role === "api") started.app = await startApiRole(config, logger, infra, stoppers);
-    else if (role === "ingest")
-      started.ingest = await startIngestRole(config, logger, infra, stoppers, cameraIds);
-    else if (role === "analytics")
-      await startAnalyticsRole(logger, infra, stoppers, started.app, resolveInstalledModelsDir(config));
-  }
+  if (roles.includes("api")) started.app = await startApiRole(config, logger, infra, stoppers);
+  const registry = await rolesRegistry(config, logger, roles, started, stoppers);
+  if (roles.includes("ingest"))
+    started.ingest = await startIngestRole(config, logger, infra, stoppers, { cameraIds, registry });
+  if (roles.includes("analytics"))
+    await startAnalyticsRole(logger, infra, stoppers, registry, resolveInstalledModelsDir(config));
   return started;
 }
 
@@ -112,7 +137,14 @@ export async function startPlatform(
   };
   try {
     const adminPassword = await prepareInfra(config, infra, opts, stoppers);
-    const { app, ingest } = await startRoles(config, logger, roles, infra, stoppers, opts.cameraIds);
+    const { app, ingest, metricsPort } = await startRoles(
+      config,
+      logger,
+      roles,
+      infra,
+      stoppers,
+      opts.cameraIds,
+    );
     const addr = app?.server.address();
     const url = addr && typeof addr === "object" ? `http://localhost:${addr.port}` : undefined;
     let stopping: Promise<void> | undefined;
@@ -121,6 +153,7 @@ export async function startPlatform(
       ...(app ? { app } : {}),
       ...(ingest ? { ingest } : {}),
       ...(url ? { url } : {}),
+      ...(metricsPort ? { metricsPort } : {}),
       ...(adminPassword ? { adminPassword } : {}),
       stop: () => {
         stopping ??= stopAll();

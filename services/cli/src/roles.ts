@@ -5,10 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { StartAnalyticsOptions } from "@mingfang/analytics";
 import { type Config, createRedis, type Logger, type Redis } from "@mingfang/core";
 import type { IngestService, NmsServer } from "@mingfang/ingest";
-import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import { CliRepository } from "./cli.repository.js";
 import { type Infra, requireDatabase } from "./infra.js";
 
@@ -80,19 +79,42 @@ function ingestShared(config: Config): boolean {
   return config.INGEST_LEASES === "on" || (config.INGEST_LEASES === "auto" && !!config.REDIS_URL);
 }
 
+/** The ingest's frame and status sinks, counted by its metrics (ingest-metrics.ts) when there is a registry. */
+async function ingestSinks(
+  infra: Infra,
+  logger: Logger,
+  stoppers: Stopper[],
+  registry: Registry | undefined,
+) {
+  if (!registry) return { attach: () => {}, metrics: undefined };
+  const { QueueFrameSink, registerIngestMetrics } = await import("@mingfang/ingest");
+  const metrics = registerIngestMetrics(registry);
+  const connection = connector(infra, logger)();
+  // Pushed before the ingest's stopper: disconnected after the ingest closed the sink.
+  stoppers.push({ name: "ingest-queue", stop: async () => void connection.disconnect() });
+  return {
+    frames: metrics.frameSink(new QueueFrameSink(infra.redis, connection)),
+    attach: (svc: IngestService) => metrics.attach(svc),
+    metrics,
+  };
+}
+
 /** The ingest: the cameras the API published in Redis (no database), each pipeline supervised. */
 export async function startIngestRole(
   config: Config,
   logger: Logger,
   infra: Infra,
   stoppers: Stopper[],
-  cameraIds: number[] | undefined,
+  opts: { cameraIds: number[] | undefined; registry: Registry | undefined },
 ): Promise<IngestService> {
+  const { cameraIds } = opts;
   const nms = await startNms(config, logger, infra, stoppers);
   const { cameraStreamPath, defaultNodeId, IngestService, RedisCameraSource } = await import(
     "@mingfang/ingest"
   );
+  const { attach, metrics, ...sinks } = await ingestSinks(infra, logger, stoppers, opts.registry);
   const svc = new IngestService({
+    ...sinks,
     cameras: new RedisCameraSource(infra.redis),
     keyring: infra.keyring,
     redis: infra.redis,
@@ -112,21 +134,23 @@ export async function startIngestRole(
           node: {
             id: config.INGEST_NODE_ID ?? defaultNodeId(),
             leaseTtlMs: config.INGEST_LEASE_TTL_SECONDS * 1000,
+            ...(metrics ? { onLeaseMove: (reason: string) => metrics.leaseMoves.inc({ reason }) } : {}),
           },
         }
       : {}),
   });
+  attach(svc);
   stoppers.push({ name: "ingest", stop: () => svc.stop() });
   await svc.start();
   return svc;
 }
 
-/** The analytics worker; with the api role in this process, its metrics join the API's /metrics. */
+/** The analytics worker; its metrics on the process's registry (the API's /metrics, or METRICS_PORT). */
 export async function startAnalyticsRole(
   logger: Logger,
   infra: Infra,
   stoppers: Stopper[],
-  app: FastifyInstance | undefined,
+  registry: Registry | undefined,
   installedModelsDir: string,
 ): Promise<void> {
   const { rulesFromCameraRow, startAnalytics } = await import("@mingfang/analytics");
@@ -136,7 +160,7 @@ export async function startAnalyticsRole(
     // Models installed by `mingfang models retrain` first (a configuration file may name another folder).
     config: { installedModelsDir, ...(analyticsConfigFile() as Record<string, unknown> | undefined) },
     cameraRules: cameraRulesFromDb(infra, rulesFromCameraRow),
-    ...(app ? { registry: (app as unknown as { metrics: StartAnalyticsOptions["registry"] }).metrics } : {}),
+    ...(registry ? { registry } : {}),
   });
   stoppers.push({ name: "analytics", stop: () => analytics.stop() });
 }

@@ -354,6 +354,27 @@ export const ConfigSchema = Type.Object(
           "Models installed by `mingfang models retrain` (and kept for `mingfang models rollback`); the analytics worker prefers a model here to the committed one in models/; unset → DATA_DIR/models.",
       }),
     ),
+    METRICS_PORT: Type.Integer({
+      default: 0,
+      minimum: 0,
+      maximum: 65535,
+      description:
+        "Prometheus /metrics of a process without the api role (`serve --roles ingest`, `--roles analytics`) on this port; 0: not served (the api role always serves /metrics on PORT).",
+    }),
+    METRICS_HOST: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Address the METRICS_PORT server binds; unset → HOST.",
+      }),
+    ),
+    LOG_FORMAT: Type.Union(
+      ["auto", "json", "pretty"].map((l) => Type.Literal(l)),
+      {
+        default: "auto",
+        description:
+          "Log lines: json (one JSON object a line, for production and log collectors), pretty (coloured, for a terminal), auto (pretty when standard output is a terminal, else json).",
+      },
+    ),
     LOG_LEVEL: Type.Union(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
       { default: "info", description: "pino log level." },

@@ -1,6 +1,13 @@
-/** Prometheus metrics at /metrics: process defaults and an HTTP request histogram per route. */
+/**
+ * Prometheus metrics at /metrics: process defaults, an HTTP request histogram per route, and the
+ * platform's figures (platform-metrics.ts). The other parts add theirs to `app.metrics`: the recorder and
+ * the clips, and — when they run in this process — the analytics worker and the ingest. Every name is
+ * `mingfang_*`; docs/operations.md "Metrics" lists them.
+ */
 import fp from "fastify-plugin";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { ApiDeps } from "../context.js";
+import { registerPlatformMetrics } from "./platform-metrics.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -8,8 +15,8 @@ declare module "fastify" {
   }
 }
 
-export const metricsPlugin = fp(
-  async (app) => {
+export const metricsPlugin = fp<ApiDeps>(
+  async (app, deps) => {
     const registry = new Registry();
     registry.setDefaultLabels({ service: "mingfang-api" });
     collectDefaultMetrics({ register: registry, prefix: "mingfang_" });
@@ -20,6 +27,7 @@ export const metricsPlugin = fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
+    registerPlatformMetrics(registry, app, deps);
     app.decorate("metrics", registry);
     app.addHook("onResponse", async (req, reply) => {
       const route = req.routeOptions.url ?? "unmatched";
