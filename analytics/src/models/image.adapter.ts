@@ -94,18 +94,28 @@ function taps(
   return { n, count, index, weights };
 }
 
+/** Scratch of the horizontal pass, reused from call to call (the resize is synchronous: no call overlaps). */
+let midScratch = new Float32Array(0);
+
 /**
  * Resizes `img` to w×h (stretching) with a separable triangle filter: bilinear when enlarging, and when
  * shrinking a triangle as wide as the shrink factor, so every source pixel counts (no aliasing) — what
  * sharp's `kernel: "linear"` does, computed here in plain loops: for the dozen small crops of a frame a
- * trip through libvips' thread pool cost more than the arithmetic.
+ * trip through libvips' thread pool cost more than the arithmetic. Each output row is handed to `emit`
+ * (rounded and clamped to bytes) as it is made; `row` is reused for the next one.
  */
-export function resizeLinear(img: RawImage, w: number, h: number): Uint8Array {
+export function resizeLinearRows(
+  img: RawImage,
+  w: number,
+  h: number,
+  emit: (y: number, row: Uint8ClampedArray) => void,
+): void {
   const { width: iw, height: ih, data } = img;
   const tx = taps(iw, w);
   const ty = taps(ih, h);
   // Horizontal pass: ih rows × w columns × 3, float.
-  const mid = new Float32Array(ih * w * 3);
+  if (midScratch.length < ih * w * 3) midScratch = new Float32Array(ih * w * 3);
+  const mid = midScratch;
   for (let y = 0; y < ih; y++) {
     const row = y * iw * 3;
     let o = y * w * 3;
@@ -128,8 +138,8 @@ export function resizeLinear(img: RawImage, w: number, h: number): Uint8Array {
   }
   // Vertical pass, a row at a time, rounded and clamped to bytes by the Uint8ClampedArray.
   const rowLen = w * 3;
-  const out = new Uint8ClampedArray(rowLen * h);
   const acc = new Float32Array(rowLen);
+  const bytes = new Uint8ClampedArray(rowLen);
   for (let y = 0; y < h; y++) {
     acc.fill(0);
     const c = ty.count[y] as number;
@@ -138,9 +148,17 @@ export function resizeLinear(img: RawImage, w: number, h: number): Uint8Array {
       const src = (ty.index[t] as number) * rowLen;
       for (let i = 0; i < rowLen; i++) acc[i] = (acc[i] as number) + (mid[src + i] as number) * wt;
     }
-    out.set(acc, y * rowLen);
+    bytes.set(acc);
+    emit(y, bytes);
   }
-  return new Uint8Array(out.buffer);
+}
+
+/** `resizeLinearRows` into a new w×h×3 byte image. */
+export function resizeLinear(img: RawImage, w: number, h: number): Uint8Array {
+  const rowLen = w * 3;
+  const out = new Uint8Array(rowLen * h);
+  resizeLinearRows(img, w, h, (y, row) => out.set(row, y * rowLen));
+  return out;
 }
 
 /**

@@ -42,6 +42,55 @@ export function packHwcToNchw(
   return result;
 }
 
+/**
+ * Packs one row of interleaved bytes into an NCHW tensor of `width×height`, at column `x0` of row `y`:
+ * the same values as `packHwcToNchw` gives those pixels. With `fillNchw` for the bars, a letterboxed
+ * input is packed as it is resized, a row at a time, without an image of its own.
+ */
+export function packRowToNchw(
+  row: ArrayLike<number>,
+  x0: number,
+  y: number,
+  width: number,
+  height: number,
+  channels: number,
+  opts: PackOptions,
+  out: Float32Array,
+): void {
+  const n = row.length / channels;
+  if (!Number.isInteger(n) || x0 < 0 || x0 + n > width || y < 0 || y >= height)
+    throw new RangeError(`row of ${row.length} bytes at (${x0}, ${y}) is not inside ${width}x${height}`);
+  const plane = width * height;
+  const scale = opts.scale ?? 1 / 255;
+  for (let c = 0; c < channels; c++) {
+    const src = opts.bgr ? channels - 1 - c : c;
+    const mean = opts.mean?.[c] ?? 0;
+    const inv = 1 / (opts.std?.[c] ?? 1);
+    const base = c * plane + y * width + x0;
+    for (let i = 0, j = src; i < n; i++, j += channels) {
+      out[base + i] = ((row[j] as number) * scale - mean) * inv;
+    }
+  }
+}
+
+/** Every pixel of an NCHW tensor set to the packed value of the byte `v` in each channel (letterbox bars). */
+export function fillNchw(
+  v: number,
+  width: number,
+  height: number,
+  channels: number,
+  opts: PackOptions,
+  out: Float32Array,
+): void {
+  const plane = width * height;
+  const scale = opts.scale ?? 1 / 255;
+  for (let c = 0; c < channels; c++) {
+    const mean = opts.mean?.[c] ?? 0;
+    const inv = 1 / (opts.std?.[c] ?? 1);
+    out.fill((v * scale - mean) * inv, c * plane, (c + 1) * plane);
+  }
+}
+
 /** Packs interleaved bytes into NHWC float32 (the layout of TF.js-converted graphs). */
 export function packHwc(pixels: Uint8Array, opts: PackOptions = {}, channels = 3): Float32Array {
   const scale = opts.scale ?? 1 / 255;

@@ -2,9 +2,10 @@
 import { decodeBoxList } from "../../post/centernet.decoder.js";
 import { nms } from "../../post/nms.js";
 import type { ModelFactory, ModelTypeDefinition } from "../model.types.js";
-import { output, prepare, toFrame } from "./common.js";
+import { InputTensors, inputSize, output, prepare, toFrame } from "./common.js";
 
 const centernet: ModelFactory = ({ name, card, session }) => {
+  const inputs = new InputTensors();
   const listIndex = Math.max(
     0,
     card.outputs.findIndex((o) => o.shape.length === 3 && o.shape[2] === 6),
@@ -15,9 +16,11 @@ const centernet: ModelFactory = ({ name, card, session }) => {
     card,
     release: () => session.release(),
     async detect(img, opts) {
-      const { tensor, dims, lb } = await prepare(img, card);
       const list = card.outputs[listIndex]?.name as string;
-      const out = output(await session.run(tensor, dims, [list]), card, listIndex);
+      const { out, lb } = await inputs.use(inputSize(card), async (into) => {
+        const { tensor, dims, lb } = await prepare(img, card, into);
+        return { out: output(await session.run(tensor, dims, [list]), card, listIndex), lb };
+      });
       const dets = decodeBoxList(out.data, out.dims, {
         inputWidth: card.input.width,
         inputHeight: card.input.height,

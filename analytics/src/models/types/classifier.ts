@@ -8,7 +8,7 @@ import type { ModelCard } from "../card.js";
 import type { RawImage } from "../image.adapter.js";
 import type { ModelFactory, ModelTypeDefinition } from "../model.types.js";
 import type { ModelSession } from "../session.adapter.js";
-import { output, prepare } from "./common.js";
+import { InputTensors, inputSize, output, prepare } from "./common.js";
 
 type OutputKind = "probabilities" | "logits" | "sigmoid";
 
@@ -33,15 +33,23 @@ function probabilities(kind: OutputKind, name: string, card: ModelCard, v: numbe
 }
 
 /** Each image's output values from one run over all of them (two or more, batch dimension free). */
-async function runBatch(name: string, card: ModelCard, session: ModelSession, imgs: RawImage[]) {
+async function runBatch(
+  name: string,
+  card: ModelCard,
+  session: ModelSession,
+  imgs: RawImage[],
+  inputs: InputTensors,
+) {
   // One run for all crops: the per-run overhead is paid once, and the convolutions vectorise
-  // over the batch. Same pre-processing per crop as `classify`.
-  const prepared = await Promise.all(imgs.map((img) => prepare(img, card)));
-  const per = (prepared[0] as { tensor: Float32Array }).tensor.length;
-  const batch = new Float32Array(per * imgs.length);
-  for (const [i, p] of prepared.entries()) batch.set(p.tensor, i * per);
-  const dims = [imgs.length, ...(prepared[0] as { dims: number[] }).dims.slice(1)];
-  const out = output(await session.run(batch, dims), card);
+  // over the batch. Same pre-processing per crop as `classify`, each packed in its place of the batch.
+  const per = inputSize(card);
+  const out = await inputs.use(per * imgs.length, async (batch) => {
+    let dims: number[] = [];
+    for (const [i, img] of imgs.entries()) {
+      dims = (await prepare(img, card, batch.subarray(i * per, (i + 1) * per))).dims;
+    }
+    return output(await session.run(batch, [imgs.length, ...dims.slice(1)]), card);
+  });
   const k = out.data.length / imgs.length;
   if (!Number.isInteger(k) || out.dims[0] !== imgs.length) {
     throw new OutputShapeError(
@@ -54,10 +62,12 @@ async function runBatch(name: string, card: ModelCard, session: ModelSession, im
 function classifier(kind: OutputKind): ModelFactory {
   return ({ name, card, session }) => {
     const probs = (v: number[]) => probabilities(kind, name, card, v);
-    const one = async (img: RawImage) => {
-      const { tensor, dims } = await prepare(img, card);
-      return probs(Array.from(output(await session.run(tensor, dims), card).data));
-    };
+    const inputs = new InputTensors();
+    const one = (img: RawImage) =>
+      inputs.use(inputSize(card), async (into) => {
+        const { tensor, dims } = await prepare(img, card, into);
+        return probs(Array.from(output(await session.run(tensor, dims), card).data));
+      });
     return {
       kind: "classifier",
       name,
@@ -71,7 +81,7 @@ function classifier(kind: OutputKind): ModelFactory {
           for (const img of imgs) res.push(await one(img));
           return res;
         }
-        return (await runBatch(name, card, session, imgs)).map(probs);
+        return (await runBatch(name, card, session, imgs, inputs)).map(probs);
       },
     };
   };
