@@ -7,6 +7,7 @@ import { type Config, type Logger, resolveInstalledModelsDir } from "@mingfang/c
 import type { IngestService } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
 import { type Infra, openInfra } from "./infra.js";
+import { startInternal } from "./internal.js";
 import { type Stopper, startAnalyticsRole, startApiRole, startIngestRole } from "./roles.js";
 
 export { type DbInfra, type Infra, openInfra, requireDatabase } from "./infra.js";
@@ -43,6 +44,8 @@ export interface Platform {
   app?: FastifyInstance;
   ingest?: IngestService;
   url?: string;
+  /** The port of the internal listener (INTERNAL_PORT), when there is one. */
+  internalPort?: number;
   adminPassword?: string;
   stop(): Promise<void>;
 }
@@ -113,6 +116,7 @@ export async function startPlatform(
   try {
     const adminPassword = await prepareInfra(config, infra, opts, stoppers);
     const { app, ingest } = await startRoles(config, logger, roles, infra, stoppers, opts.cameraIds);
+    const internalPort = await startInternal(config, logger, infra, app, stoppers);
     const addr = app?.server.address();
     const url = addr && typeof addr === "object" ? `http://localhost:${addr.port}` : undefined;
     let stopping: Promise<void> | undefined;
@@ -121,6 +125,7 @@ export async function startPlatform(
       ...(app ? { app } : {}),
       ...(ingest ? { ingest } : {}),
       ...(url ? { url } : {}),
+      ...(internalPort !== undefined ? { internalPort } : {}),
       ...(adminPassword ? { adminPassword } : {}),
       stop: () => {
         stopping ??= stopAll();
