@@ -65,6 +65,11 @@ async function freePort(): Promise<number> {
   }
 }
 
+const t0 = Date.now();
+/** A timing line for docs/operations.md's figures. */
+const mark = (what: string) =>
+  process.stderr.write(`[compose-stack] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
 /** What the test replaces in a service's environment, and nothing else (checked). */
 const REPLACED = ["DATA_DIR", "DATABASE_URL", "REDIS_URL", "HOST", "PORT", "INTERNAL_HOST", "INTERNAL_PORT"];
 
@@ -79,6 +84,14 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
   let api: Proc;
   const procs: Proc[] = [];
   const sim = new CameraSimulator();
+  let cookie = "";
+  /** The cameras the simulator serves. */
+  let live: number[] = [];
+  const call = (url: string, init: RequestInit = {}) =>
+    fetch(`http://127.0.0.1:${apiPort}${url}`, {
+      ...init,
+      headers: { cookie, "content-type": "application/json", ...init.headers },
+    });
   const cams = simulatedCameras(3, "compose-e2e", "cmp");
 
   /** A service's compose environment with the host-specific values replaced. */
@@ -127,6 +140,47 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     return res?.ok ? res : undefined;
   }
 
+  /** As the admin (password from its secret file): three seeded cameras to the simulator, the others off. */
+  async function pointCamerasAtSimulator(): Promise<void> {
+    const login = await fetch(`http://127.0.0.1:${apiPort}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: DUMMY_SECRETS.admin_password }),
+    });
+    expect(login.status).toBe(200);
+    cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const ids: number[] = [];
+    for (let page = 1; ; page++) {
+      const body = (await (await call(`/api/cameras?pageSize=200&page=${page}`)).json()) as {
+        items: { id: number }[];
+        total: number;
+      };
+      ids.push(...body.items.map((c) => c.id));
+      if (ids.length >= body.total || body.items.length === 0) break;
+    }
+    expect(ids.length).toBeGreaterThan(cams.length);
+    for (const [i, id] of ids.slice(0, cams.length).entries()) {
+      const res = await call(`/api/cameras/${id}`, {
+        method: "PATCH",
+        body: JSON.stringify({
+          sourceUrl: sim.rtspUrl(cams[i]!.key, "main"),
+          subUrl: sim.rtspUrl(cams[i]!.key, "sub"),
+          analyse: true,
+          enabled: true,
+        }),
+      });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    for (const id of ids.slice(cams.length)) {
+      const res = await call(`/api/cameras/${id}`, {
+        method: "PATCH",
+        body: JSON.stringify({ enabled: false }),
+      });
+      expect(res.status).toBe(200);
+    }
+    live = ids.slice(0, cams.length);
+  }
+
   beforeAll(async () => {
     secretsDir = mkdtempSync(path.join(tmpdir(), "mf-compose-secrets-"));
     writeDummySecrets(secretsDir);
@@ -141,6 +195,7 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     await redis.flushdb();
     apiPort = await freePort();
     await sim.start({ cameras: cams, discoveryInterface: false, dataDir: path.join(ROOT, ".test-data") });
+    mark("simulator started");
   }, 120_000);
 
   afterAll(async () => {
@@ -165,6 +220,7 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...apiEnv },
     });
     expect(seeded.stdout).toMatch(/seed: 18 stations, 42 pilot workshops/);
+    mark("seeded");
     api = start("api", apiEnv, ["serve", "--roles", "api"]);
     const ready = `http://127.0.0.1:${apiPort}/readyz`;
     await waitFor(
@@ -175,6 +231,7 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
       60_000,
       () => `the API ready\n${tail(api)}`,
     );
+    mark("api ready");
     // The compose file's own check, its port mapped to this run's.
     const [, ...check] = config.services.api!.healthcheck!.test as string[];
     expect(check.join(" ")).toBe(healthTestOf(config.services.api!).replace(/^CMD /, ""));
@@ -184,6 +241,9 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     expect((await fetch(`http://127.0.0.1:${apiPort}/metrics`)).status).toBe(404);
     expect((await ok(`http://127.0.0.1:${api.internalPort}/metrics`))?.status).toBe(200);
 
+    // Before the ingest starts: the seeded cameras point at a simulator that does not run here.
+    await pointCamerasAtSimulator();
+    mark("cameras pointed at the simulator");
     for (const service of ["ingest", "analytics"]) {
       for (const n of [1, 2])
         start(`${service}-${n}`, await localEnv(service), ["serve", "--roles", service]);
@@ -201,53 +261,11 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
         () => `${p.name} healthy\n${tail(p)}`,
         500,
       );
+      mark(`${p.name} healthy`);
     }
   }, 180_000);
 
   it("puts cameras live through the API and has both analytics processes analyse their frames", async () => {
-    const login = await fetch(`http://127.0.0.1:${apiPort}/api/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: DUMMY_SECRETS.admin_password }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-    const call = (url: string, init: RequestInit = {}) =>
-      fetch(`http://127.0.0.1:${apiPort}${url}`, {
-        ...init,
-        headers: { cookie, "content-type": "application/json", ...init.headers },
-      });
-    const ids: number[] = [];
-    for (let page = 1; ; page++) {
-      const body = (await (await call(`/api/cameras?pageSize=200&page=${page}`)).json()) as {
-        items: { id: number }[];
-        total: number;
-      };
-      ids.push(...body.items.map((c) => c.id));
-      if (ids.length >= body.total || body.items.length === 0) break;
-    }
-    expect(ids.length).toBeGreaterThan(cams.length);
-    const live = ids.slice(0, cams.length);
-    for (const [i, id] of live.entries()) {
-      const res = await call(`/api/cameras/${id}`, {
-        method: "PATCH",
-        body: JSON.stringify({
-          sourceUrl: sim.rtspUrl(cams[i]!.key, "main"),
-          subUrl: sim.rtspUrl(cams[i]!.key, "sub"),
-          analyse: true,
-          enabled: true,
-        }),
-      });
-      expect(res.status, await res.text()).toBe(200);
-    }
-    for (const id of ids.slice(cams.length)) {
-      const res = await call(`/api/cameras/${id}`, {
-        method: "PATCH",
-        body: JSON.stringify({ enabled: false }),
-      });
-      expect(res.status).toBe(200);
-    }
-
     // Each camera's playlist and one of its segments, through the API with a signed URL.
     for (const id of live) {
       await waitFor(
@@ -266,6 +284,7 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
       );
     }
 
+    mark("cameras live through the API");
     // Both analytics processes report frames analysed (REDIS_KEYS.analyticsStats, what the system page reads).
     const stats = await waitFor(
       async () => {
@@ -282,6 +301,7 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
           .join("\n")}`,
       1000,
     );
+    mark("frames analysed by both workers");
     expect(stats).toHaveLength(2);
     process.stderr.write(`[compose-stack] analysed per worker: ${stats.map((s) => s.analysed).join(", ")}\n`);
     for (const p of procs) expect(p.exited, `${p.name} still running`).toBe(false);
