@@ -4,7 +4,7 @@
  * replicas, health checks, volumes, secrets), with the settings docs/operations.md asks of Redis, and an
  * environment every Mingfang process accepts (loadConfig with the secrets read from the files).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "@mingfang/core";
@@ -157,6 +157,33 @@ describe("docker-compose.yml", () => {
     expect(api.MINGFANG_ADMIN_PASSWORD).toBe(DUMMY_SECRETS.admin_password);
     expect(config.services.api!.ports?.length).toBe(1);
     expect(config.services.ingest!.ports ?? []).toEqual([]);
+  });
+
+  it("builds an image with every workspace: its package.json for npm ci, its build, its runtime files", () => {
+    const dockerfile = readFileSync(path.join(ROOT, "deploy/Dockerfile"), "utf8");
+    const workspaces = (
+      JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { workspaces: string[] }
+    ).workspaces;
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const base = "$" + "{NODE_IMAGE}"; // the Dockerfile's ARG, not a template
+    expect(stages.map((s) => s.split("\n")[0])).toEqual([`${base} AS build`, `${base} AS deps`, base]);
+    const [build = "", deps = ""] = stages;
+    for (const w of workspaces) {
+      expect(build, `build: ${w}/package.json`).toContain(`COPY ${w}/package.json ${w}/`);
+      expect(deps, `deps: ${w}/package.json`).toContain(`COPY --from=build /app/${w}/package.json ${w}/`);
+      expect(deps, `deps: ${w}/dist`).toContain(`COPY --from=build /app/${w}/dist ${w}/dist`);
+    }
+    // What the final image copies from the checkout exists, and .dockerignore does not leave it out.
+    const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
+      const src = m[1]!;
+      expect(existsSync(path.join(ROOT, src)), src).toBe(true);
+      expect(ignored, src).not.toContain(src.split("/")[0]);
+    }
+    expect(dockerfile).toMatch(/apt-get install[^\n]*\bffmpeg\b/);
+    expect(dockerfile).toContain("ARG NODE_IMAGE=node:20-bookworm-slim");
   });
 
   it("is refused by docker-compose when broken (the check can fail)", async () => {
