@@ -53,6 +53,9 @@ export const DEBIAN_PACKAGES = {
     "python3-onnx",
     "python3-opencv",
     "python3-numpy",
+    // docker-compose: test/deploy validates docker-compose.yml with `docker-compose config` (no Docker engine
+    // runs); Debian 12 ships the Python 1.29, Debian 13 the Go v2 under the same package name.
+    "docker-compose",
   ],
   // Rebuilding the committed models (`npm run models:build`, models/*/train.py) and `mingfang models retrain`;
   // never needed by the demo: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the

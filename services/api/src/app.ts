@@ -30,6 +30,7 @@ import { outboundPlugin } from "./outbound/outbound.plugin.js";
 import { planRoutes } from "./plan/plan.routes.js";
 import { authPlugin } from "./plugins/auth.plugin.js";
 import { metricsPlugin } from "./plugins/metrics.plugin.js";
+import { securityPlugin } from "./plugins/security.plugin.js";
 import { posterRoutes } from "./poster/poster.routes.js";
 import { publicRateLimit, publicRoutes } from "./public/public.routes.js";
 import { publicFeedbackRoutes } from "./public/public-feedback.routes.js";
@@ -160,6 +161,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // The API speaks JSON only: a text/plain body is an unsupported media type (415), not a string body.
   app.removeContentTypeParser("text/plain");
   refuseNul(app);
+  // First: its headers (helmet, CORS) and the internal-only paths cover every route below.
+  await app.register(securityPlugin, { config: deps.config });
   await app.register(cookie);
   await registerDocs(app);
   await app.register(metricsPlugin, deps);

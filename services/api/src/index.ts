@@ -6,3 +6,4 @@ export type { ApiDeps } from "./context.js";
 export { HttpError } from "./errors.js";
 export { type FeedbackImage, feedbackDatasetTar } from "./feedback/feedback.routes.js";
 export { SESSION_COOKIE } from "./plugins/auth.plugin.js";
+export { type InternalListener, startInternalListener } from "./plugins/security.plugin.js";

@@ -8,6 +8,7 @@ import type { IngestService } from "@mingfang/ingest";
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { type Infra, openInfra } from "./infra.js";
+import { startInternal } from "./internal.js";
 import { processMetrics } from "./metrics-server.js";
 import { type Stopper, startAnalyticsRole, startApiRole, startIngestRole } from "./roles.js";
 
@@ -47,6 +48,8 @@ export interface Platform {
   url?: string;
   /** The METRICS_PORT server's port, when this process has no api role and METRICS_PORT is set. */
   metricsPort?: number;
+  /** The port of the internal listener (INTERNAL_PORT), when there is one. */
+  internalPort?: number;
   adminPassword?: string;
   stop(): Promise<void>;
 }
@@ -145,6 +148,7 @@ export async function startPlatform(
       stoppers,
       opts.cameraIds,
     );
+    const internalPort = await startInternal(config, logger, infra, app, stoppers);
     const addr = app?.server.address();
     const url = addr && typeof addr === "object" ? `http://localhost:${addr.port}` : undefined;
     let stopping: Promise<void> | undefined;
@@ -154,6 +158,7 @@ export async function startPlatform(
       ...(ingest ? { ingest } : {}),
       ...(url ? { url } : {}),
       ...(metricsPort ? { metricsPort } : {}),
+      ...(internalPort !== undefined ? { internalPort } : {}),
       ...(adminPassword ? { adminPassword } : {}),
       stop: () => {
         stopping ??= stopAll();

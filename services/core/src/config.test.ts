@@ -78,6 +78,65 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PUBLIC_BASE_URL: "https://u:p@x.cn" })).toThrow(/user name or password/);
   });
 
+  it("reads the secret settings from <KEY>_FILE, without the final newline", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mf-config-"));
+    const secret = path.join(dir, "secret");
+    writeFileSync(secret, `${"s".repeat(40)}\n`);
+    const pw = path.join(dir, "pw");
+    writeFileSync(pw, "p@ss word:/?\r\n");
+    const hook = path.join(dir, "hook");
+    writeFileSync(hook, "h".repeat(20));
+    const c = loadConfig({
+      MINGFANG_SECRET_FILE: secret,
+      OUTBOUND_WEBHOOK_SECRET_FILE: hook,
+      DATABASE_URL: "postgres://mingfang@db:5432/mingfang",
+      DATABASE_PASSWORD_FILE: pw,
+    });
+    expect(c.MINGFANG_SECRET).toBe("s".repeat(40));
+    expect(c.OUTBOUND_WEBHOOK_SECRET).toBe("h".repeat(20));
+    const url = new URL(c.DATABASE_URL ?? "");
+    expect(decodeURIComponent(url.password)).toBe("p@ss word:/?");
+    expect(url.username).toBe("mingfang");
+    expect(url.host).toBe("db:5432");
+    // The whole URL from a file, too.
+    writeFileSync(pw, "postgres://u:x@h/db\n");
+    expect(loadConfig({ DATABASE_URL_FILE: pw }).DATABASE_URL).toBe("postgres://u:x@h/db");
+  });
+
+  it("refuses a missing or empty secret file and a setting given twice, naming the setting", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mf-config-"));
+    const missing = path.join(dir, "nope");
+    expect(() => loadConfig({ MINGFANG_SECRET_FILE: missing })).toThrow(
+      /MINGFANG_SECRET_FILE: cannot read .*nope \(ENOENT\)/,
+    );
+    const empty = path.join(dir, "empty");
+    writeFileSync(empty, "\n");
+    expect(() => loadConfig({ MINGFANG_ADMIN_PASSWORD_FILE: empty })).toThrow(
+      /MINGFANG_ADMIN_PASSWORD_FILE: .* is empty/,
+    );
+    const file = path.join(dir, "secret");
+    writeFileSync(file, "hunter2-hunter2-hunter2-hunter2-hunter2");
+    expect(() => loadConfig({ MINGFANG_SECRET_FILE: file, MINGFANG_SECRET: "x".repeat(32) })).toThrow(
+      /MINGFANG_SECRET_FILE: MINGFANG_SECRET is set too/,
+    );
+    // A bad value read from a file is checked like one from the environment, and never echoed.
+    writeFileSync(file, "hunter2");
+    expect(() => loadConfig({ MINGFANG_SECRET_FILE: file })).toThrow(/MINGFANG_SECRET: expected.*"\*\*\*"/);
+    expect(() => loadConfig({ MINGFANG_SECRET_FILE: file })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ DATABASE_PASSWORD: "pw" })).toThrow(/DATABASE_PASSWORD: DATABASE_URL is unset/);
+    expect(() => loadConfig({ DATABASE_PASSWORD: "pw", DATABASE_URL: "postgres://u:p@h/db" })).toThrow(
+      /DATABASE_URL carries a password already/,
+    );
+  });
+
+  it("accepts CORS_ORIGINS as a list of origins only", () => {
+    expect(loadConfig({ CORS_ORIGINS: "https://a.cn, http://b.cn:8080" }).CORS_ORIGINS).toBe(
+      "https://a.cn, http://b.cn:8080",
+    );
+    for (const bad of ["*", "https://a.cn/path", "a.cn", "https://a.cn,"])
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(/CORS_ORIGINS: expected/);
+  });
+
   it("documents every key", () => {
     for (const row of configReference()) expect(row.description.length).toBeGreaterThan(10);
   });

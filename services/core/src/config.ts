@@ -30,6 +30,13 @@ export const ConfigSchema = Type.Object(
         description: "PostgreSQL URL; unset → embedded PGlite under DATA_DIR/pglite.",
       }),
     ),
+    DATABASE_PASSWORD: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "The password put into DATABASE_URL (which then must carry none): lets the URL sit in the environment and the password in a secret file (DATABASE_PASSWORD_FILE).",
+      }),
+    ),
     REDIS_URL: Type.Optional(
       Type.String({
         pattern: "^rediss?://",
@@ -96,6 +103,26 @@ export const ConfigSchema = Type.Object(
     TRUST_PROXY: Type.Boolean({
       default: false,
       description: "Trust X-Forwarded-For (set true behind a reverse proxy).",
+    }),
+    CORS_ORIGINS: Type.Optional(
+      Type.String({
+        pattern: "^https?://[^,\\s/]+(,\\s*https?://[^,\\s/]+)*$",
+        description:
+          "Origins (comma-separated, e.g. https://a.example.cn) whose pages may call the API from the browser with credentials; unset → no CORS headers at all (same-origin only).",
+      }),
+    ),
+    INTERNAL_PORT: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        description:
+          "A second listener for operators (on INTERNAL_HOST): /metrics and /api/docs are then served there only (404 on PORT); a process without the api role serves /healthz and /readyz there. Unset → /metrics and /api/docs on PORT, no second listener.",
+      }),
+    ),
+    INTERNAL_HOST: Type.String({
+      default: "127.0.0.1",
+      minLength: 1,
+      description: "Address the INTERNAL_PORT listener binds (0.0.0.0 in a container, for the scraper).",
     }),
     MEDIA_TOKEN_TTL_SECONDS: Type.Integer({
       default: 300,
@@ -394,6 +421,65 @@ export class ConfigError extends Error {
 
 const KEYS = Object.keys(ConfigSchema.properties) as (keyof Config)[];
 
+/**
+ * Settings that may be read from a file instead (`<KEY>_FILE=/run/secrets/…`, as Docker and Kubernetes
+ * mount secrets): the file's content with its final newline removed. Setting both is an error.
+ */
+export const FILE_SETTINGS = [
+  "MINGFANG_SECRET",
+  "MINGFANG_ADMIN_PASSWORD",
+  "MINGFANG_DEMO_PASSWORD",
+  "DATABASE_URL",
+  "DATABASE_PASSWORD",
+  "REDIS_URL",
+  "OUTBOUND_WEBHOOK_SECRET",
+  "OUTBOUND_MQTT_URL",
+] as const satisfies readonly (keyof Config)[];
+
+/** The `<KEY>_FILE` settings into `raw`; what is wrong with them into `problems` (never a file's content). */
+function readFileSettings(
+  env: Record<string, string | undefined>,
+  raw: Record<string, unknown>,
+  problems: string[],
+): void {
+  for (const key of FILE_SETTINGS) {
+    const file = env[`${key}_FILE`];
+    if (file === undefined || file === "") continue;
+    if (env[key] !== undefined && env[key] !== "") {
+      problems.push(`${key}_FILE: ${key} is set too; give one of them`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(file), "utf8").replace(/(\r?\n)+$/, "");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      problems.push(`${key}_FILE: cannot read ${file} (${code})`);
+      continue;
+    }
+    if (text === "") problems.push(`${key}_FILE: ${file} is empty`);
+    else raw[key] = text;
+  }
+}
+
+/** DATABASE_PASSWORD put into DATABASE_URL; a problem when there is no URL or it carries a password. */
+function applyDatabasePassword(converted: Record<string, unknown>, problems: string[]): void {
+  const password = converted.DATABASE_PASSWORD;
+  if (typeof password !== "string") return;
+  const raw = converted.DATABASE_URL;
+  if (typeof raw !== "string") {
+    problems.push("DATABASE_PASSWORD: DATABASE_URL is unset (the password goes into it)");
+    return;
+  }
+  const url = new URL(raw);
+  if (url.password) {
+    problems.push("DATABASE_PASSWORD: DATABASE_URL carries a password already; give one of them");
+    return;
+  }
+  url.password = encodeURIComponent(password);
+  converted.DATABASE_URL = url.toString();
+}
+
 function describe(key: string): string {
   const s = (ConfigSchema.properties as unknown as Record<string, Record<string, unknown>>)[key];
   if (!s) return "";
@@ -434,9 +520,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const v = env[k];
     if (v !== undefined && v !== "") raw[k] = v;
   }
+  const problems: string[] = [];
+  readFileSettings(env, raw, problems);
+  if (problems.length) throw new ConfigError(problems);
   const withDefaults = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
   const converted = Value.Convert(ConfigSchema, withDefaults) as Record<string, unknown>;
-  const problems: string[] = [];
   const seen = new Set<string>();
   for (const e of Value.Errors(ConfigSchema, converted)) {
     const key = e.instancePath.replace(/^\//, "").split("/")[0] ?? "";
@@ -452,6 +540,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problem = publicBaseUrlProblem(base);
     if (problem) problems.push(`PUBLIC_BASE_URL: ${problem}; got ${JSON.stringify(base)}`);
   }
+  if (!seen.has("DATABASE_URL")) applyDatabasePassword(converted, problems);
   if (problems.length) throw new ConfigError(problems);
   return converted as Config;
 }

@@ -1,10 +1,8 @@
 /**
  * Serves the built console (`console/dist`) at `/`: hashed assets with a year's cache, `index.html` never
  * cached, and every other GET that is not an API, media or health path answered with `index.html` (the
- * router's history mode). The console's pages carry a strict Content-Security-Policy: scripts only from
- * this origin (no inline script, no eval); workers and media from `blob:` (hls.js and mpegts.js feed
- * Media Source Extensions from workers); styles may be inline (Element Plus positions popovers with style
- * attributes).
+ * router's history mode). The console's pages pass the strict Content-Security-Policy that every answer
+ * carries (`CSP_DIRECTIVES` in plugins/security.plugin.ts, with the other security headers, by helmet).
  *
  * The public transparent-supervision pages (`console/public.html`, a separate small entry of the same
  * build) are served for `GET /public` and `GET /public/sites/:id`, with the same policy; every other path
@@ -17,21 +15,6 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ApiDeps } from "../context.js";
 
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
-
 /** Paths that belong to the server: an unknown one is a JSON 404, never the console's page. */
 const SERVER_PATHS = /^\/(api|media|public|ws|healthz|readyz|metrics)(\/|$|\?)/;
 
@@ -41,12 +24,7 @@ export function defaultConsoleDir(): string {
 }
 
 function pageHeaders(reply: FastifyReply): FastifyReply {
-  return reply
-    .header("content-security-policy", CONSOLE_CSP)
-    .header("x-content-type-options", "nosniff")
-    .header("x-frame-options", "DENY")
-    .header("referrer-policy", "same-origin")
-    .header("cache-control", "no-cache");
+  return reply.header("cache-control", "no-cache");
 }
 
 export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -72,7 +50,6 @@ export async function consoleRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     setHeaders(reply, filePath) {
       const asset = path.dirname(filePath) === path.join(root, "assets");
       reply.header("cache-control", asset ? "public, max-age=31536000, immutable" : "no-cache");
-      reply.header("x-content-type-options", "nosniff");
     },
   });
   const sendIndex = (reply: FastifyReply) => pageHeaders(reply).sendFile("index.html", root);
