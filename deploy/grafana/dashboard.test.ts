@@ -124,7 +124,9 @@ describe("docs and the scrape example", () => {
     expect([...own].filter((n) => !section.includes(`\`${n}`))).toEqual([]);
   });
 
-  it("deploy/prometheus.yml scrapes the api on PORT and ingest and analytics on METRICS_PORT", () => {
+  it("deploy/prometheus.yml scrapes the ports docker-compose.yml sets: the api's INTERNAL_PORT, the others' METRICS_PORT", () => {
+    const compose = parse(read("docker-compose.yml")) as Record<string, Record<string, string>>;
+    const env = compose["x-mingfang-env"]!;
     const cfg = parse(read("deploy/prometheus.yml")) as {
       scrape_configs: {
         job_name: string;
@@ -134,9 +136,9 @@ describe("docs and the scrape example", () => {
     };
     const jobs = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
     expect(Object.keys(jobs).sort()).toEqual(["mingfang-analytics", "mingfang-api", "mingfang-ingest"]);
-    expect(jobs["mingfang-api"]?.dns_sd_configs[0]?.port).toBe(8080);
-    expect(jobs["mingfang-ingest"]?.dns_sd_configs[0]?.port).toBe(9464);
-    expect(jobs["mingfang-analytics"]?.dns_sd_configs[0]?.port).toBe(9464);
+    expect(jobs["mingfang-api"]?.dns_sd_configs[0]?.port).toBe(Number(env.INTERNAL_PORT));
+    expect(jobs["mingfang-ingest"]?.dns_sd_configs[0]?.port).toBe(Number(env.METRICS_PORT));
+    expect(jobs["mingfang-analytics"]?.dns_sd_configs[0]?.port).toBe(Number(env.METRICS_PORT));
     for (const j of cfg.scrape_configs) expect(j.metrics_path).toBe("/metrics");
   });
 });

@@ -11,8 +11,8 @@
  * (through deploy/healthcheck.mjs); /metrics is on the internal listener only. Then the camera simulator
  * serves three cameras, the admin (password from its secret file) points three seeded cameras at it and
  * turns the others off: the cameras go live (their HLS playlist and a segment served through the API) and
- * both analytics processes report analysed frames. The two ingest nodes both pull every camera until
- * ingest leases exist (issue 16, section 2): only liveness is asserted, not which node owns a camera.
+ * both analytics processes report analysed frames. The two ingest nodes share the cameras through leases
+ * (each live camera's status names its node; that no camera is pulled twice is ingest-nodes.integration's).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -71,7 +71,17 @@ const mark = (what: string) =>
   process.stderr.write(`[compose-stack] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
 /** What the test replaces in a service's environment, and nothing else (checked). */
-const REPLACED = ["DATA_DIR", "DATABASE_URL", "REDIS_URL", "HOST", "PORT", "INTERNAL_HOST", "INTERNAL_PORT"];
+const REPLACED = [
+  "DATA_DIR",
+  "DATABASE_URL",
+  "REDIS_URL",
+  "HOST",
+  "PORT",
+  "INTERNAL_HOST",
+  "INTERNAL_PORT",
+  "METRICS_HOST",
+  "METRICS_PORT",
+];
 
 describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytics", () => {
   let config: ComposeConfig;
@@ -112,6 +122,10 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     if (env.PORT) env.PORT = String(apiPort);
     env.INTERNAL_HOST = "127.0.0.1";
     env.INTERNAL_PORT = String(await freePort());
+    if (env.METRICS_PORT) {
+      env.METRICS_HOST = "127.0.0.1";
+      env.METRICS_PORT = String(await freePort());
+    }
     return env;
   }
 
@@ -285,6 +299,12 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     }
 
     mark("cameras live through the API");
+    // The two ingest nodes share the cameras through leases (REDIS_URL is set): each live camera's status
+    // names the one node that runs it.
+    for (const id of live) {
+      const status = JSON.parse((await redis.get(REDIS_KEYS.cameraStatus(id))) ?? "{}") as { node?: string };
+      expect(status.node, `camera ${id}'s owning node`).toMatch(/\S/);
+    }
     // Both analytics processes report frames analysed (REDIS_KEYS.analyticsStats, what the system page reads).
     const stats = await waitFor(
       async () => {
