@@ -15,6 +15,7 @@ import {
   startFramesConsumer,
 } from "./worker/analytics.worker.js";
 import { redisBaselineStore } from "./worker/baseline.store.js";
+import { redisCameraClaims } from "./worker/camera-claims.js";
 import {
   type AnalyticsMetrics,
   createAnalyticsRegistry,
@@ -39,6 +40,7 @@ export {
   failureReason,
   startFramesConsumer,
 } from "./worker/analytics.worker.js";
+export { type CameraClaims, redisCameraClaims } from "./worker/camera-claims.js";
 export {
   type AnalyticsMetrics,
   createAnalyticsRegistry,
@@ -95,6 +97,10 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
   const blobs = redisBlobStore(baselineRedis); // the frames' and alerts' JPEGs, which the jobs refer to
+  // The cameras' locks, newest capture times and rule states, shared with the other workers (under a
+  // test's own prefix, its keys apart from other runs').
+  const claimsRedis = createRedis(opts.redisUrl, opts.prefix ? { keyPrefix: `${opts.prefix}:` } : {});
+  claimsRedis.on("error", (err) => log.debug({ err: err.message }, "camera claims connection error"));
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,
@@ -104,6 +110,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       tamperReferences: redisTamperStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
+      claims: redisCameraClaims(claimsRedis),
       publish: async (alert, media) => {
         if (!consumer) return;
         await enqueueAlert(consumer.alerts, blobs, alert, media, { jobId: alert.id, ...ALERT_JOB_OPTIONS });
@@ -137,6 +144,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
           await stats.stop();
           await analyser.close();
           baselineRedis.disconnect();
+          claimsRedis.disconnect();
         })();
         return stopping;
       },
@@ -144,6 +152,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   } catch (err) {
     await analyser.close();
     baselineRedis.disconnect();
+    claimsRedis.disconnect();
     throw err;
   }
 }
