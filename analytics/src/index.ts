@@ -21,6 +21,7 @@ import {
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
+import { resolveExecutionProvider } from "./worker/model-set.js";
 import { startStatsPublisher } from "./worker/stats.publisher.js";
 import { redisTamperStore } from "./worker/tamper.store.js";
 
@@ -46,7 +47,7 @@ export {
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
-export { modelRoot } from "./worker/model-set.js";
+export { modelRoot, resolveExecutionProvider } from "./worker/model-set.js";
 export { readMetrics, startStatsPublisher, statsBetween } from "./worker/stats.publisher.js";
 
 /** The repository's models/ folder (beside analytics/), whether running from dist/ or src/. */
@@ -82,7 +83,9 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   const { registry, metrics } = opts.registry
     ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
     : createAnalyticsRegistry();
-  const analyser = await createThreadPool(config, config.concurrency);
+  // A GPU provider that is not available here: the CPU, said once (not once per thread and model).
+  const executionProvider = await resolveExecutionProvider(config, log);
+  const analyser = await createThreadPool({ ...config, executionProvider }, config.concurrency);
   if (analyser.missing.length) {
     log.warn({ missing: analyser.missing }, "model files absent: the checks that need them are not armed");
   }

@@ -77,7 +77,14 @@ async function startRoles(
     else if (role === "ingest")
       started.ingest = await startIngestRole(config, logger, infra, stoppers, cameraIds);
     else if (role === "analytics")
-      await startAnalyticsRole(logger, infra, stoppers, started.app, resolveInstalledModelsDir(config));
+      await startAnalyticsRole(
+        logger,
+        infra,
+        stoppers,
+        started.app,
+        resolveInstalledModelsDir(config),
+        config.MODEL_EXECUTION_PROVIDER,
+      );
   }
   return started;
 }

@@ -113,13 +113,18 @@ export async function startAnalyticsRole(
   stoppers: Stopper[],
   app: FastifyInstance | undefined,
   installedModelsDir: string,
+  executionProvider: Config["MODEL_EXECUTION_PROVIDER"] = "cpu",
 ): Promise<void> {
   const { rulesFromCameraRow, startAnalytics } = await import("@mingfang/analytics");
   const analytics = await startAnalytics({
     redisUrl: infra.redisUrl,
     logger,
     // Models installed by `mingfang models retrain` first (a configuration file may name another folder).
-    config: { installedModelsDir, ...(analyticsConfigFile() as Record<string, unknown> | undefined) },
+    config: {
+      installedModelsDir,
+      executionProvider,
+      ...(analyticsConfigFile() as Record<string, unknown> | undefined),
+    },
     cameraRules: cameraRulesFromDb(infra, rulesFromCameraRow),
     ...(app ? { registry: (app as unknown as { metrics: StartAnalyticsOptions["registry"] }).metrics } : {}),
   });
