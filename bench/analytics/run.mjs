@@ -518,43 +518,43 @@ async function redisCalls(conn) {
 // filled while paused (CAMERAS × FRAMES frames, camera-interleaved, synthetic capture times 2 s apart per
 // camera, maxFrameAgeS out of the way), resumed once every worker has loaded its models, and timed until
 // every job is done. CPU: the workers' processes (all their threads), not the producer's or Redis's.
-async function workersRun(redisUrl, workload, n) {
-  const prefix = `bench-${n}-${randomUUID().slice(0, 8)}`;
-  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.frames, { connection: conn, prefix });
-  const eventsConn = conn.duplicate();
-  const events = new QueueEvents(QUEUES.frames, { connection: eventsConn, prefix });
-  await events.waitUntilReady();
-  await queue.pause();
+/** Queues CAMERAS × FRAMES frames (camera-interleaved), their blobs as the ingest stores them (TTL for the slowest run). */
+async function fillQueue(conn, queue, workload) {
   const base = Date.now();
-  const total = CAMERAS * FRAMES;
   for (let k = 0; k < FRAMES; k++) {
     for (let c = 0; c < CAMERAS; c++) {
-      // The blob as the ingest stores it, with a TTL long enough for the slowest run.
       const frameKey = REDIS_KEYS.blob("frame", randomUUID());
       await conn.set(frameKey, WORKLOADS[workload].frame(c, k), "EX", 3600);
       const capturedAt = new Date(base + k * PERIOD_MS + c).toISOString();
       await queue.add("frame", { cameraId: c + 1, capturedAt, width: 640, height: 480, frameKey });
     }
   }
+}
+
+/** Counts the jobs' outcomes from the queue's events; `done` resolves when `total` are finished. */
+function countOutcomes(events, total) {
   const outcomes = { analysed: 0, superseded: 0, stale: 0, failed: 0 };
-  let done = 0;
-  let finished;
-  const allDone = new Promise((r) => {
-    finished = r;
+  let finished = 0;
+  let resolve;
+  const done = new Promise((r) => {
+    resolve = r;
   });
   const count = (o) => {
     outcomes[o] = (outcomes[o] ?? 0) + 1;
-    if (++done === total) finished();
+    if (++finished === total) resolve();
   };
   events.on("completed", ({ returnvalue }) => {
     const v = typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue;
     count(v?.outcome ?? "analysed");
   });
   events.on("failed", () => count("failed"));
-  const cfg = { ...config(false, workload), maxFrameAgeS: 3600, concurrency: THREADS };
+  return { outcomes, done };
+}
+
+/** The worker processes, driven over IPC (bench/analytics/worker.mjs). */
+function spawnWorkers(n, arg) {
   const children = Array.from({ length: n }, () =>
-    fork(path.join(ROOT, "bench/analytics/worker.mjs"), [JSON.stringify({ redisUrl, prefix, config: cfg })]),
+    fork(path.join(ROOT, "bench/analytics/worker.mjs"), [JSON.stringify(arg)]),
   );
   const next = (child, type) =>
     new Promise((resolve, reject) => {
@@ -566,44 +566,64 @@ async function workersRun(redisUrl, workload, n) {
       child.on("message", onMsg);
       child.once("exit", (code) => reject(new Error(`worker exited (${code}) before '${type}'`)));
     });
-  const cpuNow = async () => {
-    const all = await Promise.all(
-      children.map((ch) => {
-        const answer = next(ch, "cpu");
-        ch.send("cpu");
-        return answer;
-      }),
-    );
-    return all.reduce((a, m) => a + m.ms, 0);
+  return {
+    ready: () => Promise.all(children.map((ch) => next(ch, "ready"))),
+    /** The workers' CPU time so far (ms, every thread of every worker). */
+    async cpu() {
+      const all = await Promise.all(
+        children.map((ch) => {
+          const answer = next(ch, "cpu");
+          ch.send("cpu");
+          return answer;
+        }),
+      );
+      return all.reduce((a, m) => a + m.ms, 0);
+    },
+    stop: () =>
+      Promise.all(
+        children.map(
+          (ch) =>
+            new Promise((r) => {
+              if (ch.exitCode !== null) return r();
+              const t = setTimeout(() => ch.kill("SIGKILL"), 10_000);
+              ch.once("exit", () => {
+                clearTimeout(t);
+                r();
+              });
+              ch.send("stop");
+            }),
+        ),
+      ),
   };
+}
+
+async function workersRun(redisUrl, workload, n) {
+  const prefix = `bench-${n}-${randomUUID().slice(0, 8)}`;
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.frames, { connection: conn, prefix });
+  const eventsConn = conn.duplicate();
+  const events = new QueueEvents(QUEUES.frames, { connection: eventsConn, prefix });
+  await events.waitUntilReady();
+  await queue.pause();
+  const total = CAMERAS * FRAMES;
+  await fillQueue(conn, queue, workload);
+  const { outcomes, done } = countOutcomes(events, total);
+  const config_ = { ...config(false, workload), maxFrameAgeS: 3600, concurrency: THREADS };
+  const workers = spawnWorkers(n, { redisUrl, prefix, config: config_ });
   try {
-    await Promise.all(children.map((ch) => next(ch, "ready")));
-    const cpu0 = await cpuNow();
+    await workers.ready();
+    const cpu0 = await workers.cpu();
     const calls0 = await redisCalls(conn);
     const t0 = performance.now();
     await queue.resume();
-    await allDone;
+    await done;
     const secs = (performance.now() - t0) / 1000;
-    const cpuMs = (await cpuNow()) - cpu0;
-    const calls1 = await redisCalls(conn);
-    // Every command on the server during the run (workers, the producer's event stream), per analysed frame.
-    const calls = calls1 - calls0;
+    const cpuMs = (await workers.cpu()) - cpu0;
+    // Every command on the server during the run (workers, the producer's event stream), per frame.
+    const calls = (await redisCalls(conn)) - calls0;
     return { n, workload, total, ...outcomes, secs, fps: outcomes.analysed / secs, cpuMs, calls };
   } finally {
-    await Promise.all(
-      children.map(
-        (ch) =>
-          new Promise((r) => {
-            if (ch.exitCode !== null) return r();
-            const t = setTimeout(() => ch.kill("SIGKILL"), 10_000);
-            ch.once("exit", () => {
-              clearTimeout(t);
-              r();
-            });
-            ch.send("stop");
-          }),
-      ),
-    );
+    await workers.stop();
     await events.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
