@@ -75,14 +75,8 @@ export interface AnalyticsHandle {
   stop(): Promise<void>;
 }
 
-export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
-  const raw = (opts.config ?? {}) as Record<string, unknown>;
-  // The repository's models/ folder unless the configuration names another.
-  const config = parseAnalyticsConfig({ modelsDir: DEFAULT_MODELS_DIR, ...raw });
-  const log = opts.logger.child({ component: "analytics" });
-  const { registry, metrics } = opts.registry
-    ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
-    : createAnalyticsRegistry();
+/** The inference threads with the models loaded, on the configured execution provider (else the CPU). */
+async function loadAnalyser(config: AnalyticsConfig, log: Logger): Promise<Analyser> {
   // A GPU provider that is not available here: the CPU, said once (not once per thread and model).
   const executionProvider = await resolveExecutionProvider(config, log);
   const analyser = await createThreadPool({ ...config, executionProvider }, config.concurrency);
@@ -96,6 +90,18 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
     { caps: { ...analyser.caps, custom: [...analyser.caps.custom.keys()] }, threads: config.concurrency },
     "models loaded",
   );
+  return analyser;
+}
+
+export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
+  const raw = (opts.config ?? {}) as Record<string, unknown>;
+  // The repository's models/ folder unless the configuration names another.
+  const config = parseAnalyticsConfig({ modelsDir: DEFAULT_MODELS_DIR, ...raw });
+  const log = opts.logger.child({ component: "analytics" });
+  const { registry, metrics } = opts.registry
+    ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
+    : createAnalyticsRegistry();
+  const analyser = await loadAnalyser(config, log);
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
