@@ -119,7 +119,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       tamperReferences: redisTamperStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
-      claims: redisCameraClaims(claimsRedis),
+      claims: redisCameraClaims(claimsRedis, { newestTtlMs: Math.ceil(config.maxFrameAgeS * 2000) }),
       publish: async (alert, media) => {
         if (!consumer) return;
         await enqueueAlert(consumer.alerts, blobs, alert, media, { jobId: alert.id, ...ALERT_JOB_OPTIONS });

@@ -17,6 +17,8 @@ export interface CameraRuleState {
   /** The previous frame's motion thumbnail (grey). */
   prevThumb?: Uint8Array;
   tamper?: TamperTiming;
+  /** Which save of the camera's baselines and tamper reference the state goes with (the worker's id of it). */
+  learned?: string;
 }
 
 interface Wire {
@@ -26,6 +28,7 @@ interface Wire {
   u: number | null;
   t?: string;
   tm?: [number | null, number | null, TamperKind | null];
+  l?: string;
 }
 
 export function encodeRuleState(s: CameraRuleState): Buffer {
@@ -34,6 +37,7 @@ export function encodeRuleState(s: CameraRuleState): Buffer {
     w.p[key] = [p.k, p.n, p.window.map((x) => (x ? "1" : "0")).join("")];
   if (s.prevThumb) w.t = Buffer.from(s.prevThumb).toString("base64");
   if (s.tamper) w.tm = [s.tamper.lastMs, s.tamper.lastLearnMs, s.tamper.lastKind];
+  if (s.learned) w.l = s.learned;
   return Buffer.from(JSON.stringify(w));
 }
 
@@ -60,5 +64,6 @@ export function decodeRuleState(buf: Buffer): CameraRuleState | undefined {
   if (typeof w.t === "string") out.prevThumb = new Uint8Array(Buffer.from(w.t, "base64"));
   if (Array.isArray(w.tm))
     out.tamper = { lastMs: numOrNull(w.tm[0]), lastLearnMs: numOrNull(w.tm[1]), lastKind: w.tm[2] ?? null };
+  if (typeof w.l === "string") out.learned = w.l;
   return out;
 }

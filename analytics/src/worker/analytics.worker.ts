@@ -91,6 +91,11 @@ export class FrameProcessor {
   private readonly restored = new Set<number>();
   /** Camera → the seq of the rule state this worker saved last (claims only). */
   private readonly synced = new Map<number, string>();
+  /**
+   * Camera → which save of its baselines and tamper reference this process holds (a new id at each
+   * save; carried in the rule state): a worker taking the camera over re-reads them only when it differs.
+   */
+  private readonly learned = new Map<number, string>();
 
   constructor(private readonly deps: FrameProcessorDeps) {
     this.engine = new RulesEngine(deps.analyser.caps, deps.config.thumbnail);
@@ -173,10 +178,15 @@ export class FrameProcessor {
    */
   private async takeOver(cameraId: number, claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
     if (!claim.state) return; // this worker's own state is current, or none is stored
-    this.engine.forgetCamera(cameraId);
-    this.restored.delete(cameraId);
-    await this.restoreBaselines(cameraId);
     const state = decodeRuleState(claim.state);
+    // The learned baselines and reference: kept when this process holds their latest save, else re-read.
+    if (!state || state.learned !== this.learned.get(cameraId)) {
+      this.engine.forgetCamera(cameraId);
+      this.restored.delete(cameraId);
+      await this.restoreBaselines(cameraId);
+      if (state?.learned) this.learned.set(cameraId, state.learned);
+      else this.learned.delete(cameraId);
+    }
     if (state) this.engine.importRuleState(cameraId, state);
     else
       this.deps.logger.warn({ cameraId }, "camera rule state unreadable: windows and cooldowns start afresh");
@@ -185,11 +195,9 @@ export class FrameProcessor {
   /** Saves the camera's rule state and frees its lock (owner-checked). */
   private async release(cameraId: number, token: string, claims: CameraClaims): Promise<void> {
     try {
-      const seq = await claims.release(
-        cameraId,
-        token,
-        encodeRuleState(this.engine.exportRuleState(cameraId)),
-      );
+      const learned = this.learned.get(cameraId);
+      const state = { ...this.engine.exportRuleState(cameraId), ...(learned ? { learned } : {}) };
+      const seq = await claims.release(cameraId, token, encodeRuleState(state));
       if (seq !== undefined) return void this.synced.set(cameraId, seq);
       this.deps.logger.warn(
         { cameraId },
@@ -275,6 +283,7 @@ export class FrameProcessor {
     const store = this.deps.tamperReferences;
     const changed = store ? this.engine.tamper.takeChanges(cameraId) : undefined;
     if (changed === undefined) return;
+    this.learned.set(cameraId, randomUUID());
     await store
       ?.save(cameraId, changed)
       .catch((err) =>
@@ -285,6 +294,7 @@ export class FrameProcessor {
   private async saveBaselines(cameraId: number): Promise<void> {
     const changed = this.deps.baselines ? this.engine.takeBaselineChanges(cameraId) : undefined;
     if (!changed) return;
+    this.learned.set(cameraId, randomUUID());
     await this.deps.baselines
       ?.save(cameraId, changed)
       .catch((err) =>

@@ -59,8 +59,8 @@ describe("camera claims (Lua)", () => {
   it("a dead holder's lock lapses; its late release neither saves nor frees the new holder's lock", async () => {
     const prefix = `t-claims-${randomUUID()}`;
     const redis = connect(prefix);
-    const a = redisCameraClaims(redis, 300);
-    const b = redisCameraClaims(connect(prefix), 300);
+    const a = redisCameraClaims(redis, { lockTtlMs: 300 });
+    const b = redisCameraClaims(connect(prefix), { lockTtlMs: 300 });
     const ta = a.token();
     expect((await a.claim(7, 1000, ta, undefined)).outcome).toBe("claimed");
     const tb = b.token();
@@ -69,6 +69,18 @@ describe("camera claims (Lua)", () => {
     expect(await redis.get("mingfang:analytics:{camera:7}:lock")).toBe(tb);
     expect(await redis.hget("mingfang:analytics:{camera:7}:state", "data")).toBeNull();
     expect(await redis.pttl("mingfang:analytics:{camera:7}:lock")).toBeGreaterThan(0);
+  });
+
+  it("a newest capture time lapses after newestTtlMs (a clock that ran ahead cannot hold a camera for long)", async () => {
+    const prefix = `t-claims-${randomUUID()}`;
+    const redis = connect(prefix);
+    const claims = redisCameraClaims(redis, { newestTtlMs: 300 });
+    const future = Date.now() + 3600_000;
+    const t = claims.token();
+    expect((await claims.claim(8, future, t, undefined)).outcome).toBe("claimed");
+    expect(await claims.release(8, t, Buffer.from("s"))).toBe("1");
+    expect((await claims.claim(8, Date.now(), claims.token(), "1")).outcome).toBe("superseded");
+    await until(async () => (await claims.claim(8, Date.now(), claims.token(), "1")).outcome === "claimed");
   });
 });
 

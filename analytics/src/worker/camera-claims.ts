@@ -41,10 +41,16 @@ redis.call('DEL', KEYS[1])
 return seq
 `;
 
-/** How long a camera's lock outlives a worker that died holding it (an analysis takes well under this). */
-export const CAMERA_LOCK_TTL_MS = 20_000;
-/** How long a camera's newest capture time is kept (a frame older than maxFrameAgeS is stale anyway). */
-const NEWEST_TTL_MS = 3600_000;
+export interface CameraClaimsOptions {
+  /** How long a camera's lock outlives a worker that died holding it (an analysis takes well under this). */
+  lockTtlMs?: number;
+  /**
+   * How long a camera's newest capture time is kept after it was set: twice maxFrameAgeS. Past that, any
+   * frame older than it is stale anyway; and an ingest node whose clock ran ahead cannot leave a time in
+   * the future that would drop the camera's frames for longer.
+   */
+  newestTtlMs?: number;
+}
 /** A camera's rule state outlives its last frame this long (as its baselines). */
 const STATE_TTL_S = 30 * 24 * 3600;
 
@@ -72,7 +78,9 @@ type Scripted = Redis & {
 };
 
 /** The claims on a Redis connection (its key prefix applies, as for every key of REDIS_KEYS). */
-export function redisCameraClaims(redis: Redis, lockTtlMs = CAMERA_LOCK_TTL_MS): CameraClaims {
+export function redisCameraClaims(redis: Redis, opts: CameraClaimsOptions = {}): CameraClaims {
+  const lockTtlMs = opts.lockTtlMs ?? 20_000;
+  const newestTtlMs = opts.newestTtlMs ?? 20_000;
   const r = redis as Scripted;
   if (!("mingfangClaim" in r)) {
     redis.defineCommand("mingfangClaim", { numberOfKeys: 3, lua: CLAIM });
@@ -91,7 +99,7 @@ export function redisCameraClaims(redis: Redis, lockTtlMs = CAMERA_LOCK_TTL_MS):
         token,
         lockTtlMs,
         knownSeq ?? "",
-        NEWEST_TTL_MS,
+        newestTtlMs,
       );
       if (res[0] === 0) return { outcome: "superseded" };
       if (res[0] === 1) return { outcome: "busy" };

@@ -44,6 +44,15 @@ const config = parseAnalyticsConfig({
       tamper: { enabled: false },
     },
   },
+  // Camera 41: the clean-area check alone, on every frame, 2 of 3.
+  cameras: {
+    "41": {
+      checks: {
+        no_hat: { enabled: false },
+        unclean_area: { enabled: true, intervalS: 0, persistence: { k: 2, n: 3 } },
+      },
+    },
+  },
 });
 
 const caps: Capabilities = {
@@ -71,8 +80,8 @@ function analyser(name: string, gate?: () => Promise<void>): Analyser {
     caps,
     missing: [],
     close: async () => {},
-    async analyse(jpeg): Promise<FrameObservation> {
-      const { cameraId, captured, bare } = decodeTag(jpeg);
+    async analyse(jpeg, plan): Promise<FrameObservation> {
+      const { cameraId, captured, bare, messy } = decodeTag(jpeg);
       const n = (seen.active.get(cameraId) ?? 0) + 1;
       seen.active.set(cameraId, n);
       seen.maxActive = Math.max(seen.maxActive, n);
@@ -95,10 +104,18 @@ function analyser(name: string, gate?: () => Promise<void>): Analyser {
         heads: [],
         unknownParts: 0,
         custom: { helmet: bare ? [head] : [] },
+        ...(plan.detail ? { detail: detail(plan.detail.width, plan.detail.height, messy) } : {}),
         ms: {},
       };
     },
   };
+}
+
+/** The clean-area check's thumbnail: an even grey floor, with a bright box left on it when messy. */
+function detail(w: number, h: number, messy: boolean): Uint8Array {
+  const d = new Uint8Array(w * h).fill(100);
+  if (messy) for (let y = h / 2; y < h - 10; y++) for (let x = w / 4; x < w / 2; x++) d[y * w + x] = 230;
+  return d;
 }
 
 /** A small grey JPEG (the evidence is drawn on it). */
@@ -110,16 +127,22 @@ const JPEG = await sharp({ create: { width: 64, height: 48, channels: 3, backgro
  * A frame's bytes: the JPEG, then (after its end, where decoders do not look) the camera id, the capture
  * time and the violation flag, so that the analyser knows which frame it is given.
  */
-function tag(bare: boolean, cameraId: number, capturedMs: number): Buffer {
+function tag(bare: boolean, cameraId: number, capturedMs: number, messy = false): Buffer {
   const b = Buffer.alloc(13);
   b.writeUInt32BE(cameraId, 0);
   b.writeDoubleBE(capturedMs, 4);
-  b[12] = bare ? 1 : 0;
+  b[12] = (bare ? 1 : 0) | (messy ? 2 : 0);
   return Buffer.concat([JPEG, b]);
 }
-function decodeTag(jpeg: Uint8Array): { cameraId: number; captured: number; bare: boolean } {
+function decodeTag(jpeg: Uint8Array): { cameraId: number; captured: number; bare: boolean; messy: boolean } {
   const b = Buffer.from(jpeg).subarray(jpeg.length - 13);
-  return { cameraId: b.readUInt32BE(0), captured: b.readDoubleBE(4), bare: b[12] === 1 };
+  const flags = b[12] ?? 0;
+  return {
+    cameraId: b.readUInt32BE(0),
+    captured: b.readDoubleBE(4),
+    bare: !!(flags & 1),
+    messy: !!(flags & 2),
+  };
 }
 
 interface TestWorker {
@@ -153,12 +176,12 @@ function worker(name: string, gate?: () => Promise<void>): TestWorker {
   return { processor, alerts, commands: () => commands };
 }
 
-const frame = (cameraId: number, capturedMs: number, bare: boolean) => ({
+const frame = (cameraId: number, capturedMs: number, bare: boolean, messy = false) => ({
   cameraId,
   capturedAt: new Date(capturedMs).toISOString(),
   width: 64,
   height: 48,
-  jpeg: tag(bare, cameraId, capturedMs),
+  jpeg: tag(bare, cameraId, capturedMs, messy),
 });
 
 beforeAll(async () => {
@@ -193,6 +216,22 @@ describe("two analytics workers on one queue", () => {
     const before = c.commands();
     for (let i = 1; i <= 5; i++) await c.processor.processFrame(frame(12, t + i * 100, false));
     expect(c.commands() - before).toBe(10);
+  });
+
+  it("a clean baseline learned by both workers in turn is the one either compares with: one unclean_area alert", async () => {
+    const a = worker("a");
+    const b = worker("b");
+    const t = Date.now() - 1000;
+    const outcomes = [];
+    // 5 clean frames (the baseline's samples) alternately on a and b, then messy ones.
+    for (let i = 0; i < 9; i++) {
+      const w = i % 2 ? b : a;
+      outcomes.push(await w.processor.processFrame(frame(41, t + i * 50, false, i >= 5)));
+    }
+    const alerts = [...a.alerts, ...b.alerts];
+    expect(alerts.map((x) => x.type)).toEqual(["unclean_area"]);
+    // The second messy frame (2 of 3), on b: b compared with the samples a learned too.
+    expect(outcomes.findIndex((o) => o.alerts.length)).toBe(6);
   });
 
   it("a frame waiting for its camera gives way to a newer one (superseded), which is analysed next", async () => {
