@@ -10,7 +10,8 @@
 //     [--workers 1,2,3]  scale-out: that many worker processes (bench/analytics/worker.mjs: the platform's
 //                        startAnalytics, --threads inference threads each, default 1) share one `frames` queue
 //                        on a private redis-server; frames/s analysed and CPU per count, and the ratio to
-//                        1 worker in the same run (alone: only this section; workloads default compliant)
+//                        1 worker in the same run, and what the camera claims cost a lone worker per frame
+//                        (alone: only these two sections, --only workers,claims; workloads default compliant)
 //
 // Frames are what the ingest hands over: vtest.avi (opencv-doc, 768×576) sampled and scaled by the
 // sampler's own ffmpeg filter to 640×480, JPEG quality 5 (analytics/src/eval/footage.ts vtestSampled).
@@ -30,9 +31,11 @@ import {
   parseAnalyticsConfig,
   vtestSampled,
 } from "../../analytics/dist/index.js";
+import { encodeRuleState } from "../../analytics/dist/rules/rule-state.js";
 import { workshopScene } from "../../analytics/dist/testing/scenes.js";
+import { redisCameraClaims } from "../../analytics/dist/worker/camera-claims.js";
 import { loadModelSet } from "../../analytics/dist/worker/model-set.js";
-import { createLogger, QUEUES, REDIS_KEYS } from "../../services/core/dist/index.js";
+import { createLogger, createRedis, QUEUES, REDIS_KEYS } from "../../services/core/dist/index.js";
 import { startPrivateRedis } from "../../services/process/dist/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -50,7 +53,7 @@ const WORKERS = arg("workers", undefined)
   .map((n) => Number(n));
 if (WORKERS?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--workers: counts like 1,2,3");
 const THREADS = Number(arg("threads", 1));
-const ONLY = new Set(String(arg("only", WORKERS ? "workers" : "stages,cpu,max,paced")).split(","));
+const ONLY = new Set(String(arg("only", WORKERS ? "workers,claims" : "stages,cpu,max,paced")).split(","));
 const COMPARE = arg("compare", undefined);
 const PILOT_CAMERAS = 42;
 const PERIOD_MS = 2000; // one analysed frame per camera every 2 s
@@ -125,7 +128,7 @@ const WORKLOADS = {
   },
 };
 const CHOSEN = String(
-  arg("workloads", ONLY.size === 1 && ONLY.has("workers") ? "compliant" : Object.keys(WORKLOADS).join(",")),
+  arg("workloads", WORKERS && !arg("only") ? "compliant" : Object.keys(WORKLOADS).join(",")),
 ).split(",");
 for (const w of CHOSEN) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
 const size = (() => {
@@ -662,4 +665,53 @@ if (ONLY.has("workers")) {
   out(
     "\nRedis commands per frame: every command the server ran during the timed part (BullMQ's own scripts and polling, the blobs, the producer's event stream, the camera claims: claim + release per analysed frame, one more claim per poll while a camera is busy), over the frames queued.",
   );
+}
+
+// 6. What the camera claims cost a lone worker: claim + release (two Lua scripts, two round trips) per frame
+// with a typical rule state (two k-of-n windows, a cooldown, the 64×48 motion thumbnail), 2000 frames in
+// a row on a private redis-server, after 200 to warm up; wall time and this process's CPU per frame.
+if (ONLY.has("claims")) {
+  const dir = mkdtempSync(path.join(tmpdir(), "mingfang-bench-redis-"));
+  const redis = await startPrivateRedis({ dir });
+  const conn = createRedis(redis.url);
+  try {
+    const claims = redisCameraClaims(conn);
+    const state = encodeRuleState({
+      persistence: {
+        no_hat: { k: 2, n: 3, window: [true, false, true] },
+        no_gloves: { k: 2, n: 3, window: [false, false, true] },
+      },
+      cooldown: { no_hat: Date.now() },
+      lastUncleanMs: Date.now(),
+      prevThumb: new Uint8Array(64 * 48).fill(7),
+      tamper: { lastMs: 1, lastLearnMs: 1, lastKind: null },
+    });
+    let seq;
+    let at = Date.now();
+    const frames = async (n) => {
+      for (let i = 0; i < n; i++) {
+        const token = claims.token();
+        const c = await claims.claim(1, at++, token, seq);
+        if (c.outcome !== "claimed") throw new Error(`claim: ${c.outcome}`);
+        seq = await claims.release(1, token, state);
+      }
+    };
+    await frames(200);
+    const N = 2000;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await frames(N);
+    const wall = (performance.now() - t0) / N;
+    const cpu = process.cpuUsage(c0);
+    out(
+      `\n## Camera claims on a lone worker (claim + release per frame, ${N} frames, rule state ${state.length} bytes, private redis-server; load average ${load()})\n`,
+    );
+    out(
+      `- ${wall.toFixed(3)} ms wall per frame, ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms of the worker's CPU; 2 round trips`,
+    );
+  } finally {
+    conn.disconnect();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
