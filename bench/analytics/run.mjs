@@ -12,6 +12,8 @@
 //                        on a private redis-server; frames/s analysed and CPU per count, and the ratio to
 //                        1 worker in the same run, and what the camera claims cost a lone worker per frame
 //                        (alone: only these two sections, --only workers,claims; workloads default compliant)
+//     [--repeat R]       the worker counts R times in rotation (1,2,3,1,2,3…): others' load on a shared
+//                        machine swings between runs, the best run of each count is the steadier figure
 //
 // Frames are what the ingest hands over: vtest.avi (opencv-doc, 768×576) sampled and scaled by the
 // sampler's own ffmpeg filter to 640×480, JPEG quality 5 (analytics/src/eval/footage.ts vtestSampled).
@@ -53,6 +55,7 @@ const WORKERS = arg("workers", undefined)
   .map((n) => Number(n));
 if (WORKERS?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--workers: counts like 1,2,3");
 const THREADS = Number(arg("threads", 1));
+const REPEAT = Number(arg("repeat", 1));
 const ONLY = new Set(String(arg("only", WORKERS ? "workers,claims" : "stages,cpu,max,paced")).split(","));
 const COMPARE = arg("compare", undefined);
 const PILOT_CAMERAS = 42;
@@ -643,7 +646,8 @@ if (ONLY.has("workers")) {
   const rows = [];
   try {
     for (const workload of CHOSEN)
-      for (const n of counts) rows.push(await workersRun(redis.url, workload, n));
+      for (let rep = 0; rep < REPEAT; rep++)
+        for (const n of counts) rows.push({ ...(await workersRun(redis.url, workload, n)), load: load() });
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -652,16 +656,27 @@ if (ONLY.has("workers")) {
     `\n## Scale-out: worker processes sharing one \`frames\` queue (${CAMERAS} cameras × ${FRAMES} frames, ${THREADS} inference thread(s) per worker, private redis-server; ${cpus().length} cores, load average ${l0} before, ${load()} after)\n`,
   );
   out(
-    "| workload | workers | frames | analysed | superseded | wall s | frames/s analysed | vs 1 worker | CPU ms per analysed frame | cores busy (workers' CPU / wall) | Redis commands per frame |",
+    "| workload | workers | frames | analysed | superseded | wall s | frames/s analysed | vs 1 worker | CPU ms per analysed frame | cores busy (workers' CPU / wall) | Redis commands per frame | load average after |",
   );
-  out("|---|---|---|---|---|---|---|---|---|---|---|");
-  for (const r of rows) {
-    const one = rows.find((x) => x.workload === r.workload && x.n === 1);
+  out("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const [i, r] of rows.entries()) {
+    // The ratio against the 1-worker run of the same rotation.
+    const one = rows.slice(0, i + 1).findLast((x) => x.workload === r.workload && x.n === 1);
     out(
-      `| ${r.workload} | ${r.n} | ${r.total} | ${r.analysed} | ${r.superseded + r.stale} | ${f1(r.secs)} | ${f1(r.fps)} | ${one ? `${(r.fps / one.fps).toFixed(2)}×` : "—"} | ${f0(r.cpuMs / Math.max(1, r.analysed))} | ${(r.cpuMs / 1000 / r.secs).toFixed(2)} | ${f1(r.calls / r.total)} |`,
+      `| ${r.workload} | ${r.n} | ${r.total} | ${r.analysed} | ${r.superseded + r.stale} | ${f1(r.secs)} | ${f1(r.fps)} | ${one ? `${(r.fps / one.fps).toFixed(2)}×` : "—"} | ${f0(r.cpuMs / Math.max(1, r.analysed))} | ${(r.cpuMs / 1000 / r.secs).toFixed(2)} | ${f1(r.calls / r.total)} | ${r.load} |`,
     );
   }
   if (rows.some((r) => r.failed)) out(`Failed frames: ${rows.map((r) => `${r.n}: ${r.failed}`).join(", ")}`);
+  if (REPEAT > 1) {
+    out("\nBest run of each count (the least disturbed by others' load):\n");
+    for (const workload of CHOSEN) {
+      const best = (n) =>
+        Math.max(...rows.filter((r) => r.workload === workload && r.n === n).map((r) => r.fps));
+      out(
+        `- ${workload}: ${counts.map((n) => `${n} worker(s) ${f1(best(n))} frames/s (${(best(n) / best(counts[0])).toFixed(2)}×)`).join(", ")}`,
+      );
+    }
+  }
   out(
     "\nRedis commands per frame: every command the server ran during the timed part (BullMQ's own scripts and polling, the blobs, the producer's event stream, the camera claims: claim + release per analysed frame, one more claim per poll while a camera is busy), over the frames queued.",
   );
