@@ -281,6 +281,11 @@ export const AnalyticsConfigSchema = Type.Object(
       },
       description: "Models by name. person, pose, glove, headcover and mask are the default checks' models.",
     }),
+    executionProvider: Type.Union([Type.Literal("cpu"), Type.Literal("cuda"), Type.Literal("tensorrt")], {
+      default: "cpu",
+      description:
+        "ONNX Runtime execution provider (MODEL_EXECUTION_PROVIDER): cuda or tensorrt run the models on an NVIDIA GPU; when unavailable the worker falls back to cpu and logs one warning.",
+    }),
     concurrency: Type.Integer({
       default: 1,
       minimum: 1,

@@ -15,11 +15,13 @@ import {
   startFramesConsumer,
 } from "./worker/analytics.worker.js";
 import { redisBaselineStore } from "./worker/baseline.store.js";
+import { redisCameraClaims } from "./worker/camera-claims.js";
 import {
   type AnalyticsMetrics,
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
+import { resolveExecutionProvider } from "./worker/model-set.js";
 import { startStatsPublisher } from "./worker/stats.publisher.js";
 import { redisTamperStore } from "./worker/tamper.store.js";
 
@@ -39,12 +41,13 @@ export {
   failureReason,
   startFramesConsumer,
 } from "./worker/analytics.worker.js";
+export { type CameraClaims, redisCameraClaims } from "./worker/camera-claims.js";
 export {
   type AnalyticsMetrics,
   createAnalyticsRegistry,
   registerAnalyticsMetrics,
 } from "./worker/metrics.js";
-export { modelRoot } from "./worker/model-set.js";
+export { modelRoot, resolveExecutionProvider } from "./worker/model-set.js";
 export { readMetrics, startStatsPublisher, statsBetween } from "./worker/stats.publisher.js";
 
 /** The repository's models/ folder (beside analytics/), whether running from dist/ or src/. */
@@ -72,15 +75,11 @@ export interface AnalyticsHandle {
   stop(): Promise<void>;
 }
 
-export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
-  const raw = (opts.config ?? {}) as Record<string, unknown>;
-  // The repository's models/ folder unless the configuration names another.
-  const config = parseAnalyticsConfig({ modelsDir: DEFAULT_MODELS_DIR, ...raw });
-  const log = opts.logger.child({ component: "analytics" });
-  const { registry, metrics } = opts.registry
-    ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
-    : createAnalyticsRegistry();
-  const analyser = await createThreadPool(config, config.concurrency);
+/** The inference threads with the models loaded, on the configured execution provider (else the CPU). */
+async function loadAnalyser(config: AnalyticsConfig, log: Logger): Promise<Analyser> {
+  // A GPU provider that is not available here: the CPU, said once (not once per thread and model).
+  const executionProvider = await resolveExecutionProvider(config, log);
+  const analyser = await createThreadPool({ ...config, executionProvider }, config.concurrency);
   if (analyser.missing.length) {
     log.warn({ missing: analyser.missing }, "model files absent: the checks that need them are not armed");
   }
@@ -91,10 +90,26 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
     { caps: { ...analyser.caps, custom: [...analyser.caps.custom.keys()] }, threads: config.concurrency },
     "models loaded",
   );
+  return analyser;
+}
+
+export async function startAnalytics(opts: StartAnalyticsOptions): Promise<AnalyticsHandle> {
+  const raw = (opts.config ?? {}) as Record<string, unknown>;
+  // The repository's models/ folder unless the configuration names another.
+  const config = parseAnalyticsConfig({ modelsDir: DEFAULT_MODELS_DIR, ...raw });
+  const log = opts.logger.child({ component: "analytics" });
+  const { registry, metrics } = opts.registry
+    ? { registry: opts.registry, metrics: registerAnalyticsMetrics(opts.registry) }
+    : createAnalyticsRegistry();
+  const analyser = await loadAnalyser(config, log);
   let consumer: Awaited<ReturnType<typeof startFramesConsumer>> | undefined;
   const baselineRedis = createRedis(opts.redisUrl);
   baselineRedis.on("error", (err) => log.debug({ err: err.message }, "baseline store connection error"));
   const blobs = redisBlobStore(baselineRedis); // the frames' and alerts' JPEGs, which the jobs refer to
+  // The cameras' locks, newest capture times and rule states, shared with the other workers (under a
+  // test's own prefix, its keys apart from other runs').
+  const claimsRedis = createRedis(opts.redisUrl, opts.prefix ? { keyPrefix: `${opts.prefix}:` } : {});
+  claimsRedis.on("error", (err) => log.debug({ err: err.message }, "camera claims connection error"));
   try {
     const processor: FrameProcessor = new FrameProcessor({
       config,
@@ -104,6 +119,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
       ...(opts.cameraRules ? { cameraRules: opts.cameraRules } : {}),
       baselines: redisBaselineStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
       tamperReferences: redisTamperStore(baselineRedis, opts.prefix ?? QUEUE_PREFIX),
+      claims: redisCameraClaims(claimsRedis, { newestTtlMs: Math.ceil(config.maxFrameAgeS * 2000) }),
       publish: async (alert, media) => {
         if (!consumer) return;
         await enqueueAlert(consumer.alerts, blobs, alert, media, { jobId: alert.id, ...ALERT_JOB_OPTIONS });
@@ -137,6 +153,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
           await stats.stop();
           await analyser.close();
           baselineRedis.disconnect();
+          claimsRedis.disconnect();
         })();
         return stopping;
       },
@@ -144,6 +161,7 @@ export async function startAnalytics(opts: StartAnalyticsOptions): Promise<Analy
   } catch (err) {
     await analyser.close();
     baselineRedis.disconnect();
+    claimsRedis.disconnect();
     throw err;
   }
 }

@@ -7,12 +7,24 @@
 //     [--only stages,cpu,max,paced] [--workloads compliant,mix,violating]
 //     [--compare ROOT]   per-stage and CPU tables also for another checkout's build (e.g. the previous commit
 //                        exported with `git archive` and built), frame by frame in turn
+//     [--workers 1,2,3]  scale-out: that many worker processes (bench/analytics/worker.mjs: the platform's
+//                        startAnalytics, --threads inference threads each, default 1) share one `frames` queue
+//                        on a private redis-server; frames/s analysed and CPU per count, and the ratio to
+//                        1 worker in the same run, and what the camera claims cost a lone worker per frame
+//                        (alone: only these two sections, --only workers,claims; workloads default compliant)
+//     [--repeat R]       the worker counts R times in rotation (1,2,3,1,2,3…): others' load on a shared
+//                        machine swings between runs, the best run of each count is the steadier figure
 //
 // Frames are what the ingest hands over: vtest.avi (opencv-doc, 768×576) sampled and scaled by the
 // sampler's own ffmpeg filter to 640×480, JPEG quality 5 (analytics/src/eval/footage.ts vtestSampled).
-import { cpus, loadavg } from "node:os";
+import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import { analyseFrame } from "../../analytics/dist/analysis/frame.pipeline.js";
 import {
   createAnalyticsRegistry,
@@ -21,9 +33,12 @@ import {
   parseAnalyticsConfig,
   vtestSampled,
 } from "../../analytics/dist/index.js";
+import { encodeRuleState } from "../../analytics/dist/rules/rule-state.js";
 import { workshopScene } from "../../analytics/dist/testing/scenes.js";
+import { redisCameraClaims } from "../../analytics/dist/worker/camera-claims.js";
 import { loadModelSet } from "../../analytics/dist/worker/model-set.js";
-import { createLogger } from "../../services/core/dist/index.js";
+import { createLogger, createRedis, QUEUES, REDIS_KEYS } from "../../services/core/dist/index.js";
+import { startPrivateRedis } from "../../services/process/dist/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODELS = path.join(ROOT, "models");
@@ -35,7 +50,13 @@ const arg = (name, def) => {
 const FRAMES = Number(arg("frames", 10));
 const CAMERAS = Number(arg("cameras", 6));
 const PACED_S = Number(arg("paced", 40));
-const ONLY = new Set(String(arg("only", "stages,cpu,max,paced")).split(","));
+const WORKERS = arg("workers", undefined)
+  ?.split(",")
+  .map((n) => Number(n));
+if (WORKERS?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--workers: counts like 1,2,3");
+const THREADS = Number(arg("threads", 1));
+const REPEAT = Number(arg("repeat", 1));
+const ONLY = new Set(String(arg("only", WORKERS ? "workers,claims" : "stages,cpu,max,paced")).split(","));
 const COMPARE = arg("compare", undefined);
 const PILOT_CAMERAS = 42;
 const PERIOD_MS = 2000; // one analysed frame per camera every 2 s
@@ -109,7 +130,9 @@ const WORKLOADS = {
     frame: (c, k) => busyFrame(c, k),
   },
 };
-const CHOSEN = String(arg("workloads", Object.keys(WORKLOADS).join(","))).split(",");
+const CHOSEN = String(
+  arg("workloads", WORKERS && !arg("only") ? "compliant" : Object.keys(WORKLOADS).join(",")),
+).split(",");
 for (const w of CHOSEN) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
 const size = (() => {
   const j = pool[0];
@@ -486,4 +509,224 @@ if (ONLY.has("paced")) {
   for (const r of rows.filter((x) => !x.naive))
     out(`- ${r.workload}, ours: ${f0(r.cpuMs)} ms × 21 = ${((r.cpuMs * 21) / 1000).toFixed(2)} cores`);
   out(`\nLoad average after: ${load()} on ${cpus().length} cores (others' work inflates every figure).`);
+}
+
+/** Commands Redis has run so far (INFO commandstats, all commands). */
+async function redisCalls(conn) {
+  const text = await conn.info("commandstats");
+  let all = 0;
+  for (const m of text.matchAll(/^cmdstat_[a-z|]+:calls=(\d+)/gm)) all += Number(m[1]);
+  return all;
+}
+
+// 5. Scale-out: N worker processes (the platform's startAnalytics: BullMQ consumer, THREADS inference threads,
+// camera claims and rule state in Redis) share one `frames` queue on a private redis-server. The queue is
+// filled while paused (CAMERAS × FRAMES frames, camera-interleaved, synthetic capture times 2 s apart per
+// camera, maxFrameAgeS out of the way), resumed once every worker has loaded its models, and timed until
+// every job is done. CPU: the workers' processes (all their threads), not the producer's or Redis's.
+/** Queues CAMERAS × FRAMES frames (camera-interleaved), their blobs as the ingest stores them (TTL for the slowest run). */
+async function fillQueue(conn, queue, workload) {
+  const base = Date.now();
+  for (let k = 0; k < FRAMES; k++) {
+    for (let c = 0; c < CAMERAS; c++) {
+      const frameKey = REDIS_KEYS.blob("frame", randomUUID());
+      await conn.set(frameKey, WORKLOADS[workload].frame(c, k), "EX", 3600);
+      const capturedAt = new Date(base + k * PERIOD_MS + c).toISOString();
+      await queue.add("frame", { cameraId: c + 1, capturedAt, width: 640, height: 480, frameKey });
+    }
+  }
+}
+
+/** Counts the jobs' outcomes from the queue's events; `done` resolves when `total` are finished. */
+function countOutcomes(events, total) {
+  const outcomes = { analysed: 0, superseded: 0, stale: 0, failed: 0 };
+  let finished = 0;
+  let resolve;
+  const done = new Promise((r) => {
+    resolve = r;
+  });
+  const count = (o) => {
+    outcomes[o] = (outcomes[o] ?? 0) + 1;
+    if (++finished === total) resolve();
+  };
+  events.on("completed", ({ returnvalue }) => {
+    const v = typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue;
+    count(v?.outcome ?? "analysed");
+  });
+  events.on("failed", () => count("failed"));
+  return { outcomes, done };
+}
+
+/** The worker processes, driven over IPC (bench/analytics/worker.mjs). */
+function spawnWorkers(n, arg) {
+  const children = Array.from({ length: n }, () =>
+    fork(path.join(ROOT, "bench/analytics/worker.mjs"), [JSON.stringify(arg)]),
+  );
+  const next = (child, type) =>
+    new Promise((resolve, reject) => {
+      const onMsg = (m) => {
+        if (m?.type !== type) return;
+        child.off("message", onMsg);
+        resolve(m);
+      };
+      child.on("message", onMsg);
+      child.once("exit", (code) => reject(new Error(`worker exited (${code}) before '${type}'`)));
+    });
+  return {
+    ready: () => Promise.all(children.map((ch) => next(ch, "ready"))),
+    /** The workers' CPU time so far (ms, every thread of every worker). */
+    async cpu() {
+      const all = await Promise.all(
+        children.map((ch) => {
+          const answer = next(ch, "cpu");
+          ch.send("cpu");
+          return answer;
+        }),
+      );
+      return all.reduce((a, m) => a + m.ms, 0);
+    },
+    stop: () =>
+      Promise.all(
+        children.map(
+          (ch) =>
+            new Promise((r) => {
+              if (ch.exitCode !== null) return r();
+              const t = setTimeout(() => ch.kill("SIGKILL"), 10_000);
+              ch.once("exit", () => {
+                clearTimeout(t);
+                r();
+              });
+              ch.send("stop");
+            }),
+        ),
+      ),
+  };
+}
+
+async function workersRun(redisUrl, workload, n) {
+  const prefix = `bench-${n}-${randomUUID().slice(0, 8)}`;
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.frames, { connection: conn, prefix });
+  const eventsConn = conn.duplicate();
+  const events = new QueueEvents(QUEUES.frames, { connection: eventsConn, prefix });
+  await events.waitUntilReady();
+  await queue.pause();
+  const total = CAMERAS * FRAMES;
+  await fillQueue(conn, queue, workload);
+  const { outcomes, done } = countOutcomes(events, total);
+  const config_ = { ...config(false, workload), maxFrameAgeS: 3600, concurrency: THREADS };
+  const workers = spawnWorkers(n, { redisUrl, prefix, config: config_ });
+  try {
+    await workers.ready();
+    const cpu0 = await workers.cpu();
+    const calls0 = await redisCalls(conn);
+    const t0 = performance.now();
+    await queue.resume();
+    await done;
+    const secs = (performance.now() - t0) / 1000;
+    const cpuMs = (await workers.cpu()) - cpu0;
+    // Every command on the server during the run (workers, the producer's event stream), per frame.
+    const calls = (await redisCalls(conn)) - calls0;
+    return { n, workload, total, ...outcomes, secs, fps: outcomes.analysed / secs, cpuMs, calls };
+  } finally {
+    await workers.stop();
+    await events.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    conn.disconnect();
+    eventsConn.disconnect();
+  }
+}
+
+if (ONLY.has("workers")) {
+  const counts = WORKERS ?? [1, 2];
+  const dir = mkdtempSync(path.join(tmpdir(), "mingfang-bench-redis-"));
+  const redis = await startPrivateRedis({ dir });
+  const l0 = load();
+  const rows = [];
+  try {
+    for (const workload of CHOSEN)
+      for (let rep = 0; rep < REPEAT; rep++)
+        for (const n of counts) rows.push({ ...(await workersRun(redis.url, workload, n)), load: load() });
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  out(
+    `\n## Scale-out: worker processes sharing one \`frames\` queue (${CAMERAS} cameras × ${FRAMES} frames, ${THREADS} inference thread(s) per worker, private redis-server; ${cpus().length} cores, load average ${l0} before, ${load()} after)\n`,
+  );
+  out(
+    "| workload | workers | frames | analysed | superseded | wall s | frames/s analysed | vs 1 worker | CPU ms per analysed frame | cores busy (workers' CPU / wall) | Redis commands per frame | load average after |",
+  );
+  out("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const [i, r] of rows.entries()) {
+    // The ratio against the 1-worker run of the same rotation.
+    const one = rows.slice(0, i + 1).findLast((x) => x.workload === r.workload && x.n === 1);
+    out(
+      `| ${r.workload} | ${r.n} | ${r.total} | ${r.analysed} | ${r.superseded + r.stale} | ${f1(r.secs)} | ${f1(r.fps)} | ${one ? `${(r.fps / one.fps).toFixed(2)}×` : "—"} | ${f0(r.cpuMs / Math.max(1, r.analysed))} | ${(r.cpuMs / 1000 / r.secs).toFixed(2)} | ${f1(r.calls / r.total)} | ${r.load} |`,
+    );
+  }
+  if (rows.some((r) => r.failed)) out(`Failed frames: ${rows.map((r) => `${r.n}: ${r.failed}`).join(", ")}`);
+  if (REPEAT > 1) {
+    out("\nBest run of each count (the least disturbed by others' load):\n");
+    for (const workload of CHOSEN) {
+      const best = (n) =>
+        Math.max(...rows.filter((r) => r.workload === workload && r.n === n).map((r) => r.fps));
+      out(
+        `- ${workload}: ${counts.map((n) => `${n} worker(s) ${f1(best(n))} frames/s (${(best(n) / best(counts[0])).toFixed(2)}×)`).join(", ")}`,
+      );
+    }
+  }
+  out(
+    "\nRedis commands per frame: every command the server ran during the timed part (BullMQ's own scripts and polling, the blobs, the producer's event stream, the camera claims: claim + release per analysed frame, one more claim per poll while a camera is busy), over the frames queued.",
+  );
+}
+
+// 6. What the camera claims cost a lone worker: claim + release (two Lua scripts, two round trips) per frame
+// with a typical rule state (two k-of-n windows, a cooldown, the 64×48 motion thumbnail), 2000 frames in
+// a row on a private redis-server, after 200 to warm up; wall time and this process's CPU per frame.
+if (ONLY.has("claims")) {
+  const dir = mkdtempSync(path.join(tmpdir(), "mingfang-bench-redis-"));
+  const redis = await startPrivateRedis({ dir });
+  const conn = createRedis(redis.url);
+  try {
+    const claims = redisCameraClaims(conn);
+    const state = encodeRuleState({
+      persistence: {
+        no_hat: { k: 2, n: 3, window: [true, false, true] },
+        no_gloves: { k: 2, n: 3, window: [false, false, true] },
+      },
+      cooldown: { no_hat: Date.now() },
+      lastUncleanMs: Date.now(),
+      prevThumb: new Uint8Array(64 * 48).fill(7),
+      tamper: { lastMs: 1, lastLearnMs: 1, lastKind: null },
+    });
+    let seq;
+    let at = Date.now();
+    const frames = async (n) => {
+      for (let i = 0; i < n; i++) {
+        const token = claims.token();
+        const c = await claims.claim(1, at++, token, seq);
+        if (c.outcome !== "claimed") throw new Error(`claim: ${c.outcome}`);
+        seq = await claims.release(1, token, state);
+      }
+    };
+    await frames(200);
+    const N = 2000;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await frames(N);
+    const wall = (performance.now() - t0) / N;
+    const cpu = process.cpuUsage(c0);
+    out(
+      `\n## Camera claims on a lone worker (claim + release per frame, ${N} frames, rule state ${state.length} bytes, private redis-server; load average ${load()})\n`,
+    );
+    out(
+      `- ${wall.toFixed(3)} ms wall per frame, ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms of the worker's CPU; 2 round trips`,
+    );
+  } finally {
+    conn.disconnect();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -12,7 +12,7 @@ import path from "node:path";
 import type { YoloLayout } from "../post/yolo.decoder.js";
 import { type ModelCard, ModelError, modelVersionOf, parseCard, yoloCard } from "./card.js";
 import type { Model, ModelEntry, ModelFactory, ModelTypeDefinition } from "./model.types.js";
-import { openSession } from "./session.adapter.js";
+import { type ExecutionProvider, openSession } from "./session.adapter.js";
 import { blazefaceTypes } from "./types/blazeface.js";
 import { centernetTypes } from "./types/centernet.js";
 import { classifierTypes } from "./types/classifier.js";
@@ -87,7 +87,12 @@ async function readCardFile(name: string, entry: ModelEntry, modelsDir: string):
 }
 
 /** Loads one model: card, session (checked, warmed up), wrapped by its type's factory. */
-export async function loadModel(name: string, entry: ModelEntry, modelsDir: string): Promise<Model> {
+export async function loadModel(
+  name: string,
+  entry: ModelEntry,
+  modelsDir: string,
+  provider: ExecutionProvider = "cpu",
+): Promise<Model> {
   const file = path.resolve(modelsDir, entry.path);
   const yoloType = entry.type && (YOLO_LAYOUTS as readonly string[]).includes(entry.type);
   const card =
@@ -98,7 +103,7 @@ export async function loadModel(name: string, entry: ModelEntry, modelsDir: stri
   const factory = FACTORIES.get(type);
   if (!factory)
     throw new ModelError(`model ${name}: unknown type '${type}' (known: ${modelTypes().join(", ")})`);
-  const session = await openSession(file, card);
+  const session = await openSession(file, card, provider);
   // Every loaded model has a version (what an alert records): the card's, else the file's short hash.
   card.version = modelVersionOf(card, () => createHash("sha256").update(readFileSync(file)).digest("hex"));
   try {

@@ -68,13 +68,43 @@ async function readModelFile(file: string, card: ModelCard): Promise<Uint8Array>
   return bytes;
 }
 
+/** Where a session runs its graph (MODEL_EXECUTION_PROVIDER); the CPU takes what a GPU provider cannot. */
+export type ExecutionProvider = "cpu" | "cuda" | "tensorrt";
+
+function sessionOptions(provider: ExecutionProvider): ort.InferenceSession.SessionOptions {
+  return provider === "cpu" ? SESSION_OPTIONS : { ...SESSION_OPTIONS, executionProviders: [provider, "cpu"] };
+}
+
+/**
+ * Can a session run on this provider here? Undefined when it can, else why not (onnxruntime-node without
+ * the provider's libraries, no GPU, no driver): one session of `file` is created and released.
+ */
+export async function probeExecutionProvider(
+  provider: ExecutionProvider,
+  file: string,
+): Promise<string | undefined> {
+  if (provider === "cpu") return undefined;
+  // ONNX Runtime prints a missing provider library as an error on stderr, besides the exception: the
+  // caller's one warning says it. (Its log level is the process's, set when its first session is created:
+  // the probe runs before any other, and it is only asked for with a GPU provider configured.)
+  ort.env.logLevel = "fatal";
+  try {
+    const s = await ort.InferenceSession.create(file, { ...sessionOptions(provider), logSeverityLevel: 4 });
+    await s.release();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split("\n")[0];
+  }
+}
+
 async function createSession(
   bytes: Uint8Array,
   file: string,
   card: ModelCard,
+  provider: ExecutionProvider,
 ): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+    return await ort.InferenceSession.create(bytes, sessionOptions(provider));
   } catch (err) {
     throw new ModelError(
       `model ${card.name}: ${file} is not a loadable ONNX model: ${(err as Error).message.split("\n")[0]}`,
@@ -161,9 +191,13 @@ async function warmUp(wrapped: ModelSession, card: ModelCard): Promise<void> {
   }
 }
 
-export async function openSession(file: string, card: ModelCard): Promise<ModelSession> {
+export async function openSession(
+  file: string,
+  card: ModelCard,
+  provider: ExecutionProvider = "cpu",
+): Promise<ModelSession> {
   const bytes = await readModelFile(file, card);
-  const session = await createSession(bytes, file, card);
+  const session = await createSession(bytes, file, card, provider);
   const wrapped = wrapSession(session, card);
   await warmUp(wrapped, card);
   return wrapped;

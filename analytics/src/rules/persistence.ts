@@ -28,6 +28,16 @@ export class KOfN {
   reset(): void {
     this.window.length = 0;
   }
+  /** The verdicts in the window, oldest first (what a store keeps). */
+  verdicts(): readonly boolean[] {
+    return this.window;
+  }
+  /** A window with these verdicts (the newest n kept). */
+  static of(k: number, n: number, verdicts: readonly boolean[]): KOfN {
+    const w = new KOfN(k, n);
+    for (const v of verdicts.slice(-n)) w.window.push(v);
+    return w;
+  }
 }
 
 export class Cooldown {
@@ -41,6 +51,17 @@ export class Cooldown {
   /** Records a firing. */
   fire(key: string, nowMs: number): void {
     this.last.set(key, nowMs);
+  }
+  /** The last firings of the keys that start with `prefix` (one camera's: `<cameraId>:`). */
+  firings(prefix: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, t] of this.last) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = t;
+    return out;
+  }
+  /** Replaces the firings of the keys that start with `prefix` by these. */
+  restore(prefix: string, firings: Record<string, number>): void {
+    for (const k of [...this.last.keys()]) if (k.startsWith(prefix)) this.last.delete(k);
+    for (const [k, t] of Object.entries(firings)) this.last.set(`${prefix}${k}`, t);
   }
   /** ready() then fire() when ready. */
   tryFire(key: string, nowMs: number, cooldownMs: number): boolean {

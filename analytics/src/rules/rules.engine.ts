@@ -9,6 +9,7 @@ import type { CameraRules, CheckName } from "../config.schema.js";
 import { expandRect } from "../pre/letterbox.js";
 import { compareToBaseline, maskBounds, medianImage } from "./baseline.js";
 import { Cooldown, KOfN } from "./persistence.js";
+import type { CameraRuleState } from "./rule-state.js";
 import { isScheduled } from "./schedule.js";
 import { TAMPER_KINDS, type TamperSettings, TamperTracker } from "./tamper.state.js";
 import { boxInZone, polygonMask, type Zone } from "./zone.js";
@@ -188,6 +189,48 @@ export class RulesEngine {
     if (capturedMs <= s.newestMs) return false;
     s.newestMs = capturedMs;
     return true;
+  }
+
+  /** The camera's rule state that must follow its frames to another worker (rule-state.ts). */
+  exportRuleState(cameraId: number): CameraRuleState {
+    const s = this.state(cameraId);
+    const persistence: CameraRuleState["persistence"] = {};
+    for (const [key, p] of s.persistence) persistence[key] = { k: p.k, n: p.n, window: [...p.verdicts()] };
+    const tamper = this.tamper.timing(cameraId);
+    return {
+      persistence,
+      cooldown: this.cooldown.firings(`${cameraId}:`),
+      lastUncleanMs: Number.isFinite(s.lastUncleanMs) ? s.lastUncleanMs : null,
+      ...(s.prevThumb ? { prevThumb: s.prevThumb } : {}),
+      ...(tamper ? { tamper } : {}),
+    };
+  }
+
+  /** Takes over a camera's rule state left by another worker (after its baselines and reference are restored). */
+  importRuleState(cameraId: number, r: CameraRuleState): void {
+    const s = this.state(cameraId);
+    s.persistence.clear();
+    for (const [key, p] of Object.entries(r.persistence)) {
+      if (Number.isInteger(p.k) && Number.isInteger(p.n) && p.k >= 1 && p.n >= p.k)
+        s.persistence.set(key, KOfN.of(p.k, p.n, p.window));
+    }
+    this.cooldown.restore(`${cameraId}:`, r.cooldown);
+    s.lastUncleanMs = r.lastUncleanMs ?? Number.NEGATIVE_INFINITY;
+    if (r.prevThumb) s.prevThumb = r.prevThumb;
+    else delete s.prevThumb;
+    if (r.tamper) this.tamper.restoreTiming(cameraId, r.tamper);
+  }
+
+  /**
+   * Lets go of what this process holds of a camera apart from its newest capture time (another worker
+   * analysed it since: its baselines, reference and rule state are read again from the stores).
+   */
+  forgetCamera(cameraId: number): void {
+    const newestMs = this.cameras.get(cameraId)?.newestMs ?? Number.NEGATIVE_INFINITY;
+    this.cameras.delete(cameraId);
+    this.state(cameraId).newestMs = newestMs;
+    this.cooldown.restore(`${cameraId}:`, {});
+    this.tamper.drop(cameraId);
   }
 
   /** Forget a camera's learned baselines (the operator says: this is clean now). */

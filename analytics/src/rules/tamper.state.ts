@@ -48,6 +48,15 @@ interface CameraTamper extends TamperSnapshot {
   lastKind?: TamperKind | null;
 }
 
+/** A camera's tamper timing (null: never). */
+export interface TamperTiming {
+  lastMs: number | null;
+  lastLearnMs: number | null;
+  lastKind: TamperKind | null;
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 export interface TamperLook {
   verdict: TamperVerdict;
   /** The reference picture (full thumbnail size, grey) for the evidence. */
@@ -128,6 +137,32 @@ export class TamperTracker {
   obscured(cameraId: number): boolean {
     const k = this.cameras.get(cameraId)?.lastKind;
     return k === "camera_covered" || k === "camera_moved";
+  }
+
+  /** When the camera was last looked at and learned from, and the last verdict (what follows it between workers). */
+  timing(cameraId: number): TamperTiming | undefined {
+    const c = this.cameras.get(cameraId);
+    if (!c) return undefined;
+    return {
+      lastMs: finiteOrNull(c.lastMs),
+      lastLearnMs: finiteOrNull(c.lastLearnMs),
+      lastKind: c.lastKind ?? null,
+    };
+  }
+
+  /** Restores timing() on a camera whose reference is loaded (nothing when it is not). */
+  restoreTiming(cameraId: number, t: TamperTiming): void {
+    const c = this.cameras.get(cameraId);
+    if (!c) return;
+    c.lastMs = t.lastMs ?? Number.NEGATIVE_INFINITY;
+    c.lastLearnMs = t.lastLearnMs ?? Number.NEGATIVE_INFINITY;
+    c.lastKind = t.lastKind;
+  }
+
+  /** Lets go of what this process holds of a camera, without forgetting the stored reference (not a change). */
+  drop(cameraId: number): void {
+    this.cameras.delete(cameraId);
+    this.dirty.delete(cameraId);
   }
 
   /** Forget a camera's reference (relearn from the next frames). */

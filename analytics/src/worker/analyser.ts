@@ -7,12 +7,11 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { analyseFrame, type FrameObservation, type FramePlan } from "../analysis/frame.pipeline.js";
-import type { AnalyticsConfig } from "../config.schema.js";
 import { ModelError } from "../models/card.js";
 import { BadInputError } from "../models/image.adapter.js";
 import { OutputShapeError } from "../post/yolo.decoder.js";
 import type { Capabilities } from "../rules/rules.engine.js";
-import { loadModelSet } from "./model-set.js";
+import { loadModelSet, type ModelsConfig } from "./model-set.js";
 
 export interface Analyser {
   readonly caps: Capabilities;
@@ -41,8 +40,6 @@ export function reviveError(e: SerialisedError): Error {
   err.name = e.name;
   return err;
 }
-
-type ModelsConfig = Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir">;
 
 export async function createInlineAnalyser(cfg: ModelsConfig): Promise<Analyser> {
   const loaded = await loadModelSet(cfg);
@@ -148,8 +145,10 @@ class ThreadPool implements Analyser {
   /** A new thread; resolves when its models are loaded. */
   private spawn(): Promise<Slot> {
     return new Promise<Slot>((resolve, reject) => {
-      const { models, modelsDir, installedModelsDir } = this.cfg;
-      const worker = new Worker(this.script, { workerData: { models, modelsDir, installedModelsDir } });
+      const { models, modelsDir, installedModelsDir, executionProvider } = this.cfg;
+      const worker = new Worker(this.script, {
+        workerData: { models, modelsDir, installedModelsDir, executionProvider },
+      });
       const slot: Slot = { worker, busy: false };
       let ready = false;
       worker.on("message", (msg: ThreadMessage) => {

@@ -30,9 +30,11 @@ import { renderEvidence, renderTamperEvidence } from "../evidence/evidence.rende
 import { ModelError } from "../models/card.js";
 import { BadInputError } from "../models/image.adapter.js";
 import { OutputShapeError } from "../post/yolo.decoder.js";
+import { decodeRuleState, encodeRuleState } from "../rules/rule-state.js";
 import { RulesEngine, type Violation } from "../rules/rules.engine.js";
 import type { Analyser } from "./analyser.js";
 import type { BaselineStore } from "./baseline.store.js";
+import type { CameraClaims, Claim } from "./camera-claims.js";
 import type { AnalyticsMetrics } from "./metrics.js";
 import type { TamperStore } from "./tamper.store.js";
 
@@ -73,6 +75,11 @@ export interface FrameProcessorDeps {
   baselines?: BaselineStore;
   /** Where the tamper check's learned references survive a restart (Redis in the platform). */
   tamperReferences?: TamperStore;
+  /**
+   * Several workers on one queue (camera-claims.ts): per-camera lock, newest wins across workers, the rule
+   * state in Redis. Absent: this process alone holds every camera's state (tests, evaluation, benchmarks).
+   */
+  claims?: CameraClaims;
   now?: () => number;
 }
 
@@ -82,6 +89,13 @@ export class FrameProcessor {
   private readonly now: () => number;
   /** Cameras whose stored baselines were loaded (or found absent). */
   private readonly restored = new Set<number>();
+  /** Camera → the seq of the rule state this worker saved last (claims only). */
+  private readonly synced = new Map<number, string>();
+  /**
+   * Camera → which save of its baselines and tamper reference this process holds (a new id at each
+   * save; carried in the rule state): a worker taking the camera over re-reads them only when it differs.
+   */
+  private readonly learned = new Map<number, string>();
 
   constructor(private readonly deps: FrameProcessorDeps) {
     this.engine = new RulesEngine(deps.analyser.caps, deps.config.thumbnail);
@@ -103,10 +117,7 @@ export class FrameProcessor {
   async process(data: unknown, frames: FrameBlobs): Promise<FrameOutcome> {
     const job = parseFrameJob(data);
     try {
-      const dropped = this.admit(job);
-      if (dropped) return dropped;
-      const t0 = performance.now();
-      return await this.analyse(job, await loadFrame(job.frameKey, frames), t0);
+      return await this.admitAndAnalyse(job, () => loadFrame(job.frameKey, frames));
     } finally {
       await frames.delete(job.frameKey).catch(() => {});
     }
@@ -114,12 +125,91 @@ export class FrameProcessor {
 
   /** A frame in memory (evaluation, benchmarks, tests): the same steps without the queue. */
   async processFrame(frame: Frame): Promise<FrameOutcome> {
-    const dropped = this.admit(frame);
-    if (dropped) return dropped;
-    return this.analyse(frame, frame.jpeg, performance.now());
+    return this.admitAndAnalyse(frame, async () => frame.jpeg);
   }
 
-  /** Newest wins: a frame too old, or older than one of its camera already taken, is dropped (counted). */
+  /**
+   * Newest wins in this process, then (with `claims`, several workers) across workers: the camera is
+   * claimed in Redis, its rule state taken over when another worker analysed it last, analysed, and
+   * released with its state saved.
+   */
+  private async admitAndAnalyse(frame: FrameMeta, jpeg: () => Promise<Buffer>): Promise<FrameOutcome> {
+    const dropped = this.admit(frame);
+    if (dropped) return dropped;
+    const t0 = performance.now();
+    if (!this.deps.claims) return this.analyse(frame, await jpeg(), t0);
+    const claim = await this.claim(frame, this.deps.claims);
+    if (claim.outcome !== "claimed") {
+      this.deps.metrics.frames.inc({ outcome: claim.outcome });
+      return { outcome: claim.outcome, alerts: [] };
+    }
+    try {
+      await this.takeOver(frame.cameraId, claim);
+      return await this.analyse(frame, await jpeg(), t0);
+    } finally {
+      await this.release(frame.cameraId, claim.token, this.deps.claims);
+    }
+  }
+
+  /**
+   * Claims the frame's camera. While another worker analyses it (an older frame: this one is the newest),
+   * the frame waits for the lock, polling with back-off (10 → 200 ms): analysing it next keeps the k-of-n
+   * windows fed with the freshest frame, and the wait is at most one analysis. It gives up as `superseded`
+   * as soon as a newer frame of the camera is admitted (which then waits instead), and as `stale` once
+   * older than maxFrameAgeS.
+   */
+  private async claim(
+    frame: FrameMeta,
+    claims: CameraClaims,
+  ): Promise<Extract<Claim, { outcome: "claimed" | "superseded" }> | { outcome: "stale" }> {
+    const captured = Date.parse(frame.capturedAt);
+    const token = claims.token();
+    for (let delay = 10; ; delay = Math.min(2 * delay, 200)) {
+      const c = await claims.claim(frame.cameraId, captured, token, this.synced.get(frame.cameraId));
+      if (c.outcome !== "busy") return c;
+      if ((this.now() - captured) / 1000 > this.deps.config.maxFrameAgeS) return { outcome: "stale" };
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /**
+   * Another worker analysed the camera since this one saved its state: what this process holds of it is
+   * old. Its baselines and tamper reference are read again from their stores, then its rule state taken over.
+   */
+  private async takeOver(cameraId: number, claim: Extract<Claim, { outcome: "claimed" }>): Promise<void> {
+    if (!claim.state) return; // this worker's own state is current, or none is stored
+    const state = decodeRuleState(claim.state);
+    // The learned baselines and reference: kept when this process holds their latest save, else re-read.
+    if (!state || state.learned !== this.learned.get(cameraId)) {
+      this.engine.forgetCamera(cameraId);
+      this.restored.delete(cameraId);
+      await this.restoreBaselines(cameraId);
+      if (state?.learned) this.learned.set(cameraId, state.learned);
+      else this.learned.delete(cameraId);
+    }
+    if (state) this.engine.importRuleState(cameraId, state);
+    else
+      this.deps.logger.warn({ cameraId }, "camera rule state unreadable: windows and cooldowns start afresh");
+  }
+
+  /** Saves the camera's rule state and frees its lock (owner-checked). */
+  private async release(cameraId: number, token: string, claims: CameraClaims): Promise<void> {
+    try {
+      const learned = this.learned.get(cameraId);
+      const state = { ...this.engine.exportRuleState(cameraId), ...(learned ? { learned } : {}) };
+      const seq = await claims.release(cameraId, token, encodeRuleState(state));
+      if (seq !== undefined) return void this.synced.set(cameraId, seq);
+      this.deps.logger.warn(
+        { cameraId },
+        "camera lock lapsed during the analysis: its rule state was not saved",
+      );
+    } catch (err) {
+      this.deps.logger.warn({ cameraId, err: (err as Error).message }, "camera release failed");
+    }
+    this.synced.delete(cameraId); // next time, take over whatever is stored
+  }
+
+  /** Newest wins in this process: a frame too old, or older than one of its camera already taken, is dropped (counted). */
   private admit(frame: FrameMeta): FrameOutcome | undefined {
     const { metrics } = this.deps;
     const captured = Date.parse(frame.capturedAt);
@@ -193,6 +283,7 @@ export class FrameProcessor {
     const store = this.deps.tamperReferences;
     const changed = store ? this.engine.tamper.takeChanges(cameraId) : undefined;
     if (changed === undefined) return;
+    this.learned.set(cameraId, randomUUID());
     await store
       ?.save(cameraId, changed)
       .catch((err) =>
@@ -203,6 +294,7 @@ export class FrameProcessor {
   private async saveBaselines(cameraId: number): Promise<void> {
     const changed = this.deps.baselines ? this.engine.takeBaselineChanges(cameraId) : undefined;
     if (!changed) return;
+    this.learned.set(cameraId, randomUUID());
     await this.deps.baselines
       ?.save(cameraId, changed)
       .catch((err) =>

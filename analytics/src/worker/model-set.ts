@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Logger } from "@mingfang/core";
 import type { FrameModels } from "../analysis/frame.pipeline.js";
 import type { AnalyticsConfig } from "../config.schema.js";
 import { ModelError } from "../models/card.js";
@@ -20,6 +21,7 @@ import {
   loadModel,
   type Model,
 } from "../models/detector.registry.js";
+import { type ExecutionProvider, probeExecutionProvider } from "../models/session.adapter.js";
 import type { Capabilities } from "../rules/rules.engine.js";
 
 export interface LoadedModels {
@@ -78,9 +80,40 @@ function assignRole(
   }
 }
 
-export async function loadModelSet(
-  cfg: Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir">,
-): Promise<LoadedModels> {
+/** What loading the models needs of the configuration (the provider: cpu when not given). */
+export type ModelsConfig = Pick<AnalyticsConfig, "models" | "modelsDir" | "installedModelsDir"> & {
+  executionProvider?: ExecutionProvider;
+};
+
+/**
+ * The execution provider the models will run on: the configured one when a session can be created on it
+ * here (tried on the first configured model file present), else the CPU, with one warning saying why.
+ */
+export async function resolveExecutionProvider(
+  cfg: ModelsConfig,
+  log: Pick<Logger, "warn" | "info">,
+): Promise<ExecutionProvider> {
+  const wanted = cfg.executionProvider ?? "cpu";
+  if (wanted === "cpu") return wanted;
+  const committed = path.resolve(cfg.modelsDir);
+  const installed = cfg.installedModelsDir ? path.resolve(cfg.installedModelsDir) : undefined;
+  const file = Object.values(cfg.models)
+    .map((m) => path.resolve(modelRoot(m.path, installed, committed), m.path))
+    .find((f) => existsSync(f));
+  if (!file) return "cpu"; // no model to run anywhere
+  const why = await probeExecutionProvider(wanted, file);
+  if (!why) {
+    log.info({ executionProvider: wanted }, `models run on ONNX Runtime's ${wanted} execution provider`);
+    return wanted;
+  }
+  log.warn(
+    { executionProvider: wanted, reason: why },
+    `MODEL_EXECUTION_PROVIDER=${wanted} is not available here: the models run on the CPU`,
+  );
+  return "cpu";
+}
+
+export async function loadModelSet(cfg: ModelsConfig): Promise<LoadedModels> {
   const committed = path.resolve(cfg.modelsDir);
   const installed = cfg.installedModelsDir ? path.resolve(cfg.installedModelsDir) : undefined;
   const all: Model[] = [];
@@ -106,7 +139,7 @@ export async function loadModelSet(
       }
       let m: Model;
       try {
-        m = await loadModel(name, entry, dir);
+        m = await loadModel(name, entry, dir, cfg.executionProvider);
       } catch (err) {
         if (!(err instanceof ModelError)) throw err;
         broken[name] = err.message;

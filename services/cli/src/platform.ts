@@ -106,7 +106,14 @@ async function startRoles(
   if (roles.includes("ingest"))
     started.ingest = await startIngestRole(config, logger, infra, stoppers, { cameraIds, registry });
   if (roles.includes("analytics"))
-    await startAnalyticsRole(logger, infra, stoppers, registry, resolveInstalledModelsDir(config));
+    await startAnalyticsRole(
+      logger,
+      infra,
+      stoppers,
+      registry,
+      resolveInstalledModelsDir(config),
+      config.MODEL_EXECUTION_PROVIDER,
+    );
   return started;
 }
 

@@ -152,13 +152,18 @@ export async function startAnalyticsRole(
   stoppers: Stopper[],
   registry: Registry | undefined,
   installedModelsDir: string,
+  executionProvider: Config["MODEL_EXECUTION_PROVIDER"] = "cpu",
 ): Promise<void> {
   const { rulesFromCameraRow, startAnalytics } = await import("@mingfang/analytics");
   const analytics = await startAnalytics({
     redisUrl: infra.redisUrl,
     logger,
     // Models installed by `mingfang models retrain` first (a configuration file may name another folder).
-    config: { installedModelsDir, ...(analyticsConfigFile() as Record<string, unknown> | undefined) },
+    config: {
+      installedModelsDir,
+      executionProvider,
+      ...(analyticsConfigFile() as Record<string, unknown> | undefined),
+    },
     cameraRules: cameraRulesFromDb(infra, rulesFromCameraRow),
     ...(registry ? { registry } : {}),
   });

@@ -209,6 +209,14 @@ export const ConfigSchema = Type.Object(
       maximum: 1440,
       description: "A camera offline for this many working minutes raises a camera_offline alert.",
     }),
+    MODEL_EXECUTION_PROVIDER: Type.Union(
+      [Type.Literal("cpu"), Type.Literal("cuda"), Type.Literal("tensorrt")],
+      {
+        default: "cpu",
+        description:
+          "ONNX Runtime execution provider of the analytics models: cpu, cuda or tensorrt (an NVIDIA GPU; onnxruntime-node's CUDA/TensorRT libraries must be installed, docs/scaling.md). Unavailable → CPU, with one warning in the log.",
+      },
+    ),
     ANALYSIS_FPS: Type.Number({
       default: 0.5,
       exclusiveMinimum: 0,

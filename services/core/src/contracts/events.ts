@@ -60,6 +60,14 @@ export const REDIS_KEYS = {
   /** Each analytics worker's recent figures (hash: field = worker id, value = AnalyticsStats JSON). */
   analyticsStats: "mingfang:analytics:stats",
   /**
+   * Analytics scale-out, per camera (one hash tag per camera, so a Lua script's keys share a slot): the
+   * lock of the worker analysing it (value: that analysis's token, with a TTL), its newest admitted capture
+   * time (`<ms>:<token>`), and its rule state (hash: `seq`, `data`) that follows its frames between workers.
+   */
+  analyticsCameraLock: (id: number) => `mingfang:analytics:{camera:${id}}:lock`,
+  analyticsCameraNewest: (id: number) => `mingfang:analytics:{camera:${id}}:newest`,
+  analyticsCameraState: (id: number) => `mingfang:analytics:{camera:${id}}:state`,
+  /**
    * The bytes a queue job refers to (a frame's JPEG, an alert's evidence and frame), binary, with a TTL
    * (BLOB_TTL_SECONDS): `mingfang:blob:<kind>:<uuid>`. Written by redis/blob-store.ts only.
    */
