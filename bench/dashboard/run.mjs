@@ -20,7 +20,7 @@ import { resolvePeriod } from "../../services/api/dist/dashboard/dashboard.servi
 import { REDIS_KEYS } from "../../services/core/dist/index.js";
 import { login } from "../support/app.mjs";
 import { arg, ms, timed } from "../support/stats.mjs";
-import { PASSWORD, withYearOfData } from "../support/year-of-data.mjs";
+import { LAST_365_DAYS, PASSWORD, withYearOfData } from "../support/year-of-data.mjs";
 
 const RUNS = arg("--runs", 30);
 const ALERTS = arg("--alerts", 100_000);
@@ -98,14 +98,10 @@ async function measure({ app, client, db }) {
     console.log(`  ${label.padEnd(26)} ${ms((await timed(10, fn)).p50)}`);
 }
 
-// The last 365 days: the status history by whole days up to today's midnight, the alerts and cases up to now.
 await withYearOfData(
   {
+    ...LAST_365_DAYS,
     label: "dashboard",
-    heading: (cameras) => `generating a year of data (${cameras} cameras, 42 of them with a status history)`,
-    start: "(now() - interval '365 days')",
-    length: "interval '365 days'",
-    statusFrom: "(date_trunc('day', now()) - interval '365 days')",
     alerts: ALERTS,
     cases: CASES,
     outcomes: ["rectified"],

@@ -9,7 +9,7 @@
  *   PG_URL=postgres://postgres@127.0.0.1:5432/postgres (the server's admin URL; the default)
  */
 import { arg } from "../support/stats.mjs";
-import { withYearOfData } from "../support/year-of-data.mjs";
+import { LAST_365_DAYS, withYearOfData } from "../support/year-of-data.mjs";
 
 const ALERTS = arg("--alerts", 100_000);
 const CASES = arg("--cases", 5_000);
@@ -17,9 +17,11 @@ const CASES = arg("--cases", 5_000);
 async function measure({ client }) {
   await client.query("vacuum analyze");
   const { rows } = await client.query(`
-    select c.relname as name, pg_total_relation_size(c.oid) as bytes, s.n_live_tup as rows
+    select c.relname as name, pg_total_relation_size(c.oid) as bytes
     from pg_class c join pg_stat_user_tables s on s.relid = c.oid
     where c.relkind = 'r' order by bytes desc`);
+  // Exact counts: the statistics' n_live_tup is an estimate (seen twice the rows right after a bulk load).
+  for (const r of rows) r.rows = (await client.query(`select count(*)::int as n from "${r.name}"`)).rows[0].n;
   const mib = (b) => (Number(b) / 2 ** 20).toFixed(1);
   console.log("\ntable                      rows       MiB (with indexes)   bytes per row");
   for (const r of rows.filter((x) => Number(x.bytes) > 256 * 1024))
@@ -32,11 +34,8 @@ async function measure({ client }) {
 
 await withYearOfData(
   {
+    ...LAST_365_DAYS,
     label: "pg-size",
-    heading: (cameras) => `generating a year of data (${cameras} cameras, 42 of them with a status history)`,
-    start: "(now() - interval '365 days')",
-    length: "interval '365 days'",
-    statusFrom: "(date_trunc('day', now()) - interval '365 days')",
     alerts: ALERTS,
     cases: CASES,
     outcomes: ["rectified"],

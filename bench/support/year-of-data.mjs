@@ -28,6 +28,17 @@ const ADMIN_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/post
 const BATCH = 10_000;
 
 /**
+ * The last 365 days as `withYearOfData` takes them: the status history by whole days up to today's
+ * midnight, the alerts and cases up to now.
+ */
+export const LAST_365_DAYS = {
+  heading: (cameras) => `generating a year of data (${cameras} cameras, 42 of them with a status history)`,
+  start: "(now() - interval '365 days')",
+  length: "interval '365 days'",
+  statusFrom: "(date_trunc('day', now()) - interval '365 days')",
+};
+
+/**
  * Runs `measure({ app, client, db, dir })` over a fresh database holding a year of data, then removes the
  * database, the Redis and the folder. `year`:
  * - `label`: names the temporary folder;
