@@ -124,7 +124,7 @@ describe("docs and the scrape example", () => {
     expect([...own].filter((n) => !section.includes(`\`${n}`))).toEqual([]);
   });
 
-  it("deploy/prometheus.yml scrapes the ports docker-compose.yml sets: the api's INTERNAL_PORT, the others' METRICS_PORT", () => {
+  it("deploy/prometheus.yml scrapes every process on the INTERNAL_PORT docker-compose.yml sets", () => {
     const compose = parse(read("docker-compose.yml")) as Record<string, Record<string, string>>;
     const env = compose["x-mingfang-env"]!;
     const cfg = parse(read("deploy/prometheus.yml")) as {
@@ -137,8 +137,8 @@ describe("docs and the scrape example", () => {
     const jobs = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
     expect(Object.keys(jobs).sort()).toEqual(["mingfang-analytics", "mingfang-api", "mingfang-ingest"]);
     expect(jobs["mingfang-api"]?.dns_sd_configs[0]?.port).toBe(Number(env.INTERNAL_PORT));
-    expect(jobs["mingfang-ingest"]?.dns_sd_configs[0]?.port).toBe(Number(env.METRICS_PORT));
-    expect(jobs["mingfang-analytics"]?.dns_sd_configs[0]?.port).toBe(Number(env.METRICS_PORT));
+    expect(jobs["mingfang-ingest"]?.dns_sd_configs[0]?.port).toBe(Number(env.INTERNAL_PORT));
+    expect(jobs["mingfang-analytics"]?.dns_sd_configs[0]?.port).toBe(Number(env.INTERNAL_PORT));
     for (const j of cfg.scrape_configs) expect(j.metrics_path).toBe("/metrics");
   });
 });

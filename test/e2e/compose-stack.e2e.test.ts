@@ -71,17 +71,7 @@ const mark = (what: string) =>
   process.stderr.write(`[compose-stack] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
 /** What the test replaces in a service's environment, and nothing else (checked). */
-const REPLACED = [
-  "DATA_DIR",
-  "DATABASE_URL",
-  "REDIS_URL",
-  "HOST",
-  "PORT",
-  "INTERNAL_HOST",
-  "INTERNAL_PORT",
-  "METRICS_HOST",
-  "METRICS_PORT",
-];
+const REPLACED = ["DATA_DIR", "DATABASE_URL", "REDIS_URL", "HOST", "PORT", "INTERNAL_HOST", "INTERNAL_PORT"];
 
 describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytics", () => {
   let config: ComposeConfig;
@@ -122,10 +112,6 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
     if (env.PORT) env.PORT = String(apiPort);
     env.INTERNAL_HOST = "127.0.0.1";
     env.INTERNAL_PORT = String(await freePort());
-    if (env.METRICS_PORT) {
-      env.METRICS_HOST = "127.0.0.1";
-      env.METRICS_PORT = String(await freePort());
-    }
     return env;
   }
 
@@ -276,6 +262,9 @@ describe("the docker-compose stack as processes: api, 2 × ingest, 2 × analytic
         500,
       );
       mark(`${p.name} healthy`);
+      // Its metrics on the same internal port, where deploy/prometheus.yml scrapes them.
+      const metrics = await ok(`http://127.0.0.1:${p.internalPort}/metrics`);
+      expect(await metrics?.text()).toContain(`mingfang_${p.name.replace(/-\d$/, "")}_`);
     }
   }, 180_000);
 

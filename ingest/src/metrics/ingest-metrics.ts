@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of an ingest node (prom-client), on the registry the process serves: the API's
- * /metrics when the api role runs in the same process, else the METRICS_PORT server (services/cli).
+ * /metrics when the api role runs in the same process, else the internal listener's (INTERNAL_PORT,
+ * services/cli/src/internal.ts).
  *
  * - `mingfang_ingest_cameras{status,state}`: the cameras this node runs, by status (online, offline,
  *   stalled) and supervisor state (CAMERA_STATES), read from the owners at each scrape.

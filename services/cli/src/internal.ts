@@ -1,14 +1,17 @@
 /**
  * The operators' listener (INTERNAL_PORT on INTERNAL_HOST), when the setting is given. In a process with the
  * api role it serves the API's routes, /metrics and /api/docs among them (which PORT then refuses); in one
- * without (ingest, analytics: no HTTP of their own) it answers /healthz (the process is up) and /readyz (its
- * Redis and, when it opened one, its database reachable) for the container's health check.
+ * without (ingest, analytics: no HTTP of their own) it answers /healthz (the process is up), /readyz (its
+ * Redis and, when it opened one, its database reachable) for the container's health check, and /metrics
+ * (the process's registry) for Prometheus.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Config, type Logger, pingRedis } from "@mingfang/core";
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import type { Infra } from "./infra.js";
+import { createProcessRegistry } from "./metrics-server.js";
 import type { Stopper } from "./roles.js";
 
 /** /readyz of a process without the API: the shape of the API's own. */
@@ -23,7 +26,17 @@ async function readiness(
   return { status: ok ? "ok" : "unavailable", redis, ...(database === undefined ? {} : { database }) };
 }
 
-function healthServer(infra: Infra): http.Server {
+function metrics(registry: Registry, res: http.ServerResponse, logger: Logger): void {
+  registry.metrics().then(
+    (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
+    (err: Error) => {
+      logger.warn({ err }, "metrics collection failed");
+      res.writeHead(500, { "content-type": "text/plain" }).end("metrics collection failed\n");
+    },
+  );
+}
+
+function workerServer(infra: Infra, registry: Registry, logger: Logger): http.Server {
   return http.createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, {
@@ -35,6 +48,7 @@ function healthServer(infra: Infra): http.Server {
     const path = (req.url ?? "").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, { error: "method_not_allowed" });
     if (path === "/healthz") return send(200, { status: "ok" });
+    if (path === "/metrics") return metrics(registry, res, logger);
     if (path === "/readyz") {
       readiness(infra).then(
         (r) => send(r.status === "ok" ? 200 : 503, r),
@@ -46,14 +60,18 @@ function healthServer(infra: Infra): http.Server {
   });
 }
 
-/** Starts the internal listener when INTERNAL_PORT is set; its port, or undefined. */
+/**
+ * Starts the internal listener when INTERNAL_PORT is set; its port, or undefined. `registry`: the metrics
+ * of a process without the api role.
+ */
 export async function startInternal(
   config: Config,
   logger: Logger,
   infra: Infra,
-  app: FastifyInstance | undefined,
+  running: { app: FastifyInstance | undefined; registry: Registry | undefined },
   stoppers: Stopper[],
 ): Promise<number | undefined> {
+  const { app } = running;
   if (config.INTERNAL_PORT === undefined) return undefined;
   const host = config.INTERNAL_HOST;
   if (app) {
@@ -63,9 +81,15 @@ export async function startInternal(
     logger.info({ host, port: listener.port }, "internal listener: /metrics, /api/docs");
     return listener.port;
   }
-  const server = healthServer(infra);
+  const server = workerServer(infra, running.registry ?? createProcessRegistry("mingfang"), logger);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `INTERNAL_PORT ${config.INTERNAL_PORT} on ${host}: cannot listen (${err.code ?? err.message})`,
+        ),
+      ),
+    );
     server.listen(config.INTERNAL_PORT, host, () => resolve());
   });
   stoppers.push({
@@ -77,6 +101,6 @@ export async function startInternal(
       }),
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ host, port }, "internal listener: /healthz, /readyz");
+  logger.info({ host, port }, "internal listener: /healthz, /readyz, /metrics");
   return port;
 }

@@ -1,6 +1,7 @@
 /**
- * A process without the api role serves its own /metrics on METRICS_PORT: `serve --roles ingest` as the
- * CLI starts it (real Redis, no database), scraped over HTTP; a port already taken is a clear error.
+ * A process without the api role serves its own /metrics on its internal listener (INTERNAL_PORT, beside
+ * /healthz and /readyz): `serve --roles ingest` as the CLI starts it (real Redis, no database), scraped over
+ * HTTP; a port already taken is a clear error.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -14,7 +15,7 @@ import { type Platform, startPlatform } from "./platform.js";
 const dirs: string[] = [];
 const log = createLogger({ level: "silent" });
 
-function env(metricsPort: number) {
+function env(internalPort: number) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "mingfang-metrics-srv-"));
   dirs.push(dataDir);
   return loadConfig({
@@ -22,8 +23,8 @@ function env(metricsPort: number) {
     REDIS_URL: inject("redisUrl"),
     DATA_DIR: dataDir,
     RTMP_PORT: "0",
-    METRICS_PORT: String(metricsPort),
-    METRICS_HOST: "127.0.0.1",
+    INTERNAL_PORT: String(internalPort),
+    INTERNAL_HOST: "127.0.0.1",
   });
 }
 
@@ -31,13 +32,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe("METRICS_PORT", () => {
+describe("INTERNAL_PORT of a process without the api role", () => {
   it("an ingest-only process serves the ingest's metrics and its process metrics", async () => {
     const port = await findFreePort();
     let p: Platform | undefined;
     try {
       p = await startPlatform(env(port), log, ["ingest"], { cameraIds: [] });
-      expect(p.metricsPort).toBe(port);
+      expect(p.internalPort).toBe(port);
       expect(p.app).toBeUndefined();
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);
@@ -49,6 +50,7 @@ describe("METRICS_PORT", () => {
       expect(text).toMatch(/^mingfang_process_cpu_user_seconds_total\{service="mingfang-ingest"\} /m);
       expect(text).not.toContain("mingfang_http_request_duration_seconds");
       expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await p?.stop();
     }
@@ -61,7 +63,7 @@ describe("METRICS_PORT", () => {
     const port = (taken.address() as net.AddressInfo).port;
     try {
       await expect(startPlatform(env(port), log, ["ingest"], { cameraIds: [] })).rejects.toThrow(
-        new RegExp(`METRICS_PORT ${port} on 127.0.0.1: cannot listen \\(EADDRINUSE\\)`),
+        new RegExp(`INTERNAL_PORT ${port} on 127.0.0.1: cannot listen \\(EADDRINUSE\\)`),
       );
     } finally {
       taken.close();

@@ -9,7 +9,7 @@ import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { type Infra, openInfra } from "./infra.js";
 import { startInternal } from "./internal.js";
-import { processMetrics } from "./metrics-server.js";
+import { createProcessRegistry } from "./metrics-server.js";
 import { type Stopper, startAnalyticsRole, startApiRole, startIngestRole } from "./roles.js";
 
 export { type DbInfra, type Infra, openInfra, requireDatabase } from "./infra.js";
@@ -46,8 +46,6 @@ export interface Platform {
   app?: FastifyInstance;
   ingest?: IngestService;
   url?: string;
-  /** The METRICS_PORT server's port, when this process has no api role and METRICS_PORT is set. */
-  metricsPort?: number;
   /** The port of the internal listener (INTERNAL_PORT), when there is one. */
   internalPort?: number;
   adminPassword?: string;
@@ -67,28 +65,19 @@ export interface PlatformOptions {
 interface Started {
   app?: FastifyInstance;
   ingest?: IngestService;
-  metricsPort?: number;
+  /** The metrics of a process without the api role (served on INTERNAL_PORT). */
+  registry?: Registry;
 }
 
 /**
  * Where the ingest and analytics register their metrics: the API's registry (its /metrics) when the api
- * role runs here, else a registry of this process served on METRICS_PORT.
+ * role runs here, else a registry of this process (served by the internal listener, INTERNAL_PORT).
  */
-async function rolesRegistry(
-  config: Config,
-  logger: Logger,
-  roles: RoleName[],
-  started: Started,
-  stoppers: Stopper[],
-): Promise<Registry | undefined> {
+function rolesRegistry(roles: RoleName[], started: Started): Registry | undefined {
   if (started.app) return (started.app as unknown as { metrics: Registry }).metrics;
   if (!roles.some((r) => r !== "api")) return undefined;
-  const { registry, server } = await processMetrics(config, logger, roles);
-  if (server) {
-    stoppers.push({ name: "metrics", stop: () => server.close() });
-    started.metricsPort = server.port;
-  }
-  return registry;
+  started.registry = createProcessRegistry(`mingfang-${roles.join("-")}`);
+  return started.registry;
 }
 
 /** The roles, the api first (the others put their metrics on its registry); each pushes its stopper. */
@@ -102,7 +91,7 @@ async function startRoles(
 ): Promise<Started> {
   const started: Started = {};
   if (roles.includes("api")) started.app = await startApiRole(config, logger, infra, stoppers);
-  const registry = await rolesRegistry(config, logger, roles, started, stoppers);
+  const registry = rolesRegistry(roles, started);
   if (roles.includes("ingest"))
     started.ingest = await startIngestRole(config, logger, infra, stoppers, { cameraIds, registry });
   if (roles.includes("analytics"))
@@ -147,7 +136,7 @@ export async function startPlatform(
   };
   try {
     const adminPassword = await prepareInfra(config, infra, opts, stoppers);
-    const { app, ingest, metricsPort } = await startRoles(
+    const { app, ingest, registry } = await startRoles(
       config,
       logger,
       roles,
@@ -155,7 +144,7 @@ export async function startPlatform(
       stoppers,
       opts.cameraIds,
     );
-    const internalPort = await startInternal(config, logger, infra, app, stoppers);
+    const internalPort = await startInternal(config, logger, infra, { app, registry }, stoppers);
     const addr = app?.server.address();
     const url = addr && typeof addr === "object" ? `http://localhost:${addr.port}` : undefined;
     let stopping: Promise<void> | undefined;
@@ -164,7 +153,6 @@ export async function startPlatform(
       ...(app ? { app } : {}),
       ...(ingest ? { ingest } : {}),
       ...(url ? { url } : {}),
-      ...(metricsPort ? { metricsPort } : {}),
       ...(internalPort !== undefined ? { internalPort } : {}),
       ...(adminPassword ? { adminPassword } : {}),
       stop: () => {

@@ -145,7 +145,7 @@ export async function startIngestRole(
   return svc;
 }
 
-/** The analytics worker; its metrics on the process's registry (the API's /metrics, or METRICS_PORT). */
+/** The analytics worker; its metrics on the process's registry (the API's /metrics, or INTERNAL_PORT's). */
 export async function startAnalyticsRole(
   logger: Logger,
   infra: Infra,

@@ -389,19 +389,6 @@ export const ConfigSchema = Type.Object(
           "Models installed by `mingfang models retrain` (and kept for `mingfang models rollback`); the analytics worker prefers a model here to the committed one in models/; unset → DATA_DIR/models.",
       }),
     ),
-    METRICS_PORT: Type.Integer({
-      default: 0,
-      minimum: 0,
-      maximum: 65535,
-      description:
-        "Prometheus /metrics of a process without the api role (`serve --roles ingest`, `--roles analytics`) on this port; 0: not served (the api role always serves /metrics on PORT).",
-    }),
-    METRICS_HOST: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description: "Address the METRICS_PORT server binds; unset → HOST.",
-      }),
-    ),
     LOG_FORMAT: Type.Union(
       ["auto", "json", "pretty"].map((l) => Type.Literal(l)),
       {
