@@ -30,7 +30,6 @@ import {
   createAnalyticsRegistry,
   createThreadPool,
   FrameProcessor,
-  parseAnalyticsConfig,
   vtestSampled,
 } from "../../analytics/dist/index.js";
 import { encodeRuleState } from "../../analytics/dist/rules/rule-state.js";
@@ -39,6 +38,7 @@ import { redisCameraClaims } from "../../analytics/dist/worker/camera-claims.js"
 import { loadModelSet } from "../../analytics/dist/worker/model-set.js";
 import { createLogger, createRedis, QUEUES, REDIS_KEYS } from "../../services/core/dist/index.js";
 import { startPrivateRedis } from "../../services/process/dist/index.js";
+import { benchConfig } from "./workload.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODELS = path.join(ROOT, "models");
@@ -74,36 +74,9 @@ const pct = (v, p) => {
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : "—");
 
-/**
- * ours: people checks motion-gated and idle during their cooldown, the clean-baseline check at most once a
- * minute; naive: everything, every frame. Thresholds, persistence (2 of 3) and cooldown (300 s) as the
- * defaults a deployment gets. `compliant`: the people checks' thresholds at 1, so nothing alerts and no
- * cooldown ever saves work — the footage stands for a busy kitchen where everyone wears cap and gloves.
- */
-function config(naive, workload = "violating") {
-  const threshold = WORKLOADS[workload]?.compliant ? { threshold: 1 } : {};
-  return parseAnalyticsConfig({
-    modelsDir: MODELS,
-    defaults: {
-      zones: [
-        {
-          name: "floor",
-          points: [
-            [0, 0.4],
-            [1, 0.4],
-            [1, 1],
-            [0, 1],
-          ],
-        },
-      ],
-      checks: {
-        no_gloves: { motionGated: !naive, idleInCooldown: !naive, ...threshold },
-        no_hat: { motionGated: !naive, idleInCooldown: !naive, ...threshold },
-        unclean_area: { zones: ["floor"], intervalS: naive ? 0 : 60 },
-      },
-    },
-  });
-}
+/** The benches' configuration (workload.mjs) for `naive` or ours, on a workload of WORKLOADS. */
+const config = (naive, workload = "violating") =>
+  benchConfig(MODELS, { naive, compliant: !!WORKLOADS[workload]?.compliant });
 
 // Footage: one vtest frame every 2 s of video (40 frames) — a camera's consecutive frames are 2 s apart,
 // as at the pilot's sampling rate; camera c starts at a different moment. Still cameras: one workshop

@@ -16,10 +16,10 @@ import {
   createInlineAnalyser,
   createThreadPool,
   FrameProcessor,
-  parseAnalyticsConfig,
   vtestSampled,
 } from "../../analytics/dist/index.js";
 import { createLogger } from "../../services/core/dist/index.js";
+import { benchConfig } from "./workload.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const argv = process.argv.slice(2);
@@ -36,27 +36,7 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(" / ");
 
-const cfg = parseAnalyticsConfig({
-  modelsDir: path.join(ROOT, "models"),
-  defaults: {
-    zones: [
-      {
-        name: "floor",
-        points: [
-          [0, 0.4],
-          [1, 0.4],
-          [1, 1],
-          [0, 1],
-        ],
-      },
-    ],
-    checks: {
-      no_gloves: { threshold: 1 },
-      no_hat: { threshold: 1 },
-      unclean_area: { zones: ["floor"], intervalS: 60 },
-    },
-  },
-});
+const cfg = benchConfig(path.join(ROOT, "models"), { compliant: true });
 const pool = vtestSampled({ everyS: 2, width: 640, quality: 5 });
 const frame = (c, k) => pool[(c * 7 + k) % pool.length];
 
