@@ -56,6 +56,9 @@ export const DEBIAN_PACKAGES = {
     // docker-compose: test/deploy validates docker-compose.yml with `docker-compose config` (no Docker engine
     // runs); Debian 12 ships the Python 1.29, Debian 13 the Go v2 under the same package name.
     "docker-compose",
+    // nginx, openssl: deploy/nginx.test.ts runs `nginx -t` on the TLS example with a throwaway certificate.
+    "nginx",
+    "openssl",
   ],
   // Rebuilding the committed models (`npm run models:build`, models/*/train.py) and `mingfang models retrain`;
   // never needed by the demo: python3-onnx/numpy convert the TF.js graphs, python3-torch/opencv train the
