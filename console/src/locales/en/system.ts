@@ -46,6 +46,7 @@ export default {
     since: "Since",
     fps: "FPS",
     lastError: "Last error",
+    node: "Ingest node",
     empty: "No cameras",
   },
   queues: {

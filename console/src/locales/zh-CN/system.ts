@@ -46,6 +46,7 @@ export default {
     since: "状态起始",
     fps: "帧率",
     lastError: "最近错误",
+    node: "采集节点",
     empty: "暂无摄像头",
   },
   queues: {

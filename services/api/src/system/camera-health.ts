@@ -23,6 +23,7 @@ export function cameraHealth(rows: CameraRow[], raws: (string | null)[]): System
       lastFrameAt: s?.lastFrameAt ?? null,
       fps: s?.fps ?? null,
       lastError: s?.lastError ?? null,
+      node: s?.node ?? null,
     };
   });
 }

@@ -35,6 +35,8 @@ function status(cameraId: number, s: CameraStatus["status"]): CameraStatus {
     since: now,
     restarts: 0,
     updatedAt: now,
+    // The online one is run by a node of a shared ingest (leases), the others report no node.
+    ...(s === "online" ? { node: "ingest-a" } : {}),
   };
 }
 
@@ -119,11 +121,12 @@ describe("GET /api/system/status", () => {
       unknown: cameraIds.length - 3,
     });
     const online = body.cameras.items.find((c) => c.id === cameraIds[0])!;
-    expect(online).toMatchObject({ status: "online", state: "live", fps: 25 });
+    expect(online).toMatchObject({ status: "online", state: "live", fps: 25, node: "ingest-a" });
     expect(online.workshopName).not.toBe("");
     expect(body.cameras.items.find((c) => c.id === cameraIds[1])).toMatchObject({
       status: "offline",
       lastError: "connection refused",
+      node: null,
     });
 
     // Analytics: the two fresh workers combined; the stale one ignored and removed.

@@ -31,6 +31,8 @@ export const SystemCamera = Type.Object({
   lastFrameAt: Nullable(Type.String({ format: "date-time" })),
   fps: Nullable(Type.Number()),
   lastError: Nullable(Type.String()),
+  /** The ingest node running it when the ingest nodes share the cameras (leases), else null. */
+  node: Nullable(Type.String()),
 });
 export type SystemCamera = Static<typeof SystemCamera>;
 
