@@ -10,6 +10,8 @@ import { Redis } from "ioredis";
 import { QUEUE_PREFIX, QUEUES, redisBlobStore } from "../../services/core/dist/index.js";
 import { openConsole } from "./browser.mjs";
 
+export { unexpectedErrors } from "./browser.mjs";
+
 /** Violation types the flow cycles through (with the camera, so that few alerts fold). */
 const TYPES = ["no_hat", "no_gloves", "no_mask", "unclean_area", "smoking", "phone_use", "uncovered_bin"];
 
@@ -20,32 +22,12 @@ const TYPES = ["no_hat", "no_gloves", "no_mask", "unclean_area", "smoking", "pho
  */
 export async function openBigScreen(url, o) {
   const c = await openConsole(url, { size: o.size ?? { width: 1920, height: 1080 } });
-  /** Every answer of 400 or more the page got: `status path`. */
-  const failed = [];
-  c.page.on("response", (r) => {
-    if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
-  });
   await c.signIn(o.user, o.password);
   await c.page.goto(`/bigscreen${o.rotate ? `?rotate=${o.rotate}` : ""}`);
   await c.page.locator('[data-testid="bigscreen"]').waitFor();
   const cdp = await c.context.newCDPSession(c.page);
   await cdp.send("Performance.enable");
-  return { ...c, cdp, failed };
-}
-
-/** A live segment or playlist gone by the time it was asked for (a rolling window, a restarted stream). */
-const LIVE_MEDIA_GONE = /^404 \/media\/hls\/\d+\/(index\.m3u8|seg-\d+\.ts)$/;
-
-/**
- * The page's errors that mean something is wrong: a live wall under load may ask for a segment the rolling
- * window has just deleted (hls.js goes on with the next), which Chromium logs as a failed resource load;
- * those are left out when every failed answer the page got was such a 404, and nothing else is.
- * @param {{ errors: string[], failed: string[] }} c
- */
-export function unexpectedErrors(c) {
-  const other = c.failed.filter((f) => !LIVE_MEDIA_GONE.test(f));
-  if (other.length) return [...c.errors, ...other.map((f) => `failed answer: ${f}`)];
-  return c.errors.filter((e) => !e.includes("the server responded with a status of 404"));
+  return { ...c, cdp };
 }
 
 /**

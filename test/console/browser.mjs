@@ -17,6 +17,7 @@ export const SHOTS = path.join(ROOT, "test-results", "console");
  * @property {import("playwright-core").Page} page
  * @property {import("playwright-core").BrowserContext} context
  * @property {string[]} errors errors the page printed, and uncaught exceptions
+ * @property {string[]} failed every answer of 400 or more the page got: `status path`
  * @property {ApiAnswer[]} answers every JSON answer of /api/* the page received
  * @property {(testName: string, name: string) => Promise<string>} shot
  * @property {(username: string, password: string) => Promise<void>} signIn
@@ -43,6 +44,11 @@ export async function openConsole(base, opts = {}) {
     if (m.type() === "error") errors.push(`${m.type()}: ${m.text()} @ ${page.url()}`);
   });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message} @ ${page.url()}`));
+  /** @type {string[]} */
+  const failed = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
   page.on("response", async (r) => {
     if (!r.url().includes("/api/") || !(r.headers()["content-type"] ?? "").includes("json")) return;
     try {
@@ -55,6 +61,7 @@ export async function openConsole(base, opts = {}) {
     page,
     context,
     errors,
+    failed,
     answers,
     async shot(testName, name) {
       const dir = path.join(SHOTS, testName.replace(/[^\w.-]+/g, "-"));
@@ -72,4 +79,19 @@ export async function openConsole(base, opts = {}) {
     },
     close: browser.close,
   };
+}
+
+/** A live segment or playlist gone by the time it was asked for (a rolling window, a restarted stream). */
+const LIVE_MEDIA_GONE = /^404 \/media\/hls\/\d+\/(index\.m3u8|seg-\d+\.ts)$/;
+
+/**
+ * The page's errors that mean something is wrong: a live wall under load may ask for a segment the rolling
+ * window has just deleted (hls.js goes on with the next), which Chromium logs as a failed resource load;
+ * those are left out when every failed answer the page got was such a 404, and nothing else is.
+ * @param {{ errors: string[], failed: string[] }} c
+ */
+export function unexpectedErrors(c) {
+  const other = c.failed.filter((f) => !LIVE_MEDIA_GONE.test(f));
+  if (other.length) return [...c.errors, ...other.map((f) => `failed answer: ${f}`)];
+  return c.errors.filter((e) => !e.includes("the server responded with a status of 404"));
 }

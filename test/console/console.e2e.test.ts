@@ -9,7 +9,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alertProducer, makeAlert } from "../support/alert-fixtures.js";
 import { type DemoProcess, startDemo, waitFor } from "../support/demo-process.mjs";
-import type { Console } from "./browser.mjs";
+import { type Console, unexpectedErrors } from "./browser.mjs";
 import { DEMO_PASSWORD, demoClient } from "./demo-client.js";
 
 const PASSWORD = DEMO_PASSWORD;
@@ -138,7 +138,8 @@ describe("from a scene's alert to a closed case", () => {
       .poll(() => flv.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 60_000 })
       .toBeGreaterThan(1);
     await c.shot("live-wall", "enlarged-flv");
-    expect(c.errors).toEqual([]);
+    // Under load a tile may ask for a live segment the rolling window just deleted (as on the big screen).
+    expect(unexpectedErrors(c)).toEqual([]);
   });
 
   it("a scene's alert appears in the alert centre without a reload; the duty officer acknowledges it and opens a case", async () => {
